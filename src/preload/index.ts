@@ -1,0 +1,1 @@
+import { BRIDGE_KEY } from '@shared/client'; console.log(BRIDGE_KEY);

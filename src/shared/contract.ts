@@ -1,0 +1,152 @@
+/**
+ * The one contract between the renderer and the host. Every command is declared
+ * here once (name, zod input schema, result type); the IPC and web transports are
+ * generic loops over `COMMANDS`, so no channel string is written twice.
+ *
+ * Add commands freely; never rename one (the names are part of the contract).
+ */
+import { z } from 'zod';
+import type {
+  Account,
+  Chat,
+  ChatMessage,
+  SendResult,
+  SliceEventRecord,
+  SliceView,
+  SystemStatus,
+} from './types';
+
+// ── input vocabulary ────────────────────────────────────────────────────────
+
+/** Control characters (other than none) are refused in names: they break the UI and logs. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+export const accountNameSchema = z
+  .string({ error: 'The account name must be text.' })
+  .trim()
+  .min(1, { error: 'Give the account a name.' })
+  .max(64, { error: 'Keep the account name to 64 characters or fewer.' })
+  .refine((name) => !CONTROL_CHARS.test(name), { error: 'The account name cannot contain control characters.' });
+
+export const accountIdSchema = z
+  .string({ error: 'accountId must be text.' })
+  .regex(/^acc_[A-Za-z0-9_-]{4,64}$/, { error: 'accountId is not a slicedeck account id (acc_…).' });
+
+export const chatIdSchema = z
+  .string({ error: 'chatId must be text.' })
+  .min(1, { error: 'chatId is empty.' })
+  .max(128, { error: 'chatId is too long.' })
+  .regex(/^[A-Za-z0-9._:@-]+$/, { error: 'chatId has characters a WhatsApp chat id never has.' });
+
+export const messageTextSchema = z
+  .string({ error: 'The message must be text.' })
+  .min(1, { error: 'Type a message first.' })
+  .max(4096, { error: 'WhatsApp messages are limited to 4096 characters here.' })
+  .refine((text) => text.trim().length > 0, { error: 'Type a message first.' });
+
+const noInput = z.strictObject({}).optional();
+const byAccount = z.strictObject({ accountId: accountIdSchema });
+
+// ── the command table ───────────────────────────────────────────────────────
+
+/** A command: its input schema, and (as a phantom) its result type. */
+export interface CommandSpec<Input extends z.ZodType, Result> {
+  input: Input;
+  /** Type-only marker; never read at run time. */
+  readonly result?: Result;
+  /** One line for docs and error messages. */
+  summary: string;
+}
+
+function command<Result>() {
+  return <Input extends z.ZodType>(input: Input, summary: string): CommandSpec<Input, Result> => ({ input, summary });
+}
+
+export const COMMANDS = {
+  'accounts.list': command<Account[]>()(noInput, 'List accounts'),
+  'accounts.add': command<Account>()(z.strictObject({ name: accountNameSchema }), 'Add an account'),
+  'accounts.rename': command<Account>()(
+    z.strictObject({ accountId: accountIdSchema, name: accountNameSchema }),
+    'Rename an account',
+  ),
+  'accounts.remove': command<void>()(byAccount, 'Remove an account, its slice and its session data'),
+
+  'slices.connect': command<ConnectResult>()(byAccount, 'Connect WhatsApp for an account'),
+  'slices.destroy': command<void>()(byAccount, 'Destroy the account’s slice (keeps its session)'),
+  'slices.logout': command<void>()(byAccount, 'Log the account out of WhatsApp and delete its session'),
+  'slices.view': command<SliceView>()(byAccount, 'The current view of an account’s slice'),
+  'slices.list': command<SliceView[]>()(noInput, 'Views of every account’s slice'),
+  'slices.history': command<SliceEventRecord[]>()(byAccount, 'The audit trail of an account’s slices'),
+
+  'chats.list': command<Chat[]>()(byAccount, 'Chats of a linked account'),
+  'chats.messages': command<ChatMessage[]>()(
+    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema }),
+    'Messages of one chat',
+  ),
+  'messages.send': command<SendResult>()(
+    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, text: messageTextSchema }),
+    'Send a text message',
+  ),
+
+  'system.status': command<SystemStatus>()(noInput, 'Docker, image and configuration status'),
+
+  'sim.scan': command<void>()(byAccount, 'Simulation mode: play the phone scanning the code on screen'),
+} as const;
+
+export interface ConnectResult {
+  status: 'provisioned' | 'initialized' | 'in_progress';
+  sliceId: string;
+  port: number;
+}
+
+export type Commands = typeof COMMANDS;
+export type CommandName = keyof Commands;
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export type CommandInput<N extends CommandName> = z.output<Commands[N]['input']>;
+/** What a caller may pass (before defaults/trim). */
+export type CommandArgs<N extends CommandName> = z.input<Commands[N]['input']>;
+export type CommandResult<N extends CommandName> = NonNullable<Commands[N]['result']> extends never
+  ? void
+  : Commands[N] extends CommandSpec<z.ZodType, infer R>
+    ? R
+    : never;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+}
+
+/** What the host implements: one async handler per command, inputs already parsed. */
+export type CommandHandlers = {
+  [N in CommandName]: (input: CommandInput<N>) => Promise<CommandResult<N>>;
+};
+
+// ── events ──────────────────────────────────────────────────────────────────
+
+export interface EventMap {
+  /** Sent on every change of a slice view (including back to `setup`). */
+  slice: SliceView;
+  /** The account list changed. */
+  accounts: Account[];
+  /** Docker/image status changed. */
+  system: SystemStatus;
+  /** A message arrived in, or was sent from, a chat. */
+  'chat.message': { accountId: string; message: ChatMessage };
+  /** A queued outgoing message changed status (queued → sent | failed). */
+  'message.status': { accountId: string; chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: EventName[] = ['slice', 'accounts', 'system', 'chat.message', 'message.status'];
+
+export type AppEvent = { [K in EventName]: { type: K; data: EventMap[K] } }[EventName];
+
+/** Anything that publishes app events (the core's bus). */
+export interface AppEventSource {
+  subscribe(listener: (event: AppEvent) => void): () => void;
+}
+
+// ── the envelope both transports carry ──────────────────────────────────────
+
+import type { WireError } from './errors';
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireError };

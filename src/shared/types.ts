@@ -1,0 +1,98 @@
+import type { Phase, Stage } from './stages';
+
+/** Epoch milliseconds. Every timestamp crossing a boundary is one of these. */
+export type EpochMs = number;
+
+export interface Account {
+  id: string;
+  name: string;
+  createdAt: EpochMs;
+}
+
+/** One QR code as shown to the account holder ("Code index of total"). */
+export interface QrInfo {
+  payload: string;
+  /** 1-based. */
+  index: number;
+  total: number;
+  issuedAt: EpochMs;
+  expiresAt: EpochMs;
+}
+
+/** The host's truth about one account's slice; the renderer only projects it. */
+export interface SliceView {
+  accountId: string;
+  sliceId?: string;
+  phase: Phase;
+  stage: Stage;
+  /** When the current stage started (null in `setup` with no history). */
+  stageStartedAt: EpochMs | null;
+  /** When this connect attempt started. */
+  startedAt: EpochMs | null;
+  qr?: QrInfo;
+  contacts?: number;
+  error?: string;
+  port?: number;
+  /** Times the host restarted this slice's container (health monitor). */
+  restarts?: number;
+}
+
+export type DriverName = 'simulated' | 'whatsapp-web.js';
+
+export interface SystemStatus {
+  docker: 'ok' | 'unreachable';
+  /** Plain words for the operator when docker is unreachable. */
+  dockerError?: string;
+  image: 'present' | 'missing' | 'building';
+  imageName: string;
+  driver: DriverName;
+  simulation: boolean;
+  portRange: { from: number; to: number };
+  portsInUse: number;
+  dataDir: string;
+  version: string;
+}
+
+/** The InstanceManager's state inside a slice (PRODUCT §2). */
+export type InstanceState = 'ready' | 'connecting' | 'disconnected' | 'needs_qr' | 'error';
+
+export interface Chat {
+  id: string;
+  name: string;
+  isGroup: boolean;
+  unreadCount: number;
+  lastMessage?: { body: string; timestamp: EpochMs; fromMe: boolean };
+}
+
+export type OutgoingStatus = 'queued' | 'sent' | 'failed';
+
+export interface ChatMessage {
+  id: string;
+  chatId: string;
+  fromMe: boolean;
+  body: string;
+  timestamp: EpochMs;
+  /** Outgoing messages only. */
+  status?: OutgoingStatus;
+}
+
+/** The slice's answer to a send (PRODUCT §2), passed through unchanged. */
+export interface SendResult {
+  status: OutgoingStatus;
+  instanceState: InstanceState;
+  queueDepth: number;
+  messageId: string | null;
+  queueId: string | null;
+  error: string | null;
+}
+
+/** One row of the audit trail (slice_events). */
+export interface SliceEventRecord {
+  id: number;
+  accountId: string;
+  sliceId: string | null;
+  type: string;
+  stage: Stage | null;
+  message: string | null;
+  at: EpochMs;
+}
