@@ -50,6 +50,8 @@ export interface SystemStatus {
   portRange: { from: number; to: number };
   portsInUse: number;
   dataDir: string;
+  /** The `slicedeck.home` label value of this data dir's containers. */
+  homeId: string;
   version: string;
 }
 
