@@ -1,0 +1,134 @@
+/**
+ * Every setting of the host core, read from the environment once and validated.
+ * A bad value stops start-up with words that name the variable and what it accepts,
+ * instead of surfacing later as a confusing Docker or network failure.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { DriverName } from '@shared/types';
+import type { ProvisioningStage } from '@shared/stages';
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+export interface CoreConfig {
+  /** Holds slicedeck.db and logs/. */
+  dataDir: string;
+  driver: DriverName;
+  /** QR codes shown before the host gives up (the slice rotates them). */
+  qrCodes: number;
+  /** Lifetime of one QR code, in ms. */
+  qrTtlMs: number;
+  simContacts: number;
+  simContactIntervalMs: number;
+  /** Simulated driver: delay between a scan and `authenticated`. */
+  simLinkDelayMs: number;
+  portRange: PortRange;
+  image: string;
+  /** Safety timeout of each provisioning stage (ms). `initializing` lasts until the first code or link. */
+  stageTimeoutsMs: Record<ProvisioningStage, number>;
+  /** Safety timeout between `authenticated` and `ready` (ms). */
+  linkingTimeoutMs: number;
+  sliceMemoryBytes: number;
+  slicePidsLimit: number;
+  /** How often the reconciler compares Docker with SQLite (ms); 0 = start-up only. */
+  reconcileIntervalMs: number;
+  /** How often the health monitor checks running slices (ms); 0 = off. */
+  healthIntervalMs: number;
+  /** Restarts of a dead slice allowed per `restartWindowMs` before it ends in `error`. */
+  maxSliceRestarts: number;
+  restartWindowMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULT_IMAGE = 'slicedeck-slice:latest';
+export const DEFAULT_PORT_RANGE = '47100-47299';
+
+/** The platform's app-data folder (what Electron's `app.getPath('userData')` would give). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'slicedeck');
+  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'slicedeck');
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'slicedeck');
+}
+
+class ConfigError extends Error {
+  constructor(variable: string, value: string, allowed: string) {
+    super(`${variable}=${JSON.stringify(value)} is not valid: ${allowed}. Fix or unset ${variable} and start slicedeck again.`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readInt(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !parsed.success) {
+    throw new ConfigError(variable, raw, `use a whole number from ${min} to ${max}`);
+  }
+  return parsed.data;
+}
+
+export function parsePortRange(raw: string, variable = 'SLICEDECK_PORT_RANGE'): PortRange {
+  const allowed = 'use FROM-TO (or one port) with 1024 ≤ FROM ≤ TO ≤ 65535, for example 47100-47299';
+  const match = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(raw);
+  if (!match) throw new ConfigError(variable, raw, allowed);
+  const from = Number(match[1]);
+  const to = Number(match[2] ?? match[1]);
+  if (!(from >= 1024 && to <= 65535 && from <= to)) throw new ConfigError(variable, raw, allowed);
+  return { from, to };
+}
+
+function readEnum<T extends string>(env: NodeJS.ProcessEnv, variable: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim() as T;
+  if (!allowed.includes(value)) throw new ConfigError(variable, raw, `use one of ${allowed.join(', ')}`);
+  return value;
+}
+
+const DRIVERS = ['simulated', 'whatsapp-web.js'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Docker image references: [registry/]name[:tag]; refuse anything that could smuggle options. */
+const IMAGE_REF = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Partial<CoreConfig>): CoreConfig {
+  const rawDataDir = env.SLICEDECK_DATA_DIR?.trim();
+  const image = env.SLICEDECK_IMAGE?.trim() || DEFAULT_IMAGE;
+  if (!IMAGE_REF.test(image)) throw new ConfigError('SLICEDECK_IMAGE', image, 'use a Docker image name such as slicedeck-slice:latest');
+
+  const stageMs = readInt(env, 'SLICEDECK_STAGE_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  const initializeMs = readInt(env, 'SLICEDECK_INITIALIZE_TIMEOUT_MS', 180_000, 1_000, 3_600_000);
+
+  const config: CoreConfig = {
+    dataDir: resolve(rawDataDir || defaultDataDir(env)),
+    driver: readEnum(env, 'SLICEDECK_DRIVER', DRIVERS, 'whatsapp-web.js'),
+    qrCodes: readInt(env, 'SLICEDECK_QR_CODES', 3, 1, 20),
+    qrTtlMs: readInt(env, 'SLICEDECK_QR_TTL_MS', 20_000, 100, 600_000),
+    simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),
+    simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
+    simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
+    portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),
+    image,
+    stageTimeoutsMs: {
+      pending: stageMs,
+      allocating_port: stageMs,
+      creating_container: stageMs,
+      starting: stageMs,
+      waiting_for_health: stageMs,
+      initializing: initializeMs,
+    },
+    linkingTimeoutMs: readInt(env, 'SLICEDECK_LINKING_TIMEOUT_MS', 600_000, 1_000, 24 * 3_600_000),
+    sliceMemoryBytes: readInt(env, 'SLICEDECK_SLICE_MEMORY_MB', 1024, 64, 65_536) * 1024 * 1024,
+    slicePidsLimit: readInt(env, 'SLICEDECK_SLICE_PIDS_LIMIT', 512, 16, 65_536),
+    reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
+    healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
+    maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
+    restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
+    logLevel: readEnum(env, 'SLICEDECK_LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+  return { ...config, ...overrides };
+}

@@ -1,0 +1,66 @@
+/**
+ * Numbered schema migrations. `PRAGMA user_version` records how many have run;
+ * each runs in its own transaction so a crash never leaves half a schema.
+ * Append new migrations; never edit one that has shipped.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: accounts, the intended slice per account, and the audit trail.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE accounts (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE slices (
+    account_id       TEXT NOT NULL UNIQUE REFERENCES accounts(id) ON DELETE CASCADE,
+    slice_id         TEXT UNIQUE,
+    port             INTEGER UNIQUE,
+    container_id     TEXT,
+    token            TEXT,
+    stage            TEXT NOT NULL DEFAULT 'idle',
+    stage_started_at INTEGER,
+    started_at       INTEGER,
+    error            TEXT,
+    qr_json          TEXT,
+    contacts         INTEGER,
+    restarts         INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  );
+  CREATE TABLE slice_events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    slice_id   TEXT,
+    type       TEXT NOT NULL,
+    stage      TEXT,
+    message    TEXT,
+    at         INTEGER NOT NULL
+  );
+  CREATE INDEX slice_events_by_account ON slice_events(account_id, id);
+  `,
+];
+
+export function migrate(db: Database.Database): number {
+  let version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `The database was written by a newer slicedeck (schema ${version}, this one knows ${MIGRATIONS.length}). Update slicedeck or use another SLICEDECK_DATA_DIR.`,
+    );
+  }
+  while (version < MIGRATIONS.length) {
+    const next = version + 1;
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next - 1]!);
+      db.pragma(`user_version = ${next}`);
+    })();
+    version = next;
+  }
+  return version;
+}

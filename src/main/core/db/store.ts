@@ -1,0 +1,265 @@
+/**
+ * The typed store: the only place that speaks SQL. SQLite holds what the host
+ * *intends* (accounts, the one slice each account should have, the audit trail);
+ * Docker holds what exists, and the reconciler repairs any difference.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Account, EpochMs, QrInfo, SliceEventRecord } from '@shared/types';
+import type { Stage } from '@shared/stages';
+import { migrate } from './migrations';
+import { choosePort } from '../slices/ports';
+import type { PortRange } from '../config';
+
+export interface SliceRow {
+  accountId: string;
+  sliceId: string | null;
+  port: number | null;
+  containerId: string | null;
+  token: string | null;
+  stage: Stage;
+  stageStartedAt: EpochMs | null;
+  startedAt: EpochMs | null;
+  error: string | null;
+  qr: QrInfo | null;
+  contacts: number | null;
+  restarts: number;
+}
+
+interface SliceRecord {
+  account_id: string;
+  slice_id: string | null;
+  port: number | null;
+  container_id: string | null;
+  token: string | null;
+  stage: Stage;
+  stage_started_at: number | null;
+  started_at: number | null;
+  error: string | null;
+  qr_json: string | null;
+  contacts: number | null;
+  restarts: number;
+}
+
+function toSliceRow(record: SliceRecord): SliceRow {
+  return {
+    accountId: record.account_id,
+    sliceId: record.slice_id,
+    port: record.port,
+    containerId: record.container_id,
+    token: record.token,
+    stage: record.stage,
+    stageStartedAt: record.stage_started_at,
+    startedAt: record.started_at,
+    error: record.error,
+    qr: record.qr_json ? (JSON.parse(record.qr_json) as QrInfo) : null,
+    contacts: record.contacts,
+    restarts: record.restarts,
+  };
+}
+
+export interface AuditEntry {
+  accountId: string;
+  sliceId: string | null;
+  type: string;
+  stage?: Stage | null;
+  message?: string | null;
+  at?: EpochMs;
+}
+
+export const DATABASE_FILE = 'slicedeck.db';
+
+export class Store {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string, private readonly now: () => EpochMs = Date.now) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, DATABASE_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    // Another process (a crashed host's successor, a test) may hold the write lock briefly.
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ── meta ──────────────────────────────────────────────────────────────────
+
+  /** The id that labels this data dir's containers; generated on first use, then fixed. */
+  homeId(): string {
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'home_id'`).get() as { value: string } | undefined;
+      if (row) return row.value;
+      const id = randomBytes(8).toString('hex');
+      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('home_id', ?)`).run(id);
+      return id;
+    }).immediate();
+  }
+
+  // ── accounts ──────────────────────────────────────────────────────────────
+
+  listAccounts(): Account[] {
+    return (this.db.prepare(`SELECT id, name, created_at AS createdAt FROM accounts ORDER BY created_at, id`).all() as Account[]);
+  }
+
+  getAccount(id: string): Account | undefined {
+    return this.db.prepare(`SELECT id, name, created_at AS createdAt FROM accounts WHERE id = ?`).get(id) as Account | undefined;
+  }
+
+  addAccount(id: string, name: string): Account {
+    const at = this.now();
+    this.db.prepare(`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(id, name, at, at);
+    return { id, name, createdAt: at };
+  }
+
+  renameAccount(id: string, name: string): Account | undefined {
+    this.db.prepare(`UPDATE accounts SET name = ?, updated_at = ? WHERE id = ?`).run(name, this.now(), id);
+    return this.getAccount(id);
+  }
+
+  /** Deletes the account, its slice row and its audit trail. */
+  removeAccount(id: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM slice_events WHERE account_id = ?`).run(id);
+      return this.db.prepare(`DELETE FROM accounts WHERE id = ?`).run(id).changes > 0;
+    })();
+  }
+
+  // ── slices ────────────────────────────────────────────────────────────────
+
+  getSlice(accountId: string): SliceRow | undefined {
+    const record = this.db.prepare(`SELECT * FROM slices WHERE account_id = ?`).get(accountId) as SliceRecord | undefined;
+    return record ? toSliceRow(record) : undefined;
+  }
+
+  listSlices(): SliceRow[] {
+    return (this.db.prepare(`SELECT * FROM slices`).all() as SliceRecord[]).map(toSliceRow);
+  }
+
+  portsInUse(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM slices WHERE port IS NOT NULL`).get() as { n: number }).n;
+  }
+
+  /**
+   * Starts a connect attempt: the row now names the new slice, in stage `pending`,
+   * persisted (and audited) before any work begins.
+   */
+  beginAttempt(accountId: string, sliceId: string, token: string): SliceRow {
+    const at = this.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO slices (account_id, slice_id, port, container_id, token, stage, stage_started_at, started_at, error, qr_json, contacts, restarts, created_at, updated_at)
+           VALUES (@accountId, @sliceId, NULL, NULL, @token, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
+           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = @token,
+             stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, qr_json = NULL, contacts = NULL,
+             restarts = 0, updated_at = @at`,
+        )
+        .run({ accountId, sliceId, token, at });
+      this.insertEvent({ accountId, sliceId, type: 'stage', stage: 'pending', at });
+    })();
+    return this.getSlice(accountId)!;
+  }
+
+  /**
+   * Moves the account's current slice to `stage` (only if `sliceId` is still the
+   * current one, so a stale attempt can never overwrite a newer one).
+   */
+  setStage(accountId: string, sliceId: string, stage: Stage, error: string | null = null): SliceRow | undefined {
+    const at = this.now();
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE slices SET stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+        .run(stage, at, error, at, accountId, sliceId).changes;
+      if (!changed) return undefined;
+      this.insertEvent({ accountId, sliceId, type: 'stage', stage, message: error, at });
+      return this.getSlice(accountId);
+    })();
+  }
+
+  /**
+   * Reserves a port for the slice: the lowest one in `range` that no other row holds
+   * and that is not in `excluded` (ports found busy outside slicedeck). The UNIQUE
+   * constraint plus the transaction make two concurrent attempts never share one.
+   */
+  reservePort(accountId: string, sliceId: string, range: PortRange, excluded: ReadonlySet<number>): number | null {
+    return this.db.transaction(() => {
+      const held = new Set(
+        (this.db.prepare(`SELECT port FROM slices WHERE port IS NOT NULL AND account_id != ?`).all(accountId) as { port: number }[]).map((r) => r.port),
+      );
+      const port = choosePort(range, held, excluded);
+      const changed = this.db
+        .prepare(`UPDATE slices SET port = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+        .run(port, this.now(), accountId, sliceId).changes;
+      return changed ? port : null;
+    }).immediate();
+  }
+
+  setContainer(accountId: string, sliceId: string, containerId: string | null): void {
+    this.db.prepare(`UPDATE slices SET container_id = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(containerId, this.now(), accountId, sliceId);
+  }
+
+  setQr(accountId: string, sliceId: string, qr: QrInfo | null): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET qr_json = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(qr ? JSON.stringify(qr) : null, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
+  }
+
+  setContacts(accountId: string, sliceId: string, contacts: number): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET contacts = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(contacts, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
+  }
+
+  setRestarts(accountId: string, sliceId: string, restarts: number): void {
+    this.db.prepare(`UPDATE slices SET restarts = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(restarts, this.now(), accountId, sliceId);
+  }
+
+  /**
+   * The account no longer has a slice: port, container, token and code are
+   * released; the final stage (idle, error, qr_timeout) stays for the view.
+   * With `sliceId`, only clears if that slice is still the current one.
+   */
+  clearSlice(accountId: string, stage: Stage, error: string | null, sliceId?: string | null): SliceRow | undefined {
+    const at = this.now();
+    return this.db.transaction(() => {
+      const current = this.getSlice(accountId);
+      if (!current) return undefined;
+      if (sliceId !== undefined && current.sliceId !== sliceId) return undefined;
+      this.db
+        .prepare(
+          `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL,
+             stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ?`,
+        )
+        .run(stage, at, error, at, accountId);
+      this.insertEvent({ accountId, sliceId: current.sliceId, type: 'stage', stage, message: error, at });
+      return this.getSlice(accountId);
+    })();
+  }
+
+  // ── audit trail ───────────────────────────────────────────────────────────
+
+  record(entry: AuditEntry): void {
+    this.insertEvent(entry);
+  }
+
+  history(accountId: string, limit = 500): SliceEventRecord[] {
+    const rows = this.db
+      .prepare(`SELECT id, account_id AS accountId, slice_id AS sliceId, type, stage, message, at FROM slice_events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
+      .all(accountId, limit) as SliceEventRecord[];
+    return rows.reverse();
+  }
+
+  private insertEvent(entry: AuditEntry): void {
+    this.db
+      .prepare(`INSERT INTO slice_events (account_id, slice_id, type, stage, message, at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(entry.accountId, entry.sliceId, entry.type, entry.stage ?? null, entry.message ?? null, entry.at ?? this.now());
+  }
+}

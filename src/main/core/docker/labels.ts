@@ -1,0 +1,25 @@
+/**
+ * Ownership labels on everything slicedeck creates. Docker owns what exists;
+ * these labels let the reconciler find this home's containers and volumes
+ * (and never another install's, which carry a different `slicedeck.home`).
+ */
+export const LABELS = {
+  managed: 'slicedeck.managed',
+  home: 'slicedeck.home',
+  sliceId: 'slicedeck.slice-id',
+  accountId: 'slicedeck.account-id',
+  specHash: 'slicedeck.spec-hash',
+} as const;
+
+export function homeFilter(homeId: string): string[] {
+  return [`${LABELS.managed}=true`, `${LABELS.home}=${homeId}`];
+}
+
+export function containerName(homeId: string, sliceId: string): string {
+  return `slicedeck-${homeId.slice(0, 8)}-${sliceId}`;
+}
+
+/** One named volume per account keeps its WhatsApp session (LocalAuth) across slices. */
+export function authVolumeName(homeId: string, accountId: string): string {
+  return `slicedeck-auth-${homeId}-${accountId}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * What the host needs from a container engine, and nothing more. The dockerode
+ * implementation is the real one; the seam keeps the slice logic readable and
+ * lets the engine's faults be translated into words in one place.
+ */
+export interface SliceSpec {
+  homeId: string;
+  accountId: string;
+  sliceId: string;
+  image: string;
+  /** Host port, published on 127.0.0.1 only. */
+  port: number;
+  env: Record<string, string>;
+  memoryBytes: number;
+  pidsLimit: number;
+  /** Named volume mounted at /data. */
+  volume: string;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  sliceId: string | null;
+  accountId: string | null;
+  running: boolean;
+  state: string;
+  hostPort: number | null;
+}
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  status: string;
+  exitCode: number | null;
+  oomKilled: boolean;
+}
+
+export interface SliceRuntime {
+  /** Resolves when the engine answers; throws SlicedeckError('docker_unreachable') otherwise. */
+  ping(): Promise<void>;
+  imagePresent(image: string): Promise<boolean>;
+  /** Creates (not starts) the slice container; returns its id. */
+  create(spec: SliceSpec): Promise<string>;
+  start(containerId: string): Promise<void>;
+  /** Forced removal; a container that is already gone is not an error. */
+  remove(containerId: string): Promise<void>;
+  /** null when the container does not exist. */
+  inspect(containerId: string): Promise<ContainerState | null>;
+  listManaged(homeId: string): Promise<ManagedContainer[]>;
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** A volume that is already gone is not an error. */
+  removeVolume(name: string): Promise<void>;
+  listVolumes(homeId: string): Promise<string[]>;
+}
+
+/** Docker refused to publish the port because something else holds it. */
+export class PortTakenError extends Error {
+  constructor(readonly port: number, cause: unknown) {
+    super(`port ${port} is already taken on 127.0.0.1`, { cause });
+    this.name = 'PortTakenError';
+  }
+}

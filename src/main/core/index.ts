@@ -1,0 +1,135 @@
+/**
+ * createCore: the whole host, plain Node (never imports 'electron'). Both
+ * transports call `dispatch(core.handlers, …)` and forward `core.events`.
+ * Nothing here is a module-level singleton; two cores over two data dirs can
+ * live in one process (the tests do exactly that).
+ */
+import type { Logger } from 'pino';
+import type Docker from 'dockerode';
+import type { AppEventSource, CommandHandlers } from '@shared/contract';
+import { SlicedeckError } from '@shared/errors';
+import type { CoreConfig } from './config';
+import { Store } from './db/store';
+import { DockerodeRuntime } from './docker/dockerode-runtime';
+import type { SliceRuntime } from './docker/runtime';
+import { EventBus } from './events';
+import { createFileLogger } from './logger';
+import { newAccountId } from './slices/ids';
+import { Reconciler } from './slices/reconciler';
+import { SliceService } from './slices/slice-service';
+import { SystemMonitor } from './system-status';
+
+export type { CoreConfig } from './config';
+export { loadConfig } from './config';
+
+export interface Core {
+  handlers: CommandHandlers;
+  events: AppEventSource;
+  config: CoreConfig;
+  homeId: string;
+  close(opts?: { destroySlices?: boolean }): Promise<void>;
+}
+
+export interface CreateCoreOptions {
+  config: CoreConfig;
+  /** Defaults to a pino logger writing <dataDir>/logs/slicedeck.log. */
+  logger?: Logger;
+  /** dockerode connection options; by default dockerode's own (which honour DOCKER_HOST). */
+  docker?: Docker.DockerOptions;
+}
+
+/** Internals for tests and the bench; not part of the contract. */
+export interface CoreInternals {
+  runtime: SliceRuntime;
+  reconciler: Reconciler;
+  slices: SliceService;
+  store: Store;
+}
+const internalsOf = new WeakMap<Core, CoreInternals>();
+export function coreInternals(core: Core): CoreInternals {
+  const internals = internalsOf.get(core);
+  if (!internals) throw new Error('not a core made by createCore');
+  return internals;
+}
+
+export async function createCore(options: CreateCoreOptions): Promise<Core> {
+  const { config } = options;
+  const ownedLogger = options.logger ? null : createFileLogger(config);
+  const logger = options.logger ?? ownedLogger!.logger;
+  const store = new Store(config.dataDir);
+  const homeId = store.homeId();
+  const bus = new EventBus(logger);
+  const runtime = new DockerodeRuntime(options.docker);
+  const system = new SystemMonitor({ config, store, runtime, bus, homeId });
+  const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker() });
+  const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
+
+  // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
+  try {
+    await reconciler.runOnce();
+  } catch (error) {
+    logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
+    await system.status().catch(() => undefined);
+  }
+  reconciler.start(config.reconcileIntervalMs);
+
+  const emitAccounts = () => bus.emit('accounts', store.listAccounts());
+  const requireAccount = (accountId: string) => {
+    const account = store.getAccount(accountId);
+    if (!account) throw new SlicedeckError('not_found', 'There is no such account (it may have been removed). Refresh the account list.');
+    return account;
+  };
+
+  const handlers: CommandHandlers = {
+    'accounts.list': async () => store.listAccounts(),
+    'accounts.add': async ({ name }) => {
+      const account = store.addAccount(newAccountId(), name);
+      logger.info({ accountId: account.id }, 'account added');
+      emitAccounts();
+      return account;
+    },
+    'accounts.rename': async ({ accountId, name }) => {
+      requireAccount(accountId);
+      const account = store.renameAccount(accountId, name)!;
+      emitAccounts();
+      return account;
+    },
+    'accounts.remove': async ({ accountId }) => {
+      requireAccount(accountId);
+      await slices.removeAccount(accountId);
+      logger.info({ accountId }, 'account removed');
+      emitAccounts();
+    },
+    'slices.connect': ({ accountId }) => slices.connect(accountId),
+    'slices.destroy': ({ accountId }) => slices.destroy(accountId),
+    'slices.logout': ({ accountId }) => slices.logout(accountId),
+    'slices.view': async ({ accountId }) => slices.view(accountId),
+    'slices.list': async () => slices.list(),
+    'slices.history': async ({ accountId }) => slices.history(accountId),
+    'chats.list': ({ accountId }) => slices.chats(accountId),
+    'chats.messages': ({ accountId, chatId }) => slices.messages(accountId, chatId),
+    'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
+    'system.status': () => system.status(),
+    'sim.scan': ({ accountId }) => slices.simScan(accountId),
+  };
+
+  let closing: Promise<void> | null = null;
+  const core: Core = {
+    handlers,
+    events: bus,
+    config,
+    homeId,
+    close(opts) {
+      closing ??= (async () => {
+        await reconciler.stop();
+        await slices.close(opts);
+        store.close();
+        ownedLogger?.close();
+      })();
+      return closing;
+    },
+  };
+  internalsOf.set(core, { runtime, reconciler, slices, store });
+  logger.info({ homeId, dataDir: config.dataDir, driver: config.driver }, 'core started');
+  return core;
+}

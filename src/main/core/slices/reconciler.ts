@@ -1,0 +1,108 @@
+/**
+ * Docker owns what exists; SQLite owns what was intended. The reconciler
+ * compares both (at start-up, and on a timer) and repairs the difference:
+ * - a container of this home with no live row is removed (an orphan);
+ * - a row whose container is gone is cleared, with the reason recorded;
+ * - a provisioning that a dead host process left half-way ends in `error`
+ *   ("interrupted — click Connect to retry"), its container removed;
+ * - a running slice in qr/linking/ready is adopted: followed again, timers re-armed.
+ * Only containers labelled with this `slicedeck.home` are ever listed, so another
+ * install's slices on the same engine are never touched.
+ */
+import type { Logger } from 'pino';
+import { isProvisioningStage, isTerminalStage } from '@shared/stages';
+import type { Store } from '../db/store';
+import type { ManagedContainer, SliceRuntime } from '../docker/runtime';
+import { INTERRUPTED_WORDS, type SliceService } from './slice-service';
+
+export interface ReconcileReport {
+  orphansRemoved: number;
+  rowsCleared: number;
+  interrupted: number;
+  adopted: number;
+}
+
+export const CONTAINER_GONE_WORDS = 'The slice stopped while slicedeck was not watching — click Connect to start it again.';
+
+export class Reconciler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<ReconcileReport> | null = null;
+
+  constructor(
+    private readonly deps: { store: Store; runtime: SliceRuntime; slices: SliceService; homeId: string; logger: Logger },
+  ) {}
+
+  /** One pass; concurrent callers share it. Throws docker_unreachable when the engine is down. */
+  runOnce(): Promise<ReconcileReport> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      this.runOnce().catch((err: unknown) => this.deps.logger.debug({ err }, 'reconcile pass skipped'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const { store, runtime, slices, homeId, logger } = this.deps;
+    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0 };
+    const containers = await runtime.listManaged(homeId);
+    const bySliceId = new Map<string, ManagedContainer>();
+    for (const container of containers) if (container.sliceId) bySliceId.set(container.sliceId, container);
+
+    for (const snapshot of store.listSlices()) {
+      if (!snapshot.sliceId || slices.hasAttempt(snapshot.accountId)) continue;
+      await slices.withAccountLock(snapshot.accountId, async () => {
+        const row = store.getSlice(snapshot.accountId);
+        // Re-read under the lock: a connect or destroy may have changed it meanwhile.
+        if (!row?.sliceId || row.sliceId !== snapshot.sliceId || slices.hasAttempt(row.accountId)) return;
+        const container = bySliceId.get(row.sliceId) ?? (row.containerId ? { id: row.containerId, running: (await runtime.inspect(row.containerId))?.running ?? false } : undefined);
+        if (isProvisioningStage(row.stage)) {
+          // Nobody in this process is provisioning it: the host that was died mid-way.
+          await slices.teardown(row.accountId, row.sliceId, 'error', INTERRUPTED_WORDS);
+          report.interrupted++;
+          return;
+        }
+        if (isTerminalStage(row.stage)) {
+          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error);
+          report.rowsCleared++;
+          return;
+        }
+        if (container?.running) {
+          if (!slices.isFollowing(row.accountId, row.sliceId)) {
+            slices.adopt(row);
+            report.adopted++;
+          }
+          return;
+        }
+        logger.info({ accountId: row.accountId, sliceId: row.sliceId }, 'the slice container is gone; clearing its row');
+        await slices.teardown(row.accountId, row.sliceId, 'error', CONTAINER_GONE_WORDS);
+        report.rowsCleared++;
+      });
+    }
+
+    // Orphans: this home's containers whose slice is not the current one of any row.
+    const live = new Set(store.listSlices().map((row) => row.sliceId).filter((id): id is string => id !== null));
+    for (const container of containers) {
+      if (container.sliceId && live.has(container.sliceId)) continue;
+      logger.info({ container: container.name }, 'removing an orphaned slice container');
+      await runtime.remove(container.id);
+      report.orphansRemoved++;
+    }
+    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted) logger.info(report, 'reconciled');
+    return report;
+  }
+}

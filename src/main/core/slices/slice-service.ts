@@ -1,0 +1,614 @@
+/**
+ * The connect flow of PRODUCT §1: per-account single-flight, reuse of a healthy
+ * slice, provisioning with every stage persisted before it starts, the slice's
+ * events turned into views, host-side QR expiry and stage safety timeouts, and
+ * teardown that always frees what was taken.
+ */
+import type { Logger } from 'pino';
+import { SlicedeckError, isSlicedeckError } from '@shared/errors';
+import { isProvisioningStage, isTerminalStage, type ProvisioningStage, type Stage } from '@shared/stages';
+import type { Chat, ChatMessage, SendResult, SliceEventRecord, SliceView } from '@shared/types';
+import type { ConnectResult } from '@shared/contract';
+import type { SliceEvent } from '@shared/slice-protocol';
+import type { CoreConfig } from '../config';
+import type { SliceRow, Store } from '../db/store';
+import type { EventBus } from '../events';
+import { LABELS, authVolumeName } from '../docker/labels';
+import { PortTakenError, type SliceRuntime } from '../docker/runtime';
+import { SliceClient, type SliceSubscription } from '../slice-client';
+import { KeyedLock } from './keyed-lock';
+import { newSliceId, newSliceToken } from './ids';
+import { formatRange, isPortBindable, rangeSize } from './ports';
+import { buildSliceSpec } from './slice-spec';
+import { projectView } from './view';
+
+export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
+const MAX_PORT_PROBES = 32;
+const MAX_PORT_TAKEN_RETRIES = 3;
+/** Grace after an intermediate code's expiry before the host assumes the slice stopped rotating. */
+const QR_ROTATION_GRACE_MS = 1_500;
+
+export interface SliceServiceDeps {
+  config: CoreConfig;
+  store: Store;
+  runtime: SliceRuntime;
+  bus: EventBus;
+  logger: Logger;
+  homeId: string;
+  /** Verifies the engine answers (and records its status); throws docker_unreachable. */
+  requireDocker: () => Promise<void>;
+}
+
+/** One in-flight connect for an account. */
+interface Attempt {
+  sliceId: string;
+  controller: AbortController;
+  /** Set when Destroy/Log out/close superseded the attempt: it ends in `idle`, not `error`. */
+  cancelled: boolean;
+  done: Promise<ConnectResult>;
+}
+
+/** A slice the host is following: its client and event stream. */
+interface LiveSlice {
+  sliceId: string;
+  client: SliceClient;
+  subscription: SliceSubscription;
+  seenMessageIds: Set<string>;
+}
+
+export class SliceService {
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly live = new Map<string, LiveSlice>();
+  /** The one safety/QR timer per account, re-armed on every stage change. */
+  private readonly stageTimers = new Map<string, NodeJS.Timeout>();
+  private readonly lock = new KeyedLock();
+  private closed = false;
+
+  constructor(private readonly deps: SliceServiceDeps) {}
+
+  private get log(): Logger {
+    return this.deps.logger;
+  }
+
+  // ── queries ───────────────────────────────────────────────────────────────
+
+  view(accountId: string): SliceView {
+    this.requireAccount(accountId);
+    return projectView(accountId, this.deps.store.getSlice(accountId));
+  }
+
+  list(): SliceView[] {
+    return this.deps.store.listAccounts().map((account) => projectView(account.id, this.deps.store.getSlice(account.id)));
+  }
+
+  history(accountId: string): SliceEventRecord[] {
+    this.requireAccount(accountId);
+    return this.deps.store.history(accountId);
+  }
+
+  hasAttempt(accountId: string): boolean {
+    return this.attempts.has(accountId);
+  }
+
+  isFollowing(accountId: string, sliceId: string): boolean {
+    return this.live.get(accountId)?.sliceId === sliceId;
+  }
+
+  // ── connect ───────────────────────────────────────────────────────────────
+
+  /**
+   * Single-flight per account: a Connect while one is in flight joins it and
+   * answers `in_progress` with the same slice. The check and the registration
+   * happen in the same tick, so ten fast clicks start exactly one attempt.
+   */
+  async connect(accountId: string): Promise<ConnectResult> {
+    this.requireAccount(accountId);
+    if (this.closed) throw new SlicedeckError('conflict', 'slicedeck is shutting down; try again after it restarts.');
+    const inFlight = this.attempts.get(accountId);
+    if (inFlight) {
+      const result = await inFlight.done;
+      return { status: 'in_progress', sliceId: result.sliceId, port: result.port };
+    }
+    const attempt: Attempt = { sliceId: newSliceId(), controller: new AbortController(), cancelled: false, done: undefined as never };
+    attempt.done = this.lock.run(accountId, () => this.connectLocked(accountId, attempt)).finally(() => {
+      if (this.attempts.get(accountId) === attempt) this.attempts.delete(accountId);
+    });
+    this.attempts.set(accountId, attempt);
+    return attempt.done;
+  }
+
+  private async connectLocked(accountId: string, attempt: Attempt): Promise<ConnectResult> {
+    const row = this.deps.store.getSlice(accountId);
+    if (row?.sliceId && !isTerminalStage(row.stage)) {
+      if (!isProvisioningStage(row.stage) && row.port !== null && row.token && (await this.isHealthy(row))) {
+        const live = this.follow(accountId, row.sliceId, row.port, row.token);
+        await live.client.initialize();
+        this.deps.store.record({ accountId, sliceId: row.sliceId, type: 'initialize', stage: row.stage, message: 'Connect reused the running slice' });
+        return { status: 'initialized', sliceId: row.sliceId, port: row.port };
+      }
+      // What is left is not usable (stopped, unhealthy, or a provisioning nobody finishes): start afresh.
+      await this.teardown(accountId, row.sliceId, 'idle', null);
+    }
+    return this.provision(accountId, attempt);
+  }
+
+  private async provision(accountId: string, attempt: Attempt): Promise<ConnectResult> {
+    const { store, runtime, config } = this.deps;
+    const { sliceId } = attempt;
+    const token = newSliceToken();
+    const signal = attempt.controller.signal;
+    let containerId: string | null = null;
+    let port = 0;
+
+    /** Persist + emit the stage before its work starts, then run the work unless aborted. */
+    const stage = async <T>(name: ProvisioningStage, work: () => Promise<T>): Promise<T> => {
+      signal.throwIfAborted();
+      this.enterStage(accountId, sliceId, name);
+      return abortable(work(), signal);
+    };
+
+    this.publish(accountId, store.beginAttempt(accountId, sliceId, token));
+    this.afterStageChange(accountId, sliceId, 'pending');
+    try {
+      await abortable(
+        (async () => {
+          await this.deps.requireDocker();
+          if (!(await runtime.imagePresent(config.image))) {
+            throw new SlicedeckError('image_missing', `The slice image ${config.image} is not in Docker. Build it with \`npm run slice:image\` (or set SLICEDECK_IMAGE), then click Connect again.`);
+          }
+        })(),
+        signal,
+      );
+
+      const excluded = new Set<number>();
+      for (let tries = 0; ; tries++) {
+        port = await stage('allocating_port', () => this.reservePort(accountId, sliceId, excluded));
+        const spec = buildSliceSpec(config, { homeId: this.deps.homeId, accountId, sliceId, port, token });
+        containerId = await stage('creating_container', async () => {
+          await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: this.deps.homeId, [LABELS.accountId]: accountId });
+          const creating = runtime.create(spec);
+          // If we are aborted while Docker is still creating, remove the container the moment it exists.
+          creating.then(
+            (id) => {
+              if (signal.aborted) runtime.remove(id).catch(() => undefined);
+            },
+            () => undefined,
+          );
+          const id = await creating;
+          store.setContainer(accountId, sliceId, id);
+          return id;
+        });
+        try {
+          await stage('starting', () => runtime.start(containerId!));
+          break;
+        } catch (error) {
+          if (!(error instanceof PortTakenError) || tries + 1 >= MAX_PORT_TAKEN_RETRIES) throw error;
+          // Something outside slicedeck grabbed the port between our check and Docker's bind.
+          this.log.warn({ accountId, sliceId, port }, 'docker says the port is taken; choosing another');
+          excluded.add(port);
+          await runtime.remove(containerId!);
+          store.setContainer(accountId, sliceId, null);
+          containerId = null;
+        }
+      }
+
+      const live = await stage('waiting_for_health', async () => {
+        const client = new SliceClient({ port, token });
+        try {
+          await client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health, signal });
+        } finally {
+          client.close();
+        }
+        return this.follow(accountId, sliceId, port, token);
+      });
+
+      await stage('initializing', async () => {
+        // Subscribe before initialize so the first code can never be missed.
+        await live.subscription.opened;
+        await live.client.initialize();
+      });
+      return { status: 'provisioned', sliceId, port };
+    } catch (error) {
+      const reason = signal.aborted && signal.reason instanceof Error ? signal.reason : error;
+      const failure = asSlicedeckError(reason);
+      if (!attempt.cancelled) this.log.warn({ accountId, sliceId, err: error }, 'provisioning failed');
+      await this.teardown(accountId, sliceId, attempt.cancelled ? 'idle' : 'error', attempt.cancelled ? null : failure.message, { sweepLabels: true });
+      throw failure;
+    }
+  }
+
+  private async reservePort(accountId: string, sliceId: string, excluded: Set<number>): Promise<number> {
+    const { store, config } = this.deps;
+    for (let probe = 0; probe < MAX_PORT_PROBES; probe++) {
+      const port = store.reservePort(accountId, sliceId, config.portRange, excluded);
+      if (port === null) break;
+      if (await isPortBindable(port)) return port;
+      // Held by something outside this home (another program, another slicedeck): skip it.
+      excluded.add(port);
+    }
+    throw new SlicedeckError(
+      'ports_exhausted',
+      `No free port is left in SLICEDECK_PORT_RANGE (currently ${formatRange(config.portRange)}, ${rangeSize(config.portRange)} port${rangeSize(config.portRange) === 1 ? '' : 's'}; ${store.portsInUse()} held by slices). Destroy a slice you no longer need, or set SLICEDECK_PORT_RANGE to a wider range (for example 47100-47499) and restart slicedeck.`,
+    );
+  }
+
+  // ── destroy, logout, remove ───────────────────────────────────────────────
+
+  /** Removes the container and frees the port; the session volume stays. Back to `setup`. */
+  async destroy(accountId: string): Promise<void> {
+    this.requireAccount(accountId);
+    this.cancelAttempt(accountId, 'Connect was cancelled because the slice was destroyed.');
+    await this.lock.run(accountId, async () => {
+      const row = this.deps.store.getSlice(accountId);
+      if (!row) return;
+      if (row.sliceId) await this.teardown(accountId, row.sliceId, 'idle', null);
+      else if (row.stage !== 'idle') this.publish(accountId, this.deps.store.clearSlice(accountId, 'idle', null));
+    });
+  }
+
+  /** Asks WhatsApp to unlink, destroys the slice, and deletes the session volume. */
+  async logout(accountId: string): Promise<void> {
+    this.requireAccount(accountId);
+    const live = this.live.get(accountId);
+    if (live) {
+      try {
+        await live.client.logout();
+      } catch (error) {
+        // The slice may be dead already; the session is deleted below either way.
+        this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
+      }
+    }
+    await this.destroy(accountId);
+    await this.removeSessionVolume(accountId);
+    this.deps.store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
+  }
+
+  /** accounts.remove: the slice, its session volume, then the account itself. */
+  async removeAccount(accountId: string): Promise<void> {
+    await this.destroy(accountId);
+    await this.removeSessionVolume(accountId);
+    this.deps.store.removeAccount(accountId);
+  }
+
+  private async removeSessionVolume(accountId: string): Promise<void> {
+    try {
+      await this.deps.requireDocker();
+      await this.deps.runtime.removeVolume(authVolumeName(this.deps.homeId, accountId));
+    } catch (error) {
+      throw asSlicedeckError(error);
+    }
+  }
+
+  private cancelAttempt(accountId: string, words: string): void {
+    const attempt = this.attempts.get(accountId);
+    if (!attempt || attempt.controller.signal.aborted) return;
+    attempt.cancelled = true;
+    attempt.controller.abort(new SlicedeckError('conflict', words));
+  }
+
+  // ── proxies to the slice ─────────────────────────────────────────────────
+
+  async chats(accountId: string): Promise<Chat[]> {
+    return this.clientFor(accountId).chats();
+  }
+
+  async messages(accountId: string, chatId: string): Promise<ChatMessage[]> {
+    return this.clientFor(accountId).messages(chatId);
+  }
+
+  async send(accountId: string, chatId: string, text: string): Promise<SendResult> {
+    return this.clientFor(accountId).send({ chatId, text });
+  }
+
+  async simScan(accountId: string): Promise<void> {
+    if (this.deps.config.driver !== 'simulated') {
+      throw new SlicedeckError('not_simulation', 'Scanning from slicedeck only works in simulation mode (SLICEDECK_DRIVER=simulated). Scan the code with WhatsApp on the phone instead.');
+    }
+    await this.clientFor(accountId).simScan();
+  }
+
+  private clientFor(accountId: string): SliceClient {
+    this.requireAccount(accountId);
+    const live = this.live.get(accountId);
+    const row = this.deps.store.getSlice(accountId);
+    if (!live || !row || row.sliceId !== live.sliceId || isProvisioningStage(row.stage)) {
+      throw new SlicedeckError('slice_unavailable', 'This account has no running slice yet. Connect this account first (click “Connect WhatsApp”).');
+    }
+    return live.client;
+  }
+
+  // ── following a slice's events ────────────────────────────────────────────
+
+  /** Starts (or keeps) following the slice's event stream. */
+  follow(accountId: string, sliceId: string, port: number, token: string): LiveSlice {
+    const existing = this.live.get(accountId);
+    if (existing?.sliceId === sliceId) return existing;
+    existing?.client.close();
+    const client = new SliceClient({ port, token });
+    const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
+    live.subscription = client.subscribe((event) => this.onSliceEvent(accountId, sliceId, event), {
+      onGiveUp: (error) => this.onStreamLost(accountId, sliceId, error),
+    });
+    this.live.set(accountId, live);
+    return live;
+  }
+
+  private unfollow(accountId: string, sliceId?: string): void {
+    const live = this.live.get(accountId);
+    if (!live || (sliceId && live.sliceId !== sliceId)) return;
+    live.client.close();
+    this.live.delete(accountId);
+  }
+
+  private onSliceEvent(accountId: string, sliceId: string, event: SliceEvent): void {
+    try {
+      this.handleSliceEvent(accountId, sliceId, event);
+    } catch (error) {
+      this.log.error({ accountId, sliceId, err: error, event: event.type }, 'handling a slice event failed');
+    }
+  }
+
+  private handleSliceEvent(accountId: string, sliceId: string, event: SliceEvent): void {
+    const { store, bus } = this.deps;
+    const row = store.getSlice(accountId);
+    // Events of a slice that is no longer the account's current one are history.
+    if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage)) return;
+    const live = this.live.get(accountId);
+
+    switch (event.type) {
+      case 'qr': {
+        const qr = event.data;
+        // A late subscriber gets old events replayed: skip codes already expired or older than the current stage.
+        if (qr.expiresAt <= Date.now() || (row.stageStartedAt !== null && qr.issuedAt < row.stageStartedAt && row.stage !== 'qr' && row.stage !== 'initializing')) return;
+        if (row.qr && row.qr.issuedAt === qr.issuedAt && row.qr.index === qr.index && row.stage === 'qr') return;
+        store.setQr(accountId, sliceId, qr);
+        if (row.stage !== 'qr') this.enterStage(accountId, sliceId, 'qr', null, false);
+        else this.publish(accountId, store.getSlice(accountId));
+        store.record({ accountId, sliceId, type: 'qr', stage: 'qr', message: `Code ${qr.index} of ${qr.total}` });
+        this.armQrTimer(accountId, sliceId, qr.index, qr.total, qr.expiresAt);
+        return;
+      }
+      case 'authenticated':
+        if (row.stage === 'linking' || row.stage === 'ready') return;
+        store.setQr(accountId, sliceId, null);
+        this.enterStage(accountId, sliceId, 'linking');
+        return;
+      case 'contacts': {
+        if (row.contacts === event.data.count) return;
+        const updated = store.setContacts(accountId, sliceId, event.data.count);
+        if (event.data.done) store.record({ accountId, sliceId, type: 'contacts', stage: row.stage, message: `Found ${event.data.count} contacts` });
+        this.publish(accountId, updated);
+        return;
+      }
+      case 'ready':
+        if (row.stage === 'ready') return;
+        store.setQr(accountId, sliceId, null);
+        this.enterStage(accountId, sliceId, 'ready');
+        return;
+      case 'error':
+        store.record({ accountId, sliceId, type: 'slice.error', stage: row.stage, message: event.data.message });
+        this.failSlice(accountId, sliceId, new SlicedeckError('slice_failed', `WhatsApp Web failed in the slice: ${event.data.message}. Click Connect to retry.`));
+        return;
+      case 'disconnected':
+        store.record({ accountId, sliceId, type: 'disconnected', stage: row.stage, message: event.data.reason });
+        return;
+      case 'state':
+        return;
+      case 'message': {
+        const message = event.data.message;
+        if (live) {
+          if (live.seenMessageIds.has(message.id)) return;
+          live.seenMessageIds.add(message.id);
+          if (live.seenMessageIds.size > 5_000) live.seenMessageIds.delete(live.seenMessageIds.values().next().value!);
+        }
+        bus.emit('chat.message', { accountId, message });
+        return;
+      }
+      case 'message.status':
+        bus.emit('message.status', { accountId, ...event.data });
+        return;
+    }
+  }
+
+  /** The event stream stopped and would not come back: find out whether the slice died. */
+  private onStreamLost(accountId: string, sliceId: string, error: Error): void {
+    if (this.closed) return;
+    void this.lock
+      .run(accountId, async () => {
+        const row = this.deps.store.getSlice(accountId);
+        if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage)) return;
+        const state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
+        const words = state && !state.running
+          ? `The slice stopped unexpectedly (exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory' : ''}). Click Connect to start it again.`
+          : `Lost contact with the slice (${error.message}). Click Connect to start it again.`;
+        await this.teardown(accountId, sliceId, 'error', words);
+      })
+      .catch((err: unknown) => this.log.error({ accountId, err }, 'handling a lost slice failed'));
+  }
+
+  // ── stages, timers, teardown ──────────────────────────────────────────────
+
+  /** Persists (and audits) the stage, emits the view, re-arms the stage's safety timer. */
+  private enterStage(accountId: string, sliceId: string, stage: Stage, error: string | null = null, arm = true): void {
+    const row = this.deps.store.setStage(accountId, sliceId, stage, error);
+    if (!row) throw new SlicedeckError('conflict', 'This connect attempt was replaced by a newer one.');
+    this.publish(accountId, row);
+    if (arm) this.afterStageChange(accountId, sliceId, stage);
+  }
+
+  private afterStageChange(accountId: string, sliceId: string, stage: Stage): void {
+    this.clearStageTimer(accountId);
+    const timeout = isProvisioningStage(stage) ? this.deps.config.stageTimeoutsMs[stage] : stage === 'linking' ? this.deps.config.linkingTimeoutMs : 0;
+    if (!timeout) return;
+    this.setStageTimer(accountId, timeout, () => {
+      const row = this.deps.store.getSlice(accountId);
+      if (!row || row.sliceId !== sliceId || row.stage !== stage) return;
+      const words = `The slice took longer than ${Math.round(timeout / 1000)} s at “${stage.replace(/_/g, ' ')}” and was stopped. Check that Docker has enough memory and CPU free, then click Connect to retry.`;
+      this.log.warn({ accountId, sliceId, stage, timeout }, 'stage safety timeout');
+      this.failSlice(accountId, sliceId, new SlicedeckError('timeout', words));
+    });
+  }
+
+  /**
+   * The host's own QR clock (authoritative, needs no window): when the last code
+   * expires unscanned the slice is destroyed. For an earlier code the timer covers
+   * the remaining codes too, so a slice that stops rotating still expires.
+   */
+  private armQrTimer(accountId: string, sliceId: string, index: number, total: number, expiresAt: number): void {
+    const remaining = Math.max(0, total - index);
+    const fireAt = expiresAt + remaining * this.deps.config.qrTtlMs + (remaining > 0 ? QR_ROTATION_GRACE_MS : 0);
+    this.clearStageTimer(accountId);
+    this.setStageTimer(accountId, Math.max(0, fireAt - Date.now()), () => {
+      void this.lock
+        .run(accountId, async () => {
+          const row = this.deps.store.getSlice(accountId);
+          if (!row || row.sliceId !== sliceId || row.stage !== 'qr') return;
+          this.log.info({ accountId, sliceId }, 'the last QR code expired unscanned; destroying the slice');
+          await this.teardown(accountId, sliceId, 'qr_timeout', null);
+        })
+        .catch((err: unknown) => this.log.error({ accountId, err }, 'QR expiry teardown failed'));
+    });
+  }
+
+  private setStageTimer(accountId: string, ms: number, fire: () => void): void {
+    const timer = setTimeout(() => {
+      if (this.stageTimers.get(accountId) === timer) this.stageTimers.delete(accountId);
+      fire();
+    }, ms);
+    this.stageTimers.set(accountId, timer);
+  }
+
+  private clearStageTimer(accountId: string): void {
+    const timer = this.stageTimers.get(accountId);
+    if (timer) clearTimeout(timer);
+    this.stageTimers.delete(accountId);
+  }
+
+  /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
+  failSlice(accountId: string, sliceId: string, error: SlicedeckError): void {
+    const attempt = this.attempts.get(accountId);
+    if (attempt?.sliceId === sliceId && !attempt.controller.signal.aborted) {
+      attempt.controller.abort(error);
+      return;
+    }
+    void this.lock
+      .run(accountId, () => this.teardown(accountId, sliceId, 'error', error.message))
+      .catch((err: unknown) => this.log.error({ accountId, err }, 'teardown after a failure failed'));
+  }
+
+  /**
+   * Removes the slice's container (force) and clears the row: port, token and
+   * container freed, `finalStage` recorded and emitted. The volume is kept.
+   * Idempotent and guarded by `sliceId`, so a late timer never clears a newer slice.
+   */
+  async teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+    const { store, runtime } = this.deps;
+    this.unfollow(accountId, sliceId);
+    const row = store.getSlice(accountId);
+    if (!row || row.sliceId !== sliceId) return;
+    this.clearStageTimer(accountId);
+    try {
+      if (row.containerId) await runtime.remove(row.containerId);
+      if (opts.sweepLabels) {
+        // A container Docker created but whose id we never learned (aborted mid-create).
+        for (const container of await runtime.listManaged(this.deps.homeId)) {
+          if (container.sliceId === sliceId) await runtime.remove(container.id);
+        }
+      }
+    } catch (err) {
+      // The reconciler removes it later (its slice id no longer matches any row); the port is re-checked before reuse.
+      this.log.warn({ accountId, sliceId, err }, 'could not remove the slice container now; the reconciler will');
+    }
+    this.publish(accountId, store.clearSlice(accountId, finalStage, error, sliceId));
+  }
+
+  private publish(accountId: string, row: SliceRow | undefined): void {
+    if (!row) return;
+    this.deps.bus.emit('slice', projectView(accountId, row));
+  }
+
+  // ── health ────────────────────────────────────────────────────────────────
+
+  async isHealthy(row: SliceRow): Promise<boolean> {
+    if (!row.containerId || row.port === null) return false;
+    const state = await this.deps.runtime.inspect(row.containerId);
+    if (!state?.running) return false;
+    const probe = new SliceClient({ port: row.port, token: row.token ?? '' });
+    try {
+      return (await probe.health()) !== null;
+    } finally {
+      probe.close();
+    }
+  }
+
+  /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */
+  adopt(row: SliceRow): void {
+    if (!row.sliceId || row.port === null || !row.token) return;
+    this.follow(row.accountId, row.sliceId, row.port, row.token);
+    if (row.stage === 'qr' && row.qr) this.armQrTimer(row.accountId, row.sliceId, row.qr.index, row.qr.total, row.qr.expiresAt);
+    else this.afterStageChange(row.accountId, row.sliceId, row.stage);
+    this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: row.stage, message: 'Found running at start-up; following it again' });
+  }
+
+  /** Serialises reconciler work with connect/destroy for the same account. */
+  withAccountLock<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    return this.lock.run(accountId, work);
+  }
+
+  publishRow(accountId: string, row: SliceRow | undefined): void {
+    this.publish(accountId, row);
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  async close(opts: { destroySlices?: boolean } = {}): Promise<void> {
+    this.closed = true;
+    for (const accountId of this.attempts.keys()) this.cancelAttempt(accountId, 'slicedeck is shutting down.');
+    await Promise.allSettled([...this.attempts.values()].map((attempt) => attempt.done));
+    if (opts.destroySlices) {
+      for (const row of this.deps.store.listSlices()) {
+        if (row.sliceId) await this.lock.run(row.accountId, () => this.teardown(row.accountId, row.sliceId!, 'idle', null)).catch(() => undefined);
+      }
+    }
+    await this.lock.idle();
+    for (const timer of this.stageTimers.values()) clearTimeout(timer);
+    this.stageTimers.clear();
+    for (const accountId of [...this.live.keys()]) this.unfollow(accountId);
+  }
+
+  private requireAccount(accountId: string): void {
+    if (!this.deps.store.getAccount(accountId)) {
+      throw new SlicedeckError('not_found', 'There is no such account (it may have been removed). Refresh the account list.');
+    }
+  }
+}
+
+function asSlicedeckError(error: unknown): SlicedeckError {
+  if (isSlicedeckError(error)) return error;
+  if (error instanceof PortTakenError) {
+    return new SlicedeckError('ports_exhausted', `Docker kept finding the chosen ports taken (last: ${error.port}). Free ports in SLICEDECK_PORT_RANGE or choose another range, then click Connect again.`);
+  }
+  return new SlicedeckError('slice_failed', `Starting the slice failed: ${(error as Error)?.message ?? String(error)}. Click Connect to retry.`);
+}
+
+/** Rejects as soon as `signal` aborts; the work itself continues and its result is ignored. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,33 @@
+/** What a new slice container is made of, from the host's configuration. */
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import type { CoreConfig } from '../config';
+import { authVolumeName } from '../docker/labels';
+import type { SliceSpec } from '../docker/runtime';
+
+export const AUTH_MOUNT_DIR = '/data/auth';
+
+export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accountId: string; sliceId: string; port: number; token: string }): SliceSpec {
+  return {
+    homeId: ids.homeId,
+    accountId: ids.accountId,
+    sliceId: ids.sliceId,
+    image: config.image,
+    port: ids.port,
+    memoryBytes: config.sliceMemoryBytes,
+    pidsLimit: config.slicePidsLimit,
+    volume: authVolumeName(ids.homeId, ids.accountId),
+    env: {
+      [SLICE_ENV.token]: ids.token,
+      [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT),
+      [SLICE_ENV.driver]: config.driver,
+      // The account id, not the slice id: LocalAuth's clientId must survive re-created slices.
+      [SLICE_ENV.instanceId]: ids.accountId,
+      [SLICE_ENV.qrCodes]: String(config.qrCodes),
+      [SLICE_ENV.qrTtlMs]: String(config.qrTtlMs),
+      [SLICE_ENV.simContacts]: String(config.simContacts),
+      [SLICE_ENV.simContactIntervalMs]: String(config.simContactIntervalMs),
+      [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
+      [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
+    },
+  };
+}

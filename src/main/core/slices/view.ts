@@ -1,0 +1,26 @@
+/**
+ * The one projection from the host's persisted row to what the operator sees.
+ * The renderer never infers a phase; it renders this.
+ */
+import { phaseOfStage } from '@shared/stages';
+import type { SliceView } from '@shared/types';
+import type { SliceRow } from '../db/store';
+
+export function projectView(accountId: string, row: SliceRow | undefined): SliceView {
+  if (!row) return { accountId, phase: 'setup', stage: 'idle', stageStartedAt: null, startedAt: null };
+  const view: SliceView = {
+    accountId,
+    phase: phaseOfStage(row.stage),
+    stage: row.stage,
+    stageStartedAt: row.stageStartedAt,
+    startedAt: row.startedAt,
+  };
+  if (row.sliceId) view.sliceId = row.sliceId;
+  if (row.port !== null) view.port = row.port;
+  // A code is only worth showing while the operator is meant to scan it.
+  if (row.qr && row.stage === 'qr') view.qr = row.qr;
+  if (row.contacts !== null && (row.stage === 'linking' || row.stage === 'ready')) view.contacts = row.contacts;
+  if (row.error) view.error = row.error;
+  if (row.restarts > 0) view.restarts = row.restarts;
+  return view;
+}
