@@ -1,0 +1,94 @@
+/**
+ * A real core for integration tests: a throw-away data dir, the simulated driver,
+ * short timings, and a port range unique to this vitest worker so test files
+ * running in parallel never compete for ports. `cleanup()` closes the core and
+ * removes every container and volume labelled with its home.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { dispatch } from '@shared/dispatch';
+import type { CommandArgs, CommandName, CommandResult } from '@shared/contract';
+import { SlicedeckError } from '@shared/errors';
+import { createCore, type Core } from '../../src/main/core';
+import { loadConfig, type CoreConfig } from '../../src/main/core/config';
+import { EventRecorder } from './events';
+import { removeHome } from './docker';
+
+/** 40 ports per worker, well away from the product's default 47100-47299. */
+export function workerPortRange(size = 40): { from: number; to: number } {
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 1);
+  const from = 48_000 + ((worker - 1) % 100) * 40;
+  return { from, to: from + Math.min(size, 40) - 1 };
+}
+
+export function testConfig(dataDir: string, overrides: Partial<CoreConfig> = {}): CoreConfig {
+  return loadConfig(
+    { SLICEDECK_DATA_DIR: dataDir, SLICEDECK_DRIVER: 'simulated', HOME: dataDir },
+    {
+      qrCodes: 3,
+      qrTtlMs: 3_000,
+      simContacts: 12,
+      simContactIntervalMs: 10,
+      simLinkDelayMs: 50,
+      portRange: workerPortRange(),
+      reconcileIntervalMs: 0,
+      healthIntervalMs: 0,
+      sliceMemoryBytes: 256 * 1024 * 1024,
+      logLevel: 'debug',
+      ...overrides,
+    },
+  );
+}
+
+export interface TestCore {
+  core: Core;
+  dataDir: string;
+  homeId: string;
+  events: EventRecorder;
+  /** Calls a command through the real dispatcher; throws the SlicedeckError on failure. */
+  call<N extends CommandName>(name: N, ...input: undefined extends CommandArgs<N> ? [CommandArgs<N>?] : [CommandArgs<N>]): Promise<CommandResult<N>>;
+  /** Closes this core (keeping its data dir and containers) and opens a new one over the same data. */
+  reopen(overrides?: Partial<CoreConfig>): Promise<TestCore>;
+  cleanup(): Promise<void>;
+}
+
+async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }): Promise<TestCore> {
+  const config = testConfig(dataDir, overrides);
+  const logger = pino({ level: 'debug' }, pino.destination({ dest: join(dataDir, 'test.log'), mkdir: true, sync: true }));
+  const core = await createCore({ config, logger });
+  const events = new EventRecorder(core.events);
+  const handle: TestCore = {
+    core,
+    dataDir,
+    homeId: core.homeId,
+    events,
+    async call(name, ...input) {
+      const envelope = await dispatch(core.handlers, name, input[0]);
+      if (!envelope.ok) throw SlicedeckError.fromWire(envelope.error);
+      return envelope.result as never;
+    },
+    async reopen(next = overrides) {
+      events.stop();
+      await core.close();
+      return open(dataDir, next, owned);
+    },
+    async cleanup() {
+      for (const cleanup of owned.cleanups.splice(0).reverse()) await cleanup();
+    },
+  };
+  owned.cleanups.push(async () => {
+    events.stop();
+    await core.close({ destroySlices: true });
+    await removeHome(core.homeId);
+  });
+  return handle;
+}
+
+export async function makeTestCore(overrides: Partial<CoreConfig> = {}): Promise<TestCore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-core-'));
+  const owned = { cleanups: [] as (() => Promise<void>)[] };
+  owned.cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  return open(dataDir, overrides, owned);
+}

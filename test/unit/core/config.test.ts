@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDataDir, loadConfig, parsePortRange } from '../../../src/main/core/config';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    const config = loadConfig({ HOME: '/home/op' });
+    expect(config.driver).toBe('whatsapp-web.js');
+    expect(config.qrCodes).toBe(3);
+    expect(config.qrTtlMs).toBe(20_000);
+    expect(config.simContacts).toBe(25);
+    expect(config.portRange).toEqual({ from: 47100, to: 47299 });
+    expect(config.image).toBe('slicedeck-slice:latest');
+    expect(config.dataDir).toBe(defaultDataDir({ HOME: '/home/op' }));
+  });
+
+  it('reads every SLICEDECK_* setting it documents', () => {
+    const config = loadConfig({
+      SLICEDECK_DATA_DIR: '/tmp/sd',
+      SLICEDECK_DRIVER: 'simulated',
+      SLICEDECK_QR_CODES: '5',
+      SLICEDECK_QR_TTL_MS: '400',
+      SLICEDECK_SIM_CONTACTS: '7',
+      SLICEDECK_SIM_CONTACT_INTERVAL_MS: '15',
+      SLICEDECK_PORT_RANGE: '50000-50009',
+      SLICEDECK_IMAGE: 'my/slice:dev',
+      SLICEDECK_STAGE_TIMEOUT_MS: '5000',
+      SLICEDECK_SLICE_MEMORY_MB: '300',
+      SLICEDECK_SLICE_PIDS_LIMIT: '100',
+    });
+    expect(config).toMatchObject({
+      dataDir: '/tmp/sd',
+      driver: 'simulated',
+      qrCodes: 5,
+      qrTtlMs: 400,
+      simContacts: 7,
+      simContactIntervalMs: 15,
+      portRange: { from: 50000, to: 50009 },
+      image: 'my/slice:dev',
+      sliceMemoryBytes: 300 * 1024 * 1024,
+      slicePidsLimit: 100,
+    });
+    expect(config.stageTimeoutsMs.waiting_for_health).toBe(5000);
+  });
+
+  it('lets explicit overrides win over the environment', () => {
+    expect(loadConfig({ SLICEDECK_QR_CODES: '4' }, { qrCodes: 2 }).qrCodes).toBe(2);
+  });
+
+  it.each([
+    ['SLICEDECK_DRIVER', 'puppeteer', /SLICEDECK_DRIVER.*simulated, whatsapp-web\.js/],
+    ['SLICEDECK_QR_CODES', 'three', /SLICEDECK_QR_CODES.*whole number from 1 to 20/],
+    ['SLICEDECK_QR_CODES', '0', /SLICEDECK_QR_CODES/],
+    ['SLICEDECK_QR_TTL_MS', '-5', /SLICEDECK_QR_TTL_MS/],
+    ['SLICEDECK_QR_TTL_MS', '1.5', /SLICEDECK_QR_TTL_MS/],
+    ['SLICEDECK_PORT_RANGE', '47299-47100', /SLICEDECK_PORT_RANGE.*FROM-TO/],
+    ['SLICEDECK_PORT_RANGE', '80-90', /SLICEDECK_PORT_RANGE/],
+    ['SLICEDECK_PORT_RANGE', '47100-70000', /SLICEDECK_PORT_RANGE/],
+    ['SLICEDECK_PORT_RANGE', 'lots', /SLICEDECK_PORT_RANGE/],
+    ['SLICEDECK_IMAGE', '--privileged', /SLICEDECK_IMAGE/],
+    ['SLICEDECK_SLICE_MEMORY_MB', '1', /SLICEDECK_SLICE_MEMORY_MB.*64/],
+  ])('refuses %s=%s with words naming the variable', (variable, value, words) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(words);
+  });
+});
+
+describe('parsePortRange', () => {
+  it('accepts a range or a single port', () => {
+    expect(parsePortRange('47100-47299')).toEqual({ from: 47100, to: 47299 });
+    expect(parsePortRange(' 50000 - 50001 ')).toEqual({ from: 50000, to: 50001 });
+    expect(parsePortRange('50000')).toEqual({ from: 50000, to: 50000 });
+  });
+});
+
+describe('defaultDataDir', () => {
+  it('is the platform app-data folder', () => {
+    expect(defaultDataDir({ HOME: '/home/op' }, 'linux')).toBe('/home/op/.config/slicedeck');
+    expect(defaultDataDir({ HOME: '/home/op', XDG_CONFIG_HOME: '/xdg' }, 'linux')).toBe('/xdg/slicedeck');
+    expect(defaultDataDir({ HOME: '/Users/op' }, 'darwin')).toBe('/Users/op/Library/Application Support/slicedeck');
+    expect(defaultDataDir({ HOME: 'C:\\Users\\op', APPDATA: 'C:\\Users\\op\\AppData\\Roaming' }, 'win32')).toMatch(/Roaming.slicedeck$/);
+  });
+});

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../../../src/main/core/db/store';
+import { MIGRATIONS } from '../../../src/main/core/db/migrations';
+
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slicedeck-store-'));
+  store = new Store(dir);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Store (a real SQLite file)', () => {
+  it('migrates to the latest schema in WAL mode and keeps one home id forever', () => {
+    const home = store.homeId();
+    store.close();
+    const raw = new Database(join(dir, 'slicedeck.db'));
+    expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    store = new Store(dir);
+    expect(store.homeId()).toBe(home);
+  });
+
+  it('refuses a database from a newer slicedeck with words', () => {
+    store.close();
+    const raw = new Database(join(dir, 'slicedeck.db'));
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    expect(() => new Store(dir)).toThrow(/newer slicedeck/);
+    store = new Store(mkdtempSync(join(tmpdir(), 'slicedeck-store-')));
+  });
+
+  it('persists each stage with its timestamp and an audit row', () => {
+    store.addAccount('acc_aaaa', 'Alice');
+    store.beginAttempt('acc_aaaa', 'slc_1', 'tok');
+    store.setStage('acc_aaaa', 'slc_1', 'allocating_port');
+    const row = store.getSlice('acc_aaaa')!;
+    expect(row.stage).toBe('allocating_port');
+    expect(row.stageStartedAt).toBeGreaterThanOrEqual(row.startedAt!);
+    expect(store.history('acc_aaaa').map((e) => e.stage)).toEqual(['pending', 'allocating_port']);
+  });
+
+  it('never lets a stale attempt overwrite the current slice', () => {
+    store.addAccount('acc_aaaa', 'Alice');
+    store.beginAttempt('acc_aaaa', 'slc_new', 'tok');
+    expect(store.setStage('acc_aaaa', 'slc_old', 'ready')).toBeUndefined();
+    expect(store.clearSlice('acc_aaaa', 'idle', null, 'slc_old')).toBeUndefined();
+    expect(store.getSlice('acc_aaaa')!.stage).toBe('pending');
+  });
+
+  it('hands out distinct ports and frees them when the slice is cleared', () => {
+    const range = { from: 50000, to: 50001 };
+    for (const id of ['acc_aaaa', 'acc_bbbb', 'acc_cccc']) {
+      store.addAccount(id, id);
+      store.beginAttempt(id, `slc_${id}`, 'tok');
+    }
+    expect(store.reservePort('acc_aaaa', 'slc_acc_aaaa', range, new Set())).toBe(50000);
+    expect(store.reservePort('acc_bbbb', 'slc_acc_bbbb', range, new Set())).toBe(50001);
+    expect(store.reservePort('acc_cccc', 'slc_acc_cccc', range, new Set())).toBeNull();
+    expect(store.portsInUse()).toBe(2);
+    store.clearSlice('acc_aaaa', 'idle', null);
+    expect(store.reservePort('acc_cccc', 'slc_acc_cccc', range, new Set())).toBe(50000);
+  });
+
+  it('removes an account with its slice row and history', () => {
+    store.addAccount('acc_aaaa', 'Alice');
+    store.beginAttempt('acc_aaaa', 'slc_1', 'tok');
+    expect(store.removeAccount('acc_aaaa')).toBe(true);
+    expect(store.getSlice('acc_aaaa')).toBeUndefined();
+    expect(store.history('acc_aaaa')).toEqual([]);
+  });
+});

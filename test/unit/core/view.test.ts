@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { projectView } from '../../../src/main/core/slices/view';
+import type { SliceRow } from '../../../src/main/core/db/store';
+
+const base: SliceRow = {
+  accountId: 'acc_test1',
+  sliceId: 'slc_1',
+  port: 47100,
+  containerId: 'abc',
+  token: 'secret',
+  stage: 'pending',
+  stageStartedAt: 1_000,
+  startedAt: 900,
+  error: null,
+  qr: null,
+  contacts: null,
+  restarts: 0,
+};
+const qr = { payload: 'code', index: 2, total: 3, issuedAt: 1, expiresAt: 2 };
+
+describe('projectView', () => {
+  it('is setup/idle for an account that never connected', () => {
+    expect(projectView('acc_test1', undefined)).toEqual({ accountId: 'acc_test1', phase: 'setup', stage: 'idle', stageStartedAt: null, startedAt: null });
+  });
+
+  it('maps every provisioning stage to the provisioning phase with its timestamps', () => {
+    for (const stage of ['pending', 'allocating_port', 'creating_container', 'starting', 'waiting_for_health', 'initializing'] as const) {
+      expect(projectView('acc_test1', { ...base, stage })).toMatchObject({ phase: 'provisioning', stage, stageStartedAt: 1_000, startedAt: 900, sliceId: 'slc_1', port: 47100 });
+    }
+  });
+
+  it('shows the code only while in the qr stage', () => {
+    expect(projectView('acc_test1', { ...base, stage: 'qr', qr }).qr).toEqual(qr);
+    expect(projectView('acc_test1', { ...base, stage: 'linking', qr }).qr).toBeUndefined();
+  });
+
+  it('shows contacts while linking and ready', () => {
+    expect(projectView('acc_test1', { ...base, stage: 'linking', contacts: 4 })).toMatchObject({ phase: 'linking', contacts: 4 });
+    expect(projectView('acc_test1', { ...base, stage: 'ready', contacts: 9 })).toMatchObject({ phase: 'ready', contacts: 9 });
+  });
+
+  it('projects qr_timeout as expired and error with its words', () => {
+    expect(projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'qr_timeout' })).toMatchObject({ phase: 'expired', stage: 'qr_timeout' });
+    const view = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'error', error: 'It broke — retry' });
+    expect(view).toMatchObject({ phase: 'error', error: 'It broke — retry' });
+    expect(view.port).toBeUndefined();
+    expect(view.sliceId).toBeUndefined();
+  });
+
+  it('never leaks the slice token', () => {
+    expect(JSON.stringify(projectView('acc_test1', base))).not.toContain('secret');
+  });
+});
