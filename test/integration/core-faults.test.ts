@@ -1,0 +1,76 @@
+/**
+ * Faults an operator can meet: the port range runs out, Docker does not answer.
+ * Each ends in a typed error with words, never a crash or a leak.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dispatch } from '@shared/dispatch';
+import { createCore } from '../../src/main/core';
+import { makeTestCore, testConfig, workerPortRange, type TestCore } from '../helpers/core';
+import { containersOfHome } from '../helpers/docker';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('port range exhausted', () => {
+  it('refuses the second account with words naming SLICEDECK_PORT_RANGE and its value', async () => {
+    const one = workerPortRange().from;
+    const t: TestCore = await makeTestCore({ portRange: { from: one, to: one } });
+    cleanups.push(() => t.cleanup());
+    const alice = await t.call('accounts.add', { name: 'Alice' });
+    const bob = await t.call('accounts.add', { name: 'Bob' });
+    expect((await t.call('slices.connect', { accountId: alice.id })).port).toBe(one);
+
+    const refusal = t.call('slices.connect', { accountId: bob.id });
+    await expect(refusal).rejects.toMatchObject({ code: 'ports_exhausted' });
+    const message = ((await refusal.catch((e: unknown) => e)) as Error).message;
+    expect(message).toContain('SLICEDECK_PORT_RANGE');
+    expect(message).toContain(String(one));
+    expect(await t.call('slices.view', { accountId: bob.id })).toMatchObject({ phase: 'error', error: message });
+    expect(await containersOfHome(t.homeId, { accountId: bob.id })).toHaveLength(0);
+
+    // Freeing Alice's port lets Bob connect.
+    await t.call('slices.destroy', { accountId: alice.id });
+    expect((await t.call('slices.connect', { accountId: bob.id })).port).toBe(one);
+  });
+});
+
+describe('Docker unreachable', () => {
+  it('starts anyway, reports it in system.status, and refuses Connect with words', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-nodocker-'));
+    const core = await createCore({
+      config: testConfig(dataDir),
+      logger: pino({ level: 'silent' }),
+      docker: { socketPath: join(dataDir, 'no-such-docker.sock') },
+    });
+    cleanups.push(async () => {
+      await core.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const status = await dispatch(core.handlers, 'system.status', undefined);
+    expect(status).toMatchObject({ ok: true, result: { docker: 'unreachable', dockerError: expect.stringMatching(/Start Docker/) } });
+
+    const added = await dispatch(core.handlers, 'accounts.add', { name: 'Frank' });
+    expect(added.ok).toBe(true);
+    const accountId = (added as { result: { id: string } }).result.id;
+    const connect = await dispatch(core.handlers, 'slices.connect', { accountId });
+    expect(connect).toMatchObject({ ok: false, error: { code: 'docker_unreachable', message: expect.stringMatching(/Docker is not answering/) } });
+    const view = await dispatch(core.handlers, 'slices.view', { accountId });
+    expect(view).toMatchObject({ ok: true, result: { phase: 'error', error: expect.stringMatching(/Docker is not answering/) } });
+  });
+});
+
+describe('bad input', () => {
+  it('answers unknown accounts with not_found and malformed ids with invalid_input', async () => {
+    const t = await makeTestCore();
+    cleanups.push(() => t.cleanup());
+    await expect(t.call('slices.connect', { accountId: 'acc_doesnotexist' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(t.call('slices.connect', { accountId: '../etc' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(t.call('accounts.add', { name: '   ' })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});

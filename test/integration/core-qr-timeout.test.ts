@@ -1,0 +1,47 @@
+/**
+ * Host-side QR expiry (PRODUCT §1): after the last code expires unscanned the host
+ * removes the container, frees the port and shows `expired` — no window needed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCore, type TestCore } from '../helpers/core';
+import { containersOfHome } from '../helpers/docker';
+import { isPortBindable } from '../../src/main/core/slices/ports';
+
+let t: TestCore;
+beforeAll(async () => {
+  t = await makeTestCore({ qrCodes: 3, qrTtlMs: 400 });
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+describe('QR expiry', () => {
+  it('destroys the slice after code 3 of 3 expires unscanned', async () => {
+    const account = await t.call('accounts.add', { name: 'Erin' });
+    const { port, sliceId } = await t.call('slices.connect', { accountId: account.id });
+    const expired = await t.events.waitForStage(account.id, 'qr_timeout', 20_000);
+    expect(expired.phase).toBe('expired');
+
+    const codes = t.events.of('slice').filter((v) => v.accountId === account.id && v.qr).map((v) => `${v.qr!.index}/${v.qr!.total}`);
+    expect([...new Set(codes)]).toEqual(['1/3', '2/3', '3/3']);
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect(await isPortBindable(port)).toBe(true);
+    expect((await t.call('system.status')).portsInUse).toBe(0);
+
+    const view = await t.call('slices.view', { accountId: account.id });
+    expect(view).toMatchObject({ phase: 'expired', stage: 'qr_timeout' });
+    expect(view.port).toBeUndefined();
+    const history = await t.call('slices.history', { accountId: account.id });
+    expect(history.at(-1)).toMatchObject({ type: 'stage', stage: 'qr_timeout', sliceId });
+  });
+
+  it('lets the operator try again after expiry', async () => {
+    const account = (await t.call('accounts.list'))[0]!;
+    t.events.clear();
+    const again = await t.call('slices.connect', { accountId: account.id });
+    expect(again.status).toBe('provisioned');
+    await t.events.waitForStage(account.id, 'qr');
+    await t.call('slices.destroy', { accountId: account.id });
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+  });
+});
