@@ -1,0 +1,330 @@
+/**
+ * `npm run bench`: slicedeck's promises (PRODUCT §5) measured against the real
+ * engine and the real slice image, side by side with bare Docker in the same run.
+ *
+ * Every scenario uses its own throwaway data dir and removes what it made.
+ * Figures are printed as a table and written to bench/results.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import Docker from 'dockerode';
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import type { AppEvent } from '@shared/contract';
+import type { SliceView } from '@shared/types';
+import { createCore, loadConfig, type Core, type CoreConfig } from '../src/main/core/index';
+import { startWebServer } from '../src/main/transport/web';
+import { summarize, round, type Summary } from './stats';
+import { waitFor200 } from './http-wait';
+
+const REPS = Number(process.env.BENCH_REPS ?? 12);
+const IMAGE = process.env.SLICEDECK_IMAGE ?? 'slicedeck-slice:latest';
+const docker = new Docker();
+const results: Record<string, unknown> = {};
+const table: { metric: string; value: string; target?: string; ok?: boolean }[] = [];
+
+function row(metric: string, value: string, target?: string, ok?: boolean) {
+  table.push({ metric, value, target, ok });
+  const mark = ok === undefined ? '' : ok ? '  ✓' : '  ✗';
+  console.log(`  ${metric.padEnd(46)} ${value.padEnd(34)} ${target ?? ''}${mark}`);
+}
+
+// ── a core in a throwaway data dir ──────────────────────────────────────────
+
+interface BenchCore {
+  core: Core;
+  dir: string;
+  close(): Promise<void>;
+}
+
+let portBase = 48_000;
+async function makeCore(overrides: Partial<CoreConfig> = {}, span = 40): Promise<BenchCore> {
+  const dir = mkdtempSync(join(tmpdir(), 'slicedeck-bench-'));
+  const from = portBase;
+  portBase += span;
+  const config = loadConfig(
+    { SLICEDECK_DATA_DIR: dir, SLICEDECK_DRIVER: 'simulated', SLICEDECK_IMAGE: IMAGE, SLICEDECK_LOG_LEVEL: 'warn' },
+    { portRange: { from, to: from + span - 1 }, reconcileIntervalMs: 0, ...overrides },
+  );
+  const core = await createCore({ config });
+  return {
+    core,
+    dir,
+    async close() {
+      await core.close({ destroySlices: true });
+      await removeByLabel(`slicedeck.home=${core.homeId}`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function removeByLabel(label: string) {
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const volumes = (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? [];
+  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+}
+
+/** Resolves with the first slice view for `accountId` that satisfies `predicate`. */
+function nextView(core: Core, accountId: string, predicate: (view: SliceView) => boolean, timeoutMs = 30_000): Promise<SliceView> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no matching slice view for ${accountId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = core.events.subscribe((event: AppEvent) => {
+      if (event.type === 'slice' && event.data.accountId === accountId && predicate(event.data)) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolvePromise(event.data);
+      }
+    });
+  });
+}
+
+async function containerGone(id: string): Promise<boolean> {
+  try {
+    await docker.getContainer(id).inspect();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function containersOf(core: Core): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`slicedeck.home=${core.homeId}`] } });
+}
+
+// ── scenarios ───────────────────────────────────────────────────────────────
+
+/** Bare `docker run` of the same image with the same publishing, to the first healthy answer. */
+async function bareDockerRunToHealthy(port: number): Promise<number> {
+  const started = performance.now();
+  const container = await docker.createContainer({
+    Image: IMAGE,
+    Env: [`${SLICE_ENV.token}=${randomBytes(16).toString('hex')}`, `${SLICE_ENV.driver}=simulated`],
+    ExposedPorts: { [`${SLICE_INTERNAL_PORT}/tcp`]: {} },
+    Labels: { 'slicedeck.bench': 'baseline' },
+    HostConfig: { PortBindings: { [`${SLICE_INTERNAL_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
+  });
+  try {
+    await container.start();
+    await waitFor200(port, '/health', 30_000);
+    return performance.now() - started;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+async function connectPairs() {
+  console.log(`\nClick → healthy and click → first QR, ${REPS} pairs (bare docker run first in each pair)`);
+  const bench = await makeCore();
+  const baseline: number[] = [];
+  const healthy: number[] = [];
+  const firstQr: number[] = [];
+  const destroyGone: number[] = [];
+  const ratios: number[] = [];
+  try {
+    // One unmeasured warm-up of each path (first container start pays page-cache costs).
+    await bareDockerRunToHealthy(49_990);
+    for (let i = 0; i <= REPS; i++) {
+      const base = await bareDockerRunToHealthy(49_990);
+      const account = await bench.core.handlers['accounts.add']({ name: `bench ${i}` });
+      const clickedAt = performance.now();
+      const sawHealthy = nextView(bench.core, account.id, (v) => v.stage === 'initializing').then(() => performance.now() - clickedAt);
+      const sawQr = nextView(bench.core, account.id, (v) => v.qr !== undefined).then(() => performance.now() - clickedAt);
+      await bench.core.handlers['slices.connect']({ accountId: account.id });
+      const [h, q] = await Promise.all([sawHealthy, sawQr]);
+      const [container] = await containersOf(bench.core);
+      const destroyAt = performance.now();
+      await bench.core.handlers['slices.destroy']({ accountId: account.id });
+      const gone = container ? await containerGone(container.Id) : false;
+      const destroyMs = performance.now() - destroyAt;
+      if (!gone) throw new Error('destroy returned but the container is still there');
+      if (i === 0) continue; // warm-up pair
+      baseline.push(base);
+      healthy.push(h);
+      firstQr.push(q);
+      destroyGone.push(destroyMs);
+      ratios.push(h / base);
+    }
+  } finally {
+    await bench.close();
+  }
+  const b = summarize(baseline);
+  const h = summarize(healthy);
+  const q = summarize(firstQr);
+  const r = summarize(ratios);
+  const d = summarize(destroyGone);
+  row('baseline: docker run → first 200 (ms)', `p50 ${b.p50}  p95 ${b.p95}`);
+  row('click → slice healthy (ms)', `p50 ${h.p50}  p95 ${h.p95}`);
+  row('  ratio to baseline, pair by pair', `p50 ${round(r.p50, 2)}×  p95 ${round(r.p95, 2)}×`, '≤ 1.25× (p50)', r.p50 <= 1.25);
+  row('click → first QR event (ms, simulated)', `p50 ${q.p50}  p95 ${q.p95}`, '≤ 1000 ms (p50)', q.p50 <= 1000);
+  row('destroy → container gone (ms)', `p50 ${d.p50}  p95 ${d.p95}`);
+  results.baselineDockerRunToHealthyMs = b;
+  results.clickToHealthyMs = h;
+  results.clickToHealthyRatio = r;
+  results.clickToFirstQrMs = q;
+  results.destroyToGoneMs = d;
+}
+
+async function qrExpiry() {
+  const reps = Math.max(3, Math.round(REPS / 2));
+  console.log(`\nQR expiry → container gone, ${reps} runs (3 codes of 400 ms)`);
+  const bench = await makeCore({ qrTtlMs: 400, qrCodes: 3 });
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      const account = await bench.core.handlers['accounts.add']({ name: `expiry ${i}` });
+      const lastCode = nextView(bench.core, account.id, (v) => v.qr !== undefined && v.qr.index === v.qr.total);
+      await bench.core.handlers['slices.connect']({ accountId: account.id });
+      const view = await lastCode;
+      const [container] = await containersOf(bench.core);
+      if (!container) throw new Error('no container while the last code is shown');
+      // Watch Docker itself, every 5 ms, bounded.
+      const deadline = Date.now() + 15_000;
+      while (!(await containerGone(container.Id))) {
+        if (Date.now() > deadline) throw new Error('container still there 15 s after the last code expired');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      samples.push(Date.now() - view.qr!.expiresAt);
+    }
+  } finally {
+    await bench.close();
+  }
+  const s = summarize(samples);
+  row('last code expired → container gone (ms)', `p50 ${s.p50}  max ${s.max}`, '≤ 2000 ms', s.max <= 2000);
+  results.qrExpiryToGoneMs = s;
+}
+
+async function concurrentConnects(count: number) {
+  const bench = await makeCore({}, Math.max(40, count * 2));
+  try {
+    const accounts = await Promise.all(
+      Array.from({ length: count }, (_, i) => bench.core.handlers['accounts.add']({ name: `crowd ${i}` })),
+    );
+    const started = performance.now();
+    const allQr = Promise.all(accounts.map((a) => nextView(bench.core, a.id, (v) => v.qr !== undefined, 120_000)));
+    const outcomes = await Promise.allSettled(accounts.map((a) => bench.core.handlers['slices.connect']({ accountId: a.id })));
+    const failures = outcomes.filter((o) => o.status === 'rejected').length;
+    let wallMs = Number.NaN;
+    if (failures === 0) {
+      await allQr;
+      wallMs = performance.now() - started;
+    }
+    const containers = await containersOf(bench.core);
+    const ports = containers.flatMap((c) => c.Ports.map((p) => p.PublicPort)).filter(Boolean);
+    const conflicts = ports.length - new Set(ports).size;
+    const ok = failures === 0 && conflicts === 0 && containers.length === count;
+    row(`${count} accounts connect at once → all show a QR`, `${round(wallMs, 0)} ms, ${containers.length} slices, ${failures} failed, ${conflicts} port conflicts`, 'no failure, no conflict', ok);
+    return { count, wallMs: round(wallMs, 0), slices: containers.length, failures, portConflicts: conflicts };
+  } finally {
+    await bench.close();
+  }
+}
+
+/** slice → renderer: a QR's `issuedAt` (stamped in the slice) to its arrival over the web transport's SSE. */
+async function eventLatency() {
+  console.log('\nEvent latency slice → renderer over the web transport');
+  const bench = await makeCore({ qrTtlMs: 150, qrCodes: 20 });
+  const token = randomBytes(24).toString('base64url');
+  const server = await startWebServer({ core: bench.core, host: '127.0.0.1', port: 0, token, rendererDir: resolve('out/renderer') });
+  const samples: number[] = [];
+  const request = http.get({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${token}`, headers: { accept: 'text/event-stream' } });
+  try {
+    const seen = new Set<string>();
+    await new Promise<void>((resolveStream, reject) => {
+      request.on('error', reject);
+      request.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`event stream answered ${res.statusCode}`));
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const receivedAt = Date.now();
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+            if (!data) continue;
+            const event = JSON.parse(data) as AppEvent;
+            if (event.type === 'slice' && event.data.qr) {
+              const key = `${event.data.accountId}:${event.data.qr.index}`;
+              if (!seen.has(key)) {
+                seen.add(key);
+                samples.push(receivedAt - event.data.qr.issuedAt);
+              }
+            }
+          }
+        });
+        resolveStream();
+      });
+    });
+    const accounts = await Promise.all([0, 1, 2, 3, 4].map((i) => bench.core.handlers['accounts.add']({ name: `latency ${i}` })));
+    const done = Promise.all(accounts.map((a) => nextView(bench.core, a.id, (v) => v.stage === 'qr_timeout', 60_000)));
+    await Promise.all(accounts.map((a) => bench.core.handlers['slices.connect']({ accountId: a.id })));
+    await done;
+  } finally {
+    request.destroy();
+    await server.close();
+    await bench.close();
+  }
+  const s = summarize(samples);
+  row('slice event → renderer (ms)', `p50 ${s.p50}  p99 ${s.p99}  (n=${s.n})`, '≤ 50 ms (p99)', s.p99 <= 50);
+  results.eventLatencyMs = s;
+}
+
+async function idleMemory() {
+  console.log('\nIdle memory');
+  const bench = await makeCore();
+  try {
+    const account = await bench.core.handlers['accounts.add']({ name: 'memory' });
+    const ready = nextView(bench.core, account.id, (v) => v.stage === 'ready', 60_000);
+    const qr = nextView(bench.core, account.id, (v) => v.qr !== undefined);
+    await bench.core.handlers['slices.connect']({ accountId: account.id });
+    await qr;
+    await bench.core.handlers['sim.scan']({ accountId: account.id });
+    await ready;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const [container] = await containersOf(bench.core);
+    const stats = (await docker.getContainer(container!.Id).stats({ stream: false })) as unknown as { memory_stats: { usage: number; stats?: { cache?: number } } };
+    const usedMiB = (stats.memory_stats.usage - (stats.memory_stats.stats?.cache ?? 0)) / 2 ** 20;
+    row('idle slice memory, simulated driver (MiB)', `${round(usedMiB)}`);
+    results.idleSliceMemoryMiB = { simulated: round(usedMiB) };
+  } finally {
+    await bench.close();
+  }
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  row('host process RSS after the run (MiB)', `${round(rssMiB)}`);
+  results.hostRssMiB = round(rssMiB);
+}
+
+async function main() {
+  const info = await docker.version();
+  const machine = { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30), node: process.version, docker: info.Version, image: IMAGE };
+  console.log(`slicedeck bench — ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Docker ${machine.docker}, image ${IMAGE}`);
+  await removeByLabel('slicedeck.bench=baseline');
+  await connectPairs();
+  await qrExpiry();
+  console.log('\nConcurrent connects');
+  results.concurrent = [await concurrentConnects(1), await concurrentConnects(10), await concurrentConnects(20)];
+  await eventLatency();
+  await idleMemory();
+
+  const out = { date: new Date().toISOString(), machine, reps: REPS, results, table };
+  mkdirSync('bench', { recursive: true });
+  writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
+  console.log('\nwritten bench/results.json');
+  const missed = table.filter((r) => r.ok === false);
+  if (missed.length) console.log(`targets missed: ${missed.map((r) => r.metric.trim()).join('; ')}`);
+}
+
+main().catch((error) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
+
+export type { Summary };
