@@ -1,0 +1,48 @@
+/**
+ * Wires one slice together from its config: the driver (simulated or the real
+ * whatsapp-web.js), the InstanceManager and the HTTP server. Used by `main.ts`
+ * and by tests, which run the very same slice in-process.
+ */
+import type { SliceConfig } from './config';
+import type { DriverFactory } from './drivers/driver';
+import { createSimulatedBackend, type SimulatorControls } from './drivers/simulated';
+import { InstanceManager, type Logger } from './instance-manager';
+import { createSliceServer, type SliceServer } from './server';
+
+export interface SliceApp {
+  manager: InstanceManager;
+  server: SliceServer;
+  close(): Promise<void>;
+}
+
+export async function createSliceApp(config: SliceConfig, options: { log?: Logger; heartbeatMs?: number } = {}): Promise<SliceApp> {
+  let factory: DriverFactory;
+  let simulator: SimulatorControls | undefined;
+  if (config.driver === 'simulated') {
+    const backend = createSimulatedBackend(config.simulated, config.instanceId);
+    factory = backend.factory;
+    simulator = backend.controls;
+  } else {
+    // Loaded only when asked for: the simulated image carries no whatsapp-web.js.
+    const { createWwebjsFactory } = await import('./drivers/wwebjs');
+    factory = createWwebjsFactory(config, options.log);
+  }
+  const manager = new InstanceManager({ driverName: config.driver, factory, config: config.manager, ...(options.log ? { log: options.log } : {}) });
+  const server = createSliceServer({
+    token: config.token,
+    manager,
+    driverName: config.driver,
+    instanceId: config.instanceId,
+    ...(simulator ? { simulator } : {}),
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return {
+    manager,
+    server,
+    async close() {
+      await server.close();
+      await manager.close();
+    },
+  };
+}

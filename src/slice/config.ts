@@ -1,0 +1,96 @@
+/**
+ * The slice's settings, read once from its environment (names in
+ * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
+ * the slice with words that name the variable and say what it accepts.
+ */
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import type { DriverName } from '@shared/types';
+import type { SimulatedTimings } from './drivers/simulated';
+import type { InstanceManagerConfig } from './instance-manager';
+
+/** Not in SLICE_ENV because the host never sets it: how long the simulated WhatsApp Web boots. */
+export const SIM_BOOT_DELAY_ENV = 'SIM_BOOT_DELAY_MS';
+/** Real driver only: where Chromium lives inside the image. */
+export const CHROME_PATH_ENV = 'CHROME_PATH';
+/** Real driver only: bound on reaching WhatsApp Web before giving up with `error`. */
+export const WWEBJS_START_TIMEOUT_ENV = 'WWEBJS_START_TIMEOUT_MS';
+/** Real driver only: link by pairing code to this phone number instead of a QR code. */
+export const PAIRING_PHONE_ENV = 'PAIRING_PHONE_NUMBER';
+
+export interface SliceConfig {
+  token: string;
+  port: number;
+  driver: DriverName;
+  instanceId: string;
+  manager: InstanceManagerConfig;
+  simulated: SimulatedTimings;
+  authBaseDir: string;
+  chromePath: string;
+  startTimeoutMs: number;
+  pairingPhoneNumber: string | null;
+}
+
+export class SliceConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SliceConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new SliceConfigError(`${name}=${JSON.stringify(raw)} is not a whole number; use a value from ${min} to ${max}, or leave it unset for ${fallback}.`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new SliceConfigError(`${name}=${raw} is out of range; use a value from ${min} to ${max}, or leave it unset for ${fallback}.`);
+  return value;
+}
+
+export function loadSliceConfig(env: Env): SliceConfig {
+  const token = env[SLICE_ENV.token]?.trim() ?? '';
+  if (!token) {
+    throw new SliceConfigError(`${SLICE_ENV.token} is not set. A slice refuses to start without its bearer token: the host generates one per slice and passes it as ${SLICE_ENV.token}.`);
+  }
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new SliceConfigError(`${SLICE_ENV.token} must be at least 16 characters with no spaces (the host generates a random one).`);
+  }
+  const driverRaw = env[SLICE_ENV.driver]?.trim() || 'whatsapp-web.js';
+  if (driverRaw !== 'simulated' && driverRaw !== 'whatsapp-web.js') {
+    throw new SliceConfigError(`${SLICE_ENV.driver}=${JSON.stringify(driverRaw)} is not a driver; use "whatsapp-web.js" or "simulated".`);
+  }
+  const instanceId = env[SLICE_ENV.instanceId]?.trim() || 'default';
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(instanceId)) {
+    throw new SliceConfigError(`${SLICE_ENV.instanceId} may only hold letters, digits, ".", "_" and "-" (1–128 characters).`);
+  }
+  const pairing = env[PAIRING_PHONE_ENV]?.replace(/[\s+()-]/g, '') || null;
+  if (pairing !== null && !/^\d{7,15}$/.test(pairing)) {
+    throw new SliceConfigError(`${PAIRING_PHONE_ENV} must be a phone number in international format (7–15 digits, country code first).`);
+  }
+  return {
+    token,
+    port: readInt(env, SLICE_ENV.port, SLICE_INTERNAL_PORT, 1, 65535),
+    driver: driverRaw,
+    instanceId,
+    manager: {
+      maxQueueSize: readInt(env, SLICE_ENV.maxQueueSize, 200, 1, 100_000),
+      readyTimeoutMs: readInt(env, SLICE_ENV.readyTimeoutMs, 180_000, 10, 3_600_000),
+      restartBackoffMs: readInt(env, SLICE_ENV.restartBackoffMs, 2_000, 0, 600_000),
+      maxRestartsPerWindow: readInt(env, SLICE_ENV.maxRestartsPerWindow, 5, 1, 1_000),
+      windowMs: readInt(env, SLICE_ENV.windowMinutes, 10, 1, 24 * 60) * 60_000,
+    },
+    simulated: {
+      qrCodes: readInt(env, SLICE_ENV.qrCodes, 3, 1, 20),
+      qrTtlMs: readInt(env, SLICE_ENV.qrTtlMs, 20_000, 10, 600_000),
+      contacts: readInt(env, SLICE_ENV.simContacts, 25, 0, 100_000),
+      contactIntervalMs: readInt(env, SLICE_ENV.simContactIntervalMs, 150, 0, 60_000),
+      linkDelayMs: readInt(env, SLICE_ENV.simLinkDelayMs, 300, 0, 60_000),
+      bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
+    },
+    authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
+    chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
+    startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
+    pairingPhoneNumber: pairing,
+  };
+}

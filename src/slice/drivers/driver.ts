@@ -1,0 +1,62 @@
+/**
+ * The seam between the InstanceManager and a WhatsApp Web client.
+ *
+ * A driver is one *client* (one browser session). The manager owns its lifecycle:
+ * a soft restart calls `destroy()` then `initialize()` on the same driver; a hard
+ * restart throws the driver away and asks the factory for a new one. Drivers never
+ * decide about reconnecting: they only report what happened through the sink.
+ */
+import type { Chat, ChatMessage, DriverName, QrInfo } from '@shared/types';
+
+/** What a driver reports. Every callback may fire at any time after `initialize()`. */
+export interface DriverEventSink {
+  /** A new code is on screen (index/total/expiry included). */
+  qr(qr: QrInfo): void;
+  /** The last code expired without a scan: no more codes will come from this start. */
+  qrExhausted(): void;
+  /** The phone linked (or a saved session was restored). */
+  authenticated(): void;
+  /** Contacts found so far while linking; `done` on the last one. */
+  contacts(count: number, done: boolean): void;
+  /** The client is usable: chats can be read and messages sent. */
+  ready(): void;
+  /**
+   * The link to WhatsApp dropped. `loggedOut` means the session is gone (the phone
+   * removed the device): no restart can bring it back without a new code.
+   */
+  disconnected(reason: string, loggedOut: boolean): void;
+  /** The saved session was refused: a new code is needed. */
+  authFailure(message: string): void;
+  /** A message arrived in (or was sent from) a chat. */
+  message(message: ChatMessage): void;
+  /** Something worth a log line that is not a state change (e.g. loading screen %). */
+  note?(event: string, detail: Record<string, unknown>): void;
+}
+
+export interface WhatsAppDriver {
+  readonly name: DriverName;
+  /**
+   * Starts the client. Resolves once it is running (showing a code or restoring a
+   * session), not when it is ready; rejects with plain words when it cannot start.
+   */
+  initialize(): Promise<void>;
+  /** Stops the client and releases its browser; the session on disk is kept. */
+  destroy(): Promise<void>;
+  /** Logs the device out of WhatsApp and deletes the saved session. */
+  logout(): Promise<void>;
+  sendText(chatId: string, text: string): Promise<ChatMessage>;
+  listChats(): Promise<Chat[]>;
+  /** Null when there is no such chat. */
+  listMessages(chatId: string): Promise<ChatMessage[] | null>;
+}
+
+/** Builds a fresh client; the manager calls it once per hard restart. */
+export type DriverFactory = (sink: DriverEventSink) => WhatsAppDriver;
+
+/** Thrown by driver operations that need a ready client. */
+export class DriverNotReadyError extends Error {
+  constructor(message = 'WhatsApp is not connected right now.') {
+    super(message);
+    this.name = 'DriverNotReadyError';
+  }
+}

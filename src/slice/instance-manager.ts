@@ -1,0 +1,571 @@
+/**
+ * The InstanceManager: the lifecycle of one WhatsApp client inside a slice
+ * (PRODUCT §2).
+ *
+ * - An explicit state machine `ready | connecting | disconnected | needs_qr | error`;
+ *   every transition has a name and is logged as a JSON line.
+ * - Readiness is event-driven: waiters are settled by transitions, never by polling.
+ * - Automatic reconnects are single-flight (one ladder at a time, whoever asks) and
+ *   climb a ladder: a soft restart (destroy + initialize the same client), then hard
+ *   restarts (a new client), with `RESTART_BACKOFF_MS` between attempts and at most
+ *   `MAX_RESTARTS_PER_WINDOW` restarts per `WINDOW_MINUTES`, after which: `error`.
+ * - `needs_qr` is terminal for automatic reconnects: only the operator (initialize)
+ *   leaves it, because only a person can scan a code.
+ * - Outgoing messages go through a per-instance queue while the client is not
+ *   ready: bounded, in order, sent one at a time when it becomes ready, and each
+ *   item fails with words after `READY_TIMEOUT_MS`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
+import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from '@shared/types';
+import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './drivers/driver';
+
+export interface InstanceManagerConfig {
+  maxQueueSize: number;
+  readyTimeoutMs: number;
+  restartBackoffMs: number;
+  maxRestartsPerWindow: number;
+  windowMs: number;
+}
+
+export type LogEntry = { event: string } & Record<string, unknown>;
+export type Logger = (entry: LogEntry) => void;
+
+/** JSON lines on stdout: what `docker logs` shows. */
+export const jsonLineLogger: Logger = (entry) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+};
+
+/** The names of every transition, so logs and tests speak the same words. */
+export type TransitionName =
+  | 'initialize_requested'
+  | 'client_ready'
+  | 'qr_expired'
+  | 'link_lost'
+  | 'reconnect_soft'
+  | 'reconnect_hard'
+  | 'restart_limit_reached'
+  | 'initialize_failed'
+  | 'session_lost_during_reconnect'
+  | 'logged_out_from_phone'
+  | 'auth_failed'
+  | 'logout_requested';
+
+export interface QueueItem {
+  id: string;
+  type: 'text';
+  payload: { chatId: string; text: string };
+  createdAt: number;
+  attemptCount: number;
+}
+
+interface QueueEntry {
+  item: QueueItem;
+  expiry: NodeJS.Timeout;
+}
+
+interface StateWaiter {
+  onTransition(to: InstanceState): void;
+  onAttemptFailed(error: Error): void;
+}
+
+type Listener = (event: SliceEvent) => void;
+
+/** Attempt errors that carry the reason the ladder must stop climbing. */
+class TerminalStateReached extends Error {}
+
+export class InstanceManager {
+  private currentState: InstanceState = 'disconnected';
+  private driver: WhatsAppDriver | null = null;
+  /** Bumped for every new client: events of an older client are ignored. */
+  private generation = 0;
+  /** Who started the current client: the operator, or the reconnect ladder. */
+  private startedBy: 'operator' | 'reconnect' = 'operator';
+  private qr: QrInfo | null = null;
+  private authenticated = false;
+  private contacts = 0;
+  private contactsDone = false;
+  private errorMessage: string | null = null;
+  private restartCount = 0;
+  private restartTimes: number[] = [];
+  private readonly queue: QueueEntry[] = [];
+  private flushing = false;
+  private reconnecting: Promise<void> | null = null;
+  private operatorStart: Promise<void> | null = null;
+  private readonly waiters = new Set<StateWaiter>();
+  private readonly listeners = new Set<Listener>();
+  private readonly backoffTimers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly options: {
+      driverName: DriverName;
+      factory: DriverFactory;
+      config: InstanceManagerConfig;
+      log?: Logger;
+    },
+  ) {}
+
+  private log(entry: LogEntry): void {
+    this.options.log?.(entry);
+  }
+
+  get state(): InstanceState {
+    return this.currentState;
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow across awaits. */
+  private isIn(...states: InstanceState[]): boolean {
+    return states.includes(this.currentState);
+  }
+
+  status(): SliceStatus {
+    return {
+      state: this.currentState,
+      driver: this.options.driverName,
+      qr: this.qr,
+      authenticated: this.authenticated,
+      contacts: this.contacts,
+      queueDepth: this.queue.length,
+      restarts: this.restartCount,
+      error: this.errorMessage,
+    };
+  }
+
+  /** The items waiting to be sent, oldest first (copies). */
+  queuedItems(): QueueItem[] {
+    return this.queue.map(({ item }) => ({ ...item, payload: { ...item.payload } }));
+  }
+
+  // ── events ────────────────────────────────────────────────────────────────
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** What a late subscriber needs to catch up: the current state and what led to it. */
+  replay(): SliceEvent[] {
+    const events: SliceEvent[] = [{ type: 'state', data: { state: this.currentState } }];
+    if (this.currentState === 'error' && this.errorMessage) events.push({ type: 'error', data: { message: this.errorMessage } });
+    if (this.qr) events.push({ type: 'qr', data: this.qr });
+    if (this.authenticated) events.push({ type: 'authenticated', data: {} });
+    if (this.authenticated || this.contacts > 0) events.push({ type: 'contacts', data: { count: this.contacts, done: this.contactsDone } });
+    if (this.currentState === 'ready') events.push({ type: 'ready', data: {} });
+    return events;
+  }
+
+  private emit<K extends SliceEventName>(type: K, data: SliceEventMap[K]): void {
+    const event = { type, data } as SliceEvent;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log({ event: 'listener_failed', error: (error as Error).message });
+      }
+    }
+  }
+
+  // ── the state machine ─────────────────────────────────────────────────────
+
+  private transition(to: InstanceState, name: TransitionName, reason?: string): void {
+    const from = this.currentState;
+    this.currentState = to;
+    if (to !== 'error') this.errorMessage = null;
+    this.log({ event: 'transition', transition: name, from, to, ...(reason ? { reason } : {}) });
+    this.emit('state', reason ? { state: to, reason } : { state: to });
+    for (const waiter of [...this.waiters]) waiter.onTransition(to);
+    if (to === 'ready') void this.flushQueue();
+    if (to === 'needs_qr' || to === 'error') this.failQueue(this.refusalFor(to));
+  }
+
+  private fail(name: TransitionName, message: string): void {
+    this.errorMessage = message;
+    this.qr = null;
+    this.transition('error', name, message);
+    this.errorMessage = message;
+    this.emit('error', { message });
+  }
+
+  private enterNeedsQr(name: TransitionName, reason: string): void {
+    this.qr = null;
+    this.authenticated = false;
+    this.transition('needs_qr', name, reason);
+  }
+
+  /**
+   * Resolves when the client is ready; rejects when it lands in `needs_qr` or
+   * `error`, when the current attempt fails, or after `timeoutMs`.
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.currentState === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        if (error) reject(error);
+        else resolve();
+      };
+      const waiter: StateWaiter = {
+        onTransition: (to) => {
+          if (to === 'ready') settle();
+          else if (to === 'needs_qr' || to === 'error') settle(new TerminalStateReached(`The client went to ${to}.`));
+        },
+        onAttemptFailed: (error) => settle(error),
+      };
+      const timer = setTimeout(
+        () => settle(new Error(`WhatsApp did not become ready within ${Math.round(timeoutMs / 1000)} s.`)),
+        timeoutMs,
+      );
+      this.waiters.add(waiter);
+    });
+  }
+
+  private attemptFailed(error: Error): void {
+    for (const waiter of [...this.waiters]) waiter.onAttemptFailed(error);
+  }
+
+  // ── clients ───────────────────────────────────────────────────────────────
+
+  private sinkFor(generation: number): DriverEventSink {
+    const current = () => generation === this.generation && !this.closed;
+    return {
+      qr: (qr) => {
+        if (!current()) return;
+        if (this.startedBy === 'reconnect') {
+          // The saved session is gone; no automatic restart can fix that.
+          void this.stopClient();
+          this.enterNeedsQr('session_lost_during_reconnect', 'WhatsApp asked for a new QR code while reconnecting: the session is no longer valid.');
+          return;
+        }
+        this.qr = qr;
+        this.log({ event: 'qr', index: qr.index, total: qr.total, expiresAt: qr.expiresAt });
+        this.emit('qr', qr);
+      },
+      qrExhausted: () => {
+        if (!current()) return;
+        this.enterNeedsQr('qr_expired', 'The last QR code expired without being scanned.');
+      },
+      authenticated: () => {
+        if (!current()) return;
+        this.qr = null;
+        this.authenticated = true;
+        this.log({ event: 'authenticated' });
+        this.emit('authenticated', {});
+      },
+      contacts: (count, done) => {
+        if (!current()) return;
+        this.contacts = count;
+        this.contactsDone = done;
+        this.emit('contacts', { count, done });
+      },
+      ready: () => {
+        if (!current()) return;
+        this.qr = null;
+        this.authenticated = true;
+        this.transition('ready', 'client_ready');
+        this.emit('ready', {});
+      },
+      disconnected: (reason, loggedOut) => {
+        if (!current()) return;
+        this.emit('disconnected', { reason });
+        if (loggedOut) {
+          void this.stopClient();
+          this.enterNeedsQr('logged_out_from_phone', `WhatsApp logged this device out (${reason}). Scan a new code to link it again.`);
+          return;
+        }
+        this.handleLinkLoss(reason);
+      },
+      authFailure: (message) => {
+        if (!current()) return;
+        void this.stopClient();
+        this.enterNeedsQr('auth_failed', `WhatsApp refused the saved session (${message}). Scan a new code to link again.`);
+      },
+      message: (message) => {
+        if (!current()) return;
+        this.emit('message', { message });
+      },
+      note: (event, detail) => {
+        if (current()) this.log({ event, ...detail });
+      },
+    };
+  }
+
+  private newClient(): WhatsAppDriver {
+    const generation = ++this.generation;
+    this.driver = this.options.factory(this.sinkFor(generation));
+    return this.driver;
+  }
+
+  private async stopClient(): Promise<void> {
+    const driver = this.driver;
+    this.generation++;
+    this.driver = null;
+    if (driver) await driver.destroy().catch((error: Error) => this.log({ event: 'destroy_failed', error: error.message }));
+  }
+
+  // ── operator actions ──────────────────────────────────────────────────────
+
+  /**
+   * Starts (or restarts) the client for the operator. A ready client is left
+   * alone, and a start or reconnect already under way is joined, not doubled.
+   * Returns without waiting for the outcome: it arrives as events.
+   */
+  initialize(): SliceStatus {
+    if (this.closed || this.currentState === 'ready' || this.operatorStart || this.reconnecting) return this.status();
+    this.restartTimes = [];
+    this.qr = null;
+    this.authenticated = false;
+    this.contacts = 0;
+    this.contactsDone = false;
+    this.startedBy = 'operator';
+    this.transition('connecting', 'initialize_requested');
+    this.operatorStart = (async () => {
+      await this.stopClient();
+      const driver = this.newClient();
+      const generation = this.generation;
+      try {
+        await driver.initialize();
+      } catch (error) {
+        if (generation === this.generation && !this.closed) this.fail('initialize_failed', wordsOf(error, 'WhatsApp Web could not be started.'));
+      }
+    })().finally(() => {
+      this.operatorStart = null;
+    });
+    return this.status();
+  }
+
+  async logout(): Promise<void> {
+    const driver = this.driver;
+    this.generation++;
+    this.driver = null;
+    if (driver) await driver.logout().catch((error: Error) => this.log({ event: 'logout_failed', error: error.message }));
+    this.contacts = 0;
+    this.contactsDone = false;
+    this.enterNeedsQr('logout_requested', 'Logged out: scan a new code to link this account again.');
+  }
+
+  // ── automatic reconnects ──────────────────────────────────────────────────
+
+  private handleLinkLoss(reason: string): void {
+    if (this.reconnecting) {
+      // A client started by the ladder dropped again: that attempt failed.
+      this.attemptFailed(new Error(`The link dropped again (${reason}).`));
+      return;
+    }
+    this.transition('disconnected', 'link_lost', reason);
+    void this.reconnect();
+  }
+
+  /**
+   * Brings a dropped client back. Single-flight: concurrent callers share one ladder.
+   * Resolves when the ladder ends (ready, `needs_qr` or `error`); never rejects.
+   */
+  reconnect(): Promise<void> {
+    if (this.reconnecting) return this.reconnecting;
+    if (this.currentState === 'ready' || this.currentState === 'needs_qr' || this.closed) return Promise.resolve();
+    this.reconnecting = this.climbLadder().finally(() => {
+      this.reconnecting = null;
+    });
+    return this.reconnecting;
+  }
+
+  private async climbLadder(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed || this.currentState === 'needs_qr') return;
+      if (!this.takeRestartBudget()) {
+        await this.stopClient();
+        const minutes = Math.round(this.options.config.windowMs / 60_000);
+        this.fail(
+          'restart_limit_reached',
+          `WhatsApp kept disconnecting: ${this.options.config.maxRestartsPerWindow} restarts within ${minutes} minute${minutes === 1 ? '' : 's'} did not bring it back. Click Connect to start it again.`,
+        );
+        return;
+      }
+      await this.backoff(this.options.config.restartBackoffMs * attempt);
+      // The state may have moved while we waited (operator logout, shutdown).
+      if (this.closed || this.isIn('needs_qr', 'error')) return;
+      const hard = attempt > 1 || !this.driver;
+      this.startedBy = 'reconnect';
+      this.transition('connecting', hard ? 'reconnect_hard' : 'reconnect_soft', `attempt ${attempt}`);
+      const ready = this.whenReady(this.options.config.readyTimeoutMs);
+      ready.catch(() => undefined);
+      try {
+        if (hard) {
+          await this.stopClient();
+          await this.newClient().initialize();
+        } else {
+          const driver = this.driver!;
+          const generation = this.generation;
+          await driver.destroy();
+          if (generation !== this.generation) throw new Error('The client was replaced during the restart.');
+          await driver.initialize();
+        }
+        await ready;
+        this.log({ event: 'reconnected', attempt, hard });
+        return;
+      } catch (error) {
+        this.attemptFailed(error as Error);
+        if (error instanceof TerminalStateReached || this.isIn('needs_qr', 'error')) return;
+        this.log({ event: 'restart_failed', attempt, hard, error: wordsOf(error, 'unknown') });
+      }
+    }
+  }
+
+  private takeRestartBudget(): boolean {
+    const now = Date.now();
+    this.restartTimes = this.restartTimes.filter((at) => now - at < this.options.config.windowMs);
+    if (this.restartTimes.length >= this.options.config.maxRestartsPerWindow) return false;
+    this.restartTimes.push(now);
+    this.restartCount++;
+    return true;
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.backoffTimers.delete(timer);
+        resolve();
+      }, ms);
+      this.backoffTimers.add(timer);
+    });
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────
+
+  async chats(): Promise<Chat[]> {
+    return this.readyDriver().listChats();
+  }
+
+  async messages(chatId: string): Promise<ChatMessage[] | null> {
+    return this.readyDriver().listMessages(chatId);
+  }
+
+  private readyDriver(): WhatsAppDriver {
+    if (this.currentState !== 'ready' || !this.driver) throw new DriverNotReadyError(this.refusalFor(this.currentState));
+    return this.driver;
+  }
+
+  // ── sending and the queue ─────────────────────────────────────────────────
+
+  async send(chatId: string, text: string): Promise<SendResult> {
+    if (this.currentState === 'ready' && this.queue.length === 0 && this.driver) {
+      try {
+        const message = await this.driver.sendText(chatId, text);
+        return this.sendResult('sent', { messageId: message.id });
+      } catch (error) {
+        if (!(error instanceof DriverNotReadyError)) {
+          return this.sendResult('failed', { error: `WhatsApp did not take the message: ${wordsOf(error, 'unknown error')}. Try again.` });
+        }
+        // The link dropped between the check and the send: queue it like any other.
+      }
+    }
+    const waiting = this.currentState === 'ready' || this.currentState === 'connecting' || this.reconnecting !== null;
+    if (!waiting) return this.sendResult('failed', { error: this.refusalFor(this.currentState) });
+    if (this.queue.length >= this.options.config.maxQueueSize) {
+      return this.sendResult('failed', {
+        error: `The outgoing queue is full (${this.options.config.maxQueueSize} messages are waiting for WhatsApp to connect). Wait until the account is ready, then send again.`,
+      });
+    }
+    const item: QueueItem = {
+      id: `q_${randomBytes(8).toString('hex')}`,
+      type: 'text',
+      payload: { chatId, text },
+      createdAt: Date.now(),
+      attemptCount: 0,
+    };
+    const expiry = setTimeout(() => {
+      const index = this.queue.findIndex((entry) => entry.item.id === item.id);
+      if (index < 0) return;
+      this.queue.splice(index, 1);
+      this.reportQueued(item, null, `WhatsApp was not ready within ${Math.round(this.options.config.readyTimeoutMs / 1000)} s, so the message was not sent. Send it again once the account is ready.`);
+    }, this.options.config.readyTimeoutMs);
+    this.queue.push({ item, expiry });
+    this.log({ event: 'queued', queueId: item.id, chatId, queueDepth: this.queue.length });
+    if (this.currentState === 'ready') void this.flushQueue();
+    return this.sendResult('queued', { queueId: item.id });
+  }
+
+  /** Sends the queue in order, one at a time, while the client stays ready. */
+  private async flushQueue(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.currentState === 'ready' && this.driver && this.queue.length > 0) {
+        const entry = this.queue[0]!;
+        entry.item.attemptCount++;
+        let messageId: string | null = null;
+        let error: string | null = null;
+        try {
+          messageId = (await this.driver.sendText(entry.item.payload.chatId, entry.item.payload.text)).id;
+        } catch (caught) {
+          // Not ready any more: keep the item at the head and wait for the next `ready`.
+          if (caught instanceof DriverNotReadyError) return;
+          error = `WhatsApp did not take the message: ${wordsOf(caught, 'unknown error')}. Send it again.`;
+        }
+        if (this.queue[0] !== entry) continue; // expired or failed meanwhile
+        this.queue.shift();
+        clearTimeout(entry.expiry);
+        this.reportQueued(entry.item, messageId, error);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private failQueue(reason: string): void {
+    for (const entry of this.queue.splice(0)) {
+      clearTimeout(entry.expiry);
+      this.reportQueued(entry.item, null, reason);
+    }
+  }
+
+  private reportQueued(item: QueueItem, messageId: string | null, error: string | null): void {
+    const status = error ? 'failed' : 'sent';
+    this.log({ event: `queue_${status}`, queueId: item.id, attempts: item.attemptCount, ...(error ? { error } : {}) });
+    this.emit('message.status', { chatId: item.payload.chatId, queueId: item.id, messageId, status, error });
+  }
+
+  private sendResult(status: SendResult['status'], extra: Partial<Pick<SendResult, 'messageId' | 'queueId' | 'error'>>): SendResult {
+    return {
+      status,
+      instanceState: this.currentState,
+      queueDepth: this.queue.length,
+      messageId: extra.messageId ?? null,
+      queueId: extra.queueId ?? null,
+      error: extra.error ?? null,
+    };
+  }
+
+  /** Plain words for why nothing can be sent or read in a state. */
+  private refusalFor(state: InstanceState): string {
+    switch (state) {
+      case 'needs_qr':
+        return 'This account is not linked: click Connect and scan the QR code with WhatsApp on the phone.';
+      case 'error':
+        return `WhatsApp stopped after an error${this.errorMessage ? ` (${this.errorMessage})` : ''}. Click Connect to start it again.`;
+      case 'disconnected':
+        return 'WhatsApp is not connected. Click Connect to start it.';
+      case 'connecting':
+        return 'WhatsApp is still connecting. Try again when the account is ready.';
+      case 'ready':
+        return 'WhatsApp is ready.';
+    }
+  }
+
+  // ── shutdown ──────────────────────────────────────────────────────────────
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.backoffTimers) clearTimeout(timer);
+    this.backoffTimers.clear();
+    for (const entry of this.queue.splice(0)) clearTimeout(entry.expiry);
+    for (const waiter of [...this.waiters]) waiter.onAttemptFailed(new Error('The slice is shutting down.'));
+    await this.stopClient();
+    this.listeners.clear();
+  }
+}
+
+function wordsOf(error: unknown, fallback: string): string {
+  return error instanceof Error && error.message ? error.message : fallback;
+}

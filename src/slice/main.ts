@@ -1,0 +1,43 @@
+/**
+ * The slice's entry point inside its container: reads the environment
+ * (`SLICE_ENV`), starts the server, and exits promptly on SIGTERM/SIGINT
+ * (Docker's stop, or the host's destroy, must not wait for a timeout).
+ */
+import { createSliceApp } from './app';
+import { loadSliceConfig, SliceConfigError } from './config';
+import { jsonLineLogger } from './instance-manager';
+
+const SHUTDOWN_GRACE_MS = 1_500;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadSliceConfig(process.env);
+  } catch (error) {
+    if (error instanceof SliceConfigError) {
+      process.stderr.write(`slicedeck slice: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createSliceApp(config, { log: jsonLineLogger });
+  const address = await app.server.listen(config.port, '0.0.0.0');
+  jsonLineLogger({ event: 'listening', port: address.port, driver: config.driver, instanceId: config.instanceId });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    jsonLineLogger({ event: 'stopping', signal });
+    // Exit even if the browser will not close in time.
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    app.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`slicedeck slice: could not start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

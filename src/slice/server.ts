@@ -1,0 +1,268 @@
+/**
+ * The slice's HTTP face (PRODUCT §2, @shared/slice-protocol): plain node:http,
+ * bearer-token auth on everything but `GET /health`, JSON bodies of at most 64 KB
+ * validated with zod, and a server-sent event stream that replays the current
+ * state to every new subscriber so a late one misses nothing.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { z } from 'zod';
+import { chatIdSchema, messageTextSchema } from '@shared/contract';
+import { SLICE_PATHS, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
+import type { DriverName } from '@shared/types';
+import { DriverNotReadyError } from './drivers/driver';
+import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
+import type { InstanceManager, Logger } from './instance-manager';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+export interface SliceServerOptions {
+  token: string;
+  manager: InstanceManager;
+  driverName: DriverName;
+  instanceId: string;
+  /** Present only for the simulated driver: what `/api/sim/*` drives. */
+  simulator?: SimulatorControls;
+  heartbeatMs?: number;
+  log?: Logger;
+}
+
+export interface SliceServer {
+  server: http.Server;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+const sendSchema = z.strictObject({ chatId: chatIdSchema, text: messageTextSchema });
+const emptySchema = z.union([z.strictObject({}), z.null()]);
+const faultSchema = z.strictObject({
+  kind: z.enum(['drop_link', 'fail_initialize', 'phone_logout'], {
+    error: 'kind must be one of drop_link, fail_initialize, phone_logout.',
+  }),
+  /** fail_initialize only: how many initializes in a row fail (default 1). */
+  count: z.int({ error: 'count must be a whole number.' }).min(1, { error: 'count must be at least 1.' }).max(1000, { error: 'count must be at most 1000.' }).optional(),
+});
+
+/** An error that maps to an HTTP answer with words. */
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Compares tokens in constant time; hashing first makes the lengths equal. */
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function bearerOf(request: http.IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  response.end(text);
+}
+
+function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? '0');
+    if (declared > MAX_BODY_BYTES) {
+      reject(new HttpError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`));
+      request.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    request.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(new HttpError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (failed) return;
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (!text) return resolve(null);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new HttpError(400, 'The request body is not valid JSON.'));
+      }
+    });
+    request.on('error', (error) => reject(error));
+  });
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String).join('.');
+  throw new HttpError(400, issue ? `${path ? `${path}: ` : ''}${issue.message}` : 'The request body is not valid.');
+}
+
+function sseFrame(event: SliceEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+export function createSliceServer(options: SliceServerOptions): SliceServer {
+  const { manager } = options;
+  const startedAt = Date.now();
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const streams = new Set<http.ServerResponse>();
+
+  function openEventStream(request: http.IncomingMessage, response: http.ServerResponse): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.flushHeaders();
+    // Replay and subscribe in the same tick so no event falls between the two.
+    let frames = ': connected\n\n';
+    for (const event of manager.replay()) frames += sseFrame(event);
+    response.write(frames);
+    const unsubscribe = manager.subscribe((event) => response.write(sseFrame(event)));
+    const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), heartbeatMs);
+    streams.add(response);
+    const cleanUp = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(response);
+    };
+    request.on('close', cleanUp);
+    response.on('close', cleanUp);
+  }
+
+  async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://slice');
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+
+    if (path === SLICE_PATHS.health) {
+      if (method !== 'GET') throw new HttpError(405, 'Use GET for /health.');
+      const health: SliceHealth = { ok: true, driver: options.driverName, instanceId: options.instanceId, uptimeMs: Date.now() - startedAt };
+      return sendJson(response, 200, health);
+    }
+
+    const token = bearerOf(request);
+    if (!token || !tokenMatches(token, options.token)) {
+      response.setHeader('www-authenticate', 'Bearer');
+      throw new HttpError(401, token ? 'The bearer token is not this slice’s token.' : 'This slice needs `Authorization: Bearer <token>` on every request except GET /health.');
+    }
+
+    const expect = (wanted: 'GET' | 'POST') => {
+      if (method !== wanted) throw new HttpError(405, `Use ${wanted} for ${path}.`);
+    };
+
+    if (path === SLICE_PATHS.initialize) {
+      expect('POST');
+      parseWith(emptySchema, await readJsonBody(request));
+      return sendJson(response, 202, manager.initialize());
+    }
+    if (path === SLICE_PATHS.status) {
+      expect('GET');
+      return sendJson(response, 200, manager.status());
+    }
+    if (path === SLICE_PATHS.events) {
+      expect('GET');
+      return openEventStream(request, response);
+    }
+    if (path === SLICE_PATHS.messages) {
+      expect('POST');
+      const body = parseWith(sendSchema, await readJsonBody(request));
+      return sendJson(response, 200, await manager.send(body.chatId, body.text));
+    }
+    if (path === SLICE_PATHS.chats) {
+      expect('GET');
+      return sendJson(response, 200, await manager.chats());
+    }
+    const chatMessages = /^\/api\/chats\/([^/]+)\/messages$/.exec(path);
+    if (chatMessages) {
+      expect('GET');
+      let raw: string;
+      try {
+        raw = decodeURIComponent(chatMessages[1]!);
+      } catch {
+        throw new HttpError(400, 'The chat id in the path is not valid URL encoding.');
+      }
+      const chatId = parseWith(chatIdSchema, raw);
+      const messages = await manager.messages(chatId);
+      if (!messages) throw new HttpError(404, `There is no chat ${chatId} on this account.`);
+      return sendJson(response, 200, messages);
+    }
+    if (path === SLICE_PATHS.logout) {
+      expect('POST');
+      parseWith(emptySchema, await readJsonBody(request));
+      await manager.logout();
+      return sendJson(response, 200, manager.status());
+    }
+    if (path === SLICE_PATHS.simScan || path === SLICE_PATHS.simFault) {
+      expect('POST');
+      const body = await readJsonBody(request);
+      if (!options.simulator) throw new HttpError(404, `${path} exists only with the simulated driver; this slice runs ${options.driverName}.`);
+      if (path === SLICE_PATHS.simScan) {
+        parseWith(emptySchema, body);
+        options.simulator.scan();
+      } else {
+        const fault = parseWith(faultSchema, body);
+        options.simulator.fault(fault.kind, fault.count === undefined ? {} : { count: fault.count });
+      }
+      return sendJson(response, 200, manager.status());
+    }
+    throw new HttpError(404, `There is no ${method} ${path} on a slice.`);
+  }
+
+  const server = http.createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      let status = 500;
+      let message = 'The slice hit an unexpected error. Try again; if it keeps happening, check the slice log.';
+      if (error instanceof HttpError) ({ status, message } = error);
+      else if (error instanceof SimulatorConflictError) [status, message] = [409, error.message];
+      else if (error instanceof DriverNotReadyError) [status, message] = [409, error.message];
+      else options.log?.({ event: 'request_failed', path: request.url, error: (error as Error)?.message });
+      if (response.headersSent) {
+        response.end();
+        return;
+      }
+      // Do not read the rest of a refused body: answer and close the connection.
+      if (status === 413) response.setHeader('connection', 'close');
+      sendJson(response, status, { error: message });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    listen(port, host = '0.0.0.0') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close() {
+      for (const stream of streams) stream.end();
+      streams.clear();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SliceHealth, SliceStatus } from '@shared/slice-protocol';
+import { loadSliceConfig, SliceConfigError } from '../../../src/slice/config';
+import { FAST_ENV, request, startSlice, TEST_TOKEN, type RunningSlice } from './harness';
+
+let slice: RunningSlice | null = null;
+afterEach(async () => {
+  await slice?.close();
+  slice = null;
+});
+
+describe('authentication', () => {
+  it('answers /health without a token', async () => {
+    slice = await startSlice();
+    const health = await slice.request<SliceHealth>('GET', '/health', { token: null });
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ ok: true, driver: 'simulated', instanceId: 'unit-test' });
+    expect(health.body.uptimeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses every API call without the token, or with a wrong one, with 401 and words', async () => {
+    slice = await startSlice();
+    const calls: [string, string][] = [
+      ['GET', '/api/status'],
+      ['POST', '/api/status/initialize'],
+      ['GET', '/api/events'],
+      ['POST', '/api/messages'],
+      ['GET', '/api/chats'],
+      ['GET', '/api/chats/1@c.us/messages'],
+      ['POST', '/api/logout'],
+      ['POST', '/api/sim/scan'],
+      ['POST', '/api/sim/fault'],
+    ];
+    for (const [method, path] of calls) {
+      for (const token of [null, 'wrong-token-0123456789', `${TEST_TOKEN}x`, '']) {
+        const answer = await slice.request<{ error: string }>(method, path, { token });
+        expect(answer.status, `${method} ${path} with ${JSON.stringify(token)}`).toBe(401);
+        expect(answer.body.error).toMatch(/token|Bearer/);
+      }
+    }
+    // Nothing was started by the refused calls.
+    expect((await slice.request<SliceStatus>('GET', '/api/status')).body.state).toBe('disconnected');
+  });
+
+  it('refuses to start without a token, or with a weak one, saying why', () => {
+    const { SLICE_TOKEN: _dropped, ...withoutToken } = FAST_ENV;
+    expect(() => loadSliceConfig(withoutToken)).toThrow(SliceConfigError);
+    expect(() => loadSliceConfig(withoutToken)).toThrow(/SLICE_TOKEN is not set/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN: 'short' })).toThrow(/at least 16/);
+  });
+
+  it('refuses bad settings with the variable name and what it accepts', () => {
+    expect(() => loadSliceConfig({ ...FAST_ENV, QR_TTL_MS: 'soon' })).toThrow(/QR_TTL_MS="soon" is not a whole number/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, QR_CODES: '0' })).toThrow(/QR_CODES=0 is out of range/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_DRIVER: 'puppeteer' })).toThrow(/not a driver/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_INSTANCE_ID: '../etc' })).toThrow(/SLICE_INSTANCE_ID/);
+  });
+});
+
+describe('input validation', () => {
+  it('answers 400 with words for bad JSON and bad send bodies', async () => {
+    slice = await startSlice();
+    const cases: [unknown, RegExp][] = [
+      [{ chatId: '1@c.us' }, /text/],
+      [{ text: 'hi' }, /chatId/],
+      [{ chatId: 'has spaces', text: 'hi' }, /chatId: chatId has characters/],
+      [{ chatId: '1@c.us', text: '   ' }, /Type a message first/],
+      [{ chatId: '1@c.us', text: 'x'.repeat(4097) }, /4096/],
+      [{ chatId: '1@c.us', text: 'hi', extra: true }, /extra|Unrecognized/i],
+      [[1, 2], /object|expected/i],
+    ];
+    for (const [body, words] of cases) {
+      const answer = await slice.request<{ error: string }>('POST', '/api/messages', { body });
+      expect(answer.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      expect(answer.body.error).toMatch(words);
+    }
+    const broken = await slice.request<{ error: string }>('POST', '/api/messages', { rawBody: '{"chatId":' });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatch(/not valid JSON/);
+  });
+
+  it('refuses bodies over 64 KB with 413', async () => {
+    slice = await startSlice();
+    const answer = await slice.request<{ error: string }>('POST', '/api/messages', { body: { chatId: '1@c.us', text: 'x'.repeat(70 * 1024) } });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatch(/64 KB/);
+  });
+
+  it('validates sim faults and the chat id in the path', async () => {
+    slice = await startSlice();
+    const fault = await slice.request<{ error: string }>('POST', '/api/sim/fault', { body: { kind: 'explode' } });
+    expect(fault.status).toBe(400);
+    expect(fault.body.error).toMatch(/drop_link, fail_initialize, phone_logout/);
+    const path = await slice.request<{ error: string }>('GET', '/api/chats/%E0%A4%A/messages');
+    expect(path.status).toBe(400);
+    const chars = await slice.request<{ error: string }>('GET', `/api/chats/${encodeURIComponent('a b')}/messages`);
+    expect(chars.status).toBe(400);
+    expect(chars.body.error).toMatch(/chatId/);
+    const initialize = await slice.request<{ error: string }>('POST', '/api/status/initialize', { body: { now: true } });
+    expect(initialize.status).toBe(400);
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, in words', async () => {
+    slice = await startSlice();
+    const missing = await slice.request<{ error: string }>('GET', '/api/nothing');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatch(/There is no GET \/api\/nothing/);
+    const method = await slice.request<{ error: string }>('GET', '/api/status/initialize');
+    expect(method.status).toBe(405);
+    expect(method.body.error).toMatch(/Use POST/);
+  });
+});
+
+describe('the event stream', () => {
+  it('replays the current code to a subscriber that arrives late', async () => {
+    slice = await startSlice({ QR_TTL_MS: '5000' });
+    const early = await slice.events();
+    await slice.request('POST', '/api/status/initialize', { body: {} });
+    const shown = await early.waitFor('qr');
+    const late = await slice.events();
+    const replayedState = await late.waitFor('state');
+    const replayedQr = await late.waitFor('qr');
+    expect(replayedState.state).toBe('connecting');
+    expect(replayedQr).toEqual(shown);
+    expect(late.received[0]!.type).toBe('state');
+  });
+
+  it('replays authenticated, the final contact count and ready to a subscriber after linking', async () => {
+    slice = await startSlice({ QR_TTL_MS: '5000', SIM_CONTACTS: '7' });
+    const early = await slice.events();
+    await slice.request('POST', '/api/status/initialize', { body: {} });
+    await early.waitFor('qr');
+    await slice.request('POST', '/api/sim/scan', { body: {} });
+    await early.waitFor('ready');
+    const late = await slice.events();
+    await late.waitFor('ready');
+    expect(late.received.map((e) => e.type)).toEqual(['state', 'authenticated', 'contacts', 'ready']);
+    expect(late.received[0]!.data).toEqual({ state: 'ready' });
+    expect(late.received[2]!.data).toEqual({ count: 7, done: true });
+  });
+
+  it('sends a comment heartbeat and forgets a subscriber that left', async () => {
+    slice = await startSlice({}, { heartbeatMs: 20 });
+    const tap = await slice.events();
+    await tap.waitFor('state');
+    const before = tap.comments;
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('no heartbeat within 2 s')), 2_000);
+      const check = setInterval(() => {
+        if (tap.comments > before + 1) {
+          clearInterval(check);
+          clearTimeout(deadline);
+          resolve();
+        }
+      }, 10);
+    });
+    tap.close();
+    // The server notices the closed stream and drops its listener.
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline && slice.app.manager['listeners'].size > 0) await new Promise((r) => setTimeout(r, 10));
+    expect(slice.app.manager['listeners'].size).toBe(0);
+  });
+});
+
+describe('the real driver seam', () => {
+  it('has no /api/sim routes: 404 with words', async () => {
+    slice = await startSlice({ SLICE_DRIVER: 'whatsapp-web.js' });
+    const scan = await slice.request<{ error: string }>('POST', '/api/sim/scan', { body: {} });
+    expect(scan.status).toBe(404);
+    expect(scan.body.error).toMatch(/only with the simulated driver/);
+    const health = await request<SliceHealth>(slice.port, 'GET', '/health', { token: null });
+    expect(health.body.driver).toBe('whatsapp-web.js');
+  });
+});
