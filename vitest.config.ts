@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Integration tests drive real containers on a 2-core machine: keep them few at once.
     pool: 'forks',
     maxWorkers: 2,

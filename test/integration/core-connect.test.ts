@@ -89,6 +89,9 @@ describe('connect', () => {
     const again = await t.call('slices.connect', { accountId: account.id });
     expect(again).toEqual({ status: 'initialized', sliceId: before.sliceId, port: before.port });
     expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(1);
+    // The forwarded initialize restarts the code sequence: a fresh code 1 arrives from the same slice.
+    const fresh = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > before.qr!.issuedAt, 10_000, 'a fresh code');
+    expect(fresh).toMatchObject({ sliceId: before.sliceId, qr: { index: 1 } });
   });
 
   it('tells the truth after a reload: a new core over the same data dir shows the same slice and follows it', async () => {

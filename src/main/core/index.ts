@@ -15,6 +15,7 @@ import type { SliceRuntime } from './docker/runtime';
 import { EventBus } from './events';
 import { createFileLogger } from './logger';
 import { newAccountId } from './slices/ids';
+import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
 import { SliceService } from './slices/slice-service';
 import { SystemMonitor } from './system-status';
@@ -42,6 +43,7 @@ export interface CreateCoreOptions {
 export interface CoreInternals {
   runtime: SliceRuntime;
   reconciler: Reconciler;
+  health: HealthMonitor;
   slices: SliceService;
   store: Store;
 }
@@ -72,6 +74,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     await system.status().catch(() => undefined);
   }
   reconciler.start(config.reconcileIntervalMs);
+  const health = new HealthMonitor({ slices, logger });
+  health.start(config.healthIntervalMs);
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
@@ -122,6 +126,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     close(opts) {
       closing ??= (async () => {
         await reconciler.stop();
+        await health.stop();
         await slices.close(opts);
         store.close();
         ownedLogger?.close();
@@ -129,7 +134,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       return closing;
     },
   };
-  internalsOf.set(core, { runtime, reconciler, slices, store });
+  internalsOf.set(core, { runtime, reconciler, health, slices, store });
   logger.info({ homeId, dataDir: config.dataDir, driver: config.driver }, 'core started');
   return core;
 }

@@ -218,8 +218,19 @@ export class Store {
     return changed ? this.getSlice(accountId) : undefined;
   }
 
-  setRestarts(accountId: string, sliceId: string, restarts: number): void {
-    this.db.prepare(`UPDATE slices SET restarts = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(restarts, this.now(), accountId, sliceId);
+  setRestarts(accountId: string, sliceId: string, restarts: number): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET restarts = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(restarts, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
+  }
+
+  /** Words shown alongside the current stage (e.g. "restarting…") without changing it. */
+  setNote(accountId: string, sliceId: string, note: string | null): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(note, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
   }
 
   /**

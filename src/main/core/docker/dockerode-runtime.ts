@@ -122,6 +122,15 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
+  async restart(containerId: string): Promise<void> {
+    try {
+      await this.engine().getContainer(containerId).restart({ t: 1 });
+    } catch (error) {
+      if (isPortTaken(error)) throw new PortTakenError(Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN), error);
+      throw translateEngineError(error, 'restart the slice container');
+    }
+  }
+
   async remove(containerId: string): Promise<void> {
     try {
       await this.engine().getContainer(containerId).remove({ force: true, v: false });

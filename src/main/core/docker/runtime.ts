@@ -42,6 +42,8 @@ export interface SliceRuntime {
   /** Creates (not starts) the slice container; returns its id. */
   create(spec: SliceSpec): Promise<string>;
   start(containerId: string): Promise<void>;
+  /** Stops (briefly) and starts again; used when a running slice stops answering. */
+  restart(containerId: string): Promise<void>;
   /** Forced removal; a container that is already gone is not an error. */
   remove(containerId: string): Promise<void>;
   /** null when the container does not exist. */

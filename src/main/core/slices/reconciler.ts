@@ -10,7 +10,7 @@
  * install's slices on the same engine are never touched.
  */
 import type { Logger } from 'pino';
-import { isProvisioningStage, isTerminalStage } from '@shared/stages';
+import { isProvisioningStage, isTerminalStage, type Stage } from '@shared/stages';
 import type { Store } from '../db/store';
 import type { ManagedContainer, SliceRuntime } from '../docker/runtime';
 import { INTERRUPTED_WORDS, type SliceService } from './slice-service';
@@ -21,6 +21,9 @@ export interface ReconcileReport {
   interrupted: number;
   adopted: number;
 }
+
+/** Stages after which the container exists and was started, so a healthy one can be finished. */
+const RESUMABLE = new Set<Stage>(['starting', 'waiting_for_health', 'initializing']);
 
 export const CONTAINER_GONE_WORDS = 'The slice stopped while slicedeck was not watching — click Connect to start it again.';
 
@@ -72,6 +75,10 @@ export class Reconciler {
         const container = bySliceId.get(row.sliceId) ?? (row.containerId ? { id: row.containerId, running: (await runtime.inspect(row.containerId))?.running ?? false } : undefined);
         if (isProvisioningStage(row.stage)) {
           // Nobody in this process is provisioning it: the host that was died mid-way.
+          if (container?.running && RESUMABLE.has(row.stage) && (await slices.resumeProvisioning(row))) {
+            report.adopted++;
+            return;
+          }
           await slices.teardown(row.accountId, row.sliceId, 'error', INTERRUPTED_WORDS);
           report.interrupted++;
           return;

@@ -413,17 +413,89 @@ export class SliceService {
   /** The event stream stopped and would not come back: find out whether the slice died. */
   private onStreamLost(accountId: string, sliceId: string, error: Error): void {
     if (this.closed) return;
-    void this.lock
-      .run(accountId, async () => {
-        const row = this.deps.store.getSlice(accountId);
-        if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage)) return;
-        const state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
-        const words = state && !state.running
-          ? `The slice stopped unexpectedly (exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory' : ''}). Click Connect to start it again.`
-          : `Lost contact with the slice (${error.message}). Click Connect to start it again.`;
+    this.log.info({ accountId, sliceId, err: error }, 'lost the slice event stream; checking the slice');
+    void this.checkSlice(accountId, sliceId).catch((err: unknown) => this.log.warn({ accountId, err }, 'checking a lost slice failed'));
+  }
+
+  /**
+   * Health check of one running slice (health monitor, lost event stream):
+   * healthy → make sure we follow it; dead or silent → reported at once, then
+   * restarted within the budget (`maxSliceRestarts` per `restartWindowMs`), else `error`.
+   */
+  checkSlice(accountId: string, sliceId: string): Promise<void> {
+    return this.lock.run(accountId, async () => {
+      if (this.closed || this.attempts.has(accountId)) return;
+      const row = this.deps.store.getSlice(accountId);
+      if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
+      const state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
+      if (state?.running && (await this.isHealthy(row))) {
+        if (!this.isFollowing(accountId, sliceId)) this.follow(accountId, sliceId, row.port!, row.token!);
+        return;
+      }
+      this.unfollow(accountId, sliceId);
+      const why = !state
+        ? 'its container is gone'
+        : !state.running
+          ? `it stopped (exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory' : ''})`
+          : 'it stopped answering';
+      if (!state || !this.takeRestartBudget(accountId)) {
+        const words = !state
+          ? `The slice is gone (${why}). Click Connect to start it again.`
+          : `The slice kept failing (${why}; ${this.deps.config.maxSliceRestarts} restart${this.deps.config.maxSliceRestarts === 1 ? '' : 's'} already tried). Click Connect to start a fresh one.`;
+        this.deps.store.record({ accountId, sliceId, type: 'slice.dead', stage: row.stage, message: why });
         await this.teardown(accountId, sliceId, 'error', words);
-      })
-      .catch((err: unknown) => this.log.error({ accountId, err }, 'handling a lost slice failed'));
+        return;
+      }
+      await this.restartSlice(row, why);
+    });
+  }
+
+  private readonly restartTimes = new Map<string, number[]>();
+
+  private takeRestartBudget(accountId: string): boolean {
+    const { maxSliceRestarts, restartWindowMs } = this.deps.config;
+    const now = Date.now();
+    const recent = (this.restartTimes.get(accountId) ?? []).filter((at) => now - at < restartWindowMs);
+    if (recent.length >= maxSliceRestarts) return false;
+    recent.push(now);
+    this.restartTimes.set(accountId, recent);
+    return true;
+  }
+
+  private async restartSlice(row: SliceRow, why: string): Promise<void> {
+    const { store, runtime, config } = this.deps;
+    const accountId = row.accountId;
+    const sliceId = row.sliceId!;
+    const restarts = row.restarts + 1;
+    const note = `The slice stopped unexpectedly (${why}); restarting it (${restarts})…`;
+    store.setRestarts(accountId, sliceId, restarts);
+    // Reported at once, before the (slower) restart.
+    this.publish(accountId, store.setNote(accountId, sliceId, note));
+    store.record({ accountId, sliceId, type: 'restart', stage: row.stage, message: note });
+    this.log.warn({ accountId, sliceId, why, restarts }, 'restarting a dead slice');
+    try {
+      await runtime.restart(row.containerId!);
+      const probe = new SliceClient({ port: row.port!, token: row.token! });
+      try {
+        await probe.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health });
+      } finally {
+        probe.close();
+      }
+      const live = this.follow(accountId, sliceId, row.port!, row.token!);
+      await live.subscription.opened;
+      await live.client.initialize();
+      this.publish(accountId, store.setNote(accountId, sliceId, null));
+    } catch (error) {
+      await this.teardown(accountId, sliceId, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
+    }
+  }
+
+  /** One health pass over every slice the host should be running. */
+  async checkAll(): Promise<void> {
+    for (const row of this.deps.store.listSlices()) {
+      if (!row.sliceId || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) continue;
+      await this.checkSlice(row.accountId, row.sliceId).catch((err: unknown) => this.log.warn({ accountId: row.accountId, err }, 'health check failed'));
+    }
   }
 
   // ── stages, timers, teardown ──────────────────────────────────────────────
@@ -548,6 +620,26 @@ export class SliceService {
     if (row.stage === 'qr' && row.qr) this.armQrTimer(row.accountId, row.sliceId, row.qr.index, row.qr.total, row.qr.expiresAt);
     else this.afterStageChange(row.accountId, row.sliceId, row.stage);
     this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: row.stage, message: 'Found running at start-up; following it again' });
+  }
+
+  /**
+   * A provisioning that a dead host left with a healthy, running container is
+   * finished instead of thrown away: follow it and forward initialize.
+   * Call under the account lock. Returns false when it could not be resumed.
+   */
+  async resumeProvisioning(row: SliceRow): Promise<boolean> {
+    if (!row.sliceId || row.port === null || !row.token || !(await this.isHealthy(row))) return false;
+    try {
+      this.enterStage(row.accountId, row.sliceId, 'initializing');
+      const live = this.follow(row.accountId, row.sliceId, row.port, row.token);
+      await live.subscription.opened;
+      await live.client.initialize();
+      this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: 'initializing', message: 'A provisioning interrupted by a restart of slicedeck was resumed' });
+      return true;
+    } catch (error) {
+      this.log.warn({ accountId: row.accountId, err: error }, 'could not resume an interrupted provisioning');
+      return false;
+    }
   }
 
   /** Serialises reconciler work with connect/destroy for the same account. */

@@ -1,0 +1,36 @@
+/**
+ * Periodic inspect + /health of every running slice. A dead slice is reported
+ * at once and restarted within a bounded budget (SliceService.checkSlice);
+ * passes never overlap.
+ */
+import type { Logger } from 'pino';
+import type { SliceService } from './slice-service';
+
+export class HealthMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private pass: Promise<void> | null = null;
+
+  constructor(private readonly deps: { slices: SliceService; logger: Logger }) {}
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => void this.runOnce(), intervalMs);
+    this.timer.unref();
+  }
+
+  runOnce(): Promise<void> {
+    this.pass ??= this.deps.slices
+      .checkAll()
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'health pass failed'))
+      .finally(() => {
+        this.pass = null;
+      });
+    return this.pass;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.pass;
+  }
+}
