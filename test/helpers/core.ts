@@ -86,8 +86,9 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
   return handle;
 }
 
-export async function makeTestCore(overrides: Partial<CoreConfig> = {}): Promise<TestCore> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-core-'));
+/** With `dataDir`, opens a core over existing data (e.g. one a crashed host process left). */
+export async function makeTestCore(overrides: Partial<CoreConfig> = {}, opts: { dataDir?: string } = {}): Promise<TestCore> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'slicedeck-core-'));
   const owned = { cleanups: [] as (() => Promise<void>)[] };
   owned.cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   return open(dataDir, overrides, owned);

@@ -1,0 +1,31 @@
+/**
+ * A slicedeck host in its own process, for crash tests: opens a core over
+ * SLICEDECK_DATA_DIR, adds an account, clicks Connect, and prints every slice
+ * event as one JSON line, so the test can `kill -9` it at a chosen stage.
+ */
+import pino from 'pino';
+import { dispatch } from '@shared/dispatch';
+import { createCore } from '../../src/main/core';
+import { loadConfig } from '../../src/main/core/config';
+
+function print(line: unknown): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const core = await createCore({ config, logger: pino({ level: 'silent' }) });
+  print({ type: 'home', homeId: core.homeId });
+  core.events.subscribe((event) => {
+    if (event.type === 'slice') print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });
+  });
+  const added = await dispatch(core.handlers, 'accounts.add', { name: process.env.HOST_ACCOUNT_NAME ?? 'Crash' });
+  if (!added.ok) throw new Error(added.error.message);
+  const connected = await dispatch(core.handlers, 'slices.connect', { accountId: (added.result as { id: string }).id });
+  print({ type: 'connected', result: connected });
+}
+
+main().catch((error: unknown) => {
+  print({ type: 'failed', message: (error as Error).message });
+  process.exitCode = 1;
+});
