@@ -1,0 +1,84 @@
+/**
+ * A slice that dies under the host: detected, reported at once, restarted within
+ * the budget, then `error` with words and everything freed (issue 4).
+ * And the reconciler: orphans of this home removed, another home never touched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCore, type TestCore } from '../helpers/core';
+import { containersOfHome, docker, removeHome } from '../helpers/docker';
+import { isPortBindable } from '../../src/main/core/slices/ports';
+import { coreInternals } from '../../src/main/core';
+import { buildSliceSpec } from '../../src/main/core/slices/slice-spec';
+
+let t: TestCore;
+beforeAll(async () => {
+  t = await makeTestCore({ healthIntervalMs: 250, maxSliceRestarts: 1, qrTtlMs: 20_000 });
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+async function sliceContainerId(accountId: string): Promise<string> {
+  const [container] = await containersOfHome(t.homeId, { accountId });
+  return container!.Id;
+}
+
+describe('health monitor', () => {
+  it('detects a `docker kill`ed slice, reports it, restarts it, and it shows codes again', async () => {
+    const account = await t.call('accounts.add', { name: 'Gina' });
+    const { sliceId } = await t.call('slices.connect', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'qr');
+    const containerId = await sliceContainerId(account.id);
+    const killedAt = Date.now();
+    await docker.getContainer(containerId).kill();
+
+    const reported = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.restarts === 1, 15_000, 'the restart to be reported');
+    expect(reported.error).toMatch(/stopped unexpectedly/);
+    const back = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > killedAt && !v.error, 15_000, 'a fresh code after the restart');
+    expect(back).toMatchObject({ sliceId, stage: 'qr', restarts: 1 });
+    const info = await docker.getContainer(containerId).inspect();
+    expect(info.State.Running).toBe(true);
+    expect((await t.call('slices.history', { accountId: account.id })).some((h) => h.type === 'restart')).toBe(true);
+  });
+
+  it('ends in error with words once the restart budget is spent, freeing container and port', async () => {
+    const account = (await t.call('accounts.list'))[0]!;
+    const { port } = await t.call('slices.view', { accountId: account.id });
+    await docker.getContainer(await sliceContainerId(account.id)).kill();
+    const failed = await t.events.waitForStage(account.id, 'error', 15_000);
+    expect(failed.error).toMatch(/kept failing.*Click Connect/);
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect(await isPortBindable(port!)).toBe(true);
+  });
+
+  it('reports a slice removed behind its back as gone, freeing its port', async () => {
+    const account = await t.call('accounts.add', { name: 'Hal' });
+    const { port } = await t.call('slices.connect', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'qr');
+    await docker.getContainer(await sliceContainerId(account.id)).remove({ force: true });
+    const failed = await t.events.waitForStage(account.id, 'error', 15_000);
+    expect(failed.error).toMatch(/Click Connect/);
+    expect((await t.call('slices.view', { accountId: account.id })).port).toBeUndefined();
+    expect(await isPortBindable(port)).toBe(true);
+  });
+});
+
+describe('reconciler', () => {
+  it('removes this home’s orphans and never touches another home’s containers', async () => {
+    const { runtime, reconciler } = coreInternals(t.core);
+    const otherHome = `other${t.homeId.slice(5)}`;
+    const make = (homeId: string, sliceId: string, port: number) =>
+      runtime.create(buildSliceSpec(t.core.config, { homeId, accountId: 'acc_orphan', sliceId, port, token: 'x'.repeat(43) }));
+    const free = t.core.config.portRange.to;
+    const orphan = await make(t.homeId, 'slc_orphan', free);
+    const foreign = await make(otherHome, 'slc_foreign', free - 1);
+    try {
+      const report = await reconciler.runOnce();
+      expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);
+      expect(await runtime.inspect(orphan)).toBeNull();
+      expect(await runtime.inspect(foreign)).not.toBeNull();
+    } finally {
+      await removeHome(otherHome);
+    }
+  });
+});
