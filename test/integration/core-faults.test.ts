@@ -74,3 +74,19 @@ describe('bad input', () => {
     await expect(t.call('accounts.add', { name: '   ' })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 });
+
+describe('a slice that never gets healthy', () => {
+  it('ends in error with words and its container removed', async () => {
+    // 8 MB is far too little for Node: the slice is killed before it ever answers.
+    const t = await makeTestCore({ sliceMemoryBytes: 8 * 1024 * 1024, stageTimeoutsMs: { ...testConfig('/tmp').stageTimeoutsMs, waiting_for_health: 20_000 } });
+    cleanups.push(() => t.cleanup());
+    const account = await t.call('accounts.add', { name: 'Ivy' });
+    await expect(t.call('slices.connect', { accountId: account.id })).rejects.toMatchObject({ code: expect.stringMatching(/slice_failed|timeout/) });
+    const view = await t.call('slices.view', { accountId: account.id });
+    expect(view.phase).toBe('error');
+    // Detected when the container dies, not at the (20 s) stage timeout.
+    expect(view.error).toMatch(/stopped while starting \(exit code \d+(, out of memory — raise SLICEDECK_SLICE_MEMORY_MB)?\)\. Click Connect to retry/);
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect((await t.call('system.status')).portsInUse).toBe(0);
+  });
+});

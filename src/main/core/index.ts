@@ -74,7 +74,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     await system.status().catch(() => undefined);
   }
   reconciler.start(config.reconcileIntervalMs);
-  const health = new HealthMonitor({ slices, logger });
+  const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
   health.start(config.healthIntervalMs);
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());

@@ -35,7 +35,9 @@ describe('Store (a real SQLite file)', () => {
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
     expect(() => new Store(dir)).toThrow(/newer slicedeck/);
-    store = new Store(mkdtempSync(join(tmpdir(), 'slicedeck-store-')));
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'slicedeck-store-'));
+    store = new Store(dir);
   });
 
   it('persists each stage with its timestamp and an audit row', () => {

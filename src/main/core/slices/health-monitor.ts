@@ -1,7 +1,8 @@
 /**
  * Periodic inspect + /health of every running slice. A dead slice is reported
  * at once and restarted within a bounded budget (SliceService.checkSlice);
- * passes never overlap.
+ * passes never overlap. Each pass also refreshes the engine status, so the UI
+ * hears (a `system` event) when Docker goes away or comes back.
  */
 import type { Logger } from 'pino';
 import type { SliceService } from './slice-service';
@@ -10,7 +11,7 @@ export class HealthMonitor {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
 
-  constructor(private readonly deps: { slices: SliceService; logger: Logger }) {}
+  constructor(private readonly deps: { slices: SliceService; logger: Logger; /** Refreshes docker/image status (emits `system` on change). */ refreshSystem?: () => Promise<unknown> }) {}
 
   start(intervalMs: number): void {
     if (intervalMs <= 0 || this.timer) return;
@@ -19,8 +20,9 @@ export class HealthMonitor {
   }
 
   runOnce(): Promise<void> {
-    this.pass ??= this.deps.slices
-      .checkAll()
+    this.pass ??= Promise.resolve(this.deps.refreshSystem?.())
+      .catch(() => undefined)
+      .then(() => this.deps.slices.checkAll())
       .catch((err: unknown) => this.deps.logger.warn({ err }, 'health pass failed'))
       .finally(() => {
         this.pass = null;

@@ -24,6 +24,7 @@ import { projectView } from './view';
 
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
 const MAX_PORT_PROBES = 32;
+const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
 /** Grace after an intermediate code's expiry before the host assumes the slice stopped rotating. */
 const QR_ROTATION_GRACE_MS = 1_500;
@@ -194,9 +195,15 @@ export class SliceService {
 
       const live = await stage('waiting_for_health', async () => {
         const client = new SliceClient({ port, token });
+        // Stop waiting as soon as the container dies (crash, out of memory) instead of at the timeout.
+        const watching = new AbortController();
         try {
-          await client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health, signal });
+          await Promise.race([
+            client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health, signal: AbortSignal.any([signal, watching.signal]) }),
+            this.rejectWhenExited(containerId!, watching.signal),
+          ]);
         } finally {
+          watching.abort();
           client.close();
         }
         return this.follow(accountId, sliceId, port, token);
@@ -214,6 +221,18 @@ export class SliceService {
       if (!attempt.cancelled) this.log.warn({ accountId, sliceId, err: error }, 'provisioning failed');
       await this.teardown(accountId, sliceId, attempt.cancelled ? 'idle' : 'error', attempt.cancelled ? null : failure.message, { sweepLabels: true });
       throw failure;
+    }
+  }
+
+  /** Rejects with words if the container stops running; resolves never otherwise (until `stop`). */
+  private async rejectWhenExited(containerId: string, stop: AbortSignal): Promise<never> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, EXIT_WATCH_INTERVAL_MS));
+      if (stop.aborted) return new Promise<never>(() => undefined);
+      const state = await this.deps.runtime.inspect(containerId).catch(() => undefined);
+      if (state === undefined || state?.running) continue;
+      const why = !state ? 'its container disappeared' : `exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory — raise SLICEDECK_SLICE_MEMORY_MB' : ''}`;
+      throw new SlicedeckError('slice_failed', `The slice stopped while starting (${why}). Click Connect to retry; if it keeps happening, check the slice image (npm run slice:image).`);
     }
   }
 
