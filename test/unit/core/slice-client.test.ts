@@ -1,0 +1,94 @@
+/**
+ * The slice client against a real local HTTP server standing in for a slice's
+ * edge cases (the real slice is exercised by the integration tests).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SliceClient } from '../../../src/main/core/slice-client';
+import type { SliceEvent } from '@shared/slice-protocol';
+
+const servers: http.Server[] = [];
+const clients: SliceClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function serve(handler: http.RequestListener): Promise<number> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function client(port: number, token = 'tok'): SliceClient {
+  const c = new SliceClient({ port, token });
+  clients.push(c);
+  return c;
+}
+
+describe('SliceClient', () => {
+  it('waits for a real 200 from /health, not just an open port', async () => {
+    let calls = 0;
+    const port = await serve((req, res) => {
+      calls++;
+      if (calls < 4) return void res.writeHead(503).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, driver: 'simulated', instanceId: 'x', uptimeMs: 1 }));
+    });
+    const health = await client(port).waitForHealth({ timeoutMs: 5_000, intervalMs: 5 });
+    expect(health.ok).toBe(true);
+    expect(calls).toBe(4);
+  });
+
+  it('gives up on health at the stage timeout with words', async () => {
+    const port = await serve((req, res) => void res.writeHead(503).end());
+    await expect(client(port).waitForHealth({ timeoutMs: 200, intervalMs: 10 })).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not answer its health check/) });
+  });
+
+  it('sends the bearer token and turns a refusal into slice_failed with the slice’s words', async () => {
+    let auth: string | undefined;
+    const port = await serve((req, res) => {
+      auth = req.headers.authorization;
+      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'No code is on screen to scan.' }));
+    });
+    await expect(client(port, 'sekret').simScan()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/No code is on screen/) });
+    expect(auth).toBe('Bearer sekret');
+  });
+
+  it('answers slice_unavailable when nothing listens', async () => {
+    const port = await serve(() => undefined);
+    servers.pop()!.close();
+    await expect(client(port).status()).rejects.toMatchObject({ code: 'slice_unavailable' });
+  });
+
+  it('follows the event stream, reconnects a bounded number of times, then gives up', async () => {
+    let connections = 0;
+    const port = await serve((req, res) => {
+      connections++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`: hi\n\nevent: contacts\ndata: {"count":${connections},"done":false}\n\n`);
+      res.end(); // the stream drops at once: the client must reconnect
+    });
+    const events: SliceEvent[] = [];
+    const gaveUp = new Promise<Error>((resolve) => {
+      client(port).subscribe((event) => events.push(event), { maxReconnects: 2, reconnectDelayMs: 5, onGiveUp: resolve });
+    });
+    // Each reopen resets the failure count; once two streams were seen, close the server so reconnects fail.
+    await new Promise<void>((resolve, reject) => {
+      let tries = 0;
+      const check = () => (events.length >= 2 ? resolve() : ++tries > 400 ? reject(new Error('no reconnect seen')) : setTimeout(check, 5));
+      check();
+    });
+    const server = servers.pop()!;
+    server.closeAllConnections();
+    server.close();
+    const error = await gaveUp;
+    expect(error).toBeInstanceOf(Error);
+    expect(events[0]).toEqual({ type: 'contacts', data: { count: 1, done: false } });
+    expect(events.every((e) => e.type === 'contacts')).toBe(true);
+  });
+});
