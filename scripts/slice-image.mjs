@@ -4,7 +4,7 @@
  * fails). Node builtins and the docker CLI only, because it runs before the
  * TypeScript app is built.
  *
- *   node scripts/slice-image.mjs [--force]
+ *   node scripts/slice-image.mjs [--force] [--chromium]
  *   import { ensureSliceImage } from './slice-image.mjs'
  *   await ensureSliceImage({ force, log }) → { image, built, hash, ms }
  *
@@ -34,6 +34,8 @@ const execFileAsync = promisify(execFile);
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SLICE_IMAGE = 'slicedeck-slice:latest';
+/** The image that can run the real whatsapp-web.js driver (and the simulated one). */
+export const CHROMIUM_SLICE_IMAGE = 'slicedeck-slice:chromium';
 export const SLICE_IMAGE_REPO = 'slicedeck-slice';
 export const IMAGE_HASH_LABEL = 'slicedeck.image-hash';
 export const BASE_NODE_REPO = 'slicedeck-base-node';
@@ -252,6 +254,147 @@ export async function ensureNodeBaseImage({ log = console.log } = {}) {
   }
 }
 
+// ── the Chromium base image (real driver) ───────────────────────────────────
+
+const DEBIAN_SUITE = 'bookworm';
+const DEBIAN_MIRROR = process.env.SLICEDECK_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
+export const CHROMIUM_PACKAGES = ['chromium', 'fonts-liberation', 'ca-certificates'];
+export const BASE_CHROMIUM_REPO = 'slicedeck-base-chromium';
+/** Bump when the recipe below changes in a way the hash cannot see. */
+const CHROMIUM_RECIPE_VERSION = 3;
+/** What the image never needs: docs, translations, icons, and Mesa/LLVM (Chromium runs with --disable-gpu). */
+const CHROMIUM_TRIM = [
+  './usr/share/doc', './usr/share/man', './usr/share/info', './usr/share/locale', './usr/share/lintian',
+  './usr/share/icons', './usr/share/pixmaps', './usr/share/bug', './usr/share/X11/locale',
+  './var/cache/apt', './var/lib/apt/lists', './var/log', './usr/lib/x86_64-linux-gnu/dri',
+  './usr/lib/x86_64-linux-gnu/libLLVM*', './usr/lib/x86_64-linux-gnu/libgallium*', './usr/lib/x86_64-linux-gnu/libvulkan_*',
+];
+
+function chromiumBaseHash() {
+  return createHash('sha256')
+    .update(JSON.stringify({ suite: DEBIAN_SUITE, packages: CHROMIUM_PACKAGES, node: process.version, recipe: CHROMIUM_RECIPE_VERSION, trim: CHROMIUM_TRIM }))
+    .digest('hex');
+}
+
+function run(command, args, { log, cwd, env, label = command } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (chunk) => {
+      tail = (tail + chunk).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (error) => reject(new SliceImageError(`Could not run ${label}: ${error.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolvePromise(tail);
+      else reject(new SliceImageError(`${label} failed (exit ${code}): ${tail.trim().split('\n').slice(-6).join(' | ')}`));
+    });
+    log?.(`slice image: ${label}…`);
+  });
+}
+
+/**
+ * Once per recipe: a Debian bookworm root filesystem (debootstrap minbase) with
+ * Chromium, fonts and CA certificates, the host's Node copied in, trimmed, and
+ * imported as `slicedeck-base-chromium:<hash12>`. Needs root and debootstrap,
+ * and reaches Debian's mirror (never a container registry).
+ */
+export async function ensureChromiumBaseImage({ log = console.log } = {}) {
+  const image = `${BASE_CHROMIUM_REPO}:${chromiumBaseHash().slice(0, 12)}`;
+  if (await imageExists(image)) return { image, built: false, ms: 0 };
+  if (process.getuid?.() !== 0) {
+    throw new SliceImageError('Building the Chromium slice base needs root (debootstrap and chroot). Run `sudo node scripts/slice-image.mjs --chromium`, or build src/slice/Dockerfile where a registry is reachable.');
+  }
+  if (!existsSync('/usr/sbin/debootstrap')) {
+    throw new SliceImageError('Building the Chromium slice base needs debootstrap: `apt-get install -y debootstrap`, then try again.');
+  }
+  const started = performance.now();
+  const rootfs = mkdtempSync(join(tmpdir(), 'slicedeck-base-chromium-'));
+  const mounted = [];
+  try {
+    await run('/usr/sbin/debootstrap', ['--variant=minbase', DEBIAN_SUITE, rootfs, DEBIAN_MIRROR], { log, label: 'debootstrap bookworm' });
+    // Services must not start inside the chroot.
+    writeFileSync(join(rootfs, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    copyFileSync('/etc/resolv.conf', join(rootfs, 'etc/resolv.conf'));
+    for (const [args, target] of [[['-t', 'proc', 'proc'], 'proc'], [['--bind', '/dev'], 'dev'], [['--bind', '/dev/pts'], 'dev/pts']]) {
+      await run('mount', [...args, join(rootfs, target)], { label: `mount ${target}` });
+      mounted.unshift(join(rootfs, target));
+    }
+    const aptEnv = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
+    await run('chroot', [rootfs, 'apt-get', 'install', '-y', '--no-install-recommends', ...CHROMIUM_PACKAGES], { log, env: aptEnv, label: `apt-get install ${CHROMIUM_PACKAGES.join(' ')}` });
+    await run('chroot', [rootfs, 'apt-get', 'clean'], { env: aptEnv, label: 'apt-get clean' });
+    for (const target of mounted.splice(0)) await run('umount', ['-l', target], { label: `umount ${target}` });
+    rmSync(join(rootfs, 'usr/sbin/policy-rc.d'), { force: true });
+    writeFileSync(join(rootfs, 'etc/resolv.conf'), '');
+
+    // The host's Node 20 (Debian's is 18), plus any library it needs that the rootfs lacks.
+    const { nodeBinary, libraries } = await nodeRuntimeFiles();
+    copyInto(rootfs, nodeBinary, '/usr/local/bin/node');
+    for (const library of libraries) if (!existsSync(join(rootfs, library))) copyInto(rootfs, library);
+    appendUser(rootfs);
+    for (const dir of ['app', 'home/slice', 'data/auth']) mkdirSync(join(rootfs, dir), { recursive: true });
+
+    log('slice image: importing the Chromium base…');
+    const excludes = CHROMIUM_TRIM.flatMap((pattern) => ['--exclude', pattern]);
+    await docker(
+      ['import', '-c', 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'WORKDIR /app', '-m', 'slicedeck: debian bookworm + chromium + host node', '-', image],
+      {
+        input: (stdin) => {
+          // Ownership of the writable dirs is fixed here; everything else stays root's.
+          const tar = spawn('tar', ['-C', rootfs, '--numeric-owner', ...excludes, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+          tar.stdout.pipe(stdin);
+        },
+      },
+    );
+    const ms = Math.round(performance.now() - started);
+    log(`slice image: base ${image} built in ${ms} ms`);
+    return { image, built: true, ms };
+  } finally {
+    for (const target of mounted) await run('umount', ['-l', target], { label: `umount ${target}` }).catch(() => undefined);
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+function appendUser(rootfs) {
+  const passwd = join(rootfs, 'etc/passwd');
+  const group = join(rootfs, 'etc/group');
+  if (!readFileSync(passwd, 'utf8').includes(`:${SLICE_UID}:`)) {
+    writeFileSync(passwd, `${readFileSync(passwd, 'utf8')}slice:x:${SLICE_UID}:${SLICE_UID}:slicedeck slice:/home/slice:/usr/sbin/nologin\n`);
+    writeFileSync(group, `${readFileSync(group, 'utf8')}slice:x:${SLICE_UID}:\n`);
+  }
+}
+
+// ── whatsapp-web.js's production node_modules ───────────────────────────────
+
+/**
+ * `npm install --omit=dev` of the exact whatsapp-web.js version the project uses,
+ * in a staging folder cached by content hash under .cache/slice-modules/.
+ * PUPPETEER_SKIP_DOWNLOAD: Chromium comes from Debian, not from puppeteer.
+ */
+export async function ensureWwebjsModules({ log = console.log } = {}) {
+  const version = packageVersion('whatsapp-web.js');
+  if (version === 'missing') throw new SliceImageError('whatsapp-web.js is not in node_modules; run `npm ci` first.');
+  const key = createHash('sha256').update(JSON.stringify({ version, node: process.version })).digest('hex').slice(0, 12);
+  const dir = join(ROOT, '.cache', 'slice-modules', key);
+  if (existsSync(join(dir, 'node_modules', 'whatsapp-web.js', 'package.json'))) return { dir, built: false, version };
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'slicedeck-slice-runtime', private: true, dependencies: { 'whatsapp-web.js': version } }, null, 2));
+  const started = performance.now();
+  await run('flock', ['/tmp/slicedeck-npm.lock', 'npm', 'install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], {
+    cwd: staging,
+    env: { PUPPETEER_SKIP_DOWNLOAD: '1' },
+    log,
+    label: `npm install whatsapp-web.js@${version} --omit=dev`,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  await import('node:fs').then(({ renameSync }) => renameSync(staging, dir));
+  log(`slice image: whatsapp-web.js modules staged in ${Math.round(performance.now() - started)} ms`);
+  return { dir, built: true, version };
+}
+
 // ── the slice image ─────────────────────────────────────────────────────────
 
 function nodeOnlyDockerfile({ base, hash }) {
@@ -276,11 +419,52 @@ async function buildFromContext({ contextDir, tags }) {
   await docker(args, { env: { DOCKER_BUILDKIT: '0' } });
 }
 
-export async function ensureSliceImage({ force = false, log = console.log } = {}) {
+function chromiumDockerfile({ base, hash }) {
+  return `# Generated by scripts/slice-image.mjs — the slice with Chromium (whatsapp-web.js driver).
+FROM ${base}
+COPY --chown=${SLICE_UID}:${SLICE_UID} data /data
+COPY --chown=${SLICE_UID}:${SLICE_UID} home /home/slice
+COPY node_modules /app/node_modules
+COPY slice.mjs /app/slice.mjs
+ENV NODE_ENV=production SLICE_DRIVER=whatsapp-web.js CHROME_PATH=/usr/bin/chromium AUTH_BASE_DIR=${AUTH_DIR_IN_IMAGE} HOME=/home/slice PUPPETEER_SKIP_DOWNLOAD=1
+WORKDIR /app
+USER ${SLICE_UID}:${SLICE_UID}
+EXPOSE 8080
+LABEL slicedeck.image-hash="${hash}" slicedeck.image-variant="chromium"
+CMD ["node", "/app/slice.mjs"]
+`;
+}
+
+/**
+ * Removes the `:<hash12>` tags of earlier builds of the same variant, so that every
+ * edit of the slice does not leave a 100 MB image behind. Never forced: an image
+ * still used by a container stays (docker refuses, and we let it).
+ */
+async function pruneStaleHashTags({ keep, withChromium }) {
+  const { stdout } = await docker(['image', 'ls', SLICE_IMAGE_REPO, '--format', '{{.Tag}}']);
+  const pattern = withChromium ? /^chromium-[0-9a-f]{12}$/ : /^[0-9a-f]{12}$/;
+  const current = `${withChromium ? 'chromium-' : ''}${keep.slice(0, 12)}`;
+  for (const tag of stdout.split('\n').map((line) => line.trim())) {
+    if (pattern.test(tag) && tag !== current) await docker(['rmi', `${SLICE_IMAGE_REPO}:${tag}`]).catch(() => undefined);
+  }
+}
+
+/** `slicedeck-slice:latest` (node only, simulated driver) or `slicedeck-slice:chromium` (both drivers). */
+export function sliceImageName({ withChromium = false } = {}) {
+  return withChromium ? CHROMIUM_SLICE_IMAGE : SLICE_IMAGE;
+}
+
+/**
+ * Makes sure the slice image exists and matches its inputs; builds it otherwise.
+ * `withChromium: false` (default): `slicedeck-slice:latest`, ~105 MB, seconds to build,
+ * simulated driver only. `withChromium: true`: `slicedeck-slice:chromium`, runs both drivers.
+ */
+export async function ensureSliceImage({ force = false, log = console.log, withChromium = false } = {}) {
   const started = performance.now();
-  const image = SLICE_IMAGE;
+  const image = sliceImageName({ withChromium });
   await assertDockerReachable();
-  const hash = sliceInputHash(['variant:node']);
+  const extra = withChromium ? ['variant:chromium', chromiumBaseHash(), `wwebjs:${packageVersion('whatsapp-web.js')}`] : ['variant:node'];
+  const hash = sliceInputHash(extra);
   const done = (built) => ({ image, built, hash, ms: Math.round(performance.now() - started) });
   if (!force && (await imageLabel(image, IMAGE_HASH_LABEL)) === hash) return done(false);
 
@@ -292,12 +476,23 @@ export async function ensureSliceImage({ force = false, log = console.log } = {}
     try {
       await buildSlice({ outfile: join(contextDir, 'slice.mjs') });
       mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
-      const { image: base } = await ensureNodeBaseImage({ log });
-      writeFileSync(join(contextDir, 'Dockerfile'), nodeOnlyDockerfile({ base, hash }));
-      await buildFromContext({ contextDir, tags: [image, `${SLICE_IMAGE_REPO}:${hash.slice(0, 12)}`] });
+      const tags = [image, `${SLICE_IMAGE_REPO}:${withChromium ? 'chromium-' : ''}${hash.slice(0, 12)}`];
+      if (withChromium) {
+        const { image: base } = await ensureChromiumBaseImage({ log });
+        const modules = await ensureWwebjsModules({ log });
+        mkdirSync(join(contextDir, 'home'), { recursive: true });
+        // A hard-link copy would be faster, but the context must not alias the cache.
+        await run('cp', ['-a', join(modules.dir, 'node_modules'), join(contextDir, 'node_modules')], { label: 'copy node_modules' });
+        writeFileSync(join(contextDir, 'Dockerfile'), chromiumDockerfile({ base, hash }));
+      } else {
+        const { image: base } = await ensureNodeBaseImage({ log });
+        writeFileSync(join(contextDir, 'Dockerfile'), nodeOnlyDockerfile({ base, hash }));
+      }
+      await buildFromContext({ contextDir, tags });
     } finally {
       rmSync(contextDir, { recursive: true, force: true });
     }
+    await pruneStaleHashTags({ keep: hash, withChromium });
     const result = done(true);
     log(`slice image: built ${image} (${hash.slice(0, 12)}) in ${result.ms} ms`);
     return result;
@@ -308,7 +503,8 @@ export async function ensureSliceImage({ force = false, log = console.log } = {}
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const force = process.argv.includes('--force');
-  ensureSliceImage({ force })
+  const withChromium = process.argv.includes('--chromium');
+  ensureSliceImage({ force, withChromium })
     .then((result) => console.log(`slice image: ${result.image} ${result.built ? 'built' : 'up to date'} (hash ${result.hash.slice(0, 12)}, ${result.ms} ms)`))
     .catch((error) => {
       console.error(error instanceof SliceImageError ? error.message : `Could not build the slice image: ${error.stack ?? error}`);

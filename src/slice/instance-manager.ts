@@ -86,6 +86,8 @@ export class InstanceManager {
   private contacts = 0;
   private contactsDone = false;
   private errorMessage: string | null = null;
+  /** Real driver with PAIRING_PHONE_NUMBER: the code to type on the phone instead of scanning. */
+  private pairingCode: string | null = null;
   private restartCount = 0;
   private restartTimes: number[] = [];
   private readonly queue: QueueEntry[] = [];
@@ -119,8 +121,10 @@ export class InstanceManager {
     return states.includes(this.currentState);
   }
 
-  status(): SliceStatus {
+  /** `SliceStatus` plus `pairingCode` (only ever set by the real driver's pairing-code login). */
+  status(): SliceStatus & { pairingCode: string | null } {
     return {
+      pairingCode: this.pairingCode,
       state: this.currentState,
       driver: this.options.driverName,
       qr: this.qr,
@@ -249,6 +253,7 @@ export class InstanceManager {
       authenticated: () => {
         if (!current()) return;
         this.qr = null;
+        this.pairingCode = null;
         this.authenticated = true;
         this.log({ event: 'authenticated' });
         this.emit('authenticated', {});
@@ -286,7 +291,9 @@ export class InstanceManager {
         this.emit('message', { message });
       },
       note: (event, detail) => {
-        if (current()) this.log({ event, ...detail });
+        if (!current()) return;
+        if (event === 'pairing_code' && typeof detail.code === 'string') this.pairingCode = detail.code;
+        this.log({ event, ...detail });
       },
     };
   }
@@ -307,17 +314,21 @@ export class InstanceManager {
   // ── operator actions ──────────────────────────────────────────────────────
 
   /**
-   * Starts (or restarts) the client for the operator. A ready client is left
-   * alone, and a start or reconnect already under way is joined, not doubled.
+   * Starts (or restarts, from `needs_qr`, `error` or `disconnected`) the client for
+   * the operator. A ready client is left alone, and a start or reconnect already
+   * under way is joined, not doubled.
    * Returns without waiting for the outcome: it arrives as events.
    */
   initialize(): SliceStatus {
-    if (this.closed || this.currentState === 'ready' || this.operatorStart || this.reconnecting) return this.status();
+    // Ready: nothing to do. Connecting (a code is on screen, or a session is being
+    // restored) or reconnecting: join it; restarting would void the code shown.
+    if (this.closed || this.isIn('ready', 'connecting') || this.operatorStart || this.reconnecting) return this.status();
     this.restartTimes = [];
     this.qr = null;
     this.authenticated = false;
     this.contacts = 0;
     this.contactsDone = false;
+    this.pairingCode = null;
     this.startedBy = 'operator';
     this.transition('connecting', 'initialize_requested');
     this.operatorStart = (async () => {
