@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCore, type TestCore } from '../helpers/core';
+import { containersOfHome, volumesOfHome } from '../helpers/docker';
 
 let t: TestCore;
 beforeAll(async () => {
@@ -52,6 +53,18 @@ describe('linking', () => {
     expect(sent.instanceState).toBe('ready');
     const thread = await t.call('chats.messages', { accountId: account.id, chatId: chat.id });
     expect(thread.some((m) => m.fromMe && m.body === 'Hello from the test')).toBe(true);
+  });
+});
+
+describe('log out', () => {
+  it('unlinks, destroys the slice and deletes the session volume', async () => {
+    const account = (await t.call('accounts.list'))[0]!;
+    expect(await volumesOfHome(t.homeId)).toContain(`slicedeck-auth-${t.homeId}-${account.id}`);
+    await t.call('slices.logout', { accountId: account.id });
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect(await volumesOfHome(t.homeId)).not.toContain(`slicedeck-auth-${t.homeId}-${account.id}`);
+    expect(await t.call('slices.view', { accountId: account.id })).toMatchObject({ phase: 'setup', stage: 'idle' });
+    expect((await t.call('slices.history', { accountId: account.id })).at(-1)).toMatchObject({ type: 'logout' });
   });
 });
 
