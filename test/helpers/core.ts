@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Docker from 'dockerode';
 import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
 import type { CommandArgs, CommandName, CommandResult } from '@shared/contract';
@@ -54,10 +55,16 @@ export interface TestCore {
   cleanup(): Promise<void>;
 }
 
-async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }): Promise<TestCore> {
+interface OpenOptions {
+  dataDir?: string;
+  /** dockerode options for the core (e.g. a cuttable socket proxy). */
+  docker?: Docker.DockerOptions;
+}
+
+async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }, opts: OpenOptions): Promise<TestCore> {
   const config = testConfig(dataDir, overrides);
   const logger = pino({ level: 'debug' }, pino.destination({ dest: join(dataDir, 'test.log'), mkdir: true, sync: true }));
-  const core = await createCore({ config, logger });
+  const core = await createCore({ config, logger, ...(opts.docker ? { docker: opts.docker } : {}) });
   const events = new EventRecorder(core.events);
   const handle: TestCore = {
     core,
@@ -72,7 +79,7 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
     async reopen(next = overrides) {
       events.stop();
       await core.close();
-      return open(dataDir, next, owned);
+      return open(dataDir, next, owned, opts);
     },
     async cleanup() {
       for (const cleanup of owned.cleanups.splice(0).reverse()) await cleanup();
@@ -87,9 +94,9 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
 }
 
 /** With `dataDir`, opens a core over existing data (e.g. one a crashed host process left). */
-export async function makeTestCore(overrides: Partial<CoreConfig> = {}, opts: { dataDir?: string } = {}): Promise<TestCore> {
+export async function makeTestCore(overrides: Partial<CoreConfig> = {}, opts: OpenOptions = {}): Promise<TestCore> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'slicedeck-core-'));
   const owned = { cleanups: [] as (() => Promise<void>)[] };
   owned.cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  return open(dataDir, overrides, owned);
+  return open(dataDir, overrides, owned, opts);
 }

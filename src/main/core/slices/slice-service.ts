@@ -433,6 +433,8 @@ export class SliceService {
   private onStreamLost(accountId: string, sliceId: string, error: Error): void {
     if (this.closed) return;
     this.log.info({ accountId, sliceId, err: error }, 'lost the slice event stream; checking the slice');
+    // The subscription is dead: forget it so a later healthy check follows the slice afresh.
+    this.unfollow(accountId, sliceId);
     void this.checkSlice(accountId, sliceId).catch((err: unknown) => this.log.warn({ accountId, err }, 'checking a lost slice failed'));
   }
 
