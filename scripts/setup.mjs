@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+/**
+ * Everything `npm start`, `npm run serve`, `npm test`, `npm run bench` and
+ * `npm run slice:image` need, done on their own on a fresh machine:
+ *
+ *   node scripts/setup.mjs <start|serve|test|bench|slice-image> [--force-image]
+ *
+ * 1. dependencies (npm ci) and a better-sqlite3 that loads under this Node,
+ * 2. a Docker engine (started, even installed, when none answers and we are root on Linux),
+ * 3. Chromium for the browser tests (test, bench),
+ * 4. the electron-vite build (when its inputs changed),
+ * 5. the slice image (built without a registry).
+ *
+ * Node builtins only: it runs before any dependency exists. It never reads stdin.
+ * Each step prints one line, and skips what is already there. The decisions live
+ * in lib/setup-plan.mjs (unit-tested); this file only observes and acts.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dockerdLogTail, pingEngine, startDockerd, waitForEngine } from './lib/docker-engine.mjs';
+import { BUILD_HASH_FILE, buildInputsHash, observeDependencies } from './lib/fingerprint.mjs';
+import { nodeCheck, onPath, run, step } from './lib/proc.mjs';
+import {
+  MODES,
+  buildState,
+  chromiumAction,
+  dependencyState,
+  engineAction,
+  installCommand,
+  missingEngineOutcome,
+  parseSetupArgs,
+} from './lib/setup-plan.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const aptAvailable = process.platform === 'linux' && onPath('apt-get');
+
+/** A step that cannot be completed: its words are printed and setup exits 1. */
+class SetupFailure extends Error {}
+
+async function ensureDependencies() {
+  await step('dependencies', async () => {
+    const observed = observeDependencies(ROOT);
+    const state = dependencyState(observed);
+    if (state === 'fresh') return 'already installed';
+    const { command, args, env } = installCommand(observed);
+    const result = await run(command, args, { cwd: ROOT, env, capture: true });
+    if (result.code !== 0) {
+      throw new SetupFailure(
+        `${result.output.trimEnd()}\n\n"${command} ${args.join(' ')}" failed (above). Check that the npm registry is reachable (npm ping), then run the command again.`,
+      );
+    }
+    return `${state === 'missing' ? 'installed' : 'updated'} with ${command} ${args[0]}`;
+  });
+
+  await step('better-sqlite3', async () => {
+    // It may have been rebuilt for Electron's ABI by `npm start`; the tests and the web mode run under Node.
+    const loads = () => nodeCheck("require('better-sqlite3')(':memory:').close()", ROOT);
+    if (loads()) return `loads under Node ${process.versions.node}`;
+    const result = await run('npm', ['rebuild', 'better-sqlite3'], { cwd: ROOT, capture: true });
+    if (result.code !== 0 || !loads()) {
+      throw new SetupFailure(
+        `${result.output.trimEnd()}\n\nbetter-sqlite3 does not load under Node ${process.versions.node} and could not be rebuilt. It compiles from source here: install python3, make and g++ (sudo apt-get install -y python3 make g++), then run this again.`,
+      );
+    }
+    return `rebuilt for Node ${process.versions.node}`;
+  });
+}
+
+/** @returns {Promise<boolean>} whether an engine answers */
+async function ensureDockerEngine(mode) {
+  const outcome = await step('docker engine', async () => {
+    const reachable = await pingEngine();
+    const action = engineAction({
+      reachable,
+      dockerHost: process.env.DOCKER_HOST,
+      platform: process.platform,
+      isRoot,
+      dockerdInstalled: onPath('dockerd'),
+      aptAvailable,
+    });
+    if (action.kind === 'ready') return { line: `answering${process.env.DOCKER_HOST ? ` at ${process.env.DOCKER_HOST}` : ''}`, reachable: true };
+    if (action.kind === 'advise') return { line: 'not answering', reachable: false, words: action.words };
+
+    if (action.installFirst) await aptInstall('docker.io', 'the Docker engine');
+    const daemon = startDockerd();
+    const up = await waitForEngine({ timeoutMs: 60_000, isAlive: daemon.isAlive });
+    if (!up) {
+      return {
+        line: 'dockerd did not come up',
+        reachable: false,
+        words: `dockerd was started but did not answer within 60 s. Its log (${daemon.log}) ends with:\n${dockerdLogTail()}\nFix what it reports, or start Docker yourself and run this again.`,
+      };
+    }
+    return { line: `${action.installFirst ? 'installed docker.io and ' : ''}started dockerd (log: ${daemon.log})`, reachable: true };
+  });
+
+  if (!outcome.reachable) {
+    if (missingEngineOutcome(mode) === 'fail') throw new SetupFailure(outcome.words);
+    console.log(`  ${outcome.words}\n  The panel opens anyway and shows this until an engine answers.`);
+  }
+  return outcome.reachable;
+}
+
+async function ensureChromium() {
+  await step('chromium', async () => {
+    const path = process.env.CHROME_PATH || '/usr/bin/chromium';
+    const action = chromiumAction({ present: existsSync(path), path, platform: process.platform, isRoot, aptAvailable });
+    if (action.kind === 'ready') return `present at ${path}`;
+    if (action.kind === 'advise') throw new SetupFailure(action.words);
+    await aptInstall('chromium', 'Chromium');
+    if (!existsSync(path)) throw new SetupFailure(`apt-get installed chromium but ${path} is still missing. Set CHROME_PATH to the Chromium binary.`);
+    return `installed with apt-get (${path})`;
+  });
+}
+
+async function aptInstall(pkg, what) {
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  const update = await run('apt-get', ['update'], { env, capture: true });
+  const install = update.code === 0 ? await run('apt-get', ['install', '-y', pkg], { env, capture: true }) : update;
+  if (install.code !== 0) {
+    throw new SetupFailure(`${install.output.trimEnd()}\n\nInstalling ${what} with apt-get failed (above). Check that the Debian mirrors are reachable, or install ${pkg} yourself and run this again.`);
+  }
+}
+
+async function ensureBuild() {
+  await step('build', async () => {
+    const hashFile = join(ROOT, BUILD_HASH_FILE);
+    const currentHash = buildInputsHash(ROOT);
+    const recordedHash = existsSync(hashFile) ? readFileSync(hashFile, 'utf8') : null;
+    const state = buildState({ outExists: existsSync(join(ROOT, 'out', 'main', 'index.js')), recordedHash, currentHash });
+    if (state === 'fresh') return 'out/ is up to date';
+    const result = await run('npx', ['--no-install', 'electron-vite', 'build'], { cwd: ROOT, capture: true });
+    if (result.code !== 0) {
+      throw new SetupFailure(`${result.output.trimEnd()}\n\nThe build failed (above): fix the error it names, then run this again.`);
+    }
+    writeFileSync(hashFile, `${currentHash}\n`);
+    return state === 'missing' ? 'built out/' : 'rebuilt out/ (sources changed)';
+  });
+}
+
+async function ensureSliceImageStep(mode, force) {
+  const required = MODES[mode].docker === 'required';
+  await step('slice image', async () => {
+    const script = join(ROOT, 'scripts', 'slice-image.mjs');
+    if (!existsSync(script)) return fail(required, 'scripts/slice-image.mjs is missing, so the slice image cannot be built. Restore it from git (git checkout -- scripts/slice-image.mjs).');
+    const lines = [];
+    try {
+      const { ensureSliceImage } = await import(pathToFileURL(script).href);
+      const result = await ensureSliceImage({ force, log: (line) => lines.push(line) });
+      return result.built ? `built ${result.image} without a registry (${result.hash.slice(0, 12)})` : `${result.image} is up to date`;
+    } catch (error) {
+      const log = lines.length ? `${lines.join('\n')}\n` : '';
+      return fail(required, `${log}The slice image could not be built: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
+
+function fail(required, words) {
+  if (required) throw new SetupFailure(words);
+  console.log(`  ${words}\n  The panel opens anyway and says that the image is missing.`);
+  return 'not available';
+}
+
+export async function main(argv = process.argv.slice(2)) {
+  const parsed = parseSetupArgs(argv);
+  if (parsed.error) {
+    console.error(parsed.error);
+    return 2;
+  }
+  const needs = MODES[parsed.mode];
+  try {
+    await ensureDependencies();
+    const dockerReachable = await ensureDockerEngine(parsed.mode);
+    if (needs.chromium) await ensureChromium();
+    if (needs.build) await ensureBuild();
+    if (needs.image) {
+      if (dockerReachable) await ensureSliceImageStep(parsed.mode, parsed.forceImage);
+      else console.log('setup ▸ slice image: skipped (no Docker engine to build it in)');
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof SetupFailure)) throw error;
+    console.error(`\nsetup could not finish:\n${error.message}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main();
+}
