@@ -289,7 +289,8 @@ describe('the outgoing queue', () => {
 
   it('holds messages through a reconnect and flushes them when ready again', async () => {
     let events: EventTap;
-    ({ slice, events } = await readySlice({ RESTART_BACKOFF_MS: '150' }));
+    // A backoff long enough that the send surely lands while the link is down.
+    ({ slice, events } = await readySlice({ RESTART_BACKOFF_MS: '1000' }));
     const mark = events.mark();
     await fault(slice, 'drop_link');
     const queued = await send(slice, 'during the drop');
