@@ -90,3 +90,15 @@ describe('a slice that never gets healthy', () => {
     expect((await t.call('system.status')).portsInUse).toBe(0);
   });
 });
+
+describe('slice image missing', () => {
+  it('is reported by system.status and refused by Connect with what to do', async () => {
+    const t = await makeTestCore({ image: 'slicedeck-no-such-image:never' });
+    cleanups.push(() => t.cleanup());
+    expect(await t.call('system.status')).toMatchObject({ docker: 'ok', image: 'missing', imageName: 'slicedeck-no-such-image:never' });
+    const account = await t.call('accounts.add', { name: 'Jay' });
+    await expect(t.call('slices.connect', { accountId: account.id })).rejects.toMatchObject({ code: 'image_missing', message: expect.stringMatching(/npm run slice:image/) });
+    expect(await t.call('slices.view', { accountId: account.id })).toMatchObject({ phase: 'error', error: expect.stringMatching(/npm run slice:image/) });
+    expect((await t.call('system.status')).portsInUse).toBe(0);
+  });
+});

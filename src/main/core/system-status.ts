@@ -15,7 +15,8 @@ import packageJson from '../../../package.json';
 export const VERSION: string = (packageJson as { version?: string }).version ?? '0.0.0';
 
 export class SystemMonitor {
-  private last: string | null = null;
+  private lastKey: string | null = null;
+  private lastDocker: SystemStatus['docker'] | null = null;
 
   constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string }) {}
 
@@ -48,23 +49,25 @@ export class SystemMonitor {
     return status;
   }
 
-  /** Pings the engine for an operation that needs it; records a change of reachability. */
+  /** Pings the engine for an operation that needs it; a change of reachability is published. */
   async requireDocker(): Promise<void> {
+    const before = this.lastDocker;
     try {
       await this.deps.runtime.ping();
-      if (this.last !== null && !this.last.startsWith('ok')) void this.status().catch(() => undefined);
+      if (before === 'unreachable') void this.status().catch(() => undefined);
     } catch (error) {
-      if (this.last === null || this.last.startsWith('ok')) void this.status().catch(() => undefined);
+      if (before !== 'unreachable') void this.status().catch(() => undefined);
       throw error;
     }
   }
 
-  /** Emits `system` only when docker or image status changed since the last look. */
+  /** Emits `system` when docker or image status changed since the last look (and at once if Docker is down at first look). */
   private noteChange(status: SystemStatus): void {
     const key = `${status.docker}/${status.image}`;
-    if (key === this.last) return;
-    const first = this.last === null;
-    this.last = key;
+    const first = this.lastKey === null;
+    this.lastDocker = status.docker;
+    if (key === this.lastKey) return;
+    this.lastKey = key;
     if (!first || status.docker !== 'ok') this.deps.bus.emit('system', status);
   }
 }
