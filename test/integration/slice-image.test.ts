@@ -47,7 +47,7 @@ describe('the slice image', () => {
     expect(image).toBe('slicedeck-slice:latest');
     expect(await imageLabel(image, 'slicedeck.image-hash')).toBe(result.hash);
     containerId = await docker(
-      'run', '-d', '--rm',
+      'run', '-d',
       '--label', 'slicedeck.test=slice',
       '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--memory', '256m', '--pids-limit', '128',
       '-e', `SLICE_TOKEN=${token}`, '-e', 'SLICE_DRIVER=simulated', '-e', 'SLICE_INSTANCE_ID=image-test',
@@ -103,10 +103,34 @@ describe('the slice image', () => {
     }
   });
 
-  it('stops promptly on SIGTERM', async () => {
-    await docker('stop', '--time', '10', containerId);
-    const gone = await docker('ps', '-a', '--filter', `id=${containerId}`, '--format', '{{.ID}}');
-    expect(gone).toBe('');
-    containerId = '';
+  it('says which image to use when asked for the real driver (it carries no whatsapp-web.js)', async () => {
+    const realToken = randomBytes(24).toString('hex');
+    const id = await docker('run', '-d', '--rm', '--label', 'slicedeck.test=slice', '-e', `SLICE_TOKEN=${realToken}`, '-e', 'SLICE_DRIVER=whatsapp-web.js', '-p', '127.0.0.1::8080', image);
+    try {
+      const mapped = Number(/:(\d+)\s*$/m.exec((await docker('port', id, '8080/tcp')).split('\n')[0]!)![1]);
+      const saved = port;
+      port = mapped;
+      try {
+        await waitForHealth(20_000);
+      } finally {
+        port = saved;
+      }
+      const events = await EventTap.open(mapped, realToken);
+      try {
+        await request(mapped, 'POST', '/api/status/initialize', { token: realToken, body: {} });
+        const error = await events.waitFor('error', () => true, { timeoutMs: 10_000 });
+        expect(error.message).toMatch(/slicedeck-slice:chromium/);
+      } finally {
+        events.close();
+      }
+    } finally {
+      await docker('rm', '-f', id).catch(() => undefined);
+    }
+  });
+
+  it('exits by itself on SIGTERM (exit 0, not killed by docker after the grace period)', async () => {
+    await docker('stop', '--time', '20', containerId);
+    const state = await docker('inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}', containerId);
+    expect(state).toBe('exited 0 false');
   });
 });
