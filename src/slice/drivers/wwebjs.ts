@@ -72,6 +72,8 @@ class WwebjsDriver implements WhatsAppDriver {
   readonly name = 'whatsapp-web.js' as const;
   private client: WwebjsClient | null = null;
   private ready = false;
+  /** False once stopped: late events of a closing browser are ignored. */
+  private running = false;
   private qrCount = 0;
   private qrTimer: NodeJS.Timeout | null = null;
   private contactTimer: NodeJS.Timeout | null = null;
@@ -87,8 +89,32 @@ class WwebjsDriver implements WhatsAppDriver {
     this.dataPath = join(config.authBaseDir, this.clientId);
   }
 
+  /**
+   * Starts the browser. A driver that ran before keeps its Client object, so the
+   * manager's soft restart (destroy + initialize) restarts the same client; a hard
+   * restart is a new driver, hence a new Client.
+   */
   async initialize(): Promise<void> {
-    await this.destroy();
+    const client = this.client ?? (await this.createClient());
+    await this.stopBrowser();
+    this.qrCount = 0;
+    this.running = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
+    });
+    try {
+      await Promise.race([client.initialize(), deadline]);
+    } catch (error) {
+      this.log({ event: 'wwebjs_start_failed', error: error instanceof Error ? error.message : String(error) });
+      await this.stopBrowser();
+      throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async createClient(): Promise<WwebjsClient> {
     const { Client, LocalAuth } = await loadWwebjs().catch((error: unknown) => {
       throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
     });
@@ -106,27 +132,12 @@ class WwebjsDriver implements WhatsAppDriver {
       ...(this.config.pairingPhoneNumber ? { pairWithPhoneNumber: { phoneNumber: this.config.pairingPhoneNumber, showNotification: true } } : {}),
     });
     this.client = client;
-    this.ready = false;
-    this.qrCount = 0;
     this.attach(client);
-
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
-    });
-    try {
-      await Promise.race([client.initialize(), deadline]);
-    } catch (error) {
-      this.log({ event: 'wwebjs_start_failed', error: error instanceof Error ? error.message : String(error) });
-      await this.destroy();
-      throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
-    } finally {
-      clearTimeout(timer);
-    }
+    return client;
   }
 
   private attach(client: WwebjsClient): void {
-    const mine = () => this.client === client;
+    const mine = () => this.client === client && this.running;
     client.on('qr', (payload: string) => {
       if (!mine()) return;
       this.qrCount++;
@@ -173,8 +184,8 @@ class WwebjsDriver implements WhatsAppDriver {
       this.ready = false;
       this.stopContactCount();
       const why = String(reason);
-      // whatsapp-web.js destroys the client itself after this event.
-      this.client = null;
+      // whatsapp-web.js closes the browser itself after this event; the Client object stays for a soft restart.
+      this.running = false;
       this.sink.disconnected(why, LOGGED_OUT_REASONS.has(why));
     });
     client.on('message_create', (message: WwebjsMessage) => {
@@ -187,30 +198,28 @@ class WwebjsDriver implements WhatsAppDriver {
     this.stopContactCount();
     let last = -1;
     const tick = async () => {
-      if (this.client !== client || this.ready) return;
+      if (this.client !== client || !this.running || this.ready) return;
       try {
         const count = await client.pupPage?.evaluate(() => {
           const require = (globalThis as unknown as { require?: (name: string) => { ContactCollection?: { getModelsArray(): unknown[] } } }).require;
           return require?.('WAWebContactCollection')?.ContactCollection?.getModelsArray().length ?? 0;
         });
-        if (typeof count === 'number' && count !== last && this.client === client && !this.ready) {
+        if (typeof count === 'number' && count !== last && this.client === client && this.running && !this.ready) {
           last = count;
           this.sink.contacts(count, false);
         }
       } catch {
         // The page is navigating while linking; the next tick will tell.
       }
-      if (this.client === client && !this.ready) this.contactTimer = setTimeout(tick, 500);
+      if (this.client === client && this.running && !this.ready) this.contactTimer = setTimeout(tick, 500);
     };
     this.contactTimer = setTimeout(tick, 250);
   }
 
   private exhaustCodes(): void {
-    this.clearQrTimer();
-    const client = this.client;
-    this.client = null;
+    if (!this.running) return;
     this.sink.qrExhausted();
-    void client?.destroy().catch(() => undefined);
+    void this.stopBrowser();
   }
 
   private clearQrTimer(): void {
@@ -223,31 +232,39 @@ class WwebjsDriver implements WhatsAppDriver {
     this.contactTimer = null;
   }
 
+  /** Closes the browser; the Client object (and the session on disk) stay. */
   async destroy(): Promise<void> {
+    await this.stopBrowser();
+  }
+
+  private async stopBrowser(): Promise<void> {
     this.clearQrTimer();
     this.stopContactCount();
     this.ready = false;
+    const wasRunning = this.running;
+    this.running = false;
     const client = this.client;
-    this.client = null;
-    if (client) await client.destroy().catch((error: unknown) => this.log({ event: 'wwebjs_destroy_failed', error: String(error) }));
+    // Closing twice (whatsapp-web.js already closed it after `disconnected`) only throws; ignore that.
+    if (client && (wasRunning || client.pupBrowser)) {
+      await client.destroy().catch((error: unknown) => this.log({ event: 'wwebjs_destroy_failed', error: String(error) }));
+    }
   }
 
   async logout(): Promise<void> {
     const client = this.client;
     if (client && this.ready) {
-      this.client = null;
+      this.running = false;
       this.ready = false;
       // Unlinks the device on the phone and deletes the LocalAuth session.
       await client.logout().catch((error: unknown) => this.log({ event: 'wwebjs_logout_failed', error: String(error) }));
-      await client.destroy().catch(() => undefined);
-    } else {
-      await this.destroy();
     }
+    await this.stopBrowser();
+    this.client = null;
     await rm(this.dataPath, { recursive: true, force: true });
   }
 
   private readyClient(): WwebjsClient {
-    if (!this.client || !this.ready) throw new DriverNotReadyError();
+    if (!this.client || !this.ready || !this.running) throw new DriverNotReadyError();
     return this.client;
   }
 
