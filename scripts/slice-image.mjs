@@ -46,7 +46,8 @@ export const AUTH_DIR_IN_IMAGE = '/data/auth';
 
 const HASHED_DIRS = ['src/slice', 'src/shared'];
 const HASHED_FILES = ['scripts/build-slice.mjs', 'scripts/slice-image.mjs'];
-const LOCK_DIR = join(tmpdir(), 'slicedeck-slice-image.lock');
+/** One lock per variant: a first Chromium build (minutes) must not hold up the node-only one. */
+const lockDirOf = (variant) => join(tmpdir(), `slicedeck-slice-image-${variant}.lock`);
 const LOCK_WAIT_MS = 10 * 60_000;
 
 // ── docker CLI ──────────────────────────────────────────────────────────────
@@ -157,21 +158,22 @@ export function sliceInputHash(extra = []) {
 
 // ── a lock so parallel callers build once ───────────────────────────────────
 
-async function withBuildLock(log, action) {
+async function withBuildLock(variant, log, action) {
+  const lockDir = lockDirOf(variant);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let announced = false;
   for (;;) {
     try {
-      mkdirSync(LOCK_DIR);
-      writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      if (lockIsStale()) {
-        rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (lockIsStale(lockDir)) {
+        rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new SliceImageError(`Another slice image build has held ${LOCK_DIR} for over ${LOCK_WAIT_MS / 60_000} minutes. If no build is running, delete that directory and try again.`);
+      if (Date.now() > deadline) throw new SliceImageError(`Another slice image build has held ${lockDir} for over ${LOCK_WAIT_MS / 60_000} minutes. If no build is running, delete that directory and try again.`);
       if (!announced) log('slice image: another build is running, waiting for it…');
       announced = true;
       await new Promise((r) => setTimeout(r, 250));
@@ -180,19 +182,19 @@ async function withBuildLock(log, action) {
   try {
     return await action();
   } finally {
-    rmSync(LOCK_DIR, { recursive: true, force: true });
+    rmSync(lockDir, { recursive: true, force: true });
   }
 }
 
-function lockIsStale() {
+function lockIsStale(lockDir) {
   try {
-    const pid = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'));
-    if (!pid) return Date.now() - statSync(LOCK_DIR).mtimeMs > 5_000;
+    const pid = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    if (!pid) return Date.now() - statSync(lockDir).mtimeMs > 5_000;
     process.kill(pid, 0);
     return false;
   } catch (error) {
     // ESRCH: the holder is gone. ENOENT: pid not written yet (give it a moment).
-    if (error.code === 'ENOENT') return Date.now() - statSync(LOCK_DIR, { throwIfNoEntry: false })?.mtimeMs > 5_000;
+    if (error.code === 'ENOENT') return Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > 5_000;
     return error.code === 'ESRCH';
   }
 }
@@ -498,7 +500,7 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
   const done = (built) => ({ image, built, hash, ms: Math.round(performance.now() - started) });
   if (!force && (await imageLabel(image, IMAGE_HASH_LABEL)) === hash) return done(false);
 
-  return withBuildLock(log, async () => {
+  return withBuildLock(withChromium ? 'chromium' : 'node', log, async () => {
     // Someone else may have built it while we waited for the lock.
     if (!force && (await imageLabel(image, IMAGE_HASH_LABEL)) === hash) return done(false);
     const { buildSlice } = await import('./build-slice.mjs');
