@@ -1,1 +1,74 @@
-import { COMMAND_NAMES } from '@shared/contract'; console.log('serve', COMMAND_NAMES.length);
+/**
+ * `npm run serve`: the headless web mode. The same core and the same built
+ * renderer as the desktop app, served on loopback behind a token.
+ * Prints exactly one line with the address (tests and operators parse it).
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createCore, loadConfig, type Core } from './core';
+import { startWebServer, type WebServer } from './transport/web';
+
+const DEFAULT_PORT = 7420;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function readPort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
+  const value = raw.trim();
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    fail(`SLICEDECK_PORT=${JSON.stringify(raw)} is not valid: use a port from 1 to 65535, or 0 to pick a free one.`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const port = readPort(process.env.SLICEDECK_PORT);
+  const token = process.env.SLICEDECK_TOKEN?.trim() || randomBytes(32).toString('base64url');
+  // out/main/serve.js → out/renderer
+  const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+
+  // The core comes up even when Docker does not answer; the panel shows a banner then.
+  let core: Core;
+  try {
+    core = await createCore({ config });
+  } catch (error) {
+    fail(`slicedeck could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  let server: WebServer;
+  try {
+    server = await startWebServer({ core, port, token, rendererDir });
+  } catch (error) {
+    await core.close().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`Port ${port} is already in use — set SLICEDECK_PORT to a free port.`);
+    if (code === 'EACCES') fail(`Port ${port} needs privileges slicedeck does not have — set SLICEDECK_PORT to a port above 1024.`);
+    fail(`The web panel could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  process.stdout.write(`slicedeck web panel: http://127.0.0.1:${server.port}/?token=${token}\n`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close().catch(() => undefined);
+    await core.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+void main();

@@ -1,0 +1,194 @@
+/**
+ * The web transport (`npm run serve`): the same contract as the desktop IPC,
+ * carried over HTTP on loopback. `POST /api/rpc/<command>` → dispatch → envelope;
+ * `GET /api/events` → server-sent events; everything else is the built renderer.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppEventSource, CommandHandlers, Envelope } from '@shared/contract';
+import { dispatch } from '@shared/dispatch';
+import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
+import { readJsonBody } from './web-body';
+import { SECURITY_HEADERS, allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
+import { serveStatic } from './web-static';
+
+/** What the web server needs of the core (a structural subset of `Core`). */
+export interface WebCore {
+  handlers: CommandHandlers;
+  events: AppEventSource;
+}
+
+/** pino-compatible, so the core's logger can be passed straight in. */
+export interface WebLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface WebServerOptions {
+  core: WebCore;
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  token: string;
+  rendererDir: string;
+  logger?: WebLogger;
+  /** Comment lines keep idle proxies and browsers from dropping the stream. */
+  heartbeatMs?: number;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const RPC_PREFIX = '/api/rpc/';
+const EVENTS_PATH = '/api/events';
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { core, token, rendererDir, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  if (!token) throw new Error('startWebServer needs a token.');
+
+  // Filled in once listening: the Host/Origin checks need the real port.
+  let hosts = new Set<string>();
+  const streams = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger?.warn({ err: error, url: req.url }, 'web request failed unexpectedly');
+      if (!res.headersSent) sendError(res, new SlicedeckError('internal', toWireError(error).message));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+
+    if (!hostIsAllowed(req, hosts)) {
+      return sendError(res, new SlicedeckError('forbidden', 'This address is not the slicedeck panel. Open it as http://127.0.0.1:<port>/ or http://localhost:<port>/.'));
+    }
+    if (!originIsAllowed(req, hosts)) {
+      return sendError(res, new SlicedeckError('forbidden', 'Requests from other web pages are refused. Use the slicedeck panel itself.'));
+    }
+    if (!isApi) return serveStatic(rendererDir, url.pathname, req, res, SECURITY_HEADERS);
+
+    const isEvents = url.pathname === EVENTS_PATH;
+    const given = presentedToken(req, url, isEvents);
+    if (given === null || !tokensMatch(given, token)) {
+      return sendError(
+        res,
+        new SlicedeckError('unauthorized', 'The panel token is missing or wrong. Open the full address slicedeck printed when it started (it ends in ?token=…).'),
+      );
+    }
+
+    if (isEvents) {
+      if (req.method !== 'GET') return sendMethodNotAllowed(res, 'GET');
+      return openEventStream(req, res);
+    }
+    if (url.pathname.startsWith(RPC_PREFIX)) {
+      if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
+      let name: string;
+      try {
+        name = decodeURIComponent(url.pathname.slice(RPC_PREFIX.length));
+      } catch {
+        name = url.pathname.slice(RPC_PREFIX.length);
+      }
+      let input: unknown;
+      try {
+        input = await readJsonBody(req);
+      } catch (error) {
+        return sendError(res, error);
+      }
+      const envelope = await dispatch(core.handlers, name, input, (error, command) =>
+        logger?.warn({ err: error, command }, 'command failed unexpectedly'),
+      );
+      return sendEnvelope(res, envelope);
+    }
+    return sendError(res, new SlicedeckError('not_found', `There is no API at ${url.pathname}. Commands live under ${RPC_PREFIX}<command>.`));
+  }
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    // `retry` tells EventSource how soon to come back after a drop.
+    res.write('retry: 1000\n: connected\n\n');
+    streams.add(res);
+    const unsubscribe = core.events.subscribe((event) => {
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+    heartbeat.unref();
+    const stop = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(res);
+    };
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(options.port, host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(host, port);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  logger?.info({ port, host }, 'web panel listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}/`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolveClose) => {
+        for (const stream of streams) stream.end();
+        server.close(() => resolveClose());
+        server.closeIdleConnections();
+        // Event streams and keep-alive sockets would hold close() open forever.
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    ...extra,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendEnvelope(res: ServerResponse, envelope: Envelope<unknown>): void {
+  sendJson(res, envelope.ok ? 200 : HTTP_STATUS_OF[envelope.error.code as ErrorCode] ?? 500, envelope);
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  sendEnvelope(res, { ok: false, error: toWireError(error) });
+}
+
+function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
+  sendJson(
+    res,
+    405,
+    { ok: false, error: { code: 'invalid_input', message: `Use ${allow} for this address.` } },
+    { Allow: allow },
+  );
+}

@@ -1,0 +1,139 @@
+/** Accounts: add, remove (after a confirmation), and each row's slice phase, live. */
+import { useState, type FormEvent } from 'react';
+import type { Account } from '@shared/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { PhaseBadge } from '../components/PhaseBadge';
+import { hrefOf } from '../router';
+import { useActions, useApi, useApp } from '../state/context';
+
+export function AccountsPage() {
+  const accounts = useApp((s) => s.accounts);
+  const loaded = useApp((s) => s.accountsLoaded);
+  const slices = useApp((s) => s.slices);
+  const api = useApi();
+  const { notify } = useActions();
+  const [name, setName] = useState('');
+  const [adding, setAdding] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
+  const [removing, setRemoving] = useState<Account | null>(null);
+
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    setAdding(true);
+    setFormError(null);
+    try {
+      await api.invoke('accounts.add', { name });
+      setName('');
+    } catch (error) {
+      setFormError(error instanceof Error ? error.message : 'The account could not be added.');
+    } finally {
+      setAdding(false);
+    }
+  };
+
+  const remove = async (account: Account) => {
+    setRemoving(null);
+    try {
+      await api.invoke('accounts.remove', { accountId: account.id });
+    } catch (error) {
+      notify(error);
+    }
+  };
+
+  const needle = query.trim().toLowerCase();
+  const shown = needle ? accounts.filter((a) => a.name.toLowerCase().includes(needle)) : accounts;
+
+  return (
+    <section className="page" aria-labelledby="accounts-title">
+      <header className="page-header">
+        <h1 id="accounts-title">Accounts</h1>
+        <p className="muted">Each account gets its own slice when you connect it, and loses it when you disconnect.</p>
+      </header>
+
+      <form className="card add-form" onSubmit={add} aria-label="Add an account">
+        <label htmlFor="account-name">Account name</label>
+        <div className="row">
+          <input
+            id="account-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. Alice (sales)"
+            maxLength={64}
+            autoComplete="off"
+            aria-invalid={formError ? true : undefined}
+            aria-describedby={formError ? 'account-name-error' : undefined}
+          />
+          <button type="submit" className="primary" disabled={adding}>
+            {adding ? 'Adding…' : 'Add account'}
+          </button>
+        </div>
+        {formError && (
+          <p id="account-name-error" className="field-error" role="alert">
+            {formError}
+          </p>
+        )}
+      </form>
+
+      {!loaded ? (
+        <p className="muted" role="status">
+          Loading accounts…
+        </p>
+      ) : accounts.length === 0 ? (
+        <div className="card empty" data-testid="accounts-empty">
+          <h2>No accounts yet</h2>
+          <p>Add the first account above — a name that tells you whose WhatsApp it is. Then click Connect and scan the code with that phone.</p>
+        </div>
+      ) : (
+        <>
+          {accounts.length > 5 && (
+            <input
+              type="search"
+              className="search"
+              aria-label="Search accounts"
+              placeholder="Search accounts"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+            />
+          )}
+          <ul className="list card" aria-label="Accounts">
+            {shown.map((account) => {
+              const view = slices[account.id];
+              const phase = view?.phase ?? 'setup';
+              const linked = phase === 'ready' || phase === 'linking';
+              return (
+                <li key={account.id} className="list-row" data-testid={`account-row-${account.id}`} aria-label={account.name}>
+                  <div className="grow">
+                    <div className="row-title">{account.name}</div>
+                    <PhaseBadge view={view} testId={`account-phase-${account.id}`} />
+                  </div>
+                  <a
+                    className="button primary"
+                    href={hrefOf({ page: linked ? 'chat' : 'connect', accountId: account.id })}
+                    aria-label={linked ? `Open chats of ${account.name}` : `Connect ${account.name}`}
+                  >
+                    {linked ? 'Open chats' : 'Connect'}
+                  </a>
+                  <button type="button" className="danger ghost" onClick={() => setRemoving(account)} aria-label={`Remove ${account.name}`}>
+                    Remove
+                  </button>
+                </li>
+              );
+            })}
+            {shown.length === 0 && <li className="list-row muted">No account matches “{query}”.</li>}
+          </ul>
+        </>
+      )}
+
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${removing.name}?`}
+          body="Its slice is destroyed and its WhatsApp session is deleted; linking it again needs a new scan."
+          confirmLabel={`Remove ${removing.name}`}
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => void remove(removing)}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,176 @@
+/** Chat: the account's chats with search, one thread, a send box; outgoing rows show queued / sent / failed. */
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { Chat } from '@shared/types';
+import { PhaseBadge } from '../components/PhaseBadge';
+import { formatTime } from '../format';
+import { hrefOf } from '../router';
+import { threadKey, type ThreadMessage } from '../state/chat-state';
+import { useActions, useApp } from '../state/context';
+import { messageOf } from '../state/store';
+
+const EMPTY_CHATS: Chat[] = [];
+const EMPTY_THREAD: ThreadMessage[] = [];
+
+export function ChatPage({ accountId }: { accountId: string }) {
+  const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
+  const view = useApp((s) => s.slices[accountId]);
+  const chats = useApp((s) => s.chat.chats[accountId]);
+  const { refreshSlice, loadChats } = useActions();
+  const [selected, setSelected] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const ready = view?.phase === 'ready';
+
+  useEffect(() => {
+    void refreshSlice(accountId);
+  }, [accountId, refreshSlice]);
+
+  useEffect(() => {
+    if (!ready) return;
+    setLoadError(null);
+    loadChats(accountId).catch((error: unknown) => setLoadError(messageOf(error)));
+  }, [accountId, ready, loadChats]);
+
+  const needle = query.trim().toLowerCase();
+  const shown = useMemo(() => (chats ?? EMPTY_CHATS).filter((c) => !needle || c.name.toLowerCase().includes(needle)), [chats, needle]);
+
+  return (
+    <section className="page chat-page" aria-labelledby="chat-title">
+      <header className="page-header row spread">
+        <div>
+          <a className="back" href={hrefOf({ page: 'accounts' })}>
+            ← Accounts
+          </a>
+          <h1 id="chat-title">Chats of {account?.name ?? 'account'}</h1>
+        </div>
+        <PhaseBadge view={view} testId="chat-phase" />
+      </header>
+
+      {view && !ready && (
+        <div className="card empty" role="status">
+          <h2>{view.phase === 'linking' ? 'Still loading this account' : 'This account is not connected'}</h2>
+          <p>
+            {view.phase === 'linking'
+              ? `WhatsApp is loading contacts (${view.contacts ?? 0} so far). The chats appear here when it is done.`
+              : 'Connect it first; its chats appear here once WhatsApp is linked.'}
+          </p>
+          {view.phase !== 'linking' && (
+            <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>
+              Go to Connect
+            </a>
+          )}
+        </div>
+      )}
+
+      {ready && (
+        <div className="chat-layout card">
+          <aside className="chat-list" aria-label="Chats">
+            <input type="search" aria-label="Search chats" placeholder="Search chats" value={query} onChange={(e) => setQuery(e.target.value)} />
+            {loadError && (
+              <p className="field-error" role="alert">
+                {loadError}
+              </p>
+            )}
+            {!chats && !loadError && <p className="muted">Loading chats…</p>}
+            <ul>
+              {shown.map((chat) => (
+                <li key={chat.id}>
+                  <button
+                    type="button"
+                    className={`chat-item ${chat.id === selected ? 'selected' : ''}`}
+                    aria-current={chat.id === selected ? 'true' : undefined}
+                    onClick={() => setSelected(chat.id)}
+                  >
+                    <span className="chat-name">{chat.name}</span>
+                    {chat.unreadCount > 0 && chat.id !== selected && <span className="unread" aria-label={`${chat.unreadCount} unread`}>{chat.unreadCount}</span>}
+                    {chat.lastMessage && <span className="chat-preview muted">{chat.lastMessage.body}</span>}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {chats && shown.length === 0 && <p className="muted">{needle ? `No chat matches “${query}”.` : 'No chats yet.'}</p>}
+          </aside>
+          {selected ? (
+            <Thread accountId={accountId} chat={(chats ?? EMPTY_CHATS).find((c) => c.id === selected)} chatId={selected} />
+          ) : (
+            <div className="thread empty-thread muted">Pick a chat on the left to read and write.</div>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Thread({ accountId, chatId, chat }: { accountId: string; chatId: string; chat: Chat | undefined }) {
+  const messages = useApp((s) => s.chat.threads[threadKey(accountId, chatId)]) ?? EMPTY_THREAD;
+  const { loadThread, send } = useActions();
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const end = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    setError(null);
+    loadThread(accountId, chatId).catch((e: unknown) => setError(messageOf(e)));
+  }, [accountId, chatId, loadThread]);
+
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length]);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!text.trim() || sending) return;
+    setSending(true);
+    setError(null);
+    try {
+      await send(accountId, chatId, text);
+      setText('');
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <div className="thread" aria-label={`Conversation with ${chat?.name ?? chatId}`} role="region">
+      <h2 className="thread-title">{chat?.name ?? chatId}</h2>
+      <ol className="messages" aria-label="Messages">
+        {messages.map((m) => (
+          <li key={m.id} className={`message ${m.fromMe ? 'out' : 'in'}`} data-status={m.status}>
+            <span className="body">{m.body}</span>
+            <span className="meta">
+              {formatTime(m.timestamp)}
+              {m.fromMe && m.status && (
+                <span className={`status status-${m.status}`} data-testid="message-status" title={m.error ?? undefined}>
+                  {m.status}
+                </span>
+              )}
+            </span>
+            {m.status === 'failed' && m.error && <span className="field-error">{m.error}</span>}
+          </li>
+        ))}
+        <div ref={end} />
+      </ol>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <form className="send-box" onSubmit={submit}>
+        <textarea aria-label="Message" placeholder="Write a message" rows={2} value={text} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} maxLength={4096} />
+        <button type="submit" className="primary" disabled={sending || !text.trim()}>
+          Send
+        </button>
+      </form>
+    </div>
+  );
+}

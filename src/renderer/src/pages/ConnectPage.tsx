@@ -1,0 +1,205 @@
+/**
+ * The connect flow (PRODUCT §1). Every phase is the host's SliceView rendered as
+ * it is; the only clocks here are displays (elapsed time, the code's countdown).
+ */
+import { useEffect, useState } from 'react';
+import { QRCodeSVG } from 'qrcode.react';
+import { STAGE_INFO } from '@shared/stages';
+import type { QrInfo, SliceView } from '@shared/types';
+import { ProgressBar } from '../components/ProgressBar';
+import { formatElapsed } from '../format';
+import { hrefOf, navigate } from '../router';
+import { useActions, useApi, useApp } from '../state/context';
+import { messageOf } from '../state/store';
+import { useNow } from '../use-now';
+
+export function ConnectPage({ accountId }: { accountId: string }) {
+  const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
+  const loaded = useApp((s) => s.accountsLoaded);
+  const view = useApp((s) => s.slices[accountId]);
+  const simulation = useApp((s) => s.system?.simulation ?? false);
+  const { refreshSlice } = useActions();
+  const api = useApi();
+  const [busy, setBusy] = useState<null | 'connect' | 'scan' | 'cancel'>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  // The host's truth on arrival (and after a reload); events keep it current afterwards.
+  useEffect(() => {
+    void refreshSlice(accountId);
+  }, [accountId, refreshSlice]);
+
+  const phase = view?.phase;
+  useEffect(() => {
+    if (phase === 'ready') navigate({ page: 'chat', accountId });
+  }, [phase, accountId]);
+
+  const run = async (kind: 'connect' | 'scan' | 'cancel') => {
+    setBusy(kind);
+    setActionError(null);
+    try {
+      if (kind === 'connect') await api.invoke('slices.connect', { accountId });
+      if (kind === 'scan') await api.invoke('sim.scan', { accountId });
+      if (kind === 'cancel') await api.invoke('slices.destroy', { accountId });
+    } catch (error) {
+      setActionError(messageOf(error));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (loaded && !account) {
+    return (
+      <section className="page">
+        <div className="card empty" role="alert">
+          <h1>This account no longer exists</h1>
+          <p>It may have been removed. Go back to the accounts and pick another one.</p>
+          <a className="button primary" href={hrefOf({ page: 'accounts' })}>
+            Back to accounts
+          </a>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section className="page connect-page" aria-labelledby="connect-title">
+      <header className="page-header">
+        <a className="back" href={hrefOf({ page: 'accounts' })}>
+          ← Accounts
+        </a>
+        <h1 id="connect-title">Connect {account?.name ?? 'account'}</h1>
+      </header>
+      <div className="card connect-card" data-testid="connect-card" data-phase={view?.phase ?? 'loading'} data-stage={view?.stage ?? ''}>
+        {!view ? (
+          <p className="muted" role="status">
+            Asking slicedeck for this account’s state…
+          </p>
+        ) : (
+          <PhaseBody view={view} simulation={simulation} busy={busy} onAction={(kind) => void run(kind)} />
+        )}
+        {actionError && (
+          <p className="field-error" role="alert" data-testid="connect-error">
+            {actionError}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+type Action = 'connect' | 'scan' | 'cancel';
+
+function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simulation: boolean; busy: Action | null; onAction(kind: Action): void }) {
+  switch (view.phase) {
+    case 'setup':
+      return (
+        <div className="phase phase-setup">
+          <h2>Link this account’s WhatsApp</h2>
+          <ol className="steps">
+            <li>Click Connect WhatsApp; slicedeck starts a private slice for this account.</li>
+            <li>On the phone, open WhatsApp → Settings → Linked devices → Link a device.</li>
+            <li>Point the phone at the code that appears here. You have 3 codes in a row.</li>
+          </ol>
+          <button type="button" className="primary large" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
+            Connect WhatsApp
+          </button>
+        </div>
+      );
+    case 'provisioning':
+      return <Provisioning view={view} />;
+    case 'qr':
+      return (
+        <div className="phase phase-qr">
+          {view.qr ? <QrCode qr={view.qr} /> : <p className="muted">Waiting for the first code…</p>}
+          <p className="muted">{STAGE_INFO.qr.message}: WhatsApp → Settings → Linked devices → Link a device.</p>
+          <div className="actions">
+            {simulation && (
+              <button type="button" className="primary" disabled={busy === 'scan'} onClick={() => onAction('scan')}>
+                Simulate scan
+              </button>
+            )}
+            <button type="button" disabled={busy === 'cancel'} onClick={() => onAction('cancel')}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      );
+    case 'linking':
+      return (
+        <div className="phase phase-linking">
+          <p className="big-word" role="status">
+            Linked!
+          </p>
+          <p className="counter" aria-live="polite" data-testid="contacts-found">
+            Found: {view.contacts ?? 0} contacts
+          </p>
+          <ProgressBar value={100} label="Loading contacts" />
+          <p className="muted">WhatsApp is loading this account’s contacts and chats. The chats open by themselves when it is done.</p>
+        </div>
+      );
+    case 'ready':
+      return (
+        <div className="phase phase-ready">
+          <p className="big-word">Ready</p>
+          <a className="button primary" href={hrefOf({ page: 'chat', accountId: view.accountId })}>
+            Open chats
+          </a>
+        </div>
+      );
+    case 'expired':
+      return (
+        <div className="phase phase-expired">
+          <h2>The code expired before it was scanned</h2>
+          <p>None of the codes was scanned in time, so slicedeck closed this account’s slice. Have the phone ready and try again.</p>
+          <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
+            Try again
+          </button>
+        </div>
+      );
+    case 'error':
+      return (
+        <div className="phase phase-error">
+          <h2>Connecting failed</h2>
+          <p data-testid="slice-error">{view.error ?? 'The slice stopped with an error the host did not describe. Try again; if it keeps failing, check the log.'}</p>
+          <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
+            Try again
+          </button>
+        </div>
+      );
+  }
+}
+
+function Provisioning({ view }: { view: SliceView }) {
+  const now = useNow(500);
+  const info = STAGE_INFO[view.stage];
+  return (
+    <div className="phase phase-provisioning">
+      <ProgressBar value={info.progress} label="Provisioning progress" testId="provision-progress" />
+      <div className="row spread">
+        <p className="stage-message" role="status" data-testid="stage-message">
+          {info.message}
+        </p>
+        <span className="elapsed" aria-label="Elapsed time" data-testid="elapsed">
+          {formatElapsed(view.startedAt ? now - view.startedAt : 0)}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function QrCode({ qr }: { qr: QrInfo }) {
+  const now = useNow(200);
+  const lifetime = Math.max(1, qr.expiresAt - qr.issuedAt);
+  const left = Math.max(0, qr.expiresAt - now);
+  return (
+    <div className="qr">
+      <div className="qr-frame" data-testid="qr-code" data-qr-index={qr.index}>
+        <QRCodeSVG value={qr.payload} size={232} marginSize={2} title={`WhatsApp link code ${qr.index} of ${qr.total}`} />
+      </div>
+      <ProgressBar value={(left / lifetime) * 100} label="Time left for this code" tone={left / lifetime < 0.25 ? 'warn' : 'accent'} testId="qr-countdown" />
+      <p className="qr-counter" data-testid="qr-counter">
+        Code {qr.index} of {qr.total}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+/**
+ * The renderer's one store, fed by the host's events. It holds projections only:
+ * slice views come from the host as they are (never inferred from timers).
+ *
+ * Snapshots (list/view calls) race with events: an event that arrives while a
+ * snapshot is in flight is newer than, or reflected in a later event than, that
+ * snapshot — so for that account the event wins and the snapshot is ignored.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { SlicedeckApi } from '@shared/client';
+import type { AppEvent } from '@shared/contract';
+import type { Account, SliceView, SystemStatus } from '@shared/types';
+import { applySendResult, emptyChatState, reduceChatEvent, setChats, setThread, type ChatState } from './chat-state';
+import type { SendResult } from '@shared/types';
+
+export type StreamState = 'connecting' | 'open' | 'lost';
+
+export interface Notice {
+  id: number;
+  message: string;
+}
+
+export interface AppState {
+  accounts: Account[];
+  accountsLoaded: boolean;
+  slices: Record<string, SliceView>;
+  system: SystemStatus | null;
+  stream: StreamState;
+  /** Command failures shown as readable messages until dismissed. */
+  notices: Notice[];
+  chat: ChatState;
+}
+
+export interface AppActions {
+  applyEvent(event: AppEvent): void;
+  /** Re-reads accounts, slices and system status (start, and after every reconnect). */
+  refresh(): Promise<void>;
+  /** The host's current view of one account (e.g. when its page opens). */
+  refreshSlice(accountId: string): Promise<void>;
+  setStream(state: StreamState): void;
+  loadChats(accountId: string): Promise<void>;
+  loadThread(accountId: string, chatId: string): Promise<void>;
+  /** Sends and records the slice's answer (queued / sent / failed) on the new row. */
+  send(accountId: string, chatId: string, text: string): Promise<SendResult>;
+  notify(error: unknown): void;
+  dismiss(id: number): void;
+}
+
+export type AppStore = StoreApi<AppState & AppActions>;
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  return 'Something went wrong. Try again.';
+}
+
+export function createAppStore(api: SlicedeckApi): AppStore {
+  // Per-key counters of events seen; a snapshot only lands where none arrived meanwhile.
+  const sliceEvents = new Map<string, number>();
+  let accountEvents = 0;
+  let systemEvents = 0;
+  let noticeId = 0;
+
+  return createStore<AppState & AppActions>()((set, get) => ({
+    accounts: [],
+    accountsLoaded: false,
+    slices: {},
+    system: null,
+    stream: 'connecting',
+    notices: [],
+    chat: emptyChatState(),
+
+    applyEvent(event) {
+      switch (event.type) {
+        case 'slice':
+          sliceEvents.set(event.data.accountId, (sliceEvents.get(event.data.accountId) ?? 0) + 1);
+          set((s) => ({ slices: { ...s.slices, [event.data.accountId]: event.data } }));
+          return;
+        case 'accounts': {
+          accountEvents++;
+          const ids = new Set(event.data.map((a) => a.id));
+          set((s) => ({
+            accounts: event.data,
+            accountsLoaded: true,
+            slices: Object.fromEntries(Object.entries(s.slices).filter(([id]) => ids.has(id))),
+          }));
+          return;
+        }
+        case 'system':
+          systemEvents++;
+          set({ system: event.data });
+          return;
+        case 'chat.message':
+        case 'message.status':
+          set((s) => ({ chat: reduceChatEvent(s.chat, event) }));
+          return;
+      }
+    },
+
+    async refresh() {
+      const seenAccounts = accountEvents;
+      const seenSystem = systemEvents;
+      const seenSlices = new Map(sliceEvents);
+      const [accounts, slices, system] = await Promise.allSettled([
+        api.invoke('accounts.list'),
+        api.invoke('slices.list'),
+        api.invoke('system.status'),
+      ]);
+      if (accounts.status === 'fulfilled' && accountEvents === seenAccounts) set({ accounts: accounts.value, accountsLoaded: true });
+      if (slices.status === 'fulfilled') {
+        set((s) => {
+          const next = { ...s.slices };
+          for (const view of slices.value) {
+            if ((sliceEvents.get(view.accountId) ?? 0) === (seenSlices.get(view.accountId) ?? 0)) next[view.accountId] = view;
+          }
+          return { slices: next };
+        });
+      }
+      if (system.status === 'fulfilled' && systemEvents === seenSystem) set({ system: system.value });
+      const failed = [accounts, slices, system].find((r) => r.status === 'rejected');
+      if (failed && failed.status === 'rejected') get().notify(failed.reason);
+    },
+
+    async refreshSlice(accountId) {
+      const seen = sliceEvents.get(accountId) ?? 0;
+      try {
+        const view = await api.invoke('slices.view', { accountId });
+        if ((sliceEvents.get(accountId) ?? 0) === seen) set((s) => ({ slices: { ...s.slices, [accountId]: view } }));
+      } catch (error) {
+        get().notify(error);
+      }
+    },
+
+    async loadChats(accountId) {
+      const chats = await api.invoke('chats.list', { accountId });
+      set((s) => ({ chat: setChats(s.chat, accountId, chats) }));
+    },
+
+    async loadThread(accountId, chatId) {
+      const messages = await api.invoke('chats.messages', { accountId, chatId });
+      set((s) => ({ chat: setThread(s.chat, accountId, chatId, messages) }));
+    },
+
+    async send(accountId, chatId, text) {
+      const result = await api.invoke('messages.send', { accountId, chatId, text });
+      set((s) => ({ chat: applySendResult(s.chat, accountId, chatId, text, result, Date.now()) }));
+      return result;
+    },
+
+    setStream(stream) {
+      set({ stream });
+    },
+
+    notify(error) {
+      const message = messageOf(error);
+      // The same failure twice in a row is one notice, not a pile.
+      if (get().notices.at(-1)?.message === message) return;
+      set((s) => ({ notices: [...s.notices.slice(-3), { id: ++noticeId, message }] }));
+    },
+
+    dismiss(id) {
+      set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+    },
+  }));
+}
