@@ -1,1 +1,174 @@
-import { COMMAND_NAMES } from '@shared/contract'; console.log('main', COMMAND_NAMES.length);
+/**
+ * The Electron shell, and nothing else: one window, the tray, the IPC adapter and
+ * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, protocol, screen, shell, Tray } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dispatch } from '@shared/dispatch';
+import type { SliceView } from '@shared/types';
+import { APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererFileFor } from './app-protocol';
+import { createCore, loadConfig, type Core } from './core';
+import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
+import { TrayService, type TrayAction } from './tray';
+import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rendererDir = join(outDir, 'renderer');
+const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
+const resources = join(outDir, '..', 'resources');
+
+app.setName('slicedeck');
+// The data dir is the Electron profile too, so the single-instance lock is per data dir.
+if (process.env.SLICEDECK_DATA_DIR) app.setPath('userData', process.env.SLICEDECK_DATA_DIR);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let core: Core | null = null;
+let window: BrowserWindow | null = null;
+let ipc: IpcTransport | null = null;
+let tray: TrayService<Menu> | null = null;
+let quitting = false;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+else {
+  app.on('second-instance', () => showWindow());
+  app.on('window-all-closed', () => undefined); // the tray keeps the app (and its slices) alive
+  app.on('before-quit', (event) => {
+    if (!quitting) {
+      event.preventDefault();
+      void quit();
+    }
+  });
+  app.whenReady().then(start, (error) => fatal(error));
+}
+
+async function start(): Promise<void> {
+  try {
+    const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
+    core = await createCore({ config });
+  } catch (error) {
+    return fatal(error);
+  }
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).href);
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    return new Response(response.body, { status: response.status, headers });
+  });
+  ipc = registerIpcTransport({
+    ipcMain,
+    core,
+    send: (channel, event) => window?.webContents.send(channel, event),
+    isTrustedSender: (url) => isOwnAppUrl(url, appUrl),
+    onUnexpected: (error, command) => console.error(`slicedeck: ${command} failed unexpectedly`, error),
+  });
+  startTray(core);
+  showWindow();
+}
+
+function createWindow(dataDir: string): BrowserWindow {
+  const stateFile = windowStateFile(dataDir);
+  const saved = loadWindowBounds(stateFile);
+  const onScreen = saved.x !== undefined && screen.getAllDisplays().some(({ workArea: a }) => saved.x! >= a.x && saved.y! >= a.y && saved.x! < a.x + a.width && saved.y! < a.y + a.height);
+  const win = new BrowserWindow({
+    ...(onScreen ? saved : { width: saved.width, height: saved.height }),
+    minWidth: 760,
+    minHeight: 520,
+    show: false,
+    title: 'slicedeck',
+    icon: join(resources, 'icon.png'),
+    webPreferences: { preload: join(outDir, 'preload', 'index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+  });
+  win.once('ready-to-show', () => win.show());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
+  });
+  // A reload or crash: hold events until the new page subscribes again.
+  win.webContents.on('did-start-loading', () => ipc?.rendererNotReady());
+  win.webContents.on('render-process-gone', () => ipc?.rendererNotReady());
+  win.on('close', (event) => {
+    saveWindowBounds(stateFile, win.getNormalBounds());
+    if (!quitting) {
+      event.preventDefault(); // closing the window keeps the tray; slices keep running
+      win.hide();
+    }
+  });
+  void win.loadURL(appUrl);
+  return win;
+}
+
+function showWindow(accountId?: string): void {
+  if (!core) return;
+  window ??= createWindow(core.config.dataDir);
+  if (accountId) void window.loadURL(`${appUrl}#/accounts/${encodeURIComponent(accountId)}`);
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
+function startTray(core: Core): void {
+  const icon = nativeImage.createFromPath(join(resources, 'tray.png'));
+  tray = new TrayService<Menu>({
+    createTray: () => {
+      const t = new Tray(icon);
+      t.on('click', () => showWindow());
+      return t;
+    },
+    buildMenu: (template) => Menu.buildFromTemplate(template),
+    onAction: (action) => void onTrayAction(action),
+  });
+  core.events.subscribe((event) => {
+    if (event.type === 'accounts') tray?.setAccounts(event.data);
+    if (event.type === 'slice') tray?.setView(event.data);
+  });
+  void Promise.all([core.handlers['accounts.list'](undefined), core.handlers['slices.list'](undefined)]).then(([accounts, views]) => {
+    tray?.setAccounts(accounts);
+    views.forEach((view) => tray?.setView(view));
+  });
+  setInterval(() => tray?.render(), 30_000).unref(); // "ready 12m" keeps counting
+}
+
+async function onTrayAction(action: TrayAction): Promise<void> {
+  if (action.kind === 'open') return showWindow(action.accountId);
+  if (action.kind === 'quit') return quit();
+  const outcome = await dispatch(core!.handlers, 'slices.destroy', { accountId: action.accountId });
+  if (!outcome.ok) dialog.showErrorBox('The slice could not be destroyed', outcome.error.message);
+}
+
+const isRunning = (view: SliceView) => ['provisioning', 'qr', 'linking', 'ready'].includes(view.phase);
+
+/** Quitting asks what to do with running slices; they outlive the app only if the operator says so. */
+async function quit(): Promise<void> {
+  if (quitting) return;
+  const running = core ? (await core.handlers['slices.list'](undefined)).filter(isRunning) : [];
+  let destroySlices = false;
+  if (running.length > 0) {
+    const { response } = await dialog.showMessageBox({
+      type: 'question',
+      message: `${running.length} slice${running.length === 1 ? ' is' : 's are'} running.`,
+      detail: 'Destroy them now, or keep them running? Kept slices go on working without the panel, and slicedeck picks them up again the next time it starts.',
+      buttons: ['Keep running and quit', 'Destroy and quit', 'Cancel'],
+      defaultId: 0,
+      cancelId: 2,
+    });
+    if (response === 2) return;
+    destroySlices = response === 1;
+  }
+  quitting = true;
+  ipc?.dispose();
+  tray?.destroy();
+  await core?.close({ destroySlices }).catch((error) => console.error('slicedeck: closing the core failed', error));
+  app.exit(0);
+}
+
+function fatal(error: unknown): void {
+  const words = error instanceof Error ? error.message : String(error);
+  dialog.showErrorBox('slicedeck cannot start', `${words}\n\nThe log is in ${app.getPath('userData')}/logs.`);
+  app.exit(1);
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * The test run behind `npm test` (after `scripts/setup.mjs test` prepared the machine):
+ *
+ * 1. `npm run typecheck` — fails fast, with its output: nothing else is worth running on code that does not type.
+ * 2. vitest (unit + integration) → test-results/vitest.json
+ * 3. Playwright (web e2e in Chromium; Electron where a binary exists) → test-results/playwright.json
+ *
+ * Both suites always run, even when the first fails. The last line is the sum,
+ * alone: `N passed, N failed[, N skipped]`. Exit code 1 when anything failed, a
+ * suite could not run, or no test ran at all.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './lib/proc.mjs';
+import { addCounts, runSucceeded, summarizePlaywright, summarizeVitest, summaryLine } from './lib/test-summary.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'test-results');
+const VITEST_JSON = join(RESULTS, 'vitest.json');
+const PLAYWRIGHT_JSON = join(RESULTS, 'playwright.json');
+
+function readReport(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function banner(text) {
+  console.log(`\n── ${text} ${'─'.repeat(Math.max(0, 70 - text.length))}`);
+}
+
+async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+
+  banner('typecheck');
+  const typecheck = await run('npm', ['run', '--silent', 'typecheck'], { cwd: ROOT, capture: true });
+  if (typecheck.code !== 0) {
+    console.log(typecheck.output.trimEnd());
+    console.log('\nThe type check failed (above); the test suites were not run. Fix the type errors, then run npm test again.');
+    console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
+    return 1;
+  }
+  console.log('types are sound');
+
+  // A report left over from an earlier run must never be read as this run's.
+  rmSync(VITEST_JSON, { force: true });
+  rmSync(PLAYWRIGHT_JSON, { force: true });
+
+  banner('vitest (unit + integration)');
+  const vitest = await run('npx', ['--no-install', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`], { cwd: ROOT });
+  const vitestCounts = summarizeVitest(existsSync(VITEST_JSON) ? readReport(VITEST_JSON) : null, vitest.code);
+
+  banner('playwright (web e2e + electron)');
+  const playwright = await run('npx', ['--no-install', 'playwright', 'test', '--reporter=list,json'], {
+    cwd: ROOT,
+    env: { PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_JSON },
+  });
+  const playwrightCounts = summarizePlaywright(existsSync(PLAYWRIGHT_JSON) ? readReport(PLAYWRIGHT_JSON) : null, playwright.code);
+
+  const total = addCounts(vitestCounts, playwrightCounts);
+  banner('summary');
+  console.log(`vitest:     ${summaryLine(vitestCounts)}`);
+  console.log(`playwright: ${summaryLine(playwrightCounts)}`);
+  for (const note of total.notes) console.log(`note: ${note}`);
+  if (total.passed === 0 && total.failed === 0) console.log('No test ran at all; that is a failure, not a pass.');
+  console.log(summaryLine(total));
+  return runSucceeded(total) ? 0 : 1;
+}
+
+process.exitCode = await main();
