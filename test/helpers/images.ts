@@ -1,0 +1,14 @@
+/**
+ * The Chromium slice image (real whatsapp-web.js driver) is built on demand, once:
+ * about two minutes from scratch on this machine, then cached by content hash.
+ */
+export const CHROMIUM_SLICE_IMAGE_FOR_TESTS = 'slicedeck-slice:chromium';
+
+type EnsureSliceImage = (opts?: { withChromium?: boolean; log?: (line: string) => void }) => Promise<{ image: string; built: boolean; ms: number }>;
+
+export async function ensureChromiumImage(): Promise<void> {
+  const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
+  const { ensureSliceImage } = (await import(script)) as { ensureSliceImage: EnsureSliceImage };
+  const result = await ensureSliceImage({ withChromium: true, log: (line) => process.stderr.write(`[slice-image:chromium] ${line}\n`) });
+  if (result.image !== CHROMIUM_SLICE_IMAGE_FOR_TESTS) throw new Error(`expected ${CHROMIUM_SLICE_IMAGE_FOR_TESTS}, got ${result.image}`);
+}
