@@ -44,7 +44,12 @@ export interface CoreConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+/** The node-only image runs the simulated driver; the real driver needs the one with Chromium. */
 export const DEFAULT_IMAGE = 'slicedeck-slice:latest';
+export const DEFAULT_CHROMIUM_IMAGE = 'slicedeck-slice:chromium';
+export function defaultImageFor(driver: DriverName): string {
+  return driver === 'whatsapp-web.js' ? DEFAULT_CHROMIUM_IMAGE : DEFAULT_IMAGE;
+}
 export const DEFAULT_PORT_RANGE = '47100-47299';
 
 /** The platform's app-data folder (what Electron's `app.getPath('userData')` would give). */
@@ -97,7 +102,8 @@ const IMAGE_REF = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Partial<CoreConfig>): CoreConfig {
   const rawDataDir = env.SLICEDECK_DATA_DIR?.trim();
-  const image = env.SLICEDECK_IMAGE?.trim() || DEFAULT_IMAGE;
+  const driver = readEnum(env, 'SLICEDECK_DRIVER', DRIVERS, 'whatsapp-web.js');
+  const image = env.SLICEDECK_IMAGE?.trim() || defaultImageFor(driver);
   if (!IMAGE_REF.test(image)) throw new ConfigError('SLICEDECK_IMAGE', image, 'use a Docker image name such as slicedeck-slice:latest');
 
   const stageMs = readInt(env, 'SLICEDECK_STAGE_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
@@ -105,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
 
   const config: CoreConfig = {
     dataDir: resolve(rawDataDir || defaultDataDir(env)),
-    driver: readEnum(env, 'SLICEDECK_DRIVER', DRIVERS, 'whatsapp-web.js'),
+    driver,
     qrCodes: readInt(env, 'SLICEDECK_QR_CODES', 3, 1, 20),
     qrTtlMs: readInt(env, 'SLICEDECK_QR_TTL_MS', 20_000, 100, 600_000),
     simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),

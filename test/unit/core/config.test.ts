@@ -9,8 +9,13 @@ describe('loadConfig', () => {
     expect(config.qrTtlMs).toBe(20_000);
     expect(config.simContacts).toBe(25);
     expect(config.portRange).toEqual({ from: 47100, to: 47299 });
-    expect(config.image).toBe('slicedeck-slice:latest');
+    // The real driver needs the image that carries Chromium.
+    expect(config.image).toBe('slicedeck-slice:chromium');
     expect(config.dataDir).toBe(defaultDataDir({ HOME: '/home/op' }));
+  });
+
+  it('picks the node-only image for the simulated driver', () => {
+    expect(loadConfig({ HOME: '/home/op', SLICEDECK_DRIVER: 'simulated' }).image).toBe('slicedeck-slice:latest');
   });
 
   it('reads every SLICEDECK_* setting it documents', () => {
