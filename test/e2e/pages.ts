@@ -1,0 +1,110 @@
+/** Page objects: what an operator does on each page, in the words the page shows. */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class AccountsPage {
+  constructor(private readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
+  }
+
+  async add(name: string): Promise<string> {
+    await this.page.getByLabel('Account name').fill(name);
+    await this.page.getByRole('button', { name: 'Add account' }).click();
+    const row = this.row(name);
+    await expect(row).toBeVisible();
+    const testId = await row.getAttribute('data-testid');
+    return testId!.replace(/^account-row-/, '');
+  }
+
+  row(name: string): Locator {
+    return this.page.getByRole('listitem', { name, exact: true });
+  }
+
+  async openConnect(name: string): Promise<ConnectPage> {
+    await this.page.getByRole('link', { name: `Connect ${name}` }).click();
+    const connect = new ConnectPage(this.page);
+    await expect(connect.heading(name)).toBeVisible();
+    return connect;
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Remove ${name}` }).click();
+    const dialog = this.page.getByRole('dialog', { name: `Remove ${name}?` });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: `Remove ${name}` }).click();
+    await expect(this.row(name)).toHaveCount(0);
+  }
+}
+
+export class ConnectPage {
+  constructor(private readonly page: Page) {}
+
+  heading(name: string): Locator {
+    return this.page.getByRole('heading', { name: `Connect ${name}`, level: 1 });
+  }
+
+  get connectButton(): Locator {
+    return this.page.getByRole('button', { name: 'Connect WhatsApp' });
+  }
+  get simulateScanButton(): Locator {
+    return this.page.getByRole('button', { name: 'Simulate scan' });
+  }
+  get tryAgainButton(): Locator {
+    return this.page.getByRole('button', { name: 'Try again' });
+  }
+  get qrCode(): Locator {
+    return this.page.getByTestId('qr-code');
+  }
+  get qrCounter(): Locator {
+    return this.page.getByTestId('qr-counter');
+  }
+  get stageMessage(): Locator {
+    return this.page.getByTestId('stage-message');
+  }
+  get contactsFound(): Locator {
+    return this.page.getByTestId('contacts-found');
+  }
+  get card(): Locator {
+    return this.page.getByTestId('connect-card');
+  }
+
+  codeOf(index: number, total = 3): Locator {
+    return this.page.getByText(`Code ${index} of ${total}`, { exact: true });
+  }
+}
+
+/**
+ * Records every text a watched element shows, however briefly, from the page's
+ * own MutationObserver — so fast phases (a stage that lasts 50 ms) are not missed
+ * by polling. Install before navigating.
+ */
+/** Just what the recorder needs of the page's DOM (the test program is typed for Node, not the DOM). */
+interface PageGlobals {
+  __seen: Record<string, string[]>;
+  document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+}
+
+export async function recordTexts(page: Page, testIds: string[]): Promise<void> {
+  await page.addInitScript((ids: string[]) => {
+    const g = globalThis as unknown as PageGlobals;
+    const seen: Record<string, string[]> = Object.fromEntries(ids.map((id) => [id, []]));
+    g.__seen = seen;
+    const look = () => {
+      for (const id of ids) {
+        for (const el of g.document.querySelectorAll(`[data-testid="${id}"]`)) {
+          const text = (el.textContent ?? '').trim();
+          const list = seen[id]!;
+          if (text && list[list.length - 1] !== text) list.push(text);
+        }
+      }
+    };
+    new g.MutationObserver(look).observe(g.document, { subtree: true, childList: true, characterData: true });
+  }, testIds);
+}
+
+export async function seenTexts(page: Page, testId: string): Promise<string[]> {
+  return page.evaluate((id) => (globalThis as unknown as PageGlobals).__seen[id] ?? [], testId);
+}

@@ -1,0 +1,133 @@
+/**
+ * Starts the real web mode (`node out/main/serve.js`) as a child process with a
+ * throw-away data dir and the simulated driver, and tears everything down after:
+ * the process, every container and volume labelled with its home, the data dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { removeHome } from '../helpers/docker';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SERVE_ENTRY = join(ROOT, 'out', 'main', 'serve.js');
+const URL_LINE = /^slicedeck web panel: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))$/m;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface PanelServer {
+  /** The printed address, token included (what an operator opens). */
+  url: string;
+  /** `http://127.0.0.1:<port>` without a path. */
+  origin: string;
+  port: number;
+  token: string;
+  homeId: string;
+  dataDir: string;
+  /** Everything the process printed so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startPanelServer(env: Record<string, string> = {}): Promise<PanelServer> {
+  if (!existsSync(SERVE_ENTRY)) {
+    throw new Error(`${SERVE_ENTRY} does not exist. Build first: "npx electron-vite build" (or run the tests with "npm run e2e").`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-e2e-'));
+  const token = `e2e-${Math.random().toString(36).slice(2)}-token`;
+  const child = spawn(process.execPath, [SERVE_ENTRY], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HOME: dataDir,
+      SLICEDECK_DATA_DIR: dataDir,
+      SLICEDECK_PORT: '0',
+      SLICEDECK_TOKEN: token,
+      SLICEDECK_DRIVER: 'simulated',
+      SLICEDECK_PORT_RANGE: '47600-47649',
+      SLICEDECK_LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const cleanupDir = () => rmSync(dataDir, { recursive: true, force: true });
+  let match: RegExpExecArray;
+  try {
+    match = await waitForUrl(child, () => output);
+  } catch (error) {
+    await stopProcess(child);
+    cleanupDir();
+    throw error;
+  }
+  const [, url, port] = match;
+  const origin = `http://127.0.0.1:${port}`;
+  const status = await fetch(`${origin}/api/rpc/system.status`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: '{}',
+  }).then((r) => r.json() as Promise<{ ok: boolean; result: { homeId: string } }>);
+  if (!status.ok) throw new Error(`system.status failed on the fresh server: ${JSON.stringify(status)}`);
+  const homeId = status.result.homeId;
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url: url!,
+    origin,
+    port: Number(port),
+    token,
+    homeId,
+    dataDir,
+    output: () => output,
+    stop() {
+      stopped ??= (async () => {
+        await stopProcess(child);
+        await removeHome(homeId);
+        cleanupDir();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function waitForUrl(child: ChildProcess, output: () => string): Promise<RegExpExecArray> {
+  return new Promise((resolveUrl, reject) => {
+    const check = () => {
+      const match = URL_LINE.exec(output());
+      if (match) {
+        done();
+        resolveUrl(match);
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`serve.js exited (code ${code}) before printing its address:\n${output()}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`serve.js printed no address within ${START_TIMEOUT_MS} ms:\n${output()}`));
+    }, START_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.off('exit', onExit);
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', onExit);
+    check();
+  });
+}
+
+/** SIGTERM (the server closes its core), then SIGKILL if it does not leave in time. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

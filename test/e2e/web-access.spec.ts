@@ -1,0 +1,44 @@
+/** The web mode's front door: the token, the Origin and Host checks, and the first page load. */
+import { expect, test } from './fixtures';
+
+test('the API refuses requests without the token, with words', async ({ request, server }) => {
+  const refused = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {} });
+  expect(refused.status()).toBe(401);
+  const body = await refused.json();
+  expect(body).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+  expect(body.error.message).toMatch(/token/);
+
+  const wrong = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {}, headers: { Authorization: 'Bearer not-the-token' } });
+  expect(wrong.status()).toBe(401);
+
+  const events = await request.get(`${server.origin}/api/events`);
+  expect(events.status()).toBe(401);
+
+  const accepted = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {}, headers: { Authorization: `Bearer ${server.token}` } });
+  expect(accepted.status()).toBe(200);
+  expect(await accepted.json()).toMatchObject({ ok: true });
+});
+
+test('the API refuses other web pages and other host names', async ({ request, server }) => {
+  const headers = { Authorization: `Bearer ${server.token}` };
+  const foreign = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {}, headers: { ...headers, Origin: 'http://evil.example' } });
+  expect(foreign.status()).toBe(403);
+  expect((await foreign.json()).error.code).toBe('forbidden');
+
+  const rebound = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {}, headers: { ...headers, Host: `evil.example:${server.port}` } });
+  expect(rebound.status()).toBe(403);
+});
+
+test('the panel loads from the printed address, keeps the token out of the address bar, and shows what to do first', async ({ page, server }) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
+  expect(page.url()).not.toContain('token=');
+  await expect(page.getByRole('textbox', { name: 'Account name' })).toBeVisible();
+  // The simulated driver is announced so nobody mistakes it for a real link.
+  await expect(page.getByText('Simulation', { exact: true })).toBeVisible();
+});
+
+test('opening the panel without the token says how to open it', async ({ page, server }) => {
+  await page.goto(server.origin + '/');
+  await expect(page.getByRole('alert').filter({ hasText: 'token' }).first()).toBeVisible();
+});
