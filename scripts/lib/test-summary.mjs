@@ -50,6 +50,8 @@ function withExitCode(suite, counts, exitCode) {
 }
 
 function firstLine(text) {
+  // Reporters colour their messages; the escape character is the point of this pattern.
+  // eslint-disable-next-line no-control-regex
   return String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n')[0] || '(no message)';
 }
 

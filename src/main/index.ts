@@ -89,8 +89,10 @@ function createWindow(dataDir: string): BrowserWindow {
   win.webContents.on('will-navigate', (event, url) => {
     if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
   });
-  // A reload or crash: hold events until the new page subscribes again.
-  win.webContents.on('did-start-loading', () => ipc?.rendererNotReady());
+  // A reload or crash: hold events until the new page subscribes again (a hash change keeps the page).
+  win.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) ipc?.rendererNotReady();
+  });
   win.webContents.on('render-process-gone', () => ipc?.rendererNotReady());
   win.on('close', (event) => {
     saveWindowBounds(stateFile, win.getNormalBounds());
@@ -106,7 +108,8 @@ function createWindow(dataDir: string): BrowserWindow {
 function showWindow(accountId?: string): void {
   if (!core) return;
   window ??= createWindow(core.config.dataDir);
-  if (accountId) void window.loadURL(`${appUrl}#/accounts/${encodeURIComponent(accountId)}`);
+  // The renderer routes by hash (src/renderer/src/router.ts): a same-document navigation, no reload.
+  if (accountId) void window.loadURL(`${appUrl.split('#')[0]}#/connect/${encodeURIComponent(accountId)}`);
   if (window.isMinimized()) window.restore();
   window.show();
   window.focus();
