@@ -105,7 +105,8 @@ async function ensureDockerEngine(mode) {
 
 async function ensureChromium() {
   await step('chromium', async () => {
-    const path = process.env.CHROME_PATH || '/usr/bin/chromium';
+    // playwright.config.ts reads SLICEDECK_CHROMIUM; CHROME_PATH is the name other tools use.
+    const path = process.env.SLICEDECK_CHROMIUM || process.env.CHROME_PATH || '/usr/bin/chromium';
     const action = chromiumAction({ present: existsSync(path), path, platform: process.platform, isRoot, aptAvailable });
     if (action.kind === 'ready') return `present at ${path}`;
     if (action.kind === 'advise') throw new SetupFailure(action.words);

@@ -141,7 +141,7 @@ export function chromiumAction({ present, path, platform, isRoot, aptAvailable }
   if (platform === 'linux' && isRoot && aptAvailable) return { kind: 'install' };
   return {
     kind: 'advise',
-    words: `The browser tests need Chromium at ${path}, and it is not there. Install it (on Debian or Ubuntu: sudo apt-get install -y chromium), or set CHROME_PATH to a Chromium or Chrome binary.`,
+    words: `The browser tests need Chromium at ${path}, and it is not there. Install it (on Debian or Ubuntu: sudo apt-get install -y chromium), or set SLICEDECK_CHROMIUM to a Chromium or Chrome binary.`,
   };
 }
 

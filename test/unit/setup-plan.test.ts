@@ -158,7 +158,7 @@ describe('chromium and the build', () => {
     expect(chromiumAction(observed)).toEqual({ kind: 'install' });
     expect(chromiumAction({ ...observed, present: true })).toEqual({ kind: 'ready' });
     const advice = chromiumAction({ ...observed, isRoot: false });
-    expect(advice.kind === 'advise' && advice.words).toMatch(/apt-get install -y chromium.*CHROME_PATH/);
+    expect(advice.kind === 'advise' && advice.words).toMatch(/apt-get install -y chromium.*SLICEDECK_CHROMIUM/);
   });
 
   it('builds when out/ or its hash is missing, rebuilds when the inputs changed', () => {
