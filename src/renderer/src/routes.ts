@@ -1,0 +1,32 @@
+/** The hash routes as data (pure: no DOM, so Node tests can use it too). */
+export type Route =
+  | { page: 'accounts' }
+  | { page: 'dashboard' }
+  | { page: 'connect'; accountId: string }
+  | { page: 'chat'; accountId: string };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
+  const [page, accountId] = parts;
+  if ((page === 'connect' || page === 'chat') && accountId) return { page, accountId };
+  if (page === 'dashboard') return { page };
+  return { page: 'accounts' };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.page) {
+    case 'accounts':
+    case 'dashboard':
+      return `#/${route.page}`;
+    default:
+      return `#/${route.page}/${encodeURIComponent(route.accountId)}`;
+  }
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

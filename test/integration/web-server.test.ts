@@ -1,0 +1,258 @@
+/**
+ * startWebServer over a real core (real SQLite, real Docker slices, simulated
+ * WhatsApp): the token, Origin and Host rules, the RPC envelope and its HTTP
+ * statuses, the event stream, and the static renderer files.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppEvent } from '@shared/contract';
+import type { SliceView } from '@shared/types';
+import { startWebServer, type WebServer } from '../../src/main/transport/web';
+import { makeTestCore, type TestCore } from '../helpers/core';
+
+const TOKEN = 'integration-token-0123456789';
+let tc: TestCore;
+let server: WebServer;
+let rendererDir: string;
+
+beforeAll(async () => {
+  tc = await makeTestCore();
+  rendererDir = mkdtempSync(join(tmpdir(), 'slicedeck-renderer-'));
+  mkdirSync(join(rendererDir, 'assets'));
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>slicedeck</title>');
+  writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(rendererDir, 'assets', 'app.css'), 'body{}');
+  server = await startWebServer({ core: tc.core, port: 0, token: TOKEN, rendererDir, heartbeatMs: 200 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await tc?.cleanup();
+  rmSync(rendererDir, { recursive: true, force: true });
+});
+
+/** The envelope as the tests read it. */
+interface Answer {
+  ok: boolean;
+  result: { id: string; name: string } & Record<string, unknown>;
+  error: { code: string; message: string };
+}
+const answer = (response: Response) => response.json() as Promise<Answer>;
+
+function rpc(name: string, body: unknown = {}, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}api/rpc/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Reads the event stream until `until` accepts an event (bounded by the test timeout). */
+async function readEvents(response: Response, until: (event: AppEvent) => boolean): Promise<{ events: AppEvent[]; raw: string }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: AppEvent[] = [];
+  let raw = '';
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the stream ended early; got ${raw}`);
+    const text = decoder.decode(value, { stream: true });
+    raw += text;
+    buffer += text;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      if (!data) continue;
+      const event = JSON.parse(data) as AppEvent;
+      events.push(event);
+      if (until(event)) {
+        await reader.cancel();
+        return { events, raw };
+      }
+    }
+  }
+}
+
+describe('the token', () => {
+  it('refuses a request without it, or with a wrong one, with 401 and words', async () => {
+    for (const headers of [{ Authorization: '' }, { Authorization: 'Bearer wrong' }, { Authorization: `Basic ${TOKEN}` }]) {
+      const response = await rpc('accounts.list', {}, headers);
+      expect(response.status).toBe(401);
+      const body = await answer(response);
+      expect(body.ok).toBe(false);
+      expect(body.error.code).toBe('unauthorized');
+      expect(body.error.message).toMatch(/token/);
+    }
+  });
+
+  it('is not accepted in the query string of an RPC call', async () => {
+    const response = await fetch(`${server.url}api/rpc/accounts.list?token=${TOKEN}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it('lets the right one through', async () => {
+    const response = await rpc('accounts.list');
+    expect(response.status).toBe(200);
+    expect(await answer(response)).toEqual({ ok: true, result: [] });
+  });
+});
+
+describe('origin and host', () => {
+  it('refuses a foreign Origin with 403', async () => {
+    const response = await rpc('accounts.list', {}, { Origin: 'http://evil.example' });
+    expect(response.status).toBe(403);
+    expect((await answer(response)).error.code).toBe('forbidden');
+  });
+
+  it('accepts its own origin', async () => {
+    const response = await rpc('accounts.list', {}, { Origin: `http://127.0.0.1:${server.port}` });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('RPC', () => {
+  it('answers a command with its result', async () => {
+    const response = await rpc('accounts.add', { name: 'Web Alice' });
+    expect(response.status).toBe(200);
+    const body = await answer(response);
+    expect(body.ok).toBe(true);
+    expect(body.result.name).toBe('Web Alice');
+    expect(body.result.id).toMatch(/^acc_/);
+  });
+
+  it('refuses bad JSON with 400 and words', async () => {
+    const response = await rpc('accounts.add', '{"name": ');
+    expect(response.status).toBe(400);
+    const body = await answer(response);
+    expect(body.error).toMatchObject({ code: 'invalid_input' });
+    expect(body.error.message).toMatch(/JSON/);
+  });
+
+  it('refuses a body that is not JSON by content type', async () => {
+    const response = await rpc('accounts.list', '{}', { 'Content-Type': 'text/plain' });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error.message).toMatch(/application\/json/);
+  });
+
+  it('refuses a body larger than 64 KB', async () => {
+    const response = await rpc('accounts.add', { name: 'x'.repeat(70 * 1024) });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error.message).toMatch(/64 KB/);
+  });
+
+  it('passes input validation errors through as 400 with the contract’s words', async () => {
+    const response = await rpc('accounts.add', { name: '   ' });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error.message).toMatch(/Give the account a name/);
+  });
+
+  it('answers an unknown command with 404', async () => {
+    const response = await rpc('accounts.explode');
+    expect(response.status).toBe(404);
+    expect((await answer(response)).error.code).toBe('unknown_command');
+  });
+
+  it('answers an unknown API path with 404 JSON', async () => {
+    const response = await fetch(`${server.url}api/nothing-here`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect((await answer(response)).error.code).toBe('not_found');
+  });
+
+  it('answers GET on a command with 405', async () => {
+    const response = await fetch(`${server.url}api/rpc/accounts.list`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe('the event stream', () => {
+  it('refuses a connection without the token', async () => {
+    const response = await fetch(`${server.url}api/events`);
+    expect(response.status).toBe(401);
+  });
+
+  it('delivers a slice event for a real connect, each as the default message with AppEvent JSON', async () => {
+    const account = await tc.call('accounts.add', { name: 'Stream Bob' });
+    const stream = await fetch(`${server.url}api/events?token=${encodeURIComponent(TOKEN)}`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reading = readEvents(stream, (e) => e.type === 'slice' && e.data.accountId === account.id && e.data.phase === 'qr');
+    await tc.call('slices.connect', { accountId: account.id });
+    const { events, raw } = await reading;
+    const views = events.filter((e): e is { type: 'slice'; data: SliceView } => e.type === 'slice').map((e) => e.data);
+    expect(views.at(-1)!.qr?.index).toBe(1);
+    expect(views.some((v) => v.phase === 'provisioning')).toBe(true);
+    // Default message events only: no `event:` lines.
+    expect(raw).not.toMatch(/^event:/m);
+    await tc.call('slices.destroy', { accountId: account.id });
+  });
+
+  it('sends heartbeat comments and unsubscribes when the client goes away', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${server.url}api/events?token=${TOKEN}`, { signal: controller.signal });
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let raw = '';
+    for (let i = 0; i < 20 && !raw.includes(': heartbeat'); i++) raw += decoder.decode((await reader.read()).value);
+    expect(raw).toContain(': heartbeat');
+    const bus = tc.core.events as unknown as { listenerCount: number };
+    const before = bus.listenerCount;
+    controller.abort();
+    await expect.poll(() => bus.listenerCount, { timeout: 5_000 }).toBe(before - 1);
+  });
+});
+
+describe('static files', () => {
+  it('serves index.html for / with the CSP and nosniff', async () => {
+    const response = await fetch(server.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+    );
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await response.text()).toContain('<title>slicedeck</title>');
+  });
+
+  it('serves assets with their content types', async () => {
+    expect((await fetch(`${server.url}assets/app.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await fetch(`${server.url}assets/app.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+  });
+
+  it('never leaves the renderer folder', async () => {
+    const { request } = await import('node:http');
+    for (const path of ['/../../etc/passwd', '/assets/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/%00']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET' }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status, path).toBe(404);
+    }
+  });
+
+  it('refuses a page request under a foreign Host name (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/', headers: { Host: `attacker.example:${server.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+});

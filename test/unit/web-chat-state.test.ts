@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, SendResult } from '@shared/types';
+import { applySendResult, emptyChatState, reduceChatEvent, setChats, setThread, threadKey } from '../../src/renderer/src/state/chat-state';
+
+const A = 'acc_test1';
+const C = 'alice@c.us';
+const key = threadKey(A, C);
+const incoming: ChatMessage = { id: 'm1', chatId: C, fromMe: false, body: 'hi', timestamp: 1 };
+const result = (over: Partial<SendResult>): SendResult => ({ status: 'sent', instanceState: 'ready', queueDepth: 0, messageId: null, queueId: null, error: null, ...over });
+
+describe('chat state', () => {
+  it('a sent message shows as sent, and its echo does not duplicate it', () => {
+    let s = setThread(emptyChatState(), A, C, [incoming]);
+    s = applySendResult(s, A, C, 'yo', result({ status: 'sent', messageId: 'm2' }), 10);
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: { id: 'm2', chatId: C, fromMe: true, body: 'yo', timestamp: 11 } } });
+    expect(s.threads[key]!.map((m) => [m.id, m.status ?? null])).toEqual([
+      ['m1', null],
+      ['m2', 'sent'],
+    ]);
+  });
+
+  it('a queued message turns sent when its status event arrives, folding in the echo', () => {
+    let s = setThread(emptyChatState(), A, C, []);
+    s = applySendResult(s, A, C, 'later', result({ status: 'queued', queueId: 'q1', instanceState: 'connecting' }), 10);
+    expect(s.threads[key]![0]!.status).toBe('queued');
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: { id: 'm9', chatId: C, fromMe: true, body: 'later', timestamp: 12 } } });
+    s = reduceChatEvent(s, { type: 'message.status', data: { accountId: A, chatId: C, queueId: 'q1', messageId: 'm9', status: 'sent', error: null } });
+    expect(s.threads[key]!).toHaveLength(1);
+    expect(s.threads[key]![0]).toMatchObject({ id: 'm9', status: 'sent', queueId: 'q1' });
+  });
+
+  it('a failed send keeps its words', () => {
+    const s = applySendResult(emptyChatState(), A, C, 'x', result({ status: 'failed', error: 'Not linked.' }), 10);
+    expect(s.threads[key]![0]).toMatchObject({ status: 'failed', error: 'Not linked.' });
+  });
+
+  it('a snapshot keeps our still-queued rows', () => {
+    let s = applySendResult(emptyChatState(), A, C, 'wait', result({ status: 'queued', queueId: 'q2' }), 5);
+    s = setThread(s, A, C, [incoming]);
+    expect(s.threads[key]!.map((m) => m.body)).toEqual(['hi', 'wait']);
+  });
+
+  it('an incoming message updates the chat list preview and unread count', () => {
+    let s = setChats(emptyChatState(), A, [{ id: C, name: 'Alice', isGroup: false, unreadCount: 0 }]);
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: incoming } });
+    expect(s.chats[A]![0]).toMatchObject({ unreadCount: 1, lastMessage: { body: 'hi' } });
+  });
+});

@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from '../../src/main/transport/web-security';
+import { contentTypeOf, resolveInside } from '../../src/main/transport/web-static';
+
+const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+const hosts = allowedHosts('127.0.0.1', 7420);
+
+describe('tokensMatch', () => {
+  it('accepts only the exact token, whatever the lengths', () => {
+    expect(tokensMatch('abc', 'abc')).toBe(true);
+    expect(tokensMatch('abd', 'abc')).toBe(false);
+    expect(tokensMatch('ab', 'abc')).toBe(false);
+    expect(tokensMatch('', 'abc')).toBe(false);
+  });
+});
+
+describe('presentedToken', () => {
+  const url = new URL('http://127.0.0.1:7420/api/events?token=q');
+  it('reads the Bearer header first', () => {
+    expect(presentedToken(req({ authorization: 'Bearer h' }), url, true)).toBe('h');
+  });
+  it('reads ?token= only where allowed', () => {
+    expect(presentedToken(req({}), url, true)).toBe('q');
+    expect(presentedToken(req({}), url, false)).toBeNull();
+  });
+});
+
+describe('Host and Origin', () => {
+  it('accepts loopback names with the right port only', () => {
+    expect(hostIsAllowed(req({ host: '127.0.0.1:7420' }), hosts)).toBe(true);
+    expect(hostIsAllowed(req({ host: 'localhost:7420' }), hosts)).toBe(true);
+    expect(hostIsAllowed(req({ host: 'localhost:80' }), hosts)).toBe(false);
+    expect(hostIsAllowed(req({ host: 'evil.example:7420' }), hosts)).toBe(false);
+    expect(hostIsAllowed(req({}), hosts)).toBe(false);
+  });
+  it('accepts no Origin or our own, refuses any other', () => {
+    expect(originIsAllowed(req({}), hosts)).toBe(true);
+    expect(originIsAllowed(req({ origin: 'http://127.0.0.1:7420' }), hosts)).toBe(true);
+    expect(originIsAllowed(req({ origin: 'http://localhost:7420' }), hosts)).toBe(true);
+    expect(originIsAllowed(req({ origin: 'http://evil.example' }), hosts)).toBe(false);
+    expect(originIsAllowed(req({ origin: 'null' }), hosts)).toBe(false);
+    expect(originIsAllowed(req({ origin: 'https://127.0.0.1:7420' }), hosts)).toBe(false);
+  });
+});
+
+describe('static paths', () => {
+  it('maps / to index.html and stays inside the root', () => {
+    expect(resolveInside('/srv/r', '/')).toBe('/srv/r/index.html');
+    expect(resolveInside('/srv/r', '/assets/a.js')).toBe('/srv/r/assets/a.js');
+    expect(resolveInside('/srv/r', '/../etc/passwd')).toBeNull();
+    expect(resolveInside('/srv/r', '/%2e%2e/etc/passwd')).toBeNull();
+    expect(resolveInside('/srv/r', '/a%00b')).toBeNull();
+    expect(resolveInside('/srv/r', '/%E0%A4%A')).toBeNull();
+    expect(resolveInside('/srv/r', '/..%5c..%5cwin.ini')).toBeNull();
+  });
+  it('knows the content types the renderer uses', () => {
+    expect(contentTypeOf('a.js')).toMatch(/^text\/javascript/);
+    expect(contentTypeOf('a.css')).toMatch(/^text\/css/);
+    expect(contentTypeOf('a.svg')).toBe('image/svg+xml');
+    expect(contentTypeOf('a.bin')).toBe('application/octet-stream');
+  });
+});
