@@ -3,13 +3,14 @@
  * Everything `npm start`, `npm run serve`, `npm test`, `npm run bench` and
  * `npm run slice:image` need, done on their own on a fresh machine:
  *
- *   node scripts/setup.mjs <start|serve|test|bench|slice-image> [--force-image]
+ *   node scripts/setup.mjs <start|serve|test|bench|slice-image> [--force-image] [--chromium]
  *
  * 1. dependencies (npm ci) and a better-sqlite3 that loads under this Node,
  * 2. a Docker engine (started, even installed, when none answers and we are root on Linux),
  * 3. Chromium for the browser tests (test, bench),
  * 4. the electron-vite build (when its inputs changed),
- * 5. the slice image (built without a registry).
+ * 5. the slice image (built without a registry): the small simulated-driver image for
+ *    test/bench, the Chromium one when the panel will run the real WhatsApp driver.
  *
  * Node builtins only: it runs before any dependency exists. It never reads stdin.
  * Each step prints one line, and skips what is already there. The decisions live
@@ -30,6 +31,7 @@ import {
   installCommand,
   missingEngineOutcome,
   parseSetupArgs,
+  sliceImagePlan,
 } from './lib/setup-plan.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -111,7 +113,7 @@ async function ensureChromium() {
     if (action.kind === 'ready') return `present at ${path}`;
     if (action.kind === 'advise') throw new SetupFailure(action.words);
     await aptInstall('chromium', 'Chromium');
-    if (!existsSync(path)) throw new SetupFailure(`apt-get installed chromium but ${path} is still missing. Set CHROME_PATH to the Chromium binary.`);
+    if (!existsSync(path)) throw new SetupFailure(`apt-get installed chromium but ${path} is still missing. Set SLICEDECK_CHROMIUM to the Chromium binary.`);
     return `installed with apt-get (${path})`;
   });
 }
@@ -141,15 +143,17 @@ async function ensureBuild() {
   });
 }
 
-async function ensureSliceImageStep(mode, force) {
+async function ensureSliceImageStep({ mode, forceImage, chromium }) {
   const required = MODES[mode].docker === 'required';
   await step('slice image', async () => {
+    const plan = sliceImagePlan({ mode, chromium, env: process.env });
+    if (plan.kind === 'custom') return `using SLICEDECK_IMAGE=${plan.image} (yours to build)`;
     const script = join(ROOT, 'scripts', 'slice-image.mjs');
     if (!existsSync(script)) return fail(required, 'scripts/slice-image.mjs is missing, so the slice image cannot be built. Restore it from git (git checkout -- scripts/slice-image.mjs).');
     const lines = [];
     try {
       const { ensureSliceImage } = await import(pathToFileURL(script).href);
-      const result = await ensureSliceImage({ force, log: (line) => lines.push(line) });
+      const result = await ensureSliceImage({ force: forceImage, withChromium: plan.withChromium, log: (line) => lines.push(line) });
       return result.built ? `built ${result.image} without a registry (${result.hash.slice(0, 12)})` : `${result.image} is up to date`;
     } catch (error) {
       const log = lines.length ? `${lines.join('\n')}\n` : '';
@@ -177,7 +181,7 @@ export async function main(argv = process.argv.slice(2)) {
     if (needs.chromium) await ensureChromium();
     if (needs.build) await ensureBuild();
     if (needs.image) {
-      if (dockerReachable) await ensureSliceImageStep(parsed.mode, parsed.forceImage);
+      if (dockerReachable) await ensureSliceImageStep(parsed);
       else console.log('setup ▸ slice image: skipped (no Docker engine to build it in)');
     }
     return 0;

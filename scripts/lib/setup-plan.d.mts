@@ -8,7 +8,14 @@ export interface ModeNeeds {
 }
 export const MODES: Record<SetupMode, ModeNeeds>;
 export const USAGE: string;
-export function parseSetupArgs(argv: string[]): { mode: SetupMode; forceImage: boolean; error?: undefined } | { error: string };
+export function parseSetupArgs(argv: string[]): { mode: SetupMode; forceImage: boolean; chromium: boolean; error?: undefined } | { error: string };
+export const NODE_SLICE_IMAGE: string;
+export const CHROMIUM_SLICE_IMAGE: string;
+export function sliceImagePlan(opts: {
+  mode: SetupMode;
+  chromium?: boolean;
+  env?: Record<string, string | undefined>;
+}): { kind: 'build'; withChromium: boolean } | { kind: 'custom'; image: string };
 export function dependencyState(observed: {
   nodeModulesExists: boolean;
   installedAt: number | null;

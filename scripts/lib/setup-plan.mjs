@@ -14,16 +14,19 @@ export const MODES = {
   'slice-image': { docker: 'required', chromium: false, build: false, image: true },
 };
 
-export const USAGE = `usage: node scripts/setup.mjs <${Object.keys(MODES).join('|')}> [--force-image]`;
+export const USAGE = `usage: node scripts/setup.mjs <${Object.keys(MODES).join('|')}> [--force-image] [--chromium]`;
+
+const FORCE_FLAGS = ['--force-image', '--force'];
 
 /**
- * `setup.mjs <mode> [--force-image]` → `{ mode, forceImage }` or `{ error }` (words + usage).
- * `--force` is accepted as a synonym because `npm run slice:image -- --force` reads naturally.
+ * `setup.mjs <mode> [--force-image] [--chromium]` → `{ mode, forceImage, chromium }` or `{ error }`.
+ * `--force` is accepted as a synonym because `npm run slice:image -- --force` reads naturally;
+ * `--chromium` asks `slice-image` for the image that can run the real WhatsApp driver.
  */
 export function parseSetupArgs(argv) {
   const positional = argv.filter((arg) => !arg.startsWith('--'));
   const flags = argv.filter((arg) => arg.startsWith('--'));
-  const unknownFlags = flags.filter((flag) => flag !== '--force-image' && flag !== '--force');
+  const unknownFlags = flags.filter((flag) => !FORCE_FLAGS.includes(flag) && flag !== '--chromium');
   if (positional.length !== 1) {
     return { error: `Tell setup what to prepare for (exactly one mode).\n${USAGE}` };
   }
@@ -34,7 +37,28 @@ export function parseSetupArgs(argv) {
   if (unknownFlags.length > 0) {
     return { error: `Unknown option ${unknownFlags.join(', ')}.\n${USAGE}` };
   }
-  return { mode, forceImage: flags.length > 0 };
+  return { mode, forceImage: flags.some((flag) => FORCE_FLAGS.includes(flag)), chromium: flags.includes('--chromium') };
+}
+
+export const NODE_SLICE_IMAGE = 'slicedeck-slice:latest';
+export const CHROMIUM_SLICE_IMAGE = 'slicedeck-slice:chromium';
+
+/**
+ * Which slice image to make sure of. The tests and the bench run the simulated
+ * driver (the small Node-only image). The panel builds what its configuration will
+ * start: the Chromium image for the real whatsapp-web.js driver (the default), the
+ * small one in simulation mode, nothing for an operator's own SLICEDECK_IMAGE.
+ *
+ * @returns {{ kind: 'build', withChromium: boolean } | { kind: 'custom', image: string }}
+ */
+export function sliceImagePlan({ mode, chromium = false, env = {} }) {
+  if (mode === 'test' || mode === 'bench') return { kind: 'build', withChromium: false };
+  if (mode === 'slice-image') return { kind: 'build', withChromium: chromium };
+  const image = env.SLICEDECK_IMAGE?.trim();
+  if (image === CHROMIUM_SLICE_IMAGE) return { kind: 'build', withChromium: true };
+  if (image === NODE_SLICE_IMAGE) return { kind: 'build', withChromium: false };
+  if (image) return { kind: 'custom', image };
+  return { kind: 'build', withChromium: (env.SLICEDECK_DRIVER?.trim() || 'whatsapp-web.js') !== 'simulated' };
 }
 
 /**

@@ -10,18 +10,20 @@ import {
   manifestMatchesLockfile,
   missingEngineOutcome,
   parseSetupArgs,
+  sliceImagePlan,
 } from '../../scripts/lib/setup-plan.mjs';
 
 describe('setup arguments', () => {
   it('accepts each mode', () => {
     for (const mode of ['start', 'serve', 'test', 'bench', 'slice-image'] as const) {
-      expect(parseSetupArgs([mode])).toEqual({ mode, forceImage: false });
+      expect(parseSetupArgs([mode])).toEqual({ mode, forceImage: false, chromium: false });
     }
   });
 
   it('takes --force-image (or --force) to rebuild the slice image', () => {
-    expect(parseSetupArgs(['slice-image', '--force'])).toEqual({ mode: 'slice-image', forceImage: true });
-    expect(parseSetupArgs(['test', '--force-image'])).toEqual({ mode: 'test', forceImage: true });
+    expect(parseSetupArgs(['slice-image', '--force'])).toEqual({ mode: 'slice-image', forceImage: true, chromium: false });
+    expect(parseSetupArgs(['test', '--force-image'])).toEqual({ mode: 'test', forceImage: true, chromium: false });
+    expect(parseSetupArgs(['slice-image', '--chromium'])).toEqual({ mode: 'slice-image', forceImage: false, chromium: true });
   });
 
   it('refuses a missing, unknown or doubled mode with the usage line', () => {
@@ -149,6 +151,32 @@ describe('where the engine is', () => {
 
   it('says so when DOCKER_HOST is not an address', () => {
     expect(engineEndpoint('ssh://me@host', 'linux')).toHaveProperty('error');
+  });
+});
+
+describe('which slice image', () => {
+  it('is the small simulated-driver image for the tests and the bench, whatever the environment says', () => {
+    for (const mode of ['test', 'bench'] as const) {
+      expect(sliceImagePlan({ mode, env: { SLICEDECK_DRIVER: 'whatsapp-web.js' } })).toEqual({ kind: 'build', withChromium: false });
+    }
+  });
+
+  it('is the Chromium image for the panel with the real driver (the default), the small one in simulation', () => {
+    expect(sliceImagePlan({ mode: 'start', env: {} })).toEqual({ kind: 'build', withChromium: true });
+    expect(sliceImagePlan({ mode: 'serve', env: { SLICEDECK_DRIVER: 'simulated' } })).toEqual({ kind: 'build', withChromium: false });
+    expect(sliceImagePlan({ mode: 'serve', env: { SLICEDECK_IMAGE: 'slicedeck-slice:chromium', SLICEDECK_DRIVER: 'simulated' } })).toEqual({
+      kind: 'build',
+      withChromium: true,
+    });
+  });
+
+  it('builds nothing for an operator’s own image', () => {
+    expect(sliceImagePlan({ mode: 'start', env: { SLICEDECK_IMAGE: 'registry.example/slice:7' } })).toEqual({ kind: 'custom', image: 'registry.example/slice:7' });
+  });
+
+  it('follows --chromium for npm run slice:image', () => {
+    expect(sliceImagePlan({ mode: 'slice-image' })).toEqual({ kind: 'build', withChromium: false });
+    expect(sliceImagePlan({ mode: 'slice-image', chromium: true })).toEqual({ kind: 'build', withChromium: true });
   });
 });
 
