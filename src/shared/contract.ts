@@ -12,6 +12,7 @@ import type {
   ChatMessage,
   SendResult,
   SliceEventRecord,
+  SliceStats,
   SliceView,
   SystemStatus,
 } from './types';
@@ -78,6 +79,8 @@ export const COMMANDS = {
   'slices.view': command<SliceView>()(byAccount, 'The current view of an account’s slice'),
   'slices.list': command<SliceView[]>()(noInput, 'Views of every account’s slice'),
   'slices.history': command<SliceEventRecord[]>()(byAccount, 'The audit trail of an account’s slices'),
+  /** Also keeps live `stats` events coming for ~30 s: call it again to stay subscribed. */
+  'slices.stats': command<SliceStats[]>()(noInput, 'Docker stats (CPU, memory, uptime) of every running slice'),
 
   'chats.list': command<Chat[]>()(byAccount, 'Chats of a linked account'),
   'chats.messages': command<ChatMessage[]>()(
@@ -135,9 +138,11 @@ export interface EventMap {
   'chat.message': { accountId: string; message: ChatMessage };
   /** A queued outgoing message changed status (queued → sent | failed). */
   'message.status': { accountId: string; chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
+  /** After each sampling round while someone asked for `slices.stats` recently: every running slice. */
+  stats: SliceStats[];
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: EventName[] = ['slice', 'accounts', 'system', 'chat.message', 'message.status'];
+export const EVENT_NAMES: EventName[] = ['slice', 'accounts', 'system', 'chat.message', 'message.status', 'stats'];
 
 export type AppEvent = { [K in EventName]: { type: K; data: EventMap[K] } }[EventName];
 

@@ -98,3 +98,32 @@ export interface SliceEventRecord {
   message: string | null;
   at: EpochMs;
 }
+
+/** One point of a slice's memory sparkline. */
+export interface MemorySample {
+  at: EpochMs;
+  bytes: number;
+}
+
+/**
+ * Docker's numbers for one running slice (the Dashboard). Metrics are null when
+ * the engine had none to give (container not running, or its answer was late).
+ */
+export interface SliceStats {
+  accountId: string;
+  sliceId: string;
+  containerId?: string;
+  /** When the container last started (Docker's State.StartedAt); lets the page tick uptime between samples. */
+  startedAt: EpochMs | null;
+  uptimeMs: number | null;
+  /** Computed like `docker stats`: can exceed 100 on several cores. */
+  cpuPercent: number | null;
+  /** Usage minus inactive file cache, like `docker stats`. */
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  /** Oldest first, bounded (SLICEDECK_STATS_HISTORY samples). */
+  memoryHistory: MemorySample[];
+  /** Times the host restarted this slice's container (same as SliceView.restarts). */
+  restarts: number;
+  sampledAt: EpochMs;
+}

@@ -41,6 +41,12 @@ export interface CoreConfig {
   /** Restarts of a dead slice allowed per `restartWindowMs` before it ends in `error`. */
   maxSliceRestarts: number;
   restartWindowMs: number;
+  /** Shortest time between two Docker stats rounds (ms), while the Dashboard is open. */
+  statsIntervalMs: number;
+  /** How long one `slices.stats` call keeps the sampler going (ms). */
+  statsInterestMs: number;
+  /** Memory samples kept per slice for the sparkline. */
+  statsHistory: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -134,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
     restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
+    statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),
+    statsInterestMs: readInt(env, 'SLICEDECK_STATS_INTEREST_MS', 30_000, 1_000, 3_600_000),
+    statsHistory: readInt(env, 'SLICEDECK_STATS_HISTORY', 60, 2, 10_000),
     logLevel: readEnum(env, 'SLICEDECK_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   return { ...config, ...overrides };

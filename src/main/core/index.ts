@@ -18,6 +18,7 @@ import { newAccountId } from './slices/ids';
 import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
 import { SliceService } from './slices/slice-service';
+import { StatsSampler } from './slices/stats-sampler';
 import { SystemMonitor } from './system-status';
 
 export type { CoreConfig } from './config';
@@ -46,6 +47,7 @@ export interface CoreInternals {
   health: HealthMonitor;
   slices: SliceService;
   store: Store;
+  stats: StatsSampler;
 }
 const internalsOf = new WeakMap<Core, CoreInternals>();
 export function coreInternals(core: Core): CoreInternals {
@@ -76,6 +78,17 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   reconciler.start(config.reconcileIntervalMs);
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
   health.start(config.healthIntervalMs);
+  // Idle until the Dashboard asks (`slices.stats`): no engine traffic for stats otherwise.
+  const stats = new StatsSampler({
+    store,
+    runtime,
+    bus,
+    logger,
+    intervalMs: config.statsIntervalMs,
+    interestMs: config.statsInterestMs,
+    historySize: config.statsHistory,
+  });
+  stats.start();
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
@@ -110,6 +123,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'slices.view': async ({ accountId }) => slices.view(accountId),
     'slices.list': async () => slices.list(),
     'slices.history': async ({ accountId }) => slices.history(accountId),
+    'slices.stats': () => stats.request(),
     'chats.list': ({ accountId }) => slices.chats(accountId),
     'chats.messages': ({ accountId, chatId }) => slices.messages(accountId, chatId),
     'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
@@ -125,6 +139,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     homeId,
     close(opts) {
       closing ??= (async () => {
+        await stats.stop();
         await reconciler.stop();
         await health.stop();
         await slices.close(opts);
@@ -134,7 +149,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       return closing;
     },
   };
-  internalsOf.set(core, { runtime, reconciler, health, slices, store });
+  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats });
   logger.info({ homeId, dataDir: config.dataDir, driver: config.driver }, 'core started');
   return core;
 }

@@ -47,6 +47,13 @@ describe('loadConfig', () => {
     expect(config.stageTimeoutsMs.waiting_for_health).toBe(5000);
   });
 
+  it('samples Docker stats every 2 s for 30 s after a request, keeping 60 points, unless told otherwise', () => {
+    expect(loadConfig({ HOME: '/home/op' })).toMatchObject({ statsIntervalMs: 2_000, statsInterestMs: 30_000, statsHistory: 60 });
+    expect(
+      loadConfig({ HOME: '/home/op', SLICEDECK_STATS_INTERVAL_MS: '5000', SLICEDECK_STATS_INTEREST_MS: '60000', SLICEDECK_STATS_HISTORY: '120' }),
+    ).toMatchObject({ statsIntervalMs: 5_000, statsInterestMs: 60_000, statsHistory: 120 });
+  });
+
   it('lets explicit overrides win over the environment', () => {
     expect(loadConfig({ SLICEDECK_QR_CODES: '4' }, { qrCodes: 2 }).qrCodes).toBe(2);
   });
@@ -63,6 +70,10 @@ describe('loadConfig', () => {
     ['SLICEDECK_PORT_RANGE', 'lots', /SLICEDECK_PORT_RANGE/],
     ['SLICEDECK_IMAGE', '--privileged', /SLICEDECK_IMAGE/],
     ['SLICEDECK_SLICE_MEMORY_MB', '1', /SLICEDECK_SLICE_MEMORY_MB.*64/],
+    // Faster than this would hammer the engine (each stats call already spans ~1 s of Docker's sampling).
+    ['SLICEDECK_STATS_INTERVAL_MS', '10', /SLICEDECK_STATS_INTERVAL_MS.*250/],
+    ['SLICEDECK_STATS_INTERVAL_MS', 'often', /SLICEDECK_STATS_INTERVAL_MS/],
+    ['SLICEDECK_STATS_HISTORY', '1', /SLICEDECK_STATS_HISTORY.*2 to 10000/],
   ])('refuses %s=%s with words naming the variable', (variable, value, words) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(words);
   });

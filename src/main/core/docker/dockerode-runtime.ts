@@ -7,7 +7,7 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { containerCreateOptions } from './container-spec';
 import { LABELS, homeFilter } from './labels';
-import { PortTakenError, type ContainerState, type ManagedContainer, type SliceRuntime, type SliceSpec } from './runtime';
+import { PortTakenError, type ContainerState, type ManagedContainer, type RawContainerStats, type SliceRuntime, type SliceSpec } from './runtime';
 
 const PING_TIMEOUT_MS = 3_000;
 
@@ -48,6 +48,12 @@ export function translateEngineError(error: unknown, doing: string): SlicedeckEr
 
 function isPortTaken(error: unknown): boolean {
   return /port is already allocated|address already in use/i.test(engineMessage(error));
+}
+
+/** Docker writes "0001-01-01T00:00:00Z" for a container that never started. */
+function epochOf(iso: string | undefined): number | null {
+  const at = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(at) && at > 0 ? at : null;
 }
 
 export class DockerodeRuntime implements SliceRuntime {
@@ -151,10 +157,29 @@ export class DockerodeRuntime implements SliceRuntime {
         status: info.State.Status,
         exitCode: typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null,
         oomKilled: info.State.OOMKilled === true,
+        startedAt: epochOf(info.State.StartedAt),
       };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw translateEngineError(error, 'inspect the slice container');
+    }
+  }
+
+  async stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
+    // Aborting the request (not just racing it) frees the engine's connection when it is slow.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+    try {
+      // dockerode honours abortSignal on stats, though its typings leave it out.
+      const options = { stream: false as const, abortSignal: controller.signal };
+      const answer: unknown = await this.engine().getContainer(containerId).stats(options);
+      return answer as RawContainerStats;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      if (controller.signal.aborted) throw new SlicedeckError('timeout', `Docker took longer than ${opts.timeoutMs} ms to report the slice's stats.`);
+      throw translateEngineError(error, 'read the slice container stats');
+    } finally {
+      clearTimeout(timer);
     }
   }
 

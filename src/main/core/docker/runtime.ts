@@ -33,6 +33,29 @@ export interface ContainerState {
   status: string;
   exitCode: number | null;
   oomKilled: boolean;
+  /** Epoch ms of State.StartedAt; null when it never started. */
+  startedAt: number | null;
+}
+
+/**
+ * The part of the engine's `GET /containers/{id}/stats?stream=false` answer the
+ * Dashboard uses (see docker-stats.ts); every field may be missing, e.g. for a
+ * container that is not running.
+ */
+export interface RawContainerStats {
+  read?: string;
+  cpu_stats?: RawCpuStats;
+  precpu_stats?: RawCpuStats;
+  memory_stats?: {
+    usage?: number;
+    limit?: number;
+    stats?: Record<string, number | undefined>;
+  };
+}
+export interface RawCpuStats {
+  cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
+  system_cpu_usage?: number;
+  online_cpus?: number;
 }
 
 export interface SliceRuntime {
@@ -48,6 +71,12 @@ export interface SliceRuntime {
   remove(containerId: string): Promise<void>;
   /** null when the container does not exist. */
   inspect(containerId: string): Promise<ContainerState | null>;
+  /**
+   * One stats reading (not a stream; the engine spends about a second to fill in
+   * the previous CPU reading). null when the container does not exist;
+   * throws SlicedeckError('timeout') when the engine takes longer than `timeoutMs`.
+   */
+  stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
   listManaged(homeId: string): Promise<ManagedContainer[]>;
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** A volume that is already gone is not an error. */
