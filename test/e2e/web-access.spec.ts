@@ -1,5 +1,5 @@
 /** The web mode's front door: the token, the Origin and Host checks, and the first page load. */
-import { expect, test } from './fixtures';
+import { accountName, expect, test } from './fixtures';
 
 test('the API refuses requests without the token, with words', async ({ request, server }) => {
   const refused = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {} });
@@ -41,4 +41,35 @@ test('the panel loads from the printed address, keeps the token out of the addre
 test('opening the panel without the token says how to open it', async ({ page, server }) => {
   await page.goto(server.origin + '/');
   await expect(page.getByRole('alert').filter({ hasText: 'token' }).first()).toBeVisible();
+});
+
+test.describe('when Docker does not answer', () => {
+  test.use({ serverEnv: { DOCKER_HOST: 'unix:///tmp/slicedeck-e2e-no-docker.sock' } });
+
+  test('the panel still opens, shows a banner with what to do, and Connect answers with words', async ({ page, accounts }) => {
+    const banner = page.getByTestId('banner-docker');
+    await expect(banner).toBeVisible();
+    await expect(banner).toContainText('Docker is not reachable');
+    await expect(banner).toContainText('Start Docker');
+
+    const name = accountName('Eve');
+    await accounts.add(name);
+    const connect = await accounts.openConnect(name);
+    await connect.connectButton.click();
+    // The host records the failure as the slice's error: plain words and a retry.
+    await expect(page.getByRole('heading', { name: 'Connecting failed' })).toBeVisible();
+    await expect(page.getByTestId('slice-error')).toContainText('Docker is not answering');
+    await expect(connect.tryAgainButton).toBeEnabled();
+  });
+});
+
+test.describe('when the slice image is missing', () => {
+  test.use({ serverEnv: { SLICEDECK_IMAGE: 'slicedeck-slice:e2e-missing-tag' } });
+
+  test('a banner says how to build it', async ({ page, accounts }) => {
+    await expect(accounts.row('nobody')).toHaveCount(0);
+    const banner = page.getByTestId('banner-image');
+    await expect(banner).toContainText('The slice image is missing');
+    await expect(banner).toContainText('npm run slice:image');
+  });
 });

@@ -1,15 +1,26 @@
 /** Whole-panel conditions the operator must act on: Docker, the slice image, the event stream. */
+import { useEffect } from 'react';
 import { useApp, useActions } from '../state/context';
+
+/** How often the host is asked again while Docker or the image is not there. */
+const RECHECK_MS = 5_000;
 
 export function SystemBanner() {
   const system = useApp((s) => s.system);
   const stream = useApp((s) => s.stream);
+  const { refreshSystem } = useActions();
+  const troubled = system !== null && (system.docker !== 'ok' || system.image !== 'present');
+  useEffect(() => {
+    if (!troubled) return;
+    const timer = setInterval(() => void refreshSystem(), RECHECK_MS);
+    return () => clearInterval(timer);
+  }, [troubled, refreshSystem]);
   const banners: { key: string; title: string; body: string }[] = [];
   if (system?.docker === 'unreachable') {
     banners.push({
       key: 'docker',
       title: 'Docker is not reachable',
-      body: `${system.dockerError ?? 'slicedeck cannot talk to the Docker engine.'} Start Docker (or check that this user may use /var/run/docker.sock); the panel notices by itself when it is back.`,
+      body: `${system.dockerError ?? 'slicedeck cannot talk to the Docker engine. Start Docker, or check that this user may use /var/run/docker.sock.'} This banner goes away by itself once Docker answers.`,
     });
   } else if (system?.image === 'missing') {
     banners.push({

@@ -77,7 +77,8 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         ) : (
           <PhaseBody view={view} simulation={simulation} busy={busy} onAction={(kind) => void run(kind)} />
         )}
-        {actionError && (
+        {/* The host usually records the same failure as the slice's error: say it once. */}
+        {actionError && !(view?.phase === 'error' && view.error === actionError) && (
           <p className="field-error" role="alert" data-testid="connect-error">
             {actionError}
           </p>

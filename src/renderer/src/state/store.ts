@@ -37,6 +37,8 @@ export interface AppActions {
   refresh(): Promise<void>;
   /** The host's current view of one account (e.g. when its page opens). */
   refreshSlice(accountId: string): Promise<void>;
+  /** Re-reads Docker/image status (while a banner is up, to notice the fix). */
+  refreshSystem(): Promise<void>;
   setStream(state: StreamState): void;
   loadChats(accountId: string): Promise<void>;
   loadThread(accountId: string, chatId: string): Promise<void>;
@@ -144,6 +146,16 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       const result = await api.invoke('messages.send', { accountId, chatId, text });
       set((s) => ({ chat: applySendResult(s.chat, accountId, chatId, text, result, Date.now()) }));
       return result;
+    },
+
+    async refreshSystem() {
+      const seen = systemEvents;
+      try {
+        const system = await api.invoke('system.status');
+        if (systemEvents === seen) set({ system });
+      } catch {
+        // The banner already says what is wrong; a failed re-check adds nothing.
+      }
     },
 
     setStream(stream) {
