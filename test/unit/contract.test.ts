@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, COMMAND_NAMES, type CommandHandlers } from '@shared/contract';
+import { COMMANDS, COMMAND_NAMES, EVENT_NAMES, type CommandHandlers } from '@shared/contract';
 import { dispatch } from '@shared/dispatch';
 import { PROVISIONING_STAGES, STAGES, STAGE_INFO, phaseOfStage } from '@shared/stages';
 
@@ -11,10 +11,17 @@ describe('the contract', () => {
   it('keeps every command name PRODUCT.md promises', () => {
     for (const name of [
       'accounts.list', 'accounts.add', 'accounts.remove', 'slices.connect', 'slices.destroy', 'slices.view',
-      'slices.list', 'chats.list', 'chats.messages', 'messages.send', 'system.status', 'sim.scan',
+      'slices.list', 'chats.list', 'chats.messages', 'messages.send', 'system.status', 'sim.scan', 'slices.stats',
     ]) {
       expect(COMMANDS).toHaveProperty([name]);
     }
+  });
+
+  it('announces the Dashboard stats as an event, and slices.stats takes no input', async () => {
+    expect(EVENT_NAMES).toContain('stats');
+    expect(new Set(EVENT_NAMES).size).toBe(EVENT_NAMES.length);
+    expect(await dispatch(handlersReturning([]), 'slices.stats', undefined)).toEqual({ ok: true, result: [] });
+    expect(await dispatch(handlersReturning([]), 'slices.stats', { accountId: 'acc_abcdef' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
   it('has a message and a progress for every stage, rising through provisioning', () => {
