@@ -108,3 +108,11 @@ export async function recordTexts(page: Page, testIds: string[]): Promise<void> 
 export async function seenTexts(page: Page, testId: string): Promise<string[]> {
   return page.evaluate((id) => (globalThis as unknown as PageGlobals).__seen[id] ?? [], testId);
 }
+
+/** A full-page screenshot kept as a test artifact (test-results/screenshots/<name>.png), to look at as a person would. */
+export async function snapshot(page: Page, name: string): Promise<void> {
+  const { test } = await import('@playwright/test');
+  const path = `test-results/screenshots/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  await test.info().attach(name, { path, contentType: 'image/png' });
+}

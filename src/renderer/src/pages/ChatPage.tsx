@@ -5,7 +5,7 @@ import { PhaseBadge } from '../components/PhaseBadge';
 import { formatTime } from '../format';
 import { hrefOf } from '../router';
 import { threadKey, type ThreadMessage } from '../state/chat-state';
-import { useActions, useApp } from '../state/context';
+import { useActions, useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
 
 const EMPTY_CHATS: Chat[] = [];
@@ -15,7 +15,9 @@ export function ChatPage({ accountId }: { accountId: string }) {
   const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
   const view = useApp((s) => s.slices[accountId]);
   const chats = useApp((s) => s.chat.chats[accountId]);
-  const { refreshSlice, loadChats } = useActions();
+  const { refreshSlice, loadChats, notify } = useActions();
+  const api = useApi();
+  const [disconnecting, setDisconnecting] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -31,6 +33,18 @@ export function ChatPage({ accountId }: { accountId: string }) {
     loadChats(accountId).catch((error: unknown) => setLoadError(messageOf(error)));
   }, [accountId, ready, loadChats]);
 
+  // Destroys the slice; the WhatsApp session stays, so connecting again needs no new scan.
+  const disconnect = async () => {
+    setDisconnecting(true);
+    try {
+      await api.invoke('slices.destroy', { accountId });
+    } catch (error) {
+      notify(error);
+    } finally {
+      setDisconnecting(false);
+    }
+  };
+
   const needle = query.trim().toLowerCase();
   const shown = useMemo(() => (chats ?? EMPTY_CHATS).filter((c) => !needle || c.name.toLowerCase().includes(needle)), [chats, needle]);
 
@@ -43,7 +57,14 @@ export function ChatPage({ accountId }: { accountId: string }) {
           </a>
           <h1 id="chat-title">Chats of {account?.name ?? 'account'}</h1>
         </div>
-        <PhaseBadge view={view} testId="chat-phase" />
+        <div className="row">
+          <PhaseBadge view={view} testId="chat-phase" />
+          {view && view.phase !== 'setup' && view.phase !== 'expired' && (
+            <button type="button" disabled={disconnecting} onClick={() => void disconnect()} aria-label={`Disconnect ${account?.name ?? 'this account'}`}>
+              {disconnecting ? 'Disconnecting…' : 'Disconnect'}
+            </button>
+          )}
+        </div>
       </header>
 
       {view && !ready && (
@@ -52,7 +73,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
           <p>
             {view.phase === 'linking'
               ? `WhatsApp is loading contacts (${view.contacts ?? 0} so far). The chats appear here when it is done.`
-              : 'Connect it first; its chats appear here once WhatsApp is linked.'}
+              : 'Connect it first; its chats appear here once WhatsApp is linked. A disconnected account that was linked before comes back without a new scan.'}
           </p>
           {view.phase !== 'linking' && (
             <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>

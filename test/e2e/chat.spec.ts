@@ -1,0 +1,54 @@
+/** The chat page over a linked (simulated) account: chats, search, a thread, and a send that comes back sent. */
+import { accountName, containersOfAccount, expect, test } from './fixtures';
+import { snapshot } from './pages';
+
+test('a linked account lists its chats, filters them, and sends a message that shows as sent', async ({ page, accounts, server }) => {
+  const name = accountName('Frank');
+  const accountId = await accounts.add(name);
+  await snapshot(page, 'accounts');
+  const connect = await accounts.openConnect(name);
+  await snapshot(page, 'connect-setup');
+  await connect.connectButton.click();
+  await expect(connect.codeOf(1)).toBeVisible();
+  await snapshot(page, 'connect-qr');
+  await connect.simulateScanButton.click();
+  await expect(page.getByText('Linked!', { exact: true })).toBeVisible();
+  await snapshot(page, 'connect-linking');
+
+  await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
+  const chatList = page.getByRole('complementary', { name: 'Chats' });
+  const chatButtons = chatList.getByRole('button');
+  await expect(chatButtons.first()).toBeVisible();
+  const total = await chatButtons.count();
+  expect(total).toBeGreaterThan(1);
+
+  // Search narrows the list to the chats whose name matches.
+  const firstName = (await chatButtons.first().locator('.chat-name').textContent())!;
+  await chatList.getByRole('searchbox', { name: 'Search chats' }).fill(firstName);
+  await expect(chatButtons.first()).toContainText(firstName);
+  expect(await chatButtons.count()).toBeLessThan(total);
+
+  await chatButtons.first().click();
+  const thread = page.getByRole('region', { name: `Conversation with ${firstName}` });
+  await expect(thread.getByRole('heading', { name: firstName })).toBeVisible();
+
+  const text = `Hello from the e2e test ${Date.now()}`;
+  await thread.getByRole('textbox', { name: 'Message' }).fill(text);
+  await thread.getByRole('button', { name: 'Send' }).click();
+  const row = thread.getByRole('listitem').filter({ hasText: text });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('message-status')).toHaveText('sent');
+  await expect(thread.getByRole('textbox', { name: 'Message' })).toHaveValue('');
+  await snapshot(page, 'chat');
+
+  // The account row shows the live phase.
+  await page.getByRole('link', { name: '← Accounts' }).click();
+  await expect(page.getByTestId(`account-phase-${accountId}`)).toHaveText('Connected');
+  expect(await containersOfAccount(server, accountId)).toHaveLength(1);
+
+  // Disconnect destroys the slice: the row says so and Docker holds nothing for the account.
+  await page.getByRole('link', { name: `Open chats of ${name}` }).click();
+  await page.getByRole('button', { name: `Disconnect ${name}` }).click();
+  await expect(page.getByRole('heading', { name: 'This account is not connected' })).toBeVisible();
+  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
+});
