@@ -32,6 +32,7 @@ let quitting = false;
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
   app.on('second-instance', () => showWindow());
+  app.on('activate', () => showWindow()); // macOS: clicking the dock icon
   app.on('window-all-closed', () => undefined); // the tray keeps the app (and its slices) alive
   app.on('before-quit', (event) => {
     if (!quitting) {
@@ -39,7 +40,7 @@ else {
       void quit();
     }
   });
-  app.whenReady().then(start, (error) => fatal(error));
+  app.whenReady().then(start).catch(fatal);
 }
 
 async function start(): Promise<void> {
@@ -60,13 +61,17 @@ async function start(): Promise<void> {
   ipc = registerIpcTransport({
     ipcMain,
     core,
-    send: (channel, event) => window?.webContents.send(channel, event),
+    send: (channel, event) => {
+      if (window && !window.isDestroyed()) window.webContents.send(channel, event);
+    },
     isTrustedSender: (url) => isOwnAppUrl(url, appUrl),
     onUnexpected: (error, command) => console.error(`slicedeck: ${command} failed unexpectedly`, error),
   });
   startTray(core);
   showWindow();
 }
+
+let saveBounds = (): void => undefined;
 
 function createWindow(dataDir: string): BrowserWindow {
   const stateFile = windowStateFile(dataDir);
@@ -94,8 +99,9 @@ function createWindow(dataDir: string): BrowserWindow {
     if (details.isMainFrame && !details.isSameDocument) ipc?.rendererNotReady();
   });
   win.webContents.on('render-process-gone', () => ipc?.rendererNotReady());
+  saveBounds = () => saveWindowBounds(stateFile, win.getNormalBounds());
   win.on('close', (event) => {
-    saveWindowBounds(stateFile, win.getNormalBounds());
+    saveBounds();
     if (!quitting) {
       event.preventDefault(); // closing the window keeps the tray; slices keep running
       win.hide();
@@ -164,6 +170,7 @@ async function quit(): Promise<void> {
     destroySlices = response === 1;
   }
   quitting = true;
+  saveBounds(); // app.exit skips the window's close event
   ipc?.dispose();
   tray?.destroy();
   await core?.close({ destroySlices }).catch((error) => console.error('slicedeck: closing the core failed', error));
