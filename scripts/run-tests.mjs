@@ -3,14 +3,15 @@
  * The test run behind `npm test` (after `scripts/setup.mjs test` prepared the machine):
  *
  * 1. `npm run typecheck` — fails fast, with its output: nothing else is worth running on code that does not type.
- * 2. vitest (unit + integration) → test-results/vitest.json
+ * 2. vitest (unit + integration) → test-results/vitest.json (copied there at the end)
  * 3. Playwright (web e2e in Chromium; Electron where a binary exists) → test-results/playwright.json
  *
  * Both suites always run, even when the first fails. The last line is the sum,
  * alone: `N passed, N failed[, N skipped]`. Exit code 1 when anything failed, a
  * suite could not run, or no test ran at all.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './lib/proc.mjs';
@@ -50,9 +51,13 @@ async function main() {
   rmSync(VITEST_JSON, { force: true });
   rmSync(PLAYWRIGHT_JSON, { force: true });
 
+  // Playwright empties its outputDir (test-results/) when it starts, so vitest reports
+  // elsewhere first and its report is copied into test-results/ at the end.
+  const VITEST_JSON_WHILE_RUNNING = join(mkdtempSync(join(tmpdir(), 'slicedeck-vitest-')), 'vitest.json');
+
   banner('vitest (unit + integration)');
-  const vitest = await run('npx', ['--no-install', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`], { cwd: ROOT });
-  const vitestCounts = summarizeVitest(existsSync(VITEST_JSON) ? readReport(VITEST_JSON) : null, vitest.code);
+  const vitest = await run('npx', ['--no-install', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON_WHILE_RUNNING}`], { cwd: ROOT });
+  const vitestCounts = summarizeVitest(readReport(VITEST_JSON_WHILE_RUNNING), vitest.code);
 
   banner('playwright (web e2e + electron)');
   const playwright = await run('npx', ['--no-install', 'playwright', 'test', '--reporter=list,json'], {
@@ -60,6 +65,10 @@ async function main() {
     env: { PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_JSON },
   });
   const playwrightCounts = summarizePlaywright(existsSync(PLAYWRIGHT_JSON) ? readReport(PLAYWRIGHT_JSON) : null, playwright.code);
+
+  mkdirSync(RESULTS, { recursive: true });
+  if (existsSync(VITEST_JSON_WHILE_RUNNING)) copyFileSync(VITEST_JSON_WHILE_RUNNING, VITEST_JSON);
+  rmSync(dirname(VITEST_JSON_WHILE_RUNNING), { recursive: true, force: true });
 
   const total = addCounts(vitestCounts, playwrightCounts);
   banner('summary');
