@@ -4,6 +4,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { AccountsPage } from './pages/AccountsPage';
 import { ChatPage } from './pages/ChatPage';
 import { ConnectPage } from './pages/ConnectPage';
+import { DashboardPage } from './pages/DashboardPage';
 import { hrefOf, useRoute, type Route } from './router';
 import { useApp } from './state/context';
 
@@ -20,6 +21,9 @@ export function App() {
         <nav aria-label="Main">
           <a href={hrefOf({ page: 'accounts' })} aria-current={route.page === 'accounts' || route.page === 'connect' || route.page === 'chat' ? 'page' : undefined}>
             Accounts
+          </a>
+          <a href={hrefOf({ page: 'dashboard' })} aria-current={route.page === 'dashboard' ? 'page' : undefined}>
+            Dashboard
           </a>
         </nav>
         {simulation && (
@@ -45,6 +49,8 @@ function Page({ route }: { route: Route }) {
       return <ConnectPage key={route.accountId} accountId={route.accountId} />;
     case 'chat':
       return <ChatPage key={route.accountId} accountId={route.accountId} />;
+    case 'dashboard':
+      return <DashboardPage />;
     default:
       return <AccountsPage />;
   }

@@ -48,3 +48,24 @@ export function phaseSummary(view: SliceView | undefined): string {
       return 'Failed';
   }
 }
+
+/** The phase in a few letters, for tables ("QR 2/3", "Linking · 12"). */
+export function phaseShort(view: SliceView | undefined): string {
+  if (!view) return 'Not connected';
+  switch (view.phase) {
+    case 'setup':
+      return 'Not connected';
+    case 'provisioning':
+      return 'Starting';
+    case 'qr':
+      return view.qr ? `QR ${view.qr.index}/${view.qr.total}` : 'QR';
+    case 'linking':
+      return `Linking · ${view.contacts ?? 0}`;
+    case 'ready':
+      return 'Ready';
+    case 'expired':
+      return 'Expired';
+    case 'error':
+      return 'Error';
+  }
+}

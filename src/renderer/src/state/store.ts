@@ -9,7 +9,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SlicedeckApi } from '@shared/client';
 import type { AppEvent } from '@shared/contract';
-import type { Account, SliceView, SystemStatus } from '@shared/types';
+import type { Account, SliceStats, SliceView, SystemStatus } from '@shared/types';
 import { applySendResult, emptyChatState, reduceChatEvent, setChats, setThread, type ChatState } from './chat-state';
 import type { SendResult } from '@shared/types';
 
@@ -29,6 +29,8 @@ export interface AppState {
   /** Command failures shown as readable messages until dismissed. */
   notices: Notice[];
   chat: ChatState;
+  /** Docker stats per account, while the Dashboard asks (null until the first answer). */
+  stats: Record<string, SliceStats> | null;
 }
 
 export interface AppActions {
@@ -37,6 +39,8 @@ export interface AppActions {
   refresh(): Promise<void>;
   /** The host's current view of one account (e.g. when its page opens). */
   refreshSlice(accountId: string): Promise<void>;
+  /** Asks for stats (which also keeps the host sampling for a while). */
+  loadStats(): Promise<void>;
   /** Re-reads Docker/image status (while a banner is up, to notice the fix). */
   refreshSystem(): Promise<void>;
   setStream(state: StreamState): void;
@@ -70,6 +74,7 @@ export function createAppStore(api: SlicedeckApi): AppStore {
     stream: 'connecting',
     notices: [],
     chat: emptyChatState(),
+    stats: null,
 
     applyEvent(event) {
       switch (event.type) {
@@ -90,6 +95,9 @@ export function createAppStore(api: SlicedeckApi): AppStore {
         case 'system':
           systemEvents++;
           set({ system: event.data });
+          return;
+        case 'stats':
+          set({ stats: byAccount(event.data) });
           return;
         case 'chat.message':
         case 'message.status':
@@ -148,6 +156,11 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       return result;
     },
 
+    async loadStats() {
+      const stats = await api.invoke('slices.stats');
+      set({ stats: byAccount(stats) });
+    },
+
     async refreshSystem() {
       const seen = systemEvents;
       try {
@@ -173,4 +186,8 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
     },
   }));
+}
+
+function byAccount(stats: SliceStats[]): Record<string, SliceStats> {
+  return Object.fromEntries(stats.map((entry) => [entry.accountId, entry]));
 }
