@@ -5,7 +5,7 @@
  * without one (its download host is unreachable here) the spec says so and is
  * counted as skipped, never as passed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,4 +75,13 @@ test('runs the window sandboxed, isolated and without Node', async () => {
     return { contextIsolation: prefs.contextIsolation, sandbox: prefs.sandbox, nodeIntegration: prefs.nodeIntegration, webSecurity: prefs.webSecurity };
   });
   expect(preferences).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+});
+
+test('closing the window hides it, keeps the app running and remembers the size', async () => {
+  await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+  const state = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((win) => ({ visible: win.isVisible(), destroyed: win.isDestroyed() })));
+  expect(state).toEqual([{ visible: false, destroyed: false }]);
+  const saved = JSON.parse(readFileSync(join(dataDir, 'window-state.json'), 'utf8')) as { width: number; height: number };
+  expect(saved.width).toBeGreaterThan(0);
+  expect(saved.height).toBeGreaterThan(0);
 });
