@@ -85,14 +85,19 @@ async function ensureDockerEngine(mode) {
     if (action.kind === 'ready') return { line: `answering${process.env.DOCKER_HOST ? ` at ${process.env.DOCKER_HOST}` : ''}`, reachable: true };
     if (action.kind === 'advise') return { line: 'not answering', reachable: false, words: action.words };
 
-    if (action.installFirst) await aptInstall('docker.io', 'the Docker engine');
+    if (action.installFirst) {
+      await aptInstall('docker.io', 'the Docker engine');
+      // Where an init system runs, the package starts its own daemon; then we must not start a second.
+      if (await waitForEngine({ timeoutMs: 5_000 })) return { line: 'installed docker.io (its service started the engine)', reachable: true };
+    }
     const daemon = startDockerd();
     const up = await waitForEngine({ timeoutMs: 60_000, isAlive: daemon.isAlive });
     if (!up) {
+      const what = daemon.isAlive() ? 'was started but did not answer within 60 s' : 'stopped right after it was started';
       return {
         line: 'dockerd did not come up',
         reachable: false,
-        words: `dockerd was started but did not answer within 60 s. Its log (${daemon.log}) ends with:\n${dockerdLogTail()}\nFix what it reports, or start Docker yourself and run this again.`,
+        words: `dockerd ${what}. Its log (${daemon.log}) ends with:\n${dockerdLogTail()}\nFix what it reports, or start Docker yourself and run this again.`,
       };
     }
     return { line: `${action.installFirst ? 'installed docker.io and ' : ''}started dockerd (log: ${daemon.log})`, reachable: true };

@@ -59,7 +59,8 @@ export const DOCKERD_LOG = join(tmpdir(), 'slicedeck-dockerd.log');
  * @returns {{ log: string, isAlive: () => boolean }}
  */
 export function startDockerd() {
-  const logFd = openSync(DOCKERD_LOG, 'a');
+  // A fresh log per start, so that what we quote on failure is this start's.
+  const logFd = openSync(DOCKERD_LOG, 'w');
   const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   let exited = false;
