@@ -17,7 +17,7 @@ test('a linked account lists its chats, filters them, and sends a message that s
 
   await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
   const chatList = page.getByRole('complementary', { name: 'Chats' });
-  const chatButtons = chatList.getByRole('button');
+  const chatButtons = chatList.getByRole('list').getByRole('button');
   await expect(chatButtons.first()).toBeVisible();
   const total = await chatButtons.count();
   expect(total).toBeGreaterThan(1);
@@ -51,4 +51,37 @@ test('a linked account lists its chats, filters them, and sends a message that s
   await page.getByRole('button', { name: `Disconnect ${name}` }).click();
   await expect(page.getByRole('heading', { name: 'This account is not connected' })).toBeVisible();
   await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
+});
+
+test.describe('while contacts are still loading', () => {
+  // A slow contact load keeps the account in the linking phase long enough to write.
+  test.use({ serverEnv: { SLICEDECK_SIM_CONTACTS: '60', SLICEDECK_SIM_CONTACT_INTERVAL_MS: '250' } });
+
+  test('a message sent while linking is queued, then shows as sent once the account is ready', async ({ page, accounts }) => {
+    const name = accountName('Hugo');
+    await accounts.add(name);
+    const connect = await accounts.openConnect(name);
+    await connect.connectButton.click();
+    await expect(connect.codeOf(1)).toBeVisible();
+    await connect.simulateScanButton.click();
+    await expect(page.getByText('Linked!', { exact: true })).toBeVisible();
+    await page.getByRole('link', { name: 'Write a message now' }).click();
+    await expect(page.getByTestId('chat-linking')).toBeVisible();
+
+    await page.getByRole('textbox', { name: 'Phone number' }).fill('+1 555 000 4242');
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    // Named by the number until WhatsApp is ready and the chat list names it.
+    const thread = page.getByRole('region', { name: /^Conversation with 15550004242/ });
+    const text = `Queued while linking ${Date.now()}`;
+    await thread.getByRole('textbox', { name: 'Message' }).fill(text);
+    await thread.getByRole('button', { name: 'Send' }).click();
+    const row = thread.getByRole('listitem').filter({ hasText: text });
+    await expect(row.getByTestId('message-status')).toHaveText('queued');
+    await snapshot(page, 'chat-queued-while-linking');
+
+    // Ready: the slice flushes its queue and the same row turns sent (no duplicate from the echo).
+    await expect(page.getByTestId('chat-linking')).toHaveCount(0, { timeout: 60_000 });
+    await expect(row.getByTestId('message-status')).toHaveText('sent');
+    await expect(row).toHaveCount(1);
+  });
 });

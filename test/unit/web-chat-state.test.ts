@@ -40,6 +40,16 @@ describe('chat state', () => {
     expect(s.threads[key]!.map((m) => m.body)).toEqual(['hi', 'wait']);
   });
 
+  it('a snapshot read before the queue was flushed does not lose the row that is now sent', () => {
+    let s = applySendResult(emptyChatState(), A, C, 'flush', result({ status: 'queued', queueId: 'q3' }), 5);
+    s = reduceChatEvent(s, { type: 'message.status', data: { accountId: A, chatId: C, queueId: 'q3', messageId: 'm7', status: 'sent', error: null } });
+    s = setThread(s, A, C, [incoming]);
+    expect(s.threads[key]!.map((m) => [m.body, m.status ?? null])).toEqual([
+      ['hi', null],
+      ['flush', 'sent'],
+    ]);
+  });
+
   it('an incoming message updates the chat list preview and unread count', () => {
     let s = setChats(emptyChatState(), A, [{ id: C, name: 'Alice', isGroup: false, unreadCount: 0 }]);
     s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: incoming } });

@@ -22,6 +22,9 @@ export function ChatPage({ accountId }: { accountId: string }) {
   const [query, setQuery] = useState('');
   const [loadError, setLoadError] = useState<string | null>(null);
   const ready = view?.phase === 'ready';
+  // While linking, WhatsApp is not ready to list chats, but a message can already be queued.
+  const usable = ready || view?.phase === 'linking';
+  const [newNumber, setNewNumber] = useState('');
 
   useEffect(() => {
     void refreshSlice(accountId);
@@ -67,23 +70,23 @@ export function ChatPage({ accountId }: { accountId: string }) {
         </div>
       </header>
 
-      {view && !ready && (
+      {view && !usable && (
         <div className="card empty" role="status">
-          <h2>{view.phase === 'linking' ? 'Still loading this account' : 'This account is not connected'}</h2>
-          <p>
-            {view.phase === 'linking'
-              ? `WhatsApp is loading contacts (${view.contacts ?? 0} so far). The chats appear here when it is done.`
-              : 'Connect it first; its chats appear here once WhatsApp is linked. A disconnected account that was linked before comes back without a new scan.'}
-          </p>
-          {view.phase !== 'linking' && (
-            <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>
-              Go to Connect
-            </a>
-          )}
+          <h2>This account is not connected</h2>
+          <p>Connect it first; its chats appear here once WhatsApp is linked. A disconnected account that was linked before comes back without a new scan.</p>
+          <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>
+            Go to Connect
+          </a>
         </div>
       )}
 
-      {ready && (
+      {view?.phase === 'linking' && (
+        <p className="card" role="status" data-testid="chat-linking">
+          WhatsApp is still loading contacts ({view.contacts ?? 0} so far); the chats appear here when it is done. Messages sent now are queued and go out then.
+        </p>
+      )}
+
+      {usable && (
         <div className="chat-layout card">
           <aside className="chat-list" aria-label="Chats">
             <input type="search" aria-label="Search chats" placeholder="Search chats" value={query} onChange={(e) => setQuery(e.target.value)} />
@@ -92,7 +95,23 @@ export function ChatPage({ accountId }: { accountId: string }) {
                 {loadError}
               </p>
             )}
-            {!chats && !loadError && <p className="muted">Loading chats…</p>}
+            <form
+              className="new-chat"
+              aria-label="New chat"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const digits = newNumber.replace(/\D/g, '');
+                if (digits.length < 6) return;
+                setSelected(`${digits}@c.us`);
+                setNewNumber('');
+              }}
+            >
+              <input aria-label="Phone number" placeholder="New chat: phone number" inputMode="tel" value={newNumber} onChange={(e) => setNewNumber(e.target.value)} />
+              <button type="submit" disabled={newNumber.replace(/\D/g, '').length < 6}>
+                Open
+              </button>
+            </form>
+            {!chats && !loadError && ready && <p className="muted">Loading chats…</p>}
             <ul>
               {shown.map((chat) => (
                 <li key={chat.id}>
@@ -112,7 +131,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
             {chats && shown.length === 0 && <p className="muted">{needle ? `No chat matches “${query}”.` : 'No chats yet.'}</p>}
           </aside>
           {selected ? (
-            <Thread accountId={accountId} chat={(chats ?? EMPTY_CHATS).find((c) => c.id === selected)} chatId={selected} />
+            <Thread accountId={accountId} ready={ready} chat={(chats ?? EMPTY_CHATS).find((c) => c.id === selected)} chatId={selected} />
           ) : (
             <div className="thread empty-thread muted">Pick a chat on the left to read and write.</div>
           )}
@@ -122,7 +141,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
   );
 }
 
-function Thread({ accountId, chatId, chat }: { accountId: string; chatId: string; chat: Chat | undefined }) {
+function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId: string; chat: Chat | undefined; ready: boolean }) {
   const messages = useApp((s) => s.chat.threads[threadKey(accountId, chatId)]) ?? EMPTY_THREAD;
   const { loadThread, send } = useActions();
   const [text, setText] = useState('');
@@ -130,10 +149,12 @@ function Thread({ accountId, chatId, chat }: { accountId: string; chatId: string
   const [sending, setSending] = useState(false);
   const end = useRef<HTMLDivElement>(null);
 
+  // The history can only be read once WhatsApp is ready; rows queued before stay (see setThread).
   useEffect(() => {
+    if (!ready) return;
     setError(null);
     loadThread(accountId, chatId).catch((e: unknown) => setError(messageOf(e)));
-  }, [accountId, chatId, loadThread]);
+  }, [accountId, chatId, ready, loadThread]);
 
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });

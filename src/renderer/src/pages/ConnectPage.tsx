@@ -136,6 +136,9 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
           </p>
           <ProgressBar value={100} label="Loading contacts" />
           <p className="muted">WhatsApp is loading this account’s contacts and chats. The chats open by themselves when it is done.</p>
+          <a className="button" href={hrefOf({ page: 'chat', accountId: view.accountId })}>
+            Write a message now
+          </a>
         </div>
       );
     case 'ready':

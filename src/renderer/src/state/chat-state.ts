@@ -12,6 +12,8 @@ import type { Chat, ChatMessage, SendResult } from '@shared/types';
 export interface ThreadMessage extends ChatMessage {
   queueId?: string;
   error?: string | null;
+  /** Written from this panel (known from the send answer before any snapshot has it). */
+  local?: boolean;
 }
 
 export interface ChatState {
@@ -31,15 +33,18 @@ export function setChats(state: ChatState, accountId: string, chats: Chat[]): Ch
   return { ...state, chats: { ...state.chats, [accountId]: chats } };
 }
 
-/** A snapshot replaces the thread, but keeps our own rows it does not know yet (still queued, or failed). */
+/**
+ * A snapshot replaces the thread, but keeps our own rows it does not know yet: queued,
+ * failed, or sent after the snapshot was taken (it may have been read before the flush).
+ */
 export function setThread(state: ChatState, accountId: string, chatId: string, messages: ChatMessage[]): ChatState {
   const key = threadKey(accountId, chatId);
   const known = new Set(messages.map((m) => m.id));
-  const pending = (state.threads[key] ?? []).filter((m) => m.queueId && !known.has(m.id) && m.status !== 'sent');
+  const pending = (state.threads[key] ?? []).filter((m) => m.local && !known.has(m.id));
   const previous = new Map((state.threads[key] ?? []).map((m) => [m.id, m]));
   const merged = messages.map((m) => {
     const mine = previous.get(m.id);
-    return mine ? { ...m, status: m.status ?? mine.status, queueId: mine.queueId } : m;
+    return mine ? { ...mine, ...m, status: m.status ?? mine.status } : m;
   });
   return { ...state, threads: { ...state.threads, [key]: sortByTime([...merged, ...pending]) } };
 }
@@ -58,6 +63,7 @@ export function applySendResult(
   const existing = thread.find((m) => m.id === id);
   const row: ThreadMessage = {
     ...(existing ?? { id, chatId, fromMe: true, body: text, timestamp: now }),
+    local: true,
     status: result.status,
     error: result.error,
     ...(result.queueId ? { queueId: result.queueId } : {}),
