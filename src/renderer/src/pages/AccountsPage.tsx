@@ -17,6 +17,7 @@ export function AccountsPage() {
   const [formError, setFormError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [removing, setRemoving] = useState<Account | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -104,7 +105,11 @@ export function AccountsPage() {
               return (
                 <li key={account.id} className="list-row" data-testid={`account-row-${account.id}`} aria-label={account.name}>
                   <div className="grow">
-                    <div className="row-title">{account.name}</div>
+                    {renaming === account.id ? (
+                      <RenameForm account={account} onDone={() => setRenaming(null)} />
+                    ) : (
+                      <div className="row-title">{account.name}</div>
+                    )}
                     <PhaseBadge view={view} testId={`account-phase-${account.id}`} />
                   </div>
                   <a
@@ -114,6 +119,11 @@ export function AccountsPage() {
                   >
                     {linked ? 'Open chats' : 'Connect'}
                   </a>
+                  {renaming !== account.id && (
+                    <button type="button" className="ghost" onClick={() => setRenaming(account.id)} aria-label={`Rename ${account.name}`}>
+                      Rename
+                    </button>
+                  )}
                   <button type="button" className="danger ghost" onClick={() => setRemoving(account)} aria-label={`Remove ${account.name}`}>
                     Remove
                   </button>
@@ -135,5 +145,48 @@ export function AccountsPage() {
         />
       )}
     </section>
+  );
+}
+
+/** Inline rename: Enter saves, Escape cancels; the contract's words show when a name is refused. */
+function RenameForm({ account, onDone }: { account: Account; onDone(): void }) {
+  const api = useApi();
+  const [name, setName] = useState(account.name);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim() === account.name) return onDone();
+    setSaving(true);
+    try {
+      await api.invoke('accounts.rename', { accountId: account.id, name });
+      onDone();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'The account could not be renamed.');
+      setSaving(false);
+    }
+  };
+  return (
+    <form className="rename-form" onSubmit={save} aria-label={`Rename ${account.name}`}>
+      <input
+        aria-label="New name"
+        value={name}
+        maxLength={64}
+        autoFocus
+        onChange={(e) => setName(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && onDone()}
+      />
+      <button type="submit" className="primary" disabled={saving}>
+        Save
+      </button>
+      <button type="button" onClick={onDone}>
+        Cancel
+      </button>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
