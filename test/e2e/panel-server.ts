@@ -27,15 +27,22 @@ export interface PanelServer {
   dataDir: string;
   /** Everything the process printed so far (for failure messages). */
   output(): string;
-  stop(): Promise<void>;
+  /** `keepData`: only stop the process (a restart test opens the same data dir again). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startPanelServer(env: Record<string, string> = {}): Promise<PanelServer> {
+export interface StartOptions {
+  /** Reuse a data dir (and so its home id) another server left behind. */
+  dataDir?: string;
+  token?: string;
+}
+
+export async function startPanelServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<PanelServer> {
   if (!existsSync(SERVE_ENTRY)) {
     throw new Error(`${SERVE_ENTRY} does not exist. Build first: "npx electron-vite build" (or run the tests with "npm run e2e").`);
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-e2e-'));
-  const token = `e2e-${Math.random().toString(36).slice(2)}-token`;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'slicedeck-e2e-'));
+  const token = opts.token ?? `e2e-${Math.random().toString(36).slice(2)}-token`;
   const child = spawn(process.execPath, [SERVE_ENTRY], {
     cwd: ROOT,
     env: {
@@ -75,6 +82,7 @@ export async function startPanelServer(env: Record<string, string> = {}): Promis
   const homeId = status.result.homeId;
 
   let stopped: Promise<void> | null = null;
+  let cleaned: Promise<void> | null = null;
   return {
     url: url!,
     origin,
@@ -83,13 +91,15 @@ export async function startPanelServer(env: Record<string, string> = {}): Promis
     homeId,
     dataDir,
     output: () => output,
-    stop() {
-      stopped ??= (async () => {
-        await stopProcess(child);
+    async stop(stopOpts) {
+      stopped ??= stopProcess(child);
+      await stopped;
+      if (stopOpts?.keepData) return;
+      cleaned ??= (async () => {
         await removeHome(homeId);
         cleanupDir();
       })();
-      return stopped;
+      await cleaned;
     },
   };
 }
@@ -130,4 +140,17 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/** A port that was free a moment ago (for tests that must restart a server on the same address). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }
