@@ -9,7 +9,7 @@ import { ConnectPage, recordTexts, seenTexts } from './pages';
 const PROVISIONING_MESSAGES = PROVISIONING_STAGES.map((stage) => STAGE_INFO[stage].message);
 
 test('connect, scan, link and land on the chat page, with exactly one loopback-only slice', async ({ page, accounts, server }) => {
-  await recordTexts(page, ['stage-message', 'qr-counter', 'contacts-found']);
+  await recordTexts(page, ['stage-message', 'elapsed', 'qr-counter', 'contacts-found']);
   await accounts.open(server.url);
   const name = accountName('Alice');
   const accountId = await accounts.add(name);
@@ -28,6 +28,12 @@ test('connect, scan, link and land on the chat page, with exactly one loopback-o
   // Shown in the order the host walks them (never backwards).
   const order = stagesSeen.map((message) => PROVISIONING_MESSAGES.indexOf(message));
   expect([...order].sort((a, b) => a - b)).toEqual(order);
+  // The elapsed timer, whenever it was on screen, read m:ss.
+  for (const elapsed of await seenTexts(page, 'elapsed')) expect(elapsed).toMatch(/^\d+:\d{2}$/);
+  // The code's countdown bar is a real progress bar with a value.
+  const countdown = page.getByRole('progressbar', { name: 'Time left for this code' });
+  await expect(countdown).toBeVisible();
+  expect(Number(await countdown.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
 
   await connect.simulateScanButton.click();
   await expect(page.getByText('Linked!', { exact: true })).toBeVisible();

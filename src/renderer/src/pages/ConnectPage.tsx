@@ -107,7 +107,16 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
         </div>
       );
     case 'provisioning':
-      return <Provisioning view={view} />;
+      return (
+        <>
+          <Provisioning view={view} />
+          <div className="actions">
+            <button type="button" disabled={busy === 'cancel'} onClick={() => onAction('cancel')}>
+              Cancel
+            </button>
+          </div>
+        </>
+      );
     case 'qr':
       return (
         <div className="phase phase-qr">
