@@ -99,7 +99,7 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
           <ol className="steps">
             <li>Click Connect WhatsApp; slicedeck starts a private slice for this account.</li>
             <li>On the phone, open WhatsApp → Settings → Linked devices → Link a device.</li>
-            <li>Point the phone at the code that appears here. You have 3 codes in a row.</li>
+            <li>Point the phone at the code that appears here. A fresh code replaces it every few seconds, a few times.</li>
           </ol>
           <button type="button" className="primary large" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
             Connect WhatsApp
