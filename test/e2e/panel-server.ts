@@ -4,7 +4,7 @@
  * the process, every container and volume labelled with its home, the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,7 @@ export async function startPanelServer(env: Record<string, string> = {}, opts: S
   }).then((r) => r.json() as Promise<{ ok: boolean; result: { homeId: string } }>);
   if (!status.ok) throw new Error(`system.status failed on the fresh server: ${JSON.stringify(status)}`);
   const homeId = status.result.homeId;
+  noteHome(homeId, dataDir);
 
   let stopped: Promise<void> | null = null;
   let cleaned: Promise<void> | null = null;
@@ -98,6 +99,7 @@ export async function startPanelServer(env: Record<string, string> = {}, opts: S
       cleaned ??= (async () => {
         await removeHome(homeId);
         cleanupDir();
+        forgetHome(homeId);
       })();
       await cleaned;
     },
@@ -153,4 +155,48 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+// ── leftovers of runs that were killed ─────────────────────────────────────
+// Each live server notes its home (with the test process's pid) here; a note whose
+// process is gone marks containers nobody will ever tear down. globalSetup sweeps them.
+const HOMES_DIR = join(tmpdir(), 'slicedeck-e2e-homes');
+
+function noteHome(homeId: string, dataDir: string): void {
+  mkdirSync(HOMES_DIR, { recursive: true });
+  writeFileSync(join(HOMES_DIR, homeId), JSON.stringify({ pid: process.pid, dataDir }));
+}
+
+function forgetHome(homeId: string): void {
+  rmSync(join(HOMES_DIR, homeId), { force: true });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes containers, volumes and data dirs of e2e servers whose test process died. */
+export async function sweepDeadRuns(): Promise<number> {
+  if (!existsSync(HOMES_DIR)) return 0;
+  let swept = 0;
+  for (const homeId of readdirSync(HOMES_DIR)) {
+    let note: { pid: number; dataDir: string };
+    try {
+      note = JSON.parse(readFileSync(join(HOMES_DIR, homeId), 'utf8')) as { pid: number; dataDir: string };
+    } catch {
+      forgetHome(homeId);
+      continue;
+    }
+    if (processAlive(note.pid)) continue;
+    await removeHome(homeId);
+    if (note.dataDir.startsWith(join(tmpdir(), 'slicedeck-e2e-'))) rmSync(note.dataDir, { recursive: true, force: true });
+    forgetHome(homeId);
+    swept++;
+  }
+  return swept;
 }
