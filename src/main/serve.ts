@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createCore, loadConfig, type Core } from './core';
+import { createFileLogger } from './core/logger';
 import { startWebServer, type WebServer } from './transport/web';
 
 const DEFAULT_PORT = 7420;
@@ -38,19 +39,24 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
 
+  // One log file for the core and the web transport: <dataDir>/logs/slicedeck.log.
+  const log = createFileLogger(config);
+  const logger = log.logger.child({ mode: 'web' });
+
   // The core comes up even when Docker does not answer; the panel shows a banner then.
   let core: Core;
   try {
-    core = await createCore({ config });
+    core = await createCore({ config, logger });
   } catch (error) {
     fail(`slicedeck could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   let server: WebServer;
   try {
-    server = await startWebServer({ core, port, token, rendererDir });
+    server = await startWebServer({ core, port, token, rendererDir, logger });
   } catch (error) {
     await core.close().catch(() => undefined);
+    log.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`Port ${port} is already in use — set SLICEDECK_PORT to a free port.`);
     if (code === 'EACCES') fail(`Port ${port} needs privileges slicedeck does not have — set SLICEDECK_PORT to a port above 1024.`);
@@ -65,6 +71,7 @@ async function main(): Promise<void> {
     stopping = true;
     await server.close().catch(() => undefined);
     await core.close().catch(() => undefined);
+    log.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -57,7 +57,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      logger?.warn({ err: error, url: req.url }, 'web request failed unexpectedly');
+      // The path only: a query string may carry the token.
+      logger?.warn({ err: error, path: (req.url ?? '/').split('?')[0] }, 'web request failed unexpectedly');
       if (!res.headersSent) sendError(res, new SlicedeckError('internal', toWireError(error).message));
       else res.destroy();
     });
