@@ -1,5 +1,5 @@
 /** Accounts: add, validation words, live phase, removal after a confirmation. */
-import { accountName, expect, test } from './fixtures';
+import { accountName, containersOfAccount, expect, test } from './fixtures';
 import { snapshot } from './pages';
 
 test('accounts are added, validated, renamed and removed after a confirmation', async ({ page, accounts }) => {
@@ -44,4 +44,18 @@ test('the panel follows the system colour scheme', async ({ page, accounts }) =>
   await page.emulateMedia({ colorScheme: 'dark' });
   expect(luminance(await background())).toBeLessThan(60);
   await snapshot(page, 'accounts-dark');
+});
+
+test('removing an account that has a slice removes the slice too', async ({ page, accounts, server }) => {
+  const name = accountName('Jack');
+  const accountId = await accounts.add(name);
+  const connect = await accounts.openConnect(name);
+  await connect.connectButton.click();
+  await expect(connect.codeOf(1)).toBeVisible();
+  expect(await containersOfAccount(server, accountId)).toHaveLength(1);
+
+  await page.getByRole('link', { name: '← Accounts' }).click();
+  await expect(page.getByTestId(`account-phase-${accountId}`)).toHaveText(/code \d of 3/);
+  await accounts.remove(name);
+  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
 });
