@@ -10,6 +10,7 @@ import type { SliceView } from '@shared/types';
 import { APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererFileFor } from './app-protocol';
 import { createCore, loadConfig, type Core } from './core';
 import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
+import { createSliceImageBuilder } from './slice-image-builder';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
@@ -17,6 +18,8 @@ const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
 const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
 const resources = join(outDir, '..', 'resources');
+// out/main/index.js → the repository root (scripts/slice-image.mjs builds the slice image)
+const appRoot = join(outDir, '..');
 
 app.setName('slicedeck');
 // The data dir is the Electron profile too, so the single-instance lock is per data dir.
@@ -46,7 +49,7 @@ else {
 async function start(): Promise<void> {
   try {
     const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
-    core = await createCore({ config });
+    core = await createCore({ config, imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }) });
   } catch (error) {
     return fatal(error);
   }

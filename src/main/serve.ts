@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createCore, loadConfig, type Core } from './core';
 import { createFileLogger } from './core/logger';
+import { createSliceImageBuilder } from './slice-image-builder';
 import { startWebServer, type WebServer } from './transport/web';
 
 const DEFAULT_PORT = 7420;
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const token = process.env.SLICEDECK_TOKEN?.trim() || randomBytes(32).toString('base64url');
   // out/main/serve.js → out/renderer
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+  // out/main/serve.js → the repository root (scripts/slice-image.mjs builds the slice image)
+  const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 
   let config;
   try {
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
   // The core comes up even when Docker does not answer; the panel shows a banner then.
   let core: Core;
   try {
-    core = await createCore({ config, logger });
+    core = await createCore({ config, logger, imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }) });
   } catch (error) {
     fail(`slicedeck could not start: ${error instanceof Error ? error.message : String(error)}`);
   }

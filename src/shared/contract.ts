@@ -6,6 +6,7 @@
  * Add commands freely; never rename one (the names are part of the contract).
  */
 import { z } from 'zod';
+import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
 import type {
   Account,
   Chat,
@@ -35,16 +36,16 @@ export const accountIdSchema = z
   .regex(/^acc_[A-Za-z0-9_-]{4,64}$/, { error: 'accountId is not a slicedeck account id (acc_…).' });
 
 export const chatIdSchema = z
-  .string({ error: 'chatId must be text.' })
-  .min(1, { error: 'chatId is empty.' })
-  .max(128, { error: 'chatId is too long.' })
-  .regex(/^[A-Za-z0-9._:@-]+$/, { error: 'chatId has characters a WhatsApp chat id never has.' });
+  .string({ error: CHAT_ID_RULE.words.type })
+  .min(1, { error: CHAT_ID_RULE.words.empty })
+  .max(CHAT_ID_RULE.maxLength, { error: CHAT_ID_RULE.words.tooLong })
+  .regex(CHAT_ID_RULE.pattern, { error: CHAT_ID_RULE.words.pattern });
 
 export const messageTextSchema = z
-  .string({ error: 'The message must be text.' })
-  .min(1, { error: 'Type a message first.' })
-  .max(4096, { error: 'WhatsApp messages are limited to 4096 characters here.' })
-  .refine((text) => text.trim().length > 0, { error: 'Type a message first.' });
+  .string({ error: MESSAGE_TEXT_RULE.words.type })
+  .min(1, { error: MESSAGE_TEXT_RULE.words.empty })
+  .max(MESSAGE_TEXT_RULE.maxLength, { error: MESSAGE_TEXT_RULE.words.tooLong })
+  .refine(hasVisibleText, { error: MESSAGE_TEXT_RULE.words.empty });
 
 const noInput = z.strictObject({}).optional();
 const byAccount = z.strictObject({ accountId: accountIdSchema });
@@ -93,6 +94,11 @@ export const COMMANDS = {
   ),
 
   'system.status': command<SystemStatus>()(noInput, 'Docker, image and configuration status'),
+  /**
+   * Builds the configured slice image (single-flight: a second call joins the build).
+   * Resolves with the status afterwards: `image: 'present'`, or `'missing'` with `imageError`.
+   */
+  'system.buildImage': command<SystemStatus>()(noInput, 'Build the slice image'),
 
   'sim.scan': command<void>()(byAccount, 'Simulation mode: play the phone scanning the code on screen'),
 } as const;

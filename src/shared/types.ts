@@ -44,6 +44,8 @@ export interface SystemStatus {
   /** Plain words for the operator when docker is unreachable. */
   dockerError?: string;
   image: 'present' | 'missing' | 'building';
+  /** Plain words when the last `system.buildImage` failed (cleared once the image is there). */
+  imageError?: string;
   imageName: string;
   driver: DriverName;
   simulation: boolean;

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
 import type { CommandArgs, CommandName, CommandResult } from '@shared/contract';
 import { SlicedeckError } from '@shared/errors';
-import { createCore, type Core } from '../../src/main/core';
+import { createCore, type Core, type ImageBuilder } from '../../src/main/core';
 import { loadConfig, type CoreConfig } from '../../src/main/core/config';
 import { EventRecorder } from './events';
 import { removeHome } from './docker';
@@ -59,12 +59,19 @@ interface OpenOptions {
   dataDir?: string;
   /** dockerode options for the core (e.g. a cuttable socket proxy). */
   docker?: Docker.DockerOptions;
+  /** The core's builder for `system.buildImage` (none: the command refuses). */
+  imageBuilder?: ImageBuilder;
 }
 
 async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }, opts: OpenOptions): Promise<TestCore> {
   const config = testConfig(dataDir, overrides);
   const logger = pino({ level: 'debug' }, pino.destination({ dest: join(dataDir, 'test.log'), mkdir: true, sync: true }));
-  const core = await createCore({ config, logger, ...(opts.docker ? { docker: opts.docker } : {}) });
+  const core = await createCore({
+    config,
+    logger,
+    ...(opts.docker ? { docker: opts.docker } : {}),
+    ...(opts.imageBuilder ? { imageBuilder: opts.imageBuilder } : {}),
+  });
   const events = new EventRecorder(core.events);
   const handle: TestCore = {
     core,

@@ -28,6 +28,12 @@ export interface CoreConfig {
   simLinkDelayMs: number;
   portRange: PortRange;
   image: string;
+  /**
+   * Which of slicedeck's own slice images the Build image button makes and tags as
+   * `image` when `image` is a custom name (SLICEDECK_IMAGE_VARIANT). null: a custom
+   * image is the operator's to build, and Build image refuses with words.
+   */
+  imageVariant: ImageVariant | null;
   /** Safety timeout of each provisioning stage (ms). `initializing` lasts until the first code or link. */
   stageTimeoutsMs: Record<ProvisioningStage, number>;
   /** Safety timeout between `authenticated` and `ready` (ms). */
@@ -56,6 +62,8 @@ export const DEFAULT_CHROMIUM_IMAGE = 'slicedeck-slice:chromium';
 export function defaultImageFor(driver: DriverName): string {
   return driver === 'whatsapp-web.js' ? DEFAULT_CHROMIUM_IMAGE : DEFAULT_IMAGE;
 }
+export const IMAGE_VARIANTS = ['node', 'chromium'] as const;
+export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 export const DEFAULT_PORT_RANGE = '47100-47299';
 
 /** The platform's app-data folder (what Electron's `app.getPath('userData')` would give). */
@@ -125,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
     portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),
     image,
+    imageVariant: env.SLICEDECK_IMAGE_VARIANT?.trim() ? readEnum(env, 'SLICEDECK_IMAGE_VARIANT', IMAGE_VARIANTS, 'node') : null,
     stageTimeoutsMs: {
       pending: stageMs,
       allocating_port: stageMs,

@@ -20,8 +20,10 @@ import { Reconciler } from './slices/reconciler';
 import { SliceService } from './slices/slice-service';
 import { StatsSampler } from './slices/stats-sampler';
 import { SystemMonitor } from './system-status';
+import { ImageBuild, type ImageBuilder } from './image-build';
 
 export type { CoreConfig } from './config';
+export type { ImageBuilder } from './image-build';
 export { loadConfig } from './config';
 
 export interface Core {
@@ -38,6 +40,11 @@ export interface CreateCoreOptions {
   logger?: Logger;
   /** dockerode connection options; by default dockerode's own (which honour DOCKER_HOST). */
   docker?: Docker.DockerOptions;
+  /**
+   * Builds the slice image for `system.buildImage` (the shells pass one that runs
+   * scripts/slice-image.mjs). Without it the command refuses with what to run instead.
+   */
+  imageBuilder?: ImageBuilder;
 }
 
 /** Internals for tests and the bench; not part of the contract. */
@@ -66,6 +73,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const runtime = new DockerodeRuntime(options.docker);
   const system = new SystemMonitor({ config, store, runtime, bus, homeId });
   const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker() });
+  const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
 
   // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
@@ -128,6 +136,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'chats.messages': ({ accountId, chatId }) => slices.messages(accountId, chatId),
     'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
     'system.status': () => system.status(),
+    'system.buildImage': () => imageBuild.build(),
     'sim.scan': ({ accountId }) => slices.simScan(accountId),
   };
 

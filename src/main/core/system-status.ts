@@ -17,6 +17,10 @@ export const VERSION: string = (packageJson as { version?: string }).version ?? 
 export class SystemMonitor {
   private lastKey: string | null = null;
   private lastDocker: SystemStatus['docker'] | null = null;
+  /** Set by the image build (image-build.ts) while it runs; `status()` then says `building`. */
+  private building = false;
+  /** Words of the last failed build, until the image is there. */
+  private imageError: string | undefined;
 
   constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string }) {}
 
@@ -27,7 +31,9 @@ export class SystemMonitor {
     let image: SystemStatus['image'] = 'missing';
     try {
       await runtime.ping();
-      image = (await runtime.imagePresent(config.image)) ? 'present' : 'missing';
+      // While a build runs the tag may already exist half-way (or an old one): say `building`.
+      if (this.building) image = 'building';
+      else image = (await runtime.imagePresent(config.image)) ? 'present' : 'missing';
     } catch (error) {
       docker = 'unreachable';
       dockerError = isSlicedeckError(error) ? error.message : DOCKER_UNREACHABLE_WORDS;
@@ -45,6 +51,8 @@ export class SystemMonitor {
       version: VERSION,
     };
     if (dockerError) status.dockerError = dockerError;
+    if (image === 'present') this.imageError = undefined;
+    if (this.imageError && image === 'missing') status.imageError = this.imageError;
     this.noteChange(status);
     return status;
   }
@@ -61,13 +69,23 @@ export class SystemMonitor {
     }
   }
 
-  /** Emits `system` when docker or image status changed since the last look (and at once if Docker is down at first look). */
+  /** The image build's progress: the next `status()` reports (and publishes) it. */
+  setBuild(state: { building: true } | { building: false; error?: string }): void {
+    this.building = state.building;
+    if (state.building) this.imageError = undefined;
+    else this.imageError = state.error;
+  }
+
+  /**
+   * Emits `system` when docker, image or build error changed since the last look; at
+   * first look only when there is something to act on (Docker down, a build running or failed).
+   */
   private noteChange(status: SystemStatus): void {
-    const key = `${status.docker}/${status.image}`;
+    const key = `${status.docker}/${status.image}/${status.imageError ?? ''}`;
     const first = this.lastKey === null;
     this.lastDocker = status.docker;
     if (key === this.lastKey) return;
     this.lastKey = key;
-    if (!first || status.docker !== 'ok') this.deps.bus.emit('system', status);
+    if (!first || status.docker !== 'ok' || status.image === 'building' || status.imageError) this.deps.bus.emit('system', status);
   }
 }
