@@ -126,6 +126,7 @@ async function connectPairs() {
   const firstQr: number[] = [];
   const destroyGone: number[] = [];
   const ratios: number[] = [];
+  const stageMs = new Map<string, number[]>();
   try {
     // One unmeasured warm-up of each path (first container start pays page-cache costs).
     await bareDockerRunToHealthy(49_990);
@@ -135,8 +136,10 @@ async function connectPairs() {
       const clickedAt = performance.now();
       const sawHealthy = nextView(bench.core, account.id, (v) => v.stage === 'initializing').then(() => performance.now() - clickedAt);
       const sawQr = nextView(bench.core, account.id, (v) => v.qr !== undefined).then(() => performance.now() - clickedAt);
+      const stops = recordStageStarts(bench.core, account.id);
       await bench.core.handlers['slices.connect']({ accountId: account.id });
       const [h, q] = await Promise.all([sawHealthy, sawQr]);
+      const starts = stops();
       const [container] = await containersOf(bench.core);
       const destroyAt = performance.now();
       await bench.core.handlers['slices.destroy']({ accountId: account.id });
@@ -149,6 +152,12 @@ async function connectPairs() {
       firstQr.push(q);
       destroyGone.push(destroyMs);
       ratios.push(h / base);
+      for (let k = 0; k + 1 < starts.length; k++) {
+        const [stage, at] = starts[k]!;
+        const list = stageMs.get(stage) ?? [];
+        list.push(starts[k + 1]![1] - at);
+        stageMs.set(stage, list);
+      }
     }
   } finally {
     await bench.close();
@@ -168,6 +177,25 @@ async function connectPairs() {
   results.clickToHealthyRatio = r;
   results.clickToFirstQrMs = q;
   results.destroyToGoneMs = d;
+  // Where the click's time goes: each stage's duration, from the host's own stage timestamps.
+  const profile: Record<string, number> = {};
+  for (const [stage, samples] of stageMs) profile[stage] = summarize(samples).p50;
+  row('  connect profile, p50 ms per stage', Object.entries(profile).map(([k, v]) => `${k} ${v}`).join(', '));
+  results.connectStageProfileP50Ms = profile;
+}
+
+/** Collects [stage, stageStartedAt] for an account until the first QR; returns a stop function. */
+function recordStageStarts(core: Core, accountId: string): () => [string, number][] {
+  const starts: [string, number][] = [];
+  const unsubscribe = core.events.subscribe((event: AppEvent) => {
+    if (event.type !== 'slice' || event.data.accountId !== accountId || event.data.stageStartedAt === null) return;
+    const last = starts[starts.length - 1];
+    if (!last || last[0] !== event.data.stage) starts.push([event.data.stage, event.data.stageStartedAt]);
+  });
+  return () => {
+    unsubscribe();
+    return starts;
+  };
 }
 
 async function qrExpiry() {
