@@ -1,5 +1,7 @@
 /** The web mode's front door: the token, the Origin and Host checks, and the first page load. */
+import { docker } from '../helpers/docker';
 import { accountName, expect, test } from './fixtures';
+import { AccountsPage, recordTexts, seenTexts, snapshot } from './pages';
 
 test('the API refuses requests without the token, with words', async ({ request, server }) => {
   const refused = await request.post(`${server.origin}/api/rpc/accounts.list`, { data: {} });
@@ -66,10 +68,47 @@ test.describe('when Docker does not answer', () => {
 test.describe('when the slice image is missing', () => {
   test.use({ serverEnv: { SLICEDECK_IMAGE: 'slicedeck-slice:e2e-missing-tag' } });
 
-  test('a banner says how to build it', async ({ page, accounts }) => {
+  test('a banner says how to build it, and a build it cannot do ends in words, not silence', async ({ page, accounts }) => {
     await expect(accounts.row('nobody')).toHaveCount(0);
     const banner = page.getByTestId('banner-image');
     await expect(banner).toContainText('The slice image is missing');
     await expect(banner).toContainText('npm run slice:image');
+
+    // A custom SLICEDECK_IMAGE is the operator's to build: the button says so instead of guessing.
+    await banner.getByRole('button', { name: 'Build image' }).click();
+    await expect(page.getByTestId('image-error')).toContainText('yours to build');
+    await expect(page.getByTestId('image-error')).toContainText('SLICEDECK_IMAGE_VARIANT');
+    await expect(banner.getByRole('button', { name: 'Build image' })).toBeEnabled();
+    await snapshot(page, 'image-banner-build-refused');
+  });
+});
+
+test.describe('when the slice image is missing and slicedeck can build it', () => {
+  // A throw-away name for our node-only image (never slicedeck-slice:latest, which other tests use).
+  const image = `slicedeck-slice-test:build-${Math.random().toString(36).slice(2, 10)}`;
+  test.use({ serverEnv: { SLICEDECK_IMAGE: image, SLICEDECK_IMAGE_VARIANT: 'node' } });
+  test.afterAll(async () => {
+    // Only the tag this test made; the image keeps its own tags.
+    await docker.getImage(image).remove({ noprune: true }).catch(() => undefined);
+  });
+
+  test('the banner offers Build image; the build ends with the banner gone, and Connect works', async ({ page, server }) => {
+    await recordTexts(page, ['banner-image']);
+    const accounts = new AccountsPage(page);
+    await accounts.open(server.url);
+    const banner = page.getByTestId('banner-image');
+    await expect(banner).toContainText('The slice image is missing');
+    await expect(banner).toContainText(image);
+
+    await banner.getByRole('button', { name: 'Build image' }).click();
+    // The build is quick when our image is up to date; the banner's own record keeps the brief state.
+    await expect(banner).toHaveCount(0, { timeout: 90_000 });
+    expect(await seenTexts(page, 'banner-image')).toContainEqual(expect.stringContaining('Building the slice image…'));
+
+    const name = accountName('Bea');
+    await accounts.add(name);
+    const connect = await accounts.openConnect(name);
+    await connect.connectButton.click();
+    await expect(connect.qrCode).toBeVisible();
   });
 });

@@ -1,6 +1,8 @@
 /** Whole-panel conditions the operator must act on: Docker, the slice image, the event stream. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { SystemStatus } from '@shared/types';
 import { useApp, useActions } from '../state/context';
+import { messageOf } from '../state/store';
 
 /** How often the host is asked again while Docker or the image is not there. */
 const RECHECK_MS = 5_000;
@@ -22,14 +24,6 @@ export function SystemBanner() {
       title: 'Docker is not reachable',
       body: `${system.dockerError ?? 'slicedeck cannot talk to the Docker engine. Start Docker, or check that this user may use /var/run/docker.sock.'} This banner goes away by itself once Docker answers.`,
     });
-  } else if (system?.image === 'missing') {
-    banners.push({
-      key: 'image',
-      title: 'The slice image is missing',
-      body: `Docker has no image ${system.imageName}. Build it with "npm run slice:image", then connect again.`,
-    });
-  } else if (system?.image === 'building') {
-    banners.push({ key: 'image', title: 'Building the slice image', body: `${system.imageName} is being built; Connect works once it is done.` });
   }
   if (stream === 'lost') {
     banners.push({
@@ -38,15 +32,54 @@ export function SystemBanner() {
       body: 'Reconnecting by itself… If this stays, check that slicedeck is still running.',
     });
   }
-  if (banners.length === 0) return null;
+  const imageBanner = system?.docker === 'ok' && system.image !== 'present';
+  if (banners.length === 0 && !imageBanner) return null;
   return (
     <div className="banners">
+      {imageBanner && <ImageBanner system={system} />}
       {banners.map((b) => (
         <div key={b.key} className="banner" role="alert" data-testid={`banner-${b.key}`}>
           <strong>{b.title}</strong>
           <span>{b.body}</span>
         </div>
       ))}
+    </div>
+  );
+}
+
+/** The image is missing or being built: offers the build right here, and says how it went. */
+function ImageBanner({ system }: { system: SystemStatus }) {
+  const { buildImage } = useActions();
+  const [asking, setAsking] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // Another window (or a reload) may have started the build: the host's status decides.
+  const building = system.image === 'building' || asking;
+  const build = async () => {
+    setAsking(true);
+    setRefusal(null);
+    try {
+      await buildImage();
+    } catch (error) {
+      setRefusal(messageOf(error));
+    } finally {
+      setAsking(false);
+    }
+  };
+  return (
+    <div className="banner" role="alert" data-testid="banner-image" aria-busy={building}>
+      <strong>{building ? 'Building the slice image' : 'The slice image is missing'}</strong>
+      <span>
+        {building
+          ? `${system.imageName} is being built; Connect works once it is done. The first build can take a few minutes.`
+          : `Docker has no image ${system.imageName}. Build it here, then connect again (or run "npm run slice:image" in a terminal).`}
+      </span>
+      {system.imageError && !building && <span className="field-error" data-testid="image-error">{system.imageError}</span>}
+      {refusal && <span className="field-error" data-testid="image-refusal">{refusal}</span>}
+      <div className="banner-actions">
+        <button type="button" className="primary" disabled={building} onClick={() => void build()}>
+          {building ? 'Building the slice image…' : 'Build image'}
+        </button>
+      </div>
     </div>
   );
 }

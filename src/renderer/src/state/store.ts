@@ -43,6 +43,8 @@ export interface AppActions {
   loadStats(): Promise<void>;
   /** Re-reads Docker/image status (while a banner is up, to notice the fix). */
   refreshSystem(): Promise<void>;
+  /** Asks the host to build the slice image; resolves when the build is over (throws the refusal). */
+  buildImage(): Promise<void>;
   setStream(state: StreamState): void;
   loadChats(accountId: string): Promise<void>;
   loadThread(accountId: string, chatId: string): Promise<void>;
@@ -169,6 +171,13 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       } catch {
         // The banner already says what is wrong; a failed re-check adds nothing.
       }
+    },
+
+    async buildImage() {
+      const seen = systemEvents;
+      const system = await api.invoke('system.buildImage');
+      // Events already carried the outcome (and perhaps something newer): the answer only fills a gap.
+      if (systemEvents === seen) set({ system });
     },
 
     setStream(stream) {
