@@ -18,6 +18,7 @@ import { createCore, loadConfig, type Core, type CoreConfig } from '../src/main/
 import { startWebServer } from '../src/main/transport/web';
 import { summarize, round, type Summary } from './stats';
 import { waitFor200 } from './http-wait';
+import { HEALTH_POLL_INTERVAL_MS } from '../src/main/core/slice-client';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
 const IMAGE = process.env.SLICEDECK_IMAGE ?? 'slicedeck-slice:latest';
@@ -111,7 +112,8 @@ async function bareDockerRunToHealthy(port: number): Promise<number> {
   });
   try {
     await container.start();
-    await waitFor200(port, '/health', 30_000);
+    // Same poll granularity as the host, so the pair compares like with like.
+    await waitFor200(port, '/health', 30_000, HEALTH_POLL_INTERVAL_MS);
     return performance.now() - started;
   } finally {
     await container.remove({ force: true });
