@@ -35,6 +35,8 @@ export const SLICE_ENV = {
   simContacts: 'SIM_CONTACTS',
   simContactIntervalMs: 'SIM_CONTACT_INTERVAL_MS',
   simLinkDelayMs: 'SIM_LINK_DELAY_MS',
+  /** Simulated driver: a 1:1 contact answers a sent message after this long (0 = never). */
+  simReplyDelayMs: 'SIM_REPLY_DELAY_MS',
   authBaseDir: 'AUTH_BASE_DIR',
   maxQueueSize: 'MAX_QUEUE_SIZE',
   readyTimeoutMs: 'READY_TIMEOUT_MS',

@@ -86,6 +86,7 @@ export function loadSliceConfig(env: Env): SliceConfig {
       contacts: readInt(env, SLICE_ENV.simContacts, 25, 0, 100_000),
       contactIntervalMs: readInt(env, SLICE_ENV.simContactIntervalMs, 150, 0, 60_000),
       linkDelayMs: readInt(env, SLICE_ENV.simLinkDelayMs, 300, 0, 60_000),
+      replyDelayMs: readInt(env, SLICE_ENV.simReplyDelayMs, 1_500, 0, 600_000),
       bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
     },
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',

@@ -35,10 +35,17 @@ test('a linked account lists its chats, filters them, and sends a message that s
   const text = `Hello from the e2e test ${Date.now()}`;
   await thread.getByRole('textbox', { name: 'Message' }).fill(text);
   await thread.getByRole('button', { name: 'Send' }).click();
-  const row = thread.getByRole('listitem').filter({ hasText: text });
+  // Exact text: the contact's reply quotes ours, and must not be mistaken for it.
+  const row = thread.getByRole('listitem').filter({ has: page.getByText(text, { exact: true }) });
   await expect(row).toHaveCount(1);
   await expect(row.getByTestId('message-status')).toHaveText('sent');
   await expect(thread.getByRole('textbox', { name: 'Message' })).toHaveValue('');
+
+  // The contact answers (the simulated phone replies after SLICEDECK_SIM_REPLY_DELAY_MS):
+  // the incoming message appears live in the open thread, without a reload.
+  const reply = thread.getByRole('listitem').filter({ hasText: `Got it, thanks! (re: “${text}”)` });
+  await expect(reply).toHaveCount(1, { timeout: 15_000 });
+  await expect(reply.getByTestId('message-status')).toHaveCount(0);
   await snapshot(page, 'chat');
 
   // The account row shows the live phase.

@@ -26,6 +26,8 @@ export interface CoreConfig {
   simContactIntervalMs: number;
   /** Simulated driver: delay between a scan and `authenticated`. */
   simLinkDelayMs: number;
+  /** Simulated driver: a 1:1 contact answers a sent message after this long (0 = never). */
+  simReplyDelayMs: number;
   portRange: PortRange;
   image: string;
   /**
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),
     simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
+    simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
     portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),
     image,
     imageVariant: env.SLICEDECK_IMAGE_VARIANT?.trim() ? readEnum(env, 'SLICEDECK_IMAGE_VARIANT', IMAGE_VARIANTS, 'node') : null,

@@ -29,6 +29,8 @@ export interface SimulatedTimings {
   contactIntervalMs: number;
   /** Time from a scan to `authenticated`, and from restoring a session to `authenticated` (SIM_LINK_DELAY_MS). */
   linkDelayMs: number;
+  /** A 1:1 contact answers each sent message after this long; 0 = contacts never answer (SIM_REPLY_DELAY_MS). */
+  replyDelayMs?: number;
   /** Time WhatsApp Web takes to boot before the first code (SIM_BOOT_DELAY_MS). */
   bootDelayMs: number;
 }
@@ -220,7 +222,25 @@ export class SimulatedClient implements WhatsAppDriver {
     };
     entry.messages.push(message);
     this.sink.message(message);
+    if (!entry.chat.isGroup && this.timings.replyDelayMs) this.replyLater(entry, text);
     return message;
+  }
+
+  /** The contact answers, as people do: an incoming message the operator sees arrive live. */
+  private replyLater(entry: { chat: Chat; messages: ChatMessage[] }, text: string): void {
+    const excerpt = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+    this.after(this.timings.replyDelayMs!, this.run, () => {
+      const reply: ChatMessage = {
+        id: `false_${entry.chat.id}_3EB0${randomBytes(8).toString('hex').toUpperCase()}`,
+        chatId: entry.chat.id,
+        fromMe: false,
+        body: `Got it, thanks! (re: “${excerpt}”)`,
+        timestamp: Date.now(),
+      };
+      entry.messages.push(reply);
+      entry.chat.unreadCount += 1;
+      this.sink.message(reply);
+    });
   }
 
   async listChats(): Promise<Chat[]> {

@@ -138,6 +138,34 @@ describe('chats and messages', () => {
     expect(echoed.message.body).toBe('Hello from slicedeck');
   });
 
+  it('a 1:1 contact answers a sent message after SIM_REPLY_DELAY_MS: an incoming message, unread', async () => {
+    slice = await linkedSlice({ SIM_REPLY_DELAY_MS: '20' });
+    const events = await slice.events();
+    const chat = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => !c.isGroup)!;
+    const sent = (await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: chat.id, text: 'Are you coming tonight?' } })).body;
+    const reply = await events.waitFor('message', (m) => !m.message.fromMe && m.message.chatId === chat.id);
+    expect(reply.message.body).toContain('Are you coming tonight?');
+    expect(reply.message.id).not.toBe(sent.messageId);
+    const thread = (await slice.request<ChatMessage[]>('GET', `/api/chats/${encodeURIComponent(chat.id)}/messages`)).body;
+    expect(thread.slice(-2).map((m) => m.fromMe)).toEqual([true, false]);
+    const after = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => c.id === chat.id)!;
+    expect(after.unreadCount).toBe(chat.unreadCount + 1);
+    expect(after.lastMessage).toMatchObject({ fromMe: false, body: reply.message.body });
+  });
+
+  it('groups never answer', async () => {
+    slice = await linkedSlice({ SIM_REPLY_DELAY_MS: '10' });
+    const events = await slice.events();
+    const group = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => c.isGroup);
+    expect(group, 'the simulated phone has at least one group').toBeDefined();
+    await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: group!.id, text: 'Hello group' } });
+    // A 1:1 send afterwards is answered; had the group answered, its reply (due first) would be seen before it.
+    const one = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => !c.isGroup)!;
+    await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: one.id, text: 'Hello you' } });
+    const firstIncoming = await events.waitFor('message', (m) => !m.message.fromMe);
+    expect(firstIncoming.message.chatId).toBe(one.id);
+  });
+
   it('answers 404 with words for a chat that does not exist', async () => {
     slice = await linkedSlice();
     const answer = await slice.request<{ error: string }>('GET', `/api/chats/${encodeURIComponent('999@c.us')}/messages`);

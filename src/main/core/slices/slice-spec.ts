@@ -27,6 +27,7 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.simContacts]: String(config.simContacts),
       [SLICE_ENV.simContactIntervalMs]: String(config.simContactIntervalMs),
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
+      [SLICE_ENV.simReplyDelayMs]: String(config.simReplyDelayMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
     },
   };
