@@ -116,3 +116,34 @@ export async function snapshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path, fullPage: true });
   await test.info().attach(name, { path, contentType: 'image/png' });
 }
+
+/** The collapsible History of an account (Connect and Chat pages). */
+export class HistorySection {
+  constructor(private readonly page: Page) {}
+
+  get panel(): Locator {
+    return this.page.getByTestId('history');
+  }
+  /** The `<summary>` that opens and closes it. */
+  get toggle(): Locator {
+    return this.panel.locator('summary', { hasText: 'History' });
+  }
+  list(accountName: string): Locator {
+    return this.page.getByRole('list', { name: `History of ${accountName}`, exact: true });
+  }
+  entries(accountName: string): Locator {
+    return this.list(accountName).getByTestId('history-entry');
+  }
+  labels(accountName: string): Locator {
+    return this.list(accountName).locator('.history-label');
+  }
+
+  async open(): Promise<void> {
+    if ((await this.panel.getAttribute('open')) === null) await this.toggle.click();
+    await expect(this.panel).toHaveAttribute('open', '');
+  }
+  async close(): Promise<void> {
+    if ((await this.panel.getAttribute('open')) !== null) await this.toggle.click();
+    await expect(this.panel).not.toHaveAttribute('open');
+  }
+}

@@ -1,6 +1,7 @@
 /** Chat: the account's chats with search, one thread, a send box; outgoing rows show queued / sent / failed. */
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Chat } from '@shared/types';
+import { HistoryPanel } from '../components/HistoryPanel';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { formatTime } from '../format';
 import { hrefOf } from '../router';
@@ -137,6 +138,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
           )}
         </div>
       )}
+      <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { QRCodeSVG } from 'qrcode.react';
 import { STAGE_INFO } from '@shared/stages';
 import type { QrInfo, SliceView } from '@shared/types';
+import { HistoryPanel } from '../components/HistoryPanel';
 import { ProgressBar } from '../components/ProgressBar';
 import { formatElapsed } from '../format';
 import { hrefOf, navigate } from '../router';
@@ -84,6 +85,7 @@ export function ConnectPage({ accountId }: { accountId: string }) {
           </p>
         )}
       </div>
+      <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
     </section>
   );
 }
