@@ -307,6 +307,37 @@ async function eventLatency() {
   results.eventLatencyMs = s;
 }
 
+function memoryMiB(stats: { memory_stats: { usage: number; stats?: { cache?: number; inactive_file?: number } } }): number {
+  const cache = stats.memory_stats.stats?.cache ?? stats.memory_stats.stats?.inactive_file ?? 0;
+  return (stats.memory_stats.usage - cache) / 2 ** 20;
+}
+
+/**
+ * The Chromium image (built here if missing, ~2 min the first time) running the real
+ * driver, healthy and idle. It cannot go further here: WhatsApp Web is unreachable.
+ */
+async function idleRealDriverMemoryMiB(): Promise<number> {
+  const script = new URL('../scripts/slice-image.mjs', `file://${resolve('bench')}/`).href;
+  const { ensureSliceImage } = (await import(script)) as { ensureSliceImage: (o: { withChromium: boolean; log: (l: string) => void }) => Promise<{ image: string }> };
+  const { image } = await ensureSliceImage({ withChromium: true, log: (line) => console.log(`  [slice-image] ${line}`) });
+  const port = 49_991;
+  const container = await docker.createContainer({
+    Image: image,
+    Env: [`${SLICE_ENV.token}=${randomBytes(16).toString('hex')}`, `${SLICE_ENV.driver}=whatsapp-web.js`],
+    ExposedPorts: { [`${SLICE_INTERNAL_PORT}/tcp`]: {} },
+    Labels: { 'slicedeck.bench': 'baseline' },
+    HostConfig: { PortBindings: { [`${SLICE_INTERNAL_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
+  });
+  try {
+    await container.start();
+    await waitFor200(port, '/health', 30_000, HEALTH_POLL_INTERVAL_MS);
+    await new Promise((r) => setTimeout(r, 2_000));
+    return memoryMiB((await container.stats({ stream: false })) as never);
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
 async function idleMemory() {
   console.log('\nIdle memory');
   const bench = await makeCore();
@@ -320,10 +351,11 @@ async function idleMemory() {
     await ready;
     await new Promise((r) => setTimeout(r, 2_000));
     const [container] = await containersOf(bench.core);
-    const stats = (await docker.getContainer(container!.Id).stats({ stream: false })) as unknown as { memory_stats: { usage: number; stats?: { cache?: number } } };
-    const usedMiB = (stats.memory_stats.usage - (stats.memory_stats.stats?.cache ?? 0)) / 2 ** 20;
+    const usedMiB = memoryMiB((await docker.getContainer(container!.Id).stats({ stream: false })) as never);
     row('idle slice memory, simulated driver (MiB)', `${round(usedMiB)}`);
-    results.idleSliceMemoryMiB = { simulated: round(usedMiB) };
+    const realMiB = await idleRealDriverMemoryMiB();
+    row('idle slice memory, real driver image (MiB)', `${round(realMiB)} (healthy, before initialize: WhatsApp is unreachable here)`);
+    results.idleSliceMemoryMiB = { simulated: round(usedMiB), realDriverBeforeInitialize: round(realMiB) };
   } finally {
     await bench.close();
   }
