@@ -107,7 +107,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
                 setNewNumber('');
               }}
             >
-              <input aria-label="Phone number" placeholder="New chat: phone number" inputMode="tel" value={newNumber} onChange={(e) => setNewNumber(e.target.value)} />
+              <input aria-label="Phone number" placeholder="Phone number" inputMode="tel" value={newNumber} onChange={(e) => setNewNumber(e.target.value)} />
               <button type="submit" disabled={newNumber.replace(/\D/g, '').length < 6}>
                 Open
               </button>
