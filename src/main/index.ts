@@ -144,6 +144,10 @@ function startTray(core: Core): void {
     views.forEach((view) => tray?.setView(view));
   });
   setInterval(() => tray?.render(), 30_000).unref(); // "ready 12m" keeps counting
+  // The e2e spec reads what the tray shows; only when it asks, never in normal use.
+  if (process.env.SLICEDECK_EXPOSE_TRAY_FOR_TESTS === '1') {
+    (globalThis as Record<string, unknown>).slicedeckTray = { current: () => tray?.current ?? null, act: (action: TrayAction) => onTrayAction(action) };
+  }
 }
 
 async function onTrayAction(action: TrayAction): Promise<void> {

@@ -137,6 +137,7 @@ export class TrayService<Menu> {
   private readonly views = new Map<string, SliceView>();
   private tray: TrayLike<Menu> | null;
   private shown = '';
+  private shownModel: TrayModel | null = null;
 
   constructor(private readonly options: TrayServiceOptions<Menu>) {
     this.tray = options.createTray();
@@ -161,8 +162,14 @@ export class TrayService<Menu> {
     const fingerprint = JSON.stringify(model);
     if (fingerprint === this.shown) return;
     this.shown = fingerprint;
+    this.shownModel = model;
     this.tray.setToolTip(model.tooltip);
     this.tray.setContextMenu(this.options.buildMenu(toMenuTemplate(model.items, this.options.onAction)));
+  }
+
+  /** What the tray shows right now (Electron's Tray cannot be read back). */
+  get current(): TrayModel | null {
+    return this.shownModel;
   }
 
   destroy(): void {

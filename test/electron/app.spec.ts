@@ -33,7 +33,7 @@ test.beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-electron-'));
   app = await electron.launch({
     args: ['out/main/index.js'],
-    env: { ...process.env, SLICEDECK_DATA_DIR: dataDir, SLICEDECK_DRIVER: 'simulated' } as Record<string, string>,
+    env: { ...process.env, SLICEDECK_DATA_DIR: dataDir, SLICEDECK_DRIVER: 'simulated', SLICEDECK_EXPOSE_TRAY_FOR_TESTS: '1' } as Record<string, string>,
   });
   window = await app.firstWindow();
 });
@@ -84,4 +84,38 @@ test('closing the window hides it, keeps the app running and remembers the size'
   const saved = JSON.parse(readFileSync(join(dataDir, 'window-state.json'), 'utf8')) as { width: number; height: number };
   expect(saved.width).toBeGreaterThan(0);
   expect(saved.height).toBeGreaterThan(0);
+});
+
+/** The tray as the main process shows it (exposed only under SLICEDECK_EXPOSE_TRAY_FOR_TESTS). */
+interface TrayHandle {
+  current(): { tooltip: string; items: { label?: string; items?: { label?: string; action?: unknown }[] }[] } | null;
+  act(action: unknown): Promise<void>;
+}
+
+test('the tray follows a connect: a line per slice, counts in the tooltip, and Destroy works from it', async () => {
+  const trayShows = () =>
+    app.evaluate(() => {
+      const model = ((globalThis as Record<string, unknown>).slicedeckTray as TrayHandle).current();
+      return model ? { tooltip: model.tooltip, labels: model.items.map((item) => item.label ?? '—') } : null;
+    });
+  await expect.poll(async () => (await trayShows())?.labels).toContain('No slices running');
+
+  await window.getByLabel('Account name').fill('Tess');
+  await window.getByRole('button', { name: 'Add account' }).click();
+  await window.getByRole('listitem', { name: 'Tess', exact: true }).getByRole('button', { name: 'Connect' }).click();
+  await window.getByRole('button', { name: 'Connect WhatsApp' }).click();
+  await expect(window.getByText('Code 1 of 3')).toBeVisible({ timeout: 30_000 });
+
+  await expect.poll(async () => (await trayShows())?.labels, { timeout: 10_000 }).toContain('Tess — QR 1/3');
+  expect((await trayShows())!.tooltip).toContain('1');
+
+  // The tray's "Destroy slice" runs the same command as the panel: the slice goes.
+  await app.evaluate(async () => {
+    const tray = (globalThis as Record<string, unknown>).slicedeckTray as TrayHandle;
+    const line = tray.current()!.items.find((item) => item.label?.startsWith('Tess'))!;
+    const destroy = line.items!.find((item) => item.label === 'Destroy slice')!;
+    await tray.act(destroy.action);
+  });
+  await expect(window.getByRole('button', { name: 'Connect WhatsApp' })).toBeVisible({ timeout: 15_000 });
+  await expect.poll(async () => (await trayShows())?.labels, { timeout: 10_000 }).toContain('No slices running');
 });

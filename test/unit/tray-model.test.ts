@@ -128,6 +128,15 @@ describe('the tray service', () => {
     expect(tray.menus).toHaveLength(2);
   });
 
+  it('tells what it shows now: the model of its last render', () => {
+    const { tray, service: trayService } = service();
+    expect(trayService.current).toBeNull(); // nothing rendered before it knows the accounts
+    trayService.setAccounts([alice]);
+    trayService.setView(aliceQr);
+    expect(trayService.current!.tooltip).toBe(tray.tooltips.at(-1));
+    expect(trayService.current!.items[0]).toMatchObject({ type: 'submenu', label: tray.menus.at(-1)![0]!.label });
+  });
+
   it('keeps counting the age of a ready slice on its timer', () => {
     let now = NOW;
     const { tray, service: trayService } = service(() => now);
