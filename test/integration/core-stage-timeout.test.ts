@@ -1,0 +1,55 @@
+/**
+ * The host's safety timeout per stage: a slice that starts and keeps running but
+ * never answers its health check must not hang the operator forever. When the
+ * stage's timeout passes, the attempt ends in `error` with words, the container
+ * is removed and the port freed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
+import { containersOfHome, docker } from '../helpers/docker';
+
+/** Our own registry-free Node base (made by scripts/slice-image.mjs), running a process that never listens. */
+const MUTE_IMAGE = `slicedeck-test-mute:${process.pid}`;
+
+describe('a slice that runs but never answers', () => {
+  let t: TestCore;
+
+  beforeAll(async () => {
+    const base = `slicedeck-base-node:${process.version}`;
+    const context = mkdtempSync(join(tmpdir(), 'slicedeck-mute-'));
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${base}\nCMD ["node", "-e", "setInterval(() => {}, 1 << 30)"]\n`);
+    try {
+      execFileSync('docker', ['build', '--quiet', '-t', MUTE_IMAGE, context], { stdio: 'pipe' });
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+    t = await makeTestCore({ image: MUTE_IMAGE, stageTimeoutsMs: { ...testConfig('/tmp').stageTimeoutsMs, waiting_for_health: 1_500 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.cleanup();
+    await docker.getImage(MUTE_IMAGE).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('ends in error at the stage timeout, with words, and leaves no container or port behind', async () => {
+    const account = await t.call('accounts.add', { name: 'Mute' });
+    await expect(t.call('slices.connect', { accountId: account.id })).rejects.toMatchObject({ code: 'timeout' });
+
+    const view = await t.call('slices.view', { accountId: account.id });
+    expect(view.phase).toBe('error');
+    expect(view.error).toMatch(/did not answer its health check/);
+    expect(view.error).toMatch(/Connect to retry/);
+    // It really was the health wait that ran out: the stage before error was waiting_for_health.
+    const history = await t.call('slices.history', { accountId: account.id });
+    const stages = history.map((row) => row.stage).filter(Boolean);
+    expect(stages).toContain('waiting_for_health');
+    expect(stages).not.toContain('initializing');
+
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect((await t.call('system.status')).portsInUse).toBe(0);
+  });
+});
