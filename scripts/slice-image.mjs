@@ -297,10 +297,31 @@ function run(command, args, { log, cwd, env, label = command } = {}) {
   });
 }
 
+const DEBOOTSTRAP = '/usr/sbin/debootstrap';
+
+/**
+ * A new machine has no debootstrap; as root with apt (the only case that gets this
+ * far) it is one package away, so install it rather than stop the set-up.
+ */
+async function ensureDebootstrap({ log }) {
+  if (existsSync(DEBOOTSTRAP)) return;
+  if (!existsSync('/usr/bin/apt-get')) {
+    throw new SliceImageError('Building the Chromium slice base needs debootstrap, and this machine has no apt-get to install it. Install debootstrap, or build src/slice/Dockerfile where a registry is reachable.');
+  }
+  const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    await run('apt-get', ['update'], { log, env: aptEnv, label: 'apt-get update' });
+    await run('apt-get', ['install', '-y', '--no-install-recommends', 'debootstrap'], { log, env: aptEnv, label: 'apt-get install debootstrap' });
+  } catch (error) {
+    throw new SliceImageError(`Building the Chromium slice base needs debootstrap, and installing it failed: ${error.message}. Check that Debian's mirrors are reachable, or install debootstrap yourself and try again.`);
+  }
+  if (!existsSync(DEBOOTSTRAP)) throw new SliceImageError(`apt-get installed debootstrap but ${DEBOOTSTRAP} is still missing.`);
+}
+
 /**
  * Once per recipe: a Debian bookworm root filesystem (debootstrap minbase) with
  * Chromium, fonts and CA certificates, the host's Node copied in, trimmed, and
- * imported as `slicedeck-base-chromium:<hash12>`. Needs root and debootstrap,
+ * imported as `slicedeck-base-chromium:<hash12>`. Needs root and debootstrap (installed with apt when missing),
  * and reaches Debian's mirror (never a container registry).
  */
 export async function ensureChromiumBaseImage({ log = console.log } = {}) {
@@ -309,14 +330,12 @@ export async function ensureChromiumBaseImage({ log = console.log } = {}) {
   if (process.getuid?.() !== 0) {
     throw new SliceImageError('Building the Chromium slice base needs root (debootstrap and chroot). Run `sudo node scripts/slice-image.mjs --chromium`, or build src/slice/Dockerfile where a registry is reachable.');
   }
-  if (!existsSync('/usr/sbin/debootstrap')) {
-    throw new SliceImageError('Building the Chromium slice base needs debootstrap: `apt-get install -y debootstrap`, then try again.');
-  }
+  await ensureDebootstrap({ log });
   const started = performance.now();
   const rootfs = mkdtempSync(join(tmpdir(), 'slicedeck-base-chromium-'));
   const mounted = [];
   try {
-    await run('/usr/sbin/debootstrap', ['--variant=minbase', DEBIAN_SUITE, rootfs, DEBIAN_MIRROR], { log, label: 'debootstrap bookworm' });
+    await run(DEBOOTSTRAP, ['--variant=minbase', DEBIAN_SUITE, rootfs, DEBIAN_MIRROR], { log, label: 'debootstrap bookworm' });
     // Services must not start inside the chroot.
     writeFileSync(join(rootfs, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     copyFileSync('/etc/resolv.conf', join(rootfs, 'etc/resolv.conf'));
