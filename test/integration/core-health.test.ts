@@ -67,8 +67,13 @@ describe('reconciler', () => {
   it('removes this home’s orphans and never touches another home’s containers', async () => {
     const { runtime, reconciler } = coreInternals(t.core);
     const otherHome = `other${t.homeId.slice(5)}`;
-    const make = (homeId: string, sliceId: string, port: number) =>
-      runtime.create(buildSliceSpec(t.core.config, { homeId, accountId: 'acc_orphan', sliceId, port, token: 'x'.repeat(43) }));
+    // As the product does: the labelled volume first, so cleanup by label finds it too
+    // (a volume Docker creates on the fly for a mount carries no labels, and would leak).
+    const make = async (homeId: string, sliceId: string, port: number) => {
+      const spec = buildSliceSpec(t.core.config, { homeId, accountId: 'acc_orphan', sliceId, port, token: 'x'.repeat(43) });
+      await runtime.ensureVolume(spec.volume, { 'slicedeck.managed': 'true', 'slicedeck.home': homeId, 'slicedeck.account-id': 'acc_orphan' });
+      return runtime.create(spec);
+    };
     const free = t.core.config.portRange.to;
     const orphan = await make(t.homeId, 'slc_orphan', free);
     const foreign = await make(otherHome, 'slc_foreign', free - 1);
