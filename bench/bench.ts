@@ -100,24 +100,36 @@ async function containersOf(core: Core): Promise<Docker.ContainerInfo[]> {
 
 // ── scenarios ───────────────────────────────────────────────────────────────
 
-/** Bare `docker run` of the same image with the same publishing, to the first healthy answer. */
-async function bareDockerRunToHealthy(port: number): Promise<number> {
-  const started = performance.now();
+/**
+ * A slice container started straight through Docker, as `docker run -p 127.0.0.1:PORT:8080`
+ * would, waited on until its first healthy answer (at the host's own poll step, so
+ * pairs compare like with like). The caller does its measuring, then `remove()`s it.
+ */
+async function runBareSlice(image: string, driver: string, port: number): Promise<Docker.Container> {
   const container = await docker.createContainer({
-    Image: IMAGE,
-    Env: [`${SLICE_ENV.token}=${randomBytes(16).toString('hex')}`, `${SLICE_ENV.driver}=simulated`],
+    Image: image,
+    Env: [`${SLICE_ENV.token}=${randomBytes(16).toString('hex')}`, `${SLICE_ENV.driver}=${driver}`],
     ExposedPorts: { [`${SLICE_INTERNAL_PORT}/tcp`]: {} },
     Labels: { 'slicedeck.bench': 'baseline' },
     HostConfig: { PortBindings: { [`${SLICE_INTERNAL_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
   });
   try {
     await container.start();
-    // Same poll granularity as the host, so the pair compares like with like.
     await waitFor200(port, '/health', 30_000, HEALTH_POLL_INTERVAL_MS);
-    return performance.now() - started;
-  } finally {
+    return container;
+  } catch (error) {
     await container.remove({ force: true });
+    throw error;
   }
+}
+
+/** Bare `docker run` of the same image with the same publishing, to the first healthy answer. */
+async function bareDockerRunToHealthy(port: number): Promise<number> {
+  const started = performance.now();
+  const container = await runBareSlice(IMAGE, 'simulated', port);
+  const elapsed = performance.now() - started;
+  await container.remove({ force: true });
+  return elapsed;
 }
 
 async function connectPairs() {
@@ -320,17 +332,8 @@ async function idleRealDriverMemoryMiB(): Promise<number> {
   const script = new URL('../scripts/slice-image.mjs', `file://${resolve('bench')}/`).href;
   const { ensureSliceImage } = (await import(script)) as { ensureSliceImage: (o: { withChromium: boolean; log: (l: string) => void }) => Promise<{ image: string }> };
   const { image } = await ensureSliceImage({ withChromium: true, log: (line) => console.log(`  [slice-image] ${line}`) });
-  const port = 49_991;
-  const container = await docker.createContainer({
-    Image: image,
-    Env: [`${SLICE_ENV.token}=${randomBytes(16).toString('hex')}`, `${SLICE_ENV.driver}=whatsapp-web.js`],
-    ExposedPorts: { [`${SLICE_INTERNAL_PORT}/tcp`]: {} },
-    Labels: { 'slicedeck.bench': 'baseline' },
-    HostConfig: { PortBindings: { [`${SLICE_INTERNAL_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
-  });
+  const container = await runBareSlice(image, 'whatsapp-web.js', 49_991);
   try {
-    await container.start();
-    await waitFor200(port, '/health', 30_000, HEALTH_POLL_INTERVAL_MS);
     await new Promise((r) => setTimeout(r, 2_000));
     return memoryMiB((await container.stats({ stream: false })) as never);
   } finally {
