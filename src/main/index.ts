@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, protocol, 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dispatch } from '@shared/dispatch';
+import { phaseHasSlice } from '@shared/stages';
 import type { SliceView } from '@shared/types';
 import { APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererFileFor } from './app-protocol';
 import { createCore, loadConfig, type Core } from './core';
@@ -157,7 +158,7 @@ async function onTrayAction(action: TrayAction): Promise<void> {
   if (!outcome.ok) dialog.showErrorBox('The slice could not be destroyed', outcome.error.message);
 }
 
-const isRunning = (view: SliceView) => ['provisioning', 'qr', 'linking', 'ready'].includes(view.phase);
+const isRunning = (view: SliceView) => phaseHasSlice(view.phase);
 
 /** Quitting asks what to do with running slices; they outlive the app only if the operator says so. */
 async function quit(): Promise<void> {

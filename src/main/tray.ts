@@ -4,6 +4,7 @@
  * renders the model through an injected tray factory. No 'electron' import here:
  * the shell passes `new Tray(...)` and `Menu.buildFromTemplate` in.
  */
+import { phaseHasSlice } from '@shared/stages';
 import type { Account, SliceView } from '@shared/types';
 
 export type TrayAction = { kind: 'open'; accountId?: string } | { kind: 'destroy'; accountId: string } | { kind: 'quit' };
@@ -47,7 +48,7 @@ export function buildTrayModel(accounts: Account[], views: SliceView[], now: num
 
 /** Expired and failed attempts have no container left to destroy. */
 function hasContainer(view: SliceView): boolean {
-  return view.phase === 'provisioning' || view.phase === 'qr' || view.phase === 'linking' || view.phase === 'ready';
+  return phaseHasSlice(view.phase);
 }
 
 export function describeView(view: SliceView, now: number): string {

@@ -53,6 +53,11 @@ export function phaseOfStage(stage: Stage): Phase {
   }
 }
 
+/** Phases in which the account's slice container exists (and can be destroyed). */
+export function phaseHasSlice(phase: Phase): boolean {
+  return phase === 'provisioning' || phase === 'qr' || phase === 'linking' || phase === 'ready';
+}
+
 /** Stages after which the slice is gone (or never existed) and Connect starts afresh. */
 export function isTerminalStage(stage: Stage): boolean {
   return stage === 'idle' || stage === 'error' || stage === 'qr_timeout';
