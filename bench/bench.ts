@@ -18,6 +18,7 @@ import { createCore, loadConfig, type Core, type CoreConfig } from '../src/main/
 import { startWebServer } from '../src/main/transport/web';
 import { summarize, round, type Summary } from './stats';
 import { waitFor200 } from './http-wait';
+import { SseParser } from '../src/main/core/sse-parser';
 import { HEALTH_POLL_INTERVAL_MS } from '../src/main/core/slice-client';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
@@ -281,27 +282,18 @@ async function eventLatency() {
       request.on('error', reject);
       request.on('response', (res) => {
         if (res.statusCode !== 200) return reject(new Error(`event stream answered ${res.statusCode}`));
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const receivedAt = Date.now();
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-            if (!data) continue;
-            const event = JSON.parse(data) as AppEvent;
-            if (event.type === 'slice' && event.data.qr) {
-              const key = `${event.data.accountId}:${event.data.qr.index}`;
-              if (!seen.has(key)) {
-                seen.add(key);
-                samples.push(receivedAt - event.data.qr.issuedAt);
-              }
-            }
-          }
+        // The core's own SSE parser; it calls back synchronously inside feed(), so
+        // Date.now() there is the moment the chunk arrived.
+        const parser = new SseParser(({ data }) => {
+          const event = JSON.parse(data) as AppEvent;
+          if (event.type !== 'slice' || !event.data.qr) return;
+          const key = `${event.data.accountId}:${event.data.qr.index}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          samples.push(Date.now() - event.data.qr.issuedAt);
         });
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => parser.feed(chunk));
         resolveStream();
       });
     });
