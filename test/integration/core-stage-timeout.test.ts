@@ -41,9 +41,8 @@ describe('a slice that runs but never answers', () => {
 
     const view = await t.call('slices.view', { accountId: account.id });
     expect(view.phase).toBe('error');
-    // Two safety nets race here, the health wait's own deadline and the stage timer;
-    // either may win under load, and both name the health stage and what to do.
-    expect(view.error).toMatch(/did not answer its health check|at “waiting for health”/);
+    // The stage timer owns the deadline (the health wait's own limit is a later backstop).
+    expect(view.error).toMatch(/took longer than 2 s at “waiting for health”/);
     expect(view.error).toMatch(/Connect to retry/);
     // It really was the health wait that ran out: the stage before error was waiting_for_health.
     const history = await t.call('slices.history', { accountId: account.id });

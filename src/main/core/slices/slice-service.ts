@@ -26,6 +26,8 @@ export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
+/** How long after the stage timer the health wait gives up by itself, should that timer not fire. */
+const HEALTH_WAIT_BACKSTOP_MS = 5_000;
 /** Grace after an intermediate code's expiry before the host assumes the slice stopped rotating. */
 const QR_ROTATION_GRACE_MS = 1_500;
 
@@ -199,7 +201,9 @@ export class SliceService {
         const watching = new AbortController();
         try {
           await Promise.race([
-            client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health, signal: AbortSignal.any([signal, watching.signal]) }),
+            // The stage timer owns this deadline (it aborts `signal` with its words); the
+            // wait's own limit is only a backstop, later, so the two never race.
+            client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health + HEALTH_WAIT_BACKSTOP_MS, signal: AbortSignal.any([signal, watching.signal]) }),
             this.rejectWhenExited(containerId!, watching.signal),
           ]);
         } finally {
