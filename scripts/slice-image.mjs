@@ -488,16 +488,28 @@ CMD ["node", "/app/slice.mjs"]
 
 /**
  * Removes the `:<hash12>` tags of earlier builds of the same variant, so that every
- * edit of the slice does not leave a 100 MB image behind. Never forced: an image
- * still used by a container stays (docker refuses, and we let it).
+ * edit of the slice does not leave a 100 MB image behind. Only tags older than a day
+ * go: another run on this engine (a test run of another checkout) may be using a
+ * recent one by its content tag right now. Never forced: an image still used by a
+ * container stays (docker refuses, and we let it).
  */
+const STALE_HASH_TAG_MS = 24 * 60 * 60 * 1000;
 async function pruneStaleHashTags({ keep, withChromium }) {
-  const { stdout } = await docker(['image', 'ls', SLICE_IMAGE_REPO, '--format', '{{.Tag}}']);
+  const { stdout } = await docker(['image', 'ls', SLICE_IMAGE_REPO, '--format', '{{.Tag}}\t{{.CreatedAt}}']);
   const pattern = withChromium ? /^chromium-[0-9a-f]{12}$/ : /^[0-9a-f]{12}$/;
-  const current = `${withChromium ? 'chromium-' : ''}${keep.slice(0, 12)}`;
-  for (const tag of stdout.split('\n').map((line) => line.trim())) {
-    if (pattern.test(tag) && tag !== current) await docker(['rmi', `${SLICE_IMAGE_REPO}:${tag}`]).catch(() => undefined);
+  const current = pinnedTag({ hash: keep, withChromium });
+  for (const line of stdout.split('\n')) {
+    const [tag = '', createdAt = ''] = line.trim().split('\t');
+    // CreatedAt looks like "2026-11-30 01:02:03 +0000 UTC": the first three fields parse.
+    const created = Date.parse(createdAt.split(' ').slice(0, 3).join(' '));
+    const stale = Number.isFinite(created) && Date.now() - created > STALE_HASH_TAG_MS;
+    if (pattern.test(tag) && tag !== current && stale) await docker(['rmi', `${SLICE_IMAGE_REPO}:${tag}`]).catch(() => undefined);
   }
+}
+
+/** The content tag of one build: never moved once made, so a run can hold on to it. */
+function pinnedTag({ hash, withChromium }) {
+  return `${withChromium ? 'chromium-' : ''}${hash.slice(0, 12)}`;
 }
 
 /** `slicedeck-slice:latest` (node only, simulated driver) or `slicedeck-slice:chromium` (both drivers). */
@@ -516,18 +528,25 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
   await assertDockerReachable();
   const extra = withChromium ? ['variant:chromium', chromiumBaseHash(), `wwebjs:${packageVersion('whatsapp-web.js')}`] : ['variant:node'];
   const hash = sliceInputHash(extra);
-  const done = (built) => ({ image, built, hash, ms: Math.round(performance.now() - started) });
-  if (!force && (await imageLabel(image, IMAGE_HASH_LABEL)) === hash) return done(false);
+  // `pinned` is the content tag (`slicedeck-slice:<hash12>`): tests and the bench run
+  // that one, since `image` (`:latest`/`:chromium`) moves whenever any checkout builds.
+  const pinned = `${SLICE_IMAGE_REPO}:${pinnedTag({ hash, withChromium })}`;
+  const done = (built) => ({ image, pinned, built, hash, ms: Math.round(performance.now() - started) });
+  if (!force && (await imageLabel(pinned, IMAGE_HASH_LABEL)) === hash) {
+    // Another checkout may have moved `image` to its own build: point it back at ours.
+    if ((await imageLabel(image, IMAGE_HASH_LABEL)) !== hash) await docker(['tag', pinned, image]);
+    return done(false);
+  }
 
   return withBuildLock(withChromium ? 'chromium' : 'node', log, async () => {
     // Someone else may have built it while we waited for the lock.
-    if (!force && (await imageLabel(image, IMAGE_HASH_LABEL)) === hash) return done(false);
+    if (!force && (await imageLabel(pinned, IMAGE_HASH_LABEL)) === hash) return done(false);
     const { buildSlice } = await import('./build-slice.mjs');
     const contextDir = mkdtempSync(join(tmpdir(), 'slicedeck-slice-context-'));
     try {
       await buildSlice({ outfile: join(contextDir, 'slice.mjs') });
       mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
-      const tags = [image, `${SLICE_IMAGE_REPO}:${withChromium ? 'chromium-' : ''}${hash.slice(0, 12)}`];
+      const tags = [image, pinned];
       if (withChromium) {
         const { image: deps } = await ensureChromiumDepsImage({ log });
         writeFileSync(join(contextDir, 'Dockerfile'), chromiumDockerfile({ base: deps, hash }));

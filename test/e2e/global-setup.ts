@@ -12,10 +12,14 @@ export default async function globalSetup(): Promise<void> {
   }
   const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
   const { ensureSliceImage } = (await import(script)) as {
-    ensureSliceImage: (opts?: { log?: (line: string) => void }) => Promise<{ image: string; built: boolean; ms: number }>;
+    ensureSliceImage: (opts?: { log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; ms: number }>;
   };
   const result = await ensureSliceImage({ log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
-  process.stderr.write(`[slice-image] ${result.image} ${result.built ? `built in ${result.ms} ms` : 'up to date'}\n`);
+  // Servers run the build's content tag: `:latest` moves whenever another checkout on
+  // this engine builds (workers and the servers they spawn inherit this environment).
+  process.env.SLICEDECK_IMAGE = result.pinned;
+  process.env.SLICEDECK_IMAGE_VARIANT = 'node';
+  process.stderr.write(`[slice-image] ${result.image} ${result.built ? `built in ${result.ms} ms` : 'up to date'}; servers run ${result.pinned}\n`);
   const swept = await sweepDeadRuns();
   if (swept > 0) process.stderr.write(`[e2e] removed what ${swept} server(s) of a killed earlier run left behind\n`);
 }

@@ -26,7 +26,13 @@ export function workerPortRange(size = 40): { from: number; to: number } {
 
 export function testConfig(dataDir: string, overrides: Partial<CoreConfig> = {}): CoreConfig {
   return loadConfig(
-    { SLICEDECK_DATA_DIR: dataDir, SLICEDECK_DRIVER: 'simulated', HOME: dataDir },
+    {
+      SLICEDECK_DATA_DIR: dataDir,
+      SLICEDECK_DRIVER: 'simulated',
+      HOME: dataDir,
+      // The content tag the global setup built (see test/helpers/global-setup.ts).
+      ...(process.env.SLICEDECK_IMAGE ? { SLICEDECK_IMAGE: process.env.SLICEDECK_IMAGE, SLICEDECK_IMAGE_VARIANT: 'node' } : {}),
+    },
     {
       qrCodes: 3,
       qrTtlMs: 3_000,

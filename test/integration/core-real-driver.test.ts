@@ -5,7 +5,7 @@
  * time, and clean up: no container, no port held, the history records it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SLICE_IMAGE_FOR_TESTS, ensureChromiumImage } from '../helpers/images';
+import { ensureChromiumImage } from '../helpers/images';
 import { containersOfHome } from '../helpers/docker';
 import { makeTestCore, type TestCore } from '../helpers/core';
 
@@ -13,10 +13,10 @@ describe('a real-driver slice with no route to WhatsApp Web', () => {
   let t: TestCore;
 
   beforeAll(async () => {
-    await ensureChromiumImage();
+    const image = await ensureChromiumImage();
     t = await makeTestCore({
       driver: 'whatsapp-web.js',
-      image: CHROMIUM_SLICE_IMAGE_FOR_TESTS,
+      image,
       sliceMemoryBytes: 1024 * 1024 * 1024,
     });
   }, 600_000);
