@@ -31,13 +31,20 @@ export const SLICE_ENV = {
   driver: 'SLICE_DRIVER',
   instanceId: 'SLICE_INSTANCE_ID',
   qrCodes: 'QR_CODES',
+  /** Lifetime of every code after the first (WhatsApp: ~20 s). */
   qrTtlMs: 'QR_TTL_MS',
+  /** Lifetime of the first code of a start (WhatsApp: ~60 s). */
+  qrFirstTtlMs: 'QR_FIRST_TTL_MS',
+  /** After the last code expired while a phone that scanned is still logging in: how long to wait for it. */
+  qrScanGraceMs: 'QR_SCAN_GRACE_MS',
   simContacts: 'SIM_CONTACTS',
   simContactIntervalMs: 'SIM_CONTACT_INTERVAL_MS',
   simLinkDelayMs: 'SIM_LINK_DELAY_MS',
   /** Simulated driver: a 1:1 contact answers a sent message after this long (0 = never). */
   simReplyDelayMs: 'SIM_REPLY_DELAY_MS',
   authBaseDir: 'AUTH_BASE_DIR',
+  /** Real driver: a JSON array of extra Chromium flags (e.g. a proxy), appended to the container's own. */
+  chromiumExtraArgs: 'CHROMIUM_EXTRA_ARGS',
   maxQueueSize: 'MAX_QUEUE_SIZE',
   readyTimeoutMs: 'READY_TIMEOUT_MS',
   restartBackoffMs: 'RESTART_BACKOFF_MS',
@@ -70,6 +77,11 @@ export interface SliceStatus {
 export interface SliceEventMap {
   state: { state: InstanceState; reason?: string };
   qr: QrInfo;
+  /**
+   * A phone scanned and is logging in (WhatsApp is syncing before `authenticated`):
+   * do not tear the slice down before `until` (epoch ms), even if the last code expired.
+   */
+  pairing: { until: number };
   authenticated: Record<string, never>;
   contacts: { count: number; done: boolean };
   ready: Record<string, never>;
@@ -91,3 +103,12 @@ export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
 
 export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout';
+
+/** The longest `syncMs` a simulated scan accepts (a phone that takes that long from scan to `authenticated`). */
+export const SIM_SYNC_MAX_MS = 120_000;
+
+/** `POST /api/sim/scan` body. */
+export interface SimScanRequest {
+  /** How long the phone takes between the scan and `authenticated` (default: SIM_LINK_DELAY_MS). */
+  syncMs?: number;
+}

@@ -4,8 +4,8 @@
  * and by tests, which run the very same slice in-process.
  */
 import type { SliceConfig } from './config';
-import type { DriverFactory } from './drivers/driver';
 import { createSimulatedBackend, type SimulatorControls } from './drivers/simulated';
+import { createWwebjsFactory } from './drivers/wwebjs';
 import { InstanceManager, type Logger } from './instance-manager';
 import { createSliceServer, type SliceServer } from './server';
 
@@ -16,15 +16,15 @@ export interface SliceApp {
 }
 
 export async function createSliceApp(config: SliceConfig, options: { log?: Logger; heartbeatMs?: number } = {}): Promise<SliceApp> {
-  let factory: DriverFactory;
+  // One driver over either client: the stand-in (simulated) or the real whatsapp-web.js,
+  // which the driver imports only when it builds a real client (the node-only image has none).
   let simulator: SimulatorControls | undefined;
+  let factory;
   if (config.driver === 'simulated') {
-    const backend = createSimulatedBackend(config.simulated, config.instanceId);
-    factory = backend.factory;
+    const backend = createSimulatedBackend(config.simulated, config.qr, config.instanceId);
     simulator = backend.controls;
+    factory = createWwebjsFactory(config, options.log, backend.createClient);
   } else {
-    // Loaded only when asked for: the simulated image carries no whatsapp-web.js.
-    const { createWwebjsFactory } = await import('./drivers/wwebjs');
     factory = createWwebjsFactory(config, options.log);
   }
   const manager = new InstanceManager({ driverName: config.driver, factory, config: config.manager, ...(options.log ? { log: options.log } : {}) });

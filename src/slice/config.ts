@@ -23,11 +23,34 @@ export interface SliceConfig {
   driver: DriverName;
   instanceId: string;
   manager: InstanceManagerConfig;
+  qr: QrSettings;
   simulated: SimulatedTimings;
   authBaseDir: string;
   chromePath: string;
   startTimeoutMs: number;
   pairingPhoneNumber: string | null;
+  /** Real driver: extra Chromium flags from CHROMIUM_EXTRA_ARGS (a JSON array of strings). */
+  chromiumExtraArgs: string[];
+}
+
+/**
+ * How codes are counted and how long each lives. WhatsApp's first code lives ~60 s,
+ * each later one ~20 s; the real library rotates them itself, the driver counts them.
+ */
+export interface QrSettings {
+  /** Codes offered per start before giving up (QR_CODES). */
+  codes: number;
+  /** Lifetime of the first code (QR_FIRST_TTL_MS). */
+  firstTtlMs: number;
+  /** Lifetime of every later code (QR_TTL_MS). */
+  ttlMs: number;
+  /** After the last code expired while a phone is logging in: the longest wait for `authenticated` (QR_SCAN_GRACE_MS). */
+  scanGraceMs: number;
+}
+
+/** The lifetime of code `index` (1-based). */
+export function qrLifetimeMs(qr: Pick<QrSettings, 'firstTtlMs' | 'ttlMs'>, index: number): number {
+  return index <= 1 ? qr.firstTtlMs : qr.ttlMs;
 }
 
 export class SliceConfigError extends Error {
@@ -46,6 +69,23 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new SliceConfigError(`${name}=${raw} is out of range; use a value from ${min} to ${max}, or leave it unset for ${fallback}.`);
   return value;
+}
+
+/** CHROMIUM_EXTRA_ARGS: a JSON array of flags such as ["--proxy-server=http://proxy:3128"]. */
+function readChromiumArgs(env: Env): string[] {
+  const name = SLICE_ENV.chromiumExtraArgs;
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new SliceConfigError(`${name} is not JSON; give a JSON array of Chromium flags, e.g. ["--proxy-server=http://proxy:3128"].`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((arg) => typeof arg === 'string' && arg.startsWith('--') && arg.length <= 4096)) {
+    throw new SliceConfigError(`${name} must be a JSON array of Chromium flags, each a string starting with "--", e.g. ["--proxy-server=http://proxy:3128"].`);
+  }
+  return parsed as string[];
 }
 
 export function loadSliceConfig(env: Env): SliceConfig {
@@ -80,9 +120,13 @@ export function loadSliceConfig(env: Env): SliceConfig {
       maxRestartsPerWindow: readInt(env, SLICE_ENV.maxRestartsPerWindow, 5, 1, 1_000),
       windowMs: readInt(env, SLICE_ENV.windowMinutes, 10, 1, 24 * 60) * 60_000,
     },
+    qr: {
+      codes: readInt(env, SLICE_ENV.qrCodes, 3, 1, 20),
+      firstTtlMs: readInt(env, SLICE_ENV.qrFirstTtlMs, 60_000, 10, 600_000),
+      ttlMs: readInt(env, SLICE_ENV.qrTtlMs, 20_000, 10, 600_000),
+      scanGraceMs: readInt(env, SLICE_ENV.qrScanGraceMs, 60_000, 0, 600_000),
+    },
     simulated: {
-      qrCodes: readInt(env, SLICE_ENV.qrCodes, 3, 1, 20),
-      qrTtlMs: readInt(env, SLICE_ENV.qrTtlMs, 20_000, 10, 600_000),
       contacts: readInt(env, SLICE_ENV.simContacts, 25, 0, 100_000),
       contactIntervalMs: readInt(env, SLICE_ENV.simContactIntervalMs, 150, 0, 60_000),
       linkDelayMs: readInt(env, SLICE_ENV.simLinkDelayMs, 300, 0, 60_000),
@@ -93,5 +137,6 @@ export function loadSliceConfig(env: Env): SliceConfig {
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
     pairingPhoneNumber: pairing,
+    chromiumExtraArgs: readChromiumArgs(env),
   };
 }

@@ -82,6 +82,8 @@ export class InstanceManager {
   /** Who started the current client: the operator, or the reconnect ladder. */
   private startedBy: 'operator' | 'reconnect' = 'operator';
   private qr: QrInfo | null = null;
+  /** A phone scanned and is logging in after the codes ran out: the client stays up until then. */
+  private pairingUntil: number | null = null;
   private authenticated = false;
   private contacts = 0;
   private contactsDone = false;
@@ -121,10 +123,11 @@ export class InstanceManager {
     return states.includes(this.currentState);
   }
 
-  /** `SliceStatus` plus `pairingCode` (only ever set by the real driver's pairing-code login). */
-  status(): SliceStatus & { pairingCode: string | null } {
+  /** `SliceStatus` plus `pairingCode` (pairing-code login only) and `pairingUntil` (a late scan logging in). */
+  status(): SliceStatus & { pairingCode: string | null; pairingUntil: number | null } {
     return {
       pairingCode: this.pairingCode,
+      pairingUntil: this.pairingUntil,
       state: this.currentState,
       driver: this.options.driverName,
       qr: this.qr,
@@ -153,6 +156,7 @@ export class InstanceManager {
     const events: SliceEvent[] = [{ type: 'state', data: { state: this.currentState } }];
     if (this.currentState === 'error' && this.errorMessage) events.push({ type: 'error', data: { message: this.errorMessage } });
     if (this.qr) events.push({ type: 'qr', data: this.qr });
+    if (this.pairingUntil !== null && this.currentState === 'connecting') events.push({ type: 'pairing', data: { until: this.pairingUntil } });
     if (this.authenticated) events.push({ type: 'authenticated', data: {} });
     if (this.authenticated || this.contacts > 0) events.push({ type: 'contacts', data: { count: this.contacts, done: this.contactsDone } });
     if (this.currentState === 'ready') events.push({ type: 'ready', data: {} });
@@ -186,6 +190,7 @@ export class InstanceManager {
   private fail(name: TransitionName, message: string): void {
     this.errorMessage = message;
     this.qr = null;
+    this.pairingUntil = null;
     this.transition('error', name, message);
     this.errorMessage = message;
     this.emit('error', { message });
@@ -193,6 +198,7 @@ export class InstanceManager {
 
   private enterNeedsQr(name: TransitionName, reason: string): void {
     this.qr = null;
+    this.pairingUntil = null;
     this.authenticated = false;
     this.transition('needs_qr', name, reason);
   }
@@ -246,6 +252,12 @@ export class InstanceManager {
         this.log({ event: 'qr', index: qr.index, total: qr.total, expiresAt: qr.expiresAt });
         this.emit('qr', qr);
       },
+      pairing: (until) => {
+        if (!current()) return;
+        this.pairingUntil = until;
+        this.log({ event: 'pairing', until });
+        this.emit('pairing', { until });
+      },
       qrExhausted: () => {
         if (!current()) return;
         this.enterNeedsQr('qr_expired', 'The last QR code expired without being scanned.');
@@ -254,6 +266,7 @@ export class InstanceManager {
         if (!current()) return;
         this.qr = null;
         this.pairingCode = null;
+        this.pairingUntil = null;
         this.authenticated = true;
         this.log({ event: 'authenticated' });
         this.emit('authenticated', {});
@@ -325,6 +338,7 @@ export class InstanceManager {
     if (this.closed || this.isIn('ready', 'connecting') || this.operatorStart || this.reconnecting) return this.status();
     this.restartTimes = [];
     this.qr = null;
+    this.pairingUntil = null;
     this.authenticated = false;
     this.contacts = 0;
     this.contactsDone = false;

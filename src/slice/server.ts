@@ -10,7 +10,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
-import { SLICE_PATHS, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
+import { SIM_SYNC_MAX_MS, SLICE_PATHS, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import { DriverNotReadyError } from './drivers/driver';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
@@ -64,6 +64,19 @@ const faultSchema = z.strictObject({
     ),
   ),
 });
+
+/** `POST /api/sim/scan`: `{}` (or null), or `{ syncMs }` for a phone that takes that long to log in. */
+const simScanSchema = z.union([
+  z.strictObject({
+    syncMs: z.optional(
+      z.int({ error: 'syncMs must be a whole number of milliseconds.' }).check(
+        z.minimum(0, { error: 'syncMs must be 0 or more.' }),
+        z.maximum(SIM_SYNC_MAX_MS, { error: `syncMs must be at most ${SIM_SYNC_MAX_MS} (${SIM_SYNC_MAX_MS / 1000} s).` }),
+      ),
+    ),
+  }),
+  z.null(),
+]);
 
 /** An error that maps to an HTTP answer with words. */
 class HttpError extends Error {
@@ -237,8 +250,8 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       const body = await readJsonBody(request);
       if (!options.simulator) throw new HttpError(404, `${path} exists only with the simulated driver; this slice runs ${options.driverName}.`);
       if (path === SLICE_PATHS.simScan) {
-        parseWith(emptySchema, body);
-        options.simulator.scan();
+        const scan = parseWith(simScanSchema, body);
+        options.simulator.scan(scan?.syncMs === undefined ? {} : { syncMs: scan.syncMs });
       } else {
         const fault = parseWith(faultSchema, body);
         options.simulator.fault(fault.kind, fault.count === undefined ? {} : { count: fault.count });

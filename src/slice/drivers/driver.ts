@@ -14,6 +14,11 @@ export interface DriverEventSink {
   qr(qr: QrInfo): void;
   /** The last code expired without a scan: no more codes will come from this start. */
   qrExhausted(): void;
+  /**
+   * The codes are over but a phone scanned and is logging in (WhatsApp's state says
+   * so): the client stays up until `until` (epoch ms) waiting for `authenticated`.
+   */
+  pairing(until: number): void;
   /** The phone linked (or a saved session was restored). */
   authenticated(): void;
   /** Contacts found so far while linking; `done` on the last one. */

@@ -1,26 +1,32 @@
 /**
- * The real driver: one whatsapp-web.js Client (headless Chromium) per slice.
+ * The one driver: a whatsapp-web.js `Client` per slice, real or stand-in.
  *
- * - whatsapp-web.js is loaded by dynamic import only here, so the node-only image
- *   for the simulated driver carries none of it.
+ * - `SLICE_DRIVER=whatsapp-web.js`: the real Client (headless Chromium), loaded by
+ *   dynamic import only here, so the node-only image carries none of it.
+ * - `SLICE_DRIVER=simulated`: the stand-in Client (`simulated-client.ts`), which
+ *   emits what the library emits, in its order. Everything below runs over both.
  * - LocalAuth keeps the session per instance: `clientId` is the instance id made
  *   safe for LocalAuth, `dataPath` is `AUTH_BASE_DIR/<clientId>` (a volume per account).
- * - QR codes are counted against `QR_CODES`, each given `QR_TTL_MS`; after the last
- *   one the client is stopped and `qrExhausted` reported (the host destroys the slice).
- * - With `PAIRING_PHONE_NUMBER`, the client links by pairing code instead of a QR code.
- * - Starting is bounded: if WhatsApp Web cannot be reached (no route, DNS, blocked)
- *   within `WWEBJS_START_TIMEOUT_MS`, `initialize()` rejects with words that say so.
+ * - `webVersionCache: { type: 'none' }`: the library's default local cache writes
+ *   `./.wwebjs_cache/` in /app, which the slice user cannot write; the failure is
+ *   swallowed inside a page binding and `ready` never fires (issue 13, defect 1).
+ * - Codes: WhatsApp rotates them itself; the driver counts them against
+ *   `QR_CODES` and reports each with its lifetime (first `QR_FIRST_TTL_MS`, later
+ *   `QR_TTL_MS`). When the codes run out, a phone that already scanned may still be
+ *   logging in (WhatsApp emits nothing between the scan and `authenticated`): the
+ *   driver asks `getState()`, and while it says PAIRING/OPENING/CONNECTED it keeps
+ *   the browser up for at most `QR_SCAN_GRACE_MS` and says so (`pairing`).
+ * - Starting is bounded by `WWEBJS_START_TIMEOUT_MS`; a start abandoned at that
+ *   bound is destroyed once it settles, so a late `puppeteer.launch` leaves no Chromium.
+ * - `ready` is reported after a cheap count of the contact collection (never `getContacts()`).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chat, ChatMessage, QrInfo } from '@shared/types';
-import type { SliceConfig } from '../config';
+import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
-
-type WwebjsModule = typeof import('whatsapp-web.js');
-type WwebjsClient = InstanceType<WwebjsModule['Client']>;
-type WwebjsMessage = import('whatsapp-web.js').Message;
+import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
 /** Flags that let Chromium run as a non-root user in a container without a GPU. */
 export const CONTAINER_CHROMIUM_ARGS = [
@@ -35,6 +41,14 @@ export const CONTAINER_CHROMIUM_ARGS = [
 
 /** WhatsApp states after which the session is gone, not just the link. */
 const LOGGED_OUT_REASONS = new Set(['LOGOUT', 'UNPAIRED', 'UNPAIRED_IDLE']);
+/** Socket states of a phone that scanned and is logging in (Client.js 142–160 waits through these). */
+const PAIRING_STATES = new Set<WaState | null>(['PAIRING', 'OPENING', 'CONNECTED']);
+/** WhatsApp's rotation is its own: allow it this much lateness before an intermediate code counts as expired. */
+export const QR_ROTATION_ALLOWANCE_MS = 3_000;
+/** Bound on one page probe (state, contact count, chat lookup) so none can hang the driver. */
+const PROBE_TIMEOUT_MS = 5_000;
+/** How often the contact count is read between `authenticated` and `ready`. */
+export const CONTACT_POLL_MS = 200;
 
 /** LocalAuth accepts only letters, digits, `_` and `-` in a clientId. */
 export function sanitizeClientId(instanceId: string): string {
@@ -42,10 +56,47 @@ export function sanitizeClientId(instanceId: string): string {
   return clean || 'default';
 }
 
+/** Puppeteer's launch options: the container's flags, then the operator's (CHROMIUM_EXTRA_ARGS). */
+export function puppeteerOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs'>): WaClientOptions['puppeteer'] {
+  return {
+    headless: true,
+    executablePath: config.chromePath,
+    args: [...CONTAINER_CHROMIUM_ARGS, ...config.chromiumExtraArgs],
+    protocolTimeout: config.startTimeoutMs,
+  };
+}
+
+/** Every option the Client is built with (the auth strategy is added by whoever has the library). */
+export function clientOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs' | 'pairingPhoneNumber'>): WaClientOptions {
+  return {
+    puppeteer: puppeteerOptions(config),
+    // Never the local cache: it writes ./.wwebjs_cache in /app (root's) and `ready` never fires.
+    webVersionCache: { type: 'none' },
+    authTimeoutMs: config.startTimeoutMs,
+    // We count codes ourselves (QR_CODES), so whatsapp-web.js must not give up first.
+    qrMaxRetries: 0,
+    ...(config.pairingPhoneNumber ? { pairWithPhoneNumber: { phoneNumber: config.pairingPhoneNumber, showNotification: true } } : {}),
+  };
+}
+
+type WwebjsModule = typeof import('whatsapp-web.js');
 let modulePromise: Promise<WwebjsModule> | null = null;
 function loadWwebjs(): Promise<WwebjsModule> {
   modulePromise ??= import('whatsapp-web.js').then((loaded) => ((loaded as { default?: WwebjsModule }).default ?? loaded) as WwebjsModule);
   return modulePromise;
+}
+
+/** The real Client: whatsapp-web.js with LocalAuth on the account's volume. */
+export function realClientFactory(config: SliceConfig): WaClientFactory {
+  return async (options) => {
+    const { Client, LocalAuth } = await loadWwebjs().catch((error: unknown) => {
+      throw new Error(explainStartFailure(error, config.startTimeoutMs));
+    });
+    const clientId = sanitizeClientId(config.instanceId);
+    const authStrategy = new LocalAuth({ clientId, dataPath: join(config.authBaseDir, clientId) });
+    // The library's own typings differ in detail (overloads, classes); its behaviour is what wa-client.ts describes.
+    return new Client({ ...options, authStrategy } as unknown as ConstructorParameters<WwebjsModule['Client']>[0]) as unknown as WaClient;
+  };
 }
 
 /** Turns what puppeteer/whatsapp-web.js throw into words an operator can act on. */
@@ -68,25 +119,45 @@ export function explainStartFailure(error: unknown, startTimeoutMs: number): str
   return `WhatsApp Web could not be started (${raw.split('\n')[0]}). Click Connect to try again.`;
 }
 
-class WwebjsDriver implements WhatsAppDriver {
-  readonly name = 'whatsapp-web.js' as const;
-  private client: WwebjsClient | null = null;
+/** Thrown when WhatsApp has no chat with that id (sending to it, or reading it). */
+export class ChatNotFoundError extends Error {
+  constructor(chatId: string) {
+    super(`There is no chat ${chatId} on this account. Check the number (country code first, e.g. 15551234567@c.us) or pick a chat from the list.`);
+    this.name = 'ChatNotFoundError';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export class WwebjsDriver implements WhatsAppDriver {
+  private client: WaClient | null = null;
   private ready = false;
   /** False once stopped: late events of a closing browser are ignored. */
   private running = false;
+  private authenticated = false;
   private qrCount = 0;
+  /** The codes ran out (or a scan is in its grace): further codes are not shown. */
+  private codesOver = false;
   private qrTimer: NodeJS.Timeout | null = null;
   private contactTimer: NodeJS.Timeout | null = null;
-  private readonly clientId: string;
+  /** The client's `initialize()` while it runs (launch, navigation, injection). */
+  private starting: Promise<void> | null = null;
   private readonly dataPath: string;
 
   constructor(
+    readonly name: SliceConfig['driver'],
     private readonly config: SliceConfig,
+    private readonly createClient: WaClientFactory,
     private readonly sink: DriverEventSink,
     private readonly log: Logger,
   ) {
-    this.clientId = sanitizeClientId(config.instanceId);
-    this.dataPath = join(config.authBaseDir, this.clientId);
+    this.dataPath = join(config.authBaseDir, sanitizeClientId(config.instanceId));
   }
 
   /**
@@ -95,59 +166,68 @@ class WwebjsDriver implements WhatsAppDriver {
    * restart is a new driver, hence a new Client.
    */
   async initialize(): Promise<void> {
-    const client = this.client ?? (await this.createClient());
+    if (!this.client) {
+      this.client = await this.createClient(clientOptions(this.config));
+      this.attach(this.client);
+    }
+    const client = this.client;
     await this.stopBrowser();
     this.qrCount = 0;
+    this.codesOver = false;
+    this.authenticated = false;
     this.running = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
     });
+    const starting = client.initialize();
+    this.starting = starting;
     try {
-      await Promise.race([client.initialize(), deadline]);
+      await Promise.race([starting, deadline]);
     } catch (error) {
       this.log({ event: 'wwebjs_start_failed', error: error instanceof Error ? error.message : String(error) });
+      // Still launching (the bound passed)? stopBrowser hands it to abandon().
       await this.stopBrowser();
       throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
     } finally {
       clearTimeout(timer);
+      if (this.starting === starting) this.starting = null;
     }
   }
 
-  private async createClient(): Promise<WwebjsClient> {
-    const { Client, LocalAuth } = await loadWwebjs().catch((error: unknown) => {
-      throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
-    });
-    const client = new Client({
-      authStrategy: new LocalAuth({ clientId: this.clientId, dataPath: this.dataPath }),
-      puppeteer: {
-        headless: true,
-        executablePath: this.config.chromePath,
-        args: CONTAINER_CHROMIUM_ARGS,
-        protocolTimeout: this.config.startTimeoutMs,
-      },
-      authTimeoutMs: this.config.startTimeoutMs,
-      // We count codes ourselves (QR_CODES), so whatsapp-web.js must not give up first.
-      qrMaxRetries: 0,
-      ...(this.config.pairingPhoneNumber ? { pairWithPhoneNumber: { phoneNumber: this.config.pairingPhoneNumber, showNotification: true } } : {}),
-    });
-    this.client = client;
-    this.attach(client);
-    return client;
+  /**
+   * A start that is still launching Chromium when it is given up (its bound passed,
+   * or the slice is stopping): forget the client (its events are ignored from now
+   * on) and destroy it once the launch settles, so no browser is left running.
+   * `destroy()` during `puppeteer.launch` does nothing (Client.js 1277–1285: no browser yet).
+   */
+  private abandon(client: WaClient, starting: Promise<void>): void {
+    if (this.client === client) this.client = null;
+    if (this.starting === starting) this.starting = null;
+    const destroy = () => {
+      this.log({ event: 'wwebjs_late_start_destroyed' });
+      return client.destroy().catch((error: unknown) => this.log({ event: 'wwebjs_destroy_failed', error: String(error) }));
+    };
+    void starting.then(destroy, destroy);
   }
 
-  private attach(client: WwebjsClient): void {
+  private attach(client: WaClient): void {
     const mine = () => this.client === client && this.running;
     client.on('qr', (payload: string) => {
-      if (!mine()) return;
+      if (!mine() || this.codesOver) return;
       this.qrCount++;
-      if (this.qrCount > this.config.simulated.qrCodes) return this.exhaustCodes();
+      const { codes, ttlMs } = this.config.qr;
+      // WhatsApp rotated past our last code: it has expired.
+      if (this.qrCount > codes) return void this.codesExpired(client);
       const issuedAt = Date.now();
-      const qr: QrInfo = { payload, index: this.qrCount, total: this.config.simulated.qrCodes, issuedAt, expiresAt: issuedAt + this.config.simulated.qrTtlMs };
+      const lifetime = qrLifetimeMs(this.config.qr, this.qrCount);
+      const qr: QrInfo = { payload, index: this.qrCount, total: codes, issuedAt, expiresAt: issuedAt + lifetime };
       this.sink.qr(qr);
-      if (this.qrTimer) clearTimeout(this.qrTimer);
-      // The last code gets its lifetime; WhatsApp's own rotation decides the others.
-      if (this.qrCount === this.config.simulated.qrCodes) this.qrTimer = setTimeout(() => this.exhaustCodes(), this.config.simulated.qrTtlMs);
+      // By when every remaining code should have come and gone (WhatsApp decides the rotation itself).
+      const remaining = codes - this.qrCount;
+      const until = lifetime + remaining * ttlMs + (remaining > 0 ? QR_ROTATION_ALLOWANCE_MS : 0);
+      this.clearQrTimer();
+      this.qrTimer = setTimeout(() => void this.codesExpired(client), until);
     });
     client.on('code', (code: string) => {
       if (mine()) this.sink.note?.('pairing_code', { code });
@@ -155,6 +235,8 @@ class WwebjsDriver implements WhatsAppDriver {
     client.on('authenticated', () => {
       if (!mine()) return;
       this.clearQrTimer();
+      this.authenticated = true;
+      this.codesOver = true;
       this.sink.authenticated();
       this.countContactsWhileLinking(client);
     });
@@ -165,13 +247,12 @@ class WwebjsDriver implements WhatsAppDriver {
       if (!mine()) return;
       this.stopContactCount();
       this.ready = true;
-      void client
-        .getContacts()
-        .then((contacts) => this.sink.contacts(contacts.length, true))
-        .catch(() => undefined)
+      void this.countContacts(client)
+        .then((count) => this.sink.contacts(count, true))
+        .catch((error: unknown) => this.log({ event: 'contact_count_failed', error: String(error) }))
         .finally(() => mine() && this.ready && this.sink.ready());
     });
-    client.on('change_state', (state: string) => {
+    client.on('change_state', (state: WaState) => {
       if (mine()) this.sink.note?.('change_state', { state });
     });
     client.on('auth_failure', (message: string) => {
@@ -182,38 +263,79 @@ class WwebjsDriver implements WhatsAppDriver {
     client.on('disconnected', (reason: string) => {
       if (!mine()) return;
       this.ready = false;
+      this.clearQrTimer();
       this.stopContactCount();
       const why = String(reason);
-      // whatsapp-web.js closes the browser itself after this event; the Client object stays for a soft restart.
+      // whatsapp-web.js closes the browser itself after this event (or re-injects after LOGOUT); the Client object stays for a soft restart.
       this.running = false;
       this.sink.disconnected(why, LOGGED_OUT_REASONS.has(why));
     });
-    client.on('message_create', (message: WwebjsMessage) => {
+    client.on('message_create', (message: WaMessage) => {
       if (mine()) this.sink.message(toChatMessage(message));
     });
   }
 
+  /**
+   * The codes are over. If WhatsApp says a phone is logging in, wait (bounded) for
+   * `authenticated` instead of stopping the browser under it; otherwise give up.
+   */
+  private async codesExpired(client: WaClient): Promise<void> {
+    const mine = () => this.client === client && this.running && !this.authenticated;
+    if (!mine() || this.codesOver) return;
+    this.codesOver = true;
+    this.clearQrTimer();
+    let state: WaState | null = null;
+    try {
+      state = await withTimeout(client.getState(), PROBE_TIMEOUT_MS, 'getState()');
+    } catch (error) {
+      this.log({ event: 'wwebjs_state_failed', error: String(error) });
+    }
+    if (!mine()) return;
+    const grace = this.config.qr.scanGraceMs;
+    if (!PAIRING_STATES.has(state) || grace <= 0) {
+      this.log({ event: 'qr_codes_expired', state });
+      return this.exhaustCodes();
+    }
+    const until = Date.now() + grace;
+    this.log({ event: 'qr_scan_grace', state, until });
+    this.sink.pairing(until);
+    this.qrTimer = setTimeout(() => {
+      if (!mine()) return;
+      this.log({ event: 'qr_scan_grace_over', graceMs: grace });
+      this.exhaustCodes();
+    }, grace);
+  }
+
+  /** How many contacts WhatsApp holds: the collection's length, not `getContacts()` (which serialises each and fetches business profiles). */
+  private countContacts(client: WaClient): Promise<number> {
+    const page = client.pupPage;
+    if (!page) return Promise.resolve(0);
+    return withTimeout(
+      page.evaluate(() => (globalThis as unknown as WaPageGlobals).window.require('WAWebCollections').Contact.getModelsArray().length),
+      PROBE_TIMEOUT_MS,
+      'the contact count',
+    );
+  }
+
   /** While linking, WhatsApp fills its contact collection; report the count as it grows. */
-  private countContactsWhileLinking(client: WwebjsClient): void {
+  private countContactsWhileLinking(client: WaClient): void {
     this.stopContactCount();
     let last = -1;
+    const linking = () => this.client === client && this.running && !this.ready;
     const tick = async () => {
-      if (this.client !== client || !this.running || this.ready) return;
+      if (!linking()) return;
       try {
-        const count = await client.pupPage?.evaluate(() => {
-          const require = (globalThis as unknown as { require?: (name: string) => { ContactCollection?: { getModelsArray(): unknown[] } } }).require;
-          return require?.('WAWebContactCollection')?.ContactCollection?.getModelsArray().length ?? 0;
-        });
-        if (typeof count === 'number' && count !== last && this.client === client && this.running && !this.ready) {
+        const count = await this.countContacts(client);
+        if (count !== last && linking()) {
           last = count;
           this.sink.contacts(count, false);
         }
       } catch {
         // The page is navigating while linking; the next tick will tell.
       }
-      if (this.client === client && this.running && !this.ready) this.contactTimer = setTimeout(tick, 500);
+      if (linking()) this.contactTimer = setTimeout(tick, CONTACT_POLL_MS);
     };
-    this.contactTimer = setTimeout(tick, 250);
+    this.contactTimer = setTimeout(tick, 0);
   }
 
   private exhaustCodes(): void {
@@ -244,6 +366,8 @@ class WwebjsDriver implements WhatsAppDriver {
     const wasRunning = this.running;
     this.running = false;
     const client = this.client;
+    // Stopped mid-start: the browser may not exist yet; destroy it once the start settles.
+    if (client && this.starting) this.abandon(client, this.starting);
     // Closing twice (whatsapp-web.js already closed it after `disconnected`) only throws; ignore that.
     if (client && (wasRunning || client.pupBrowser)) {
       await client.destroy().catch((error: unknown) => this.log({ event: 'wwebjs_destroy_failed', error: String(error) }));
@@ -260,59 +384,81 @@ class WwebjsDriver implements WhatsAppDriver {
     }
     await this.stopBrowser();
     this.client = null;
-    await rm(this.dataPath, { recursive: true, force: true });
+    // LocalAuth.logout() already deleted it; make sure, without failing the logout over it.
+    await rm(this.dataPath, { recursive: true, force: true }).catch((error: unknown) => this.log({ event: 'session_delete_failed', error: String(error) }));
   }
 
-  private readyClient(): WwebjsClient {
+  private readyClient(): WaClient {
     if (!this.client || !this.ready || !this.running) throw new DriverNotReadyError();
     return this.client;
   }
 
   async sendText(chatId: string, text: string): Promise<ChatMessage> {
     const message = await this.readyClient().sendMessage(chatId, text);
+    // The library answers undefined when WhatsApp has no such chat (Client.js 1537: `if (!chat) return null`).
+    if (!message) throw new ChatNotFoundError(chatId);
     return toChatMessage(message);
   }
 
   async listChats(): Promise<Chat[]> {
     const chats = await this.readyClient().getChats();
-    return chats.map((chat) => {
-      const last = chat.lastMessage;
-      return {
-        id: chat.id._serialized,
-        name: chat.name,
-        isGroup: chat.isGroup,
-        unreadCount: chat.unreadCount,
-        ...(last ? { lastMessage: { body: last.body, timestamp: last.timestamp * 1000, fromMe: last.fromMe } } : {}),
-      };
-    });
+    return chats
+      .map((chat) => {
+        const last = chat.lastMessage;
+        return {
+          id: chat.id._serialized,
+          name: chat.name,
+          isGroup: chat.isGroup,
+          unreadCount: chat.unreadCount,
+          ...(last ? { lastMessage: { body: last.body, timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
+        };
+      })
+      .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0));
   }
 
+  /**
+   * Null when the account has no such chat. Asks the chat collection first:
+   * `getChatById` would create a chat for any well-formed number (Utils.js 864–870).
+   */
   async listMessages(chatId: string): Promise<ChatMessage[] | null> {
     const client = this.readyClient();
-    let chat;
+    const page = client.pupPage;
+    if (!page) throw new DriverNotReadyError();
+    let known: boolean;
     try {
-      chat = await client.getChatById(chatId);
-    } catch {
+      known = await withTimeout(
+        page.evaluate((id: string) => {
+          const window = (globalThis as unknown as WaPageGlobals).window;
+          return Boolean(window.require('WAWebCollections').Chat.get(window.require('WAWebWidFactory').createWid(id)));
+        }, chatId),
+        PROBE_TIMEOUT_MS,
+        'the chat lookup',
+      );
+    } catch (error) {
+      this.log({ event: 'chat_lookup_failed', chatId, error: String(error) });
       return null;
     }
+    if (!known) return null;
+    const chat = await client.getChatById(chatId);
     if (!chat) return null;
     const messages = await chat.fetchMessages({ limit: 50 });
     return messages.map(toChatMessage);
   }
 }
 
-function toChatMessage(message: WwebjsMessage): ChatMessage {
+function toChatMessage(message: WaMessage): ChatMessage {
   const chatId = message.fromMe ? message.to : message.from;
   return {
     id: message.id._serialized,
     chatId,
     fromMe: message.fromMe,
     body: message.body,
-    timestamp: message.timestamp * 1000,
+    timestamp: Math.round(message.timestamp * 1000),
     ...(message.fromMe ? { status: 'sent' as const } : {}),
   };
 }
 
-export function createWwebjsFactory(config: SliceConfig, log: Logger = () => undefined): DriverFactory {
-  return (sink) => new WwebjsDriver(config, sink, log);
+/** The driver over any client factory (the real library, or the stand-in). */
+export function createWwebjsFactory(config: SliceConfig, log: Logger = () => undefined, createClient: WaClientFactory = realClientFactory(config)): DriverFactory {
+  return (sink) => new WwebjsDriver(config.driver, config, createClient, sink, log);
 }

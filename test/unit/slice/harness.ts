@@ -10,12 +10,13 @@ import type { SliceEvent } from '@shared/slice-protocol';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
-/** Tiny timings: codes live 300 ms, 5 contacts 10 ms apart, fast restarts. */
+/** Tiny timings: codes (first and later) live 300 ms, 5 contacts 10 ms apart, fast restarts. */
 export const FAST_ENV: Record<string, string> = {
   SLICE_TOKEN: TEST_TOKEN,
   SLICE_DRIVER: 'simulated',
   SLICE_INSTANCE_ID: 'unit-test',
   QR_CODES: '3',
+  QR_FIRST_TTL_MS: '300',
   QR_TTL_MS: '300',
   SIM_CONTACTS: '5',
   SIM_CONTACT_INTERVAL_MS: '10',

@@ -6,9 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SendResult } from '@shared/types';
 import type { SliceEvent, SliceStatus } from '@shared/slice-protocol';
+import { loadSliceConfig } from '../../../src/slice/config';
 import { createSimulatedBackend, type SimulatedBackend } from '../../../src/slice/drivers/simulated';
+import { createWwebjsFactory } from '../../../src/slice/drivers/wwebjs';
 import { InstanceManager, type LogEntry } from '../../../src/slice/instance-manager';
-import { startSlice, type EventTap, type RunningSlice } from './harness';
+import { FAST_ENV, startSlice, type EventTap, type RunningSlice } from './harness';
 
 let slice: RunningSlice | null = null;
 let direct: { manager: InstanceManager; backend: SimulatedBackend } | null = null;
@@ -23,7 +25,7 @@ const CHAT = '1555000001@c.us';
 
 /** A slice linked and ready, with an event tap opened before anything happened. */
 async function readySlice(env: Record<string, string> = {}): Promise<{ slice: RunningSlice; events: EventTap }> {
-  const running = await startSlice({ QR_TTL_MS: '5000', ...env });
+  const running = await startSlice({ QR_FIRST_TTL_MS: '5000', ...env });
   const events = await running.events();
   await running.request('POST', '/api/status/initialize', { body: {} });
   await events.waitFor('qr');
@@ -45,11 +47,12 @@ function send(running: RunningSlice, text: string, chatId = CHAT) {
 }
 
 function directManager(env: { maxQueueSize?: number; readyTimeoutMs?: number; restartBackoffMs?: number; maxRestartsPerWindow?: number } = {}) {
-  const backend = createSimulatedBackend({ qrCodes: 3, qrTtlMs: 5_000, contacts: 3, contactIntervalMs: 5, linkDelayMs: 5, bootDelayMs: 5 }, 'direct');
+  const config = loadSliceConfig({ ...FAST_ENV, SLICE_INSTANCE_ID: 'direct', QR_FIRST_TTL_MS: '5000', QR_TTL_MS: '5000', SIM_CONTACTS: '3', SIM_CONTACT_INTERVAL_MS: '5', SIM_LINK_DELAY_MS: '5' });
+  const backend = createSimulatedBackend(config.simulated, config.qr, config.instanceId);
   const logs: LogEntry[] = [];
   const manager = new InstanceManager({
     driverName: 'simulated',
-    factory: backend.factory,
+    factory: createWwebjsFactory(config, undefined, backend.createClient),
     config: { maxQueueSize: 200, readyTimeoutMs: 2_000, restartBackoffMs: 10, maxRestartsPerWindow: 5, windowMs: 600_000, ...env },
     log: (entry) => logs.push(entry),
   });
@@ -84,7 +87,7 @@ describe('the state machine', () => {
   });
 
   it('joins an initialize already under way instead of starting a second client', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000' });
     const events = await slice.events();
     const answers = await Promise.all(Array.from({ length: 8 }, () => slice!.request<SliceStatus>('POST', '/api/status/initialize', { body: {} })));
     expect(answers.every((answer) => answer.status === 202 && answer.body.state === 'connecting')).toBe(true);
@@ -101,12 +104,12 @@ describe('the state machine', () => {
   });
 
   it('ends in error with words when the client cannot start, and a later initialize recovers', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000' });
     const events = await slice.events();
     await fault(slice, 'fail_initialize');
     await slice.request('POST', '/api/status/initialize', { body: {} });
     const error = await events.waitFor('error');
-    expect(error.message).toMatch(/failed to start/);
+    expect(error.message).toMatch(/WhatsApp Web could not be reached \(net::ERR_CONNECTION_RESET\)/);
     const status = (await slice.request<SliceStatus>('GET', '/api/status')).body;
     expect(status).toMatchObject({ state: 'error', error: error.message });
     const mark = events.mark();
@@ -228,7 +231,7 @@ describe('readiness', () => {
 
 describe('the outgoing queue', () => {
   it('queues while connecting and sends in order, one by one, once ready', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000' });
     const events = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await events.waitFor('qr');
@@ -252,7 +255,7 @@ describe('the outgoing queue', () => {
   });
 
   it('refuses with a clear failed when the queue is full, never dropping silently', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000', MAX_QUEUE_SIZE: '2' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000', MAX_QUEUE_SIZE: '2' });
     const events = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await events.waitFor('qr');
@@ -264,7 +267,7 @@ describe('the outgoing queue', () => {
   });
 
   it('fails a queued message with words when READY_TIMEOUT_MS passes', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000', READY_TIMEOUT_MS: '50' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000', READY_TIMEOUT_MS: '50' });
     const events = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await events.waitFor('qr');
@@ -276,7 +279,7 @@ describe('the outgoing queue', () => {
   });
 
   it('fails what is queued when the instance lands in needs_qr (the last code expired)', async () => {
-    slice = await startSlice({ QR_TTL_MS: '60', QR_CODES: '2' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '60', QR_TTL_MS: '60', QR_CODES: '2' });
     const events = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await events.waitFor('qr');

@@ -113,7 +113,7 @@ describe('input validation', () => {
 
 describe('the event stream', () => {
   it('replays the current code to a subscriber that arrives late', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000' });
     const early = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     const shown = await early.waitFor('qr');
@@ -126,7 +126,7 @@ describe('the event stream', () => {
   });
 
   it('replays authenticated, the final contact count and ready to a subscriber after linking', async () => {
-    slice = await startSlice({ QR_TTL_MS: '5000', SIM_CONTACTS: '7' });
+    slice = await startSlice({ QR_FIRST_TTL_MS: '5000', SIM_CONTACTS: '7' });
     const early = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await early.waitFor('qr');

@@ -1,0 +1,400 @@
+/**
+ * A stand-in for whatsapp-web.js 1.34.7's `Client`, for the simulated driver: the
+ * same events, with the same arguments, in the same order as the library emits them
+ * (src/slice/README.md has the table with source lines), and the methods the driver
+ * calls. The one driver (`wwebjs.ts`) runs over it exactly as over the real Client,
+ * so QR counting, code lifetimes, the late-scan grace, state mapping and logout run
+ * in every simulated test and demo.
+ *
+ * "WhatsApp" here behaves like WhatsApp: it decides when codes rotate (first ref
+ * lives QR_FIRST_TTL_MS, later ones QR_TTL_MS), the socket state says PAIRING while
+ * a phone that scanned is logging in, and `authenticated` comes after the sync.
+ * Liberties, for the panel's sake: the contact collection fills between
+ * `authenticated` and `ready` (SIM_CONTACTS every SIM_CONTACT_INTERVAL_MS), where
+ * the real library goes straight on once its utilities are injected.
+ *
+ * `pupPage.evaluate(fn, …args)` runs `fn`'s source text in a separate V8 context
+ * whose `window.require` serves the WhatsApp Web modules the driver reads
+ * (`WAWebCollections`, `WAWebWidFactory`), with JSON-copied arguments and result:
+ * like puppeteer, a function that closes over driver variables fails here too.
+ *
+ * It must not import whatsapp-web.js: the node-only slice image has none.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import vm from 'node:vm';
+import type { ChatMessage } from '@shared/types';
+import { SimulatorConflictError, simulatedKeys, simulatedQrPayload, simulatedRef, type SimulatedChat, type SimulatedKeys, type SimulatedWorld } from './simulated';
+import type { WaBrowser, WaChat, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
+
+/** WhatsApp Web stops offering codes after this many refs (then UNPAIRED_IDLE); far above QR_CODES' 20. */
+const MAX_REFS = 25;
+/** Message ack values (whatsapp-web.js Constants.js `MessageAck`). */
+const ACK_SERVER = 1;
+
+/** The `window` an evaluated function sees. */
+interface SimWindow {
+  window?: SimWindow;
+  Debug: { VERSION: string };
+  require(name: string): unknown;
+}
+
+class SimulatedBrowser implements WaBrowser {
+  connected = true;
+  isConnected(): boolean {
+    return this.connected;
+  }
+  process() {
+    return null;
+  }
+}
+
+class SimulatedPage implements WaPage {
+  private readonly context: vm.Context;
+
+  constructor(
+    window: SimWindow,
+    private readonly isOpen: () => boolean,
+  ) {
+    window.window = window;
+    this.context = vm.createContext(window);
+  }
+
+  async evaluate<Args extends unknown[], Result>(fn: (...args: Args) => Result | Promise<Result>, ...args: Args): Promise<Result> {
+    if (!this.isOpen()) throw new Error('Protocol error (Runtime.callFunctionOn): Target closed');
+    const compiled = vm.runInContext(`(${fn.toString()})`, this.context) as (...args: Args) => Result | Promise<Result>;
+    const result = await compiled(...(JSON.parse(JSON.stringify(args)) as Args));
+    return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as Result;
+  }
+}
+
+export class SimulatedClient extends EventEmitter implements WaClient {
+  pupBrowser: SimulatedBrowser | null = null;
+  pupPage: SimulatedPage | null = null;
+  private socketState: WaState | null = null;
+  /** The Store is loaded (window.WWebJS injected): chats can be read and messages sent. */
+  private storeReady = false;
+  /** Contacts in the page's contact collection so far. */
+  private contactsLoaded = 0;
+  private refs = 0;
+  private keys: SimulatedKeys = simulatedKeys();
+  private timers = new Set<NodeJS.Timeout>();
+  /** Bumped by every initialize/destroy: timers of an older page do nothing. */
+  private run = 0;
+
+  constructor(
+    private readonly world: SimulatedWorld,
+    private readonly options: WaClientOptions,
+  ) {
+    super();
+  }
+
+  private get phone() {
+    return this.world.phone;
+  }
+
+  // ── lifecycle (Client.js 453–510 initialize, 1277–1285 destroy, 1289–1303 logout) ──
+
+  async initialize(): Promise<void> {
+    this.closePage();
+    const run = ++this.run;
+    this.pupBrowser = null;
+    this.pupPage = null;
+    // puppeteer.launch + page.goto(WhatsWebURL); destroy() cannot stop a launch under way.
+    await this.sleep(this.world.timings.bootDelayMs);
+    if (run !== this.run) throw new Error('Navigating frame was detached');
+    if (this.phone.failingInitializes > 0) {
+      this.phone.failingInitializes--;
+      throw new Error('net::ERR_CONNECTION_RESET at https://web.whatsapp.com/ (simulated fault)');
+    }
+    this.pupBrowser = new SimulatedBrowser();
+    const browser = this.pupBrowser;
+    this.pupPage = new SimulatedPage(this.pageWindow(), () => browser.connected && run === this.run);
+    this.phone.screen = this;
+    this.inject(run);
+  }
+
+  /** Client.js inject() (113–450): the auth check, then either codes or a restored session. */
+  private inject(run: number): void {
+    this.storeReady = false;
+    this.contactsLoaded = 0;
+    if (this.phone.linked) {
+      // A saved session: OPENING → CONNECTED, then the sync, then hasSynced → authenticated → ready.
+      this.socketState = 'CONNECTED';
+      this.syncThen(run, this.world.timings.linkDelayMs, () => this.hasSynced(run, true));
+      return;
+    }
+    this.socketState = 'UNPAIRED';
+    this.refs = 0;
+    this.keys = simulatedKeys();
+    if (this.options.pairWithPhoneNumber) {
+      // Client.js 206–222: requestPairingCode emits `code` (and again every intervalMs).
+      this.emit('code', randomBytes(4).toString('hex').toUpperCase());
+      return;
+    }
+    this.rotateRef(run);
+  }
+
+  /** Conn.ref changes: whatsapp-web.js emits `qr` for the initial ref and each change (Client.js 249–253). */
+  private rotateRef(run: number): void {
+    if (run !== this.run || this.socketState !== 'UNPAIRED') return;
+    if (this.refs >= MAX_REFS) {
+      // WhatsApp gives up offering codes; the library's own refresh fails in Node (issue 13), so nothing more comes.
+      this.socketState = 'UNPAIRED_IDLE';
+      return;
+    }
+    this.refs++;
+    this.emit('qr', simulatedQrPayload(simulatedRef(), this.keys));
+    const lifetime = this.refs === 1 ? this.world.qr.firstTtlMs : this.world.qr.ttlMs;
+    this.after(run, lifetime, () => this.rotateRef(run));
+  }
+
+  /** Like the library: closes the browser if there is one; a launch still under way is not stopped. */
+  async destroy(): Promise<void> {
+    if (this.pupBrowser) this.closePage();
+  }
+
+  async logout(): Promise<void> {
+    // Socket.logout() unlinks the device; the browser closes; LocalAuth deletes the session.
+    if (!this.pupBrowser?.connected) throw new TypeError("Cannot read properties of null (reading 'evaluate')");
+    this.phone.linked = false;
+    this.closePage();
+  }
+
+  private closePage(): void {
+    this.run++;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (this.pupBrowser) this.pupBrowser.connected = false;
+    this.socketState = null;
+    this.storeReady = false;
+    if (this.phone.screen === this) this.phone.screen = null;
+  }
+
+  // ── what the phone does ──
+
+  /** The phone scans the code on screen, then takes `syncMs` to log in (state PAIRING meanwhile). */
+  scanByPhone(syncMs: number): void {
+    if (this.socketState !== 'UNPAIRED' || this.refs === 0 || this.options.pairWithPhoneNumber) {
+      throw new SimulatorConflictError('No code is on screen to scan. Start the client (Connect) and wait for a code, then scan it.');
+    }
+    const run = this.run;
+    this.phone.linked = true;
+    // The ref stops rotating once scanned; WhatsApp says PAIRING until the phone has synced.
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.socketState = 'PAIRING';
+    this.syncThen(run, syncMs, () => {
+      this.socketState = 'CONNECTED';
+      this.hasSynced(run, false);
+    });
+  }
+
+  /** The link drops in a way whatsapp-web.js does not ride out: `change_state`, `disconnected`, then it closes the browser (Client.js 849–885). */
+  dropLink(): void {
+    const state: WaState = 'CONFLICT';
+    this.socketState = state;
+    if (this.storeReady) this.emit('change_state', state);
+    this.emit('disconnected', state);
+    void this.destroy();
+  }
+
+  /** The phone removed this device: Cmd `logout_from_bridge` + reload → `disconnected('LOGOUT')`, then the library re-injects and shows a code (Client.js 393–399, 497–506). */
+  loggedOutByPhone(): void {
+    const run = this.run;
+    this.storeReady = false;
+    this.emit('disconnected', 'LOGOUT');
+    this.after(run, 0, () => this.inject(run));
+  }
+
+  // ── sync (Client.js 290–382: onAppStateHasSyncedEvent) ──
+
+  private syncThen(run: number, ms: number, then: () => void): void {
+    this.after(run, ms, then);
+  }
+
+  private hasSynced(run: number, restored: boolean): void {
+    if (run !== this.run) return;
+    if (restored) {
+      // Offline messages delivered while the session was closed (Client.js 385–391).
+      for (const percent of [0, 50, 100]) this.emit('loading_screen', percent, 'WhatsApp');
+    }
+    // LocalAuth's getAuthEventPayload() is undefined.
+    this.emit('authenticated', undefined);
+    const total = this.phone.contactCount;
+    if (restored || total === 0) {
+      this.contactsLoaded = total;
+      this.becomeReady(run);
+      return;
+    }
+    const step = Math.max(1, Math.ceil(total / 50));
+    const tick = () => {
+      this.contactsLoaded = Math.min(total, this.contactsLoaded + step);
+      if (this.contactsLoaded >= total) this.becomeReady(run);
+      else this.after(run, this.world.timings.contactIntervalMs, tick);
+    };
+    this.after(run, this.world.timings.contactIntervalMs, tick);
+  }
+
+  private becomeReady(run: number): void {
+    if (run !== this.run) return;
+    this.phone.chatTable(Date.now());
+    this.storeReady = true;
+    this.emit('ready');
+  }
+
+  // ── reading and sending (need window.WWebJS, injected just before `ready`) ──
+
+  async getState(): Promise<WaState | null> {
+    if (!this.pupBrowser?.connected) throw new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
+    return this.socketState;
+  }
+
+  private requireStore(): void {
+    if (!this.pupBrowser?.connected) throw new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
+    if (!this.storeReady) throw new Error("Evaluation failed: TypeError: Cannot read properties of undefined (reading 'getChats')");
+  }
+
+  async getChats(): Promise<WaChat[]> {
+    this.requireStore();
+    return [...this.phone.chatTable(Date.now()).values()].map((entry) => this.toWaChat(entry));
+  }
+
+  /** Like the library's getChat (Utils.js 842–876): a known chat, or one created for a person's number. */
+  async getChatById(chatId: string): Promise<WaChat | undefined> {
+    this.requireStore();
+    const entry = this.findOrCreateChat(chatId);
+    return entry ? this.toWaChat(entry) : undefined;
+  }
+
+  async sendMessage(chatId: string, content: string): Promise<WaMessage | undefined> {
+    this.requireStore();
+    const entry = this.findOrCreateChat(chatId);
+    // Client.js 1534–1559: no chat → the page answers null → sendMessage resolves undefined.
+    if (!entry) return undefined;
+    const message: ChatMessage = {
+      id: `true_${chatId}_3EB0${randomBytes(8).toString('hex').toUpperCase()}`,
+      chatId,
+      fromMe: true,
+      body: content,
+      timestamp: Date.now(),
+      status: 'sent',
+    };
+    entry.messages.push(message);
+    const sent = this.toWaMessage(message);
+    // Msg 'add' fires inside the page's send, before its answer returns (Client.js 1128–1136 → 651–665).
+    this.emit('message_create', sent);
+    const run = this.run;
+    this.after(run, 0, () => this.emit('message_ack', sent, ACK_SERVER));
+    if (!entry.chat.isGroup && this.world.timings.replyDelayMs) this.replyLater(entry, content);
+    return sent;
+  }
+
+  async requestPairingCode(): Promise<string> {
+    const code = randomBytes(4).toString('hex').toUpperCase();
+    this.emit('code', code);
+    return code;
+  }
+
+  /** The contact answers, as people do: `message_create` then `message` (Client.js 651–665). */
+  private replyLater(entry: SimulatedChat, text: string): void {
+    const excerpt = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+    const run = this.run;
+    this.after(run, this.world.timings.replyDelayMs!, () => {
+      const reply: ChatMessage = {
+        id: `false_${entry.chat.id}_3EB0${randomBytes(8).toString('hex').toUpperCase()}`,
+        chatId: entry.chat.id,
+        fromMe: false,
+        body: `Got it, thanks! (re: “${excerpt}”)`,
+        timestamp: Date.now(),
+      };
+      entry.messages.push(reply);
+      entry.chat.unreadCount += 1;
+      const incoming = this.toWaMessage(reply);
+      this.emit('message_create', incoming);
+      this.emit('message', incoming);
+    });
+  }
+
+  /** WhatsApp lets you write to any person's number (the chat appears); a group you are not in has no chat. */
+  private findOrCreateChat(chatId: string): SimulatedChat | undefined {
+    const table = this.phone.chatTable(Date.now());
+    let entry = table.get(chatId);
+    if (!entry && chatId.endsWith('@c.us')) {
+      entry = { chat: { id: chatId, name: chatId.split('@')[0]!, isGroup: false, unreadCount: 0 }, messages: [] };
+      table.set(chatId, entry);
+    }
+    return entry;
+  }
+
+  private toWaChat(entry: SimulatedChat): WaChat {
+    const last = entry.messages.at(-1);
+    return {
+      id: { _serialized: entry.chat.id },
+      name: entry.chat.name,
+      isGroup: entry.chat.isGroup,
+      unreadCount: entry.chat.unreadCount,
+      ...(last ? { timestamp: Math.floor(last.timestamp / 1000), lastMessage: this.toWaMessage(last) } : {}),
+      fetchMessages: async ({ limit }) => {
+        this.requireStore();
+        return entry.messages.slice(-limit).map((message) => this.toWaMessage(message));
+      },
+    };
+  }
+
+  private toWaMessage(message: ChatMessage): WaMessage {
+    const me = 'me@c.us';
+    const serialId = message.id.split('_').at(-1)!;
+    return {
+      id: { fromMe: message.fromMe, remote: message.chatId, id: serialId, _serialized: message.id },
+      from: message.fromMe ? me : message.chatId,
+      to: message.fromMe ? message.chatId : me,
+      fromMe: message.fromMe,
+      body: message.body,
+      // whatsapp-web.js timestamps are seconds; keep the milliseconds as a fraction so ordering survives.
+      timestamp: message.timestamp / 1000,
+      ack: message.fromMe ? ACK_SERVER : 0,
+    };
+  }
+
+  /** The page's globals: the modules the driver's evaluated functions ask for. */
+  private pageWindow(): SimWindow {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below has its own `this`
+    const self = this;
+    const chats = () => this.phone.chatTable(Date.now());
+    const modules: Record<string, unknown> = {
+      WAWebCollections: {
+        Contact: { getModelsArray: () => Array.from({ length: this.contactsLoaded }, (_, i) => ({ id: i })) },
+        Chat: { get: (wid: { _serialized?: string } | string) => (this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined) },
+      },
+      WAWebWidFactory: {
+        createWid: (id: string) => {
+          if (typeof id !== 'string' || !/^[^@\s]+@(c\.us|g\.us|lid|newsletter|broadcast)$/.test(id)) throw new Error(`invalid wid: ${id}`);
+          return { _serialized: id, toString: () => id };
+        },
+      },
+      WAWebSocketModel: { Socket: { get state() { return self.socketState; } } },
+    };
+    return {
+      Debug: { VERSION: '2.3000.1031000000-simulated' },
+      require: (name: string) => {
+        if (!(name in modules)) throw new Error(`Requiring unknown module "${name}"`);
+        return modules[name];
+      },
+    };
+  }
+
+  // ── timers ──
+
+  private after(run: number, ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (run === this.run) action();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}

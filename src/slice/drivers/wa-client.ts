@@ -1,0 +1,109 @@
+/**
+ * The part of whatsapp-web.js's `Client` (1.34.7) that the driver uses, as a
+ * structural type: the real Client (Chromium image) and the stand-in
+ * (`simulated-client.ts`, node-only image) both satisfy it, so the one driver in
+ * `wwebjs.ts` runs over either. Nothing here imports whatsapp-web.js.
+ *
+ * Event names and arguments are the library's (src/util/Constants.js `Events`);
+ * src/slice/README.md has the table of when each fires, with source lines.
+ */
+
+/** WhatsApp Web's socket states (whatsapp-web.js src/util/Constants.js `WAState`). */
+export type WaState =
+  | 'CONFLICT'
+  | 'CONNECTED'
+  | 'DEPRECATED_VERSION'
+  | 'OPENING'
+  | 'PAIRING'
+  | 'PROXYBLOCK'
+  | 'SMB_TOS_BLOCK'
+  | 'TIMEOUT'
+  | 'TOS_BLOCK'
+  | 'UNLAUNCHED'
+  | 'UNPAIRED'
+  | 'UNPAIRED_IDLE';
+
+/** A `Message` (src/structures/Message.js), the fields the driver reads. `timestamp` is in seconds. */
+export interface WaMessage {
+  id: { fromMe: boolean; remote: string; id: string; _serialized: string };
+  from: string;
+  to: string;
+  fromMe: boolean;
+  body: string;
+  timestamp: number;
+  ack?: number;
+}
+
+/** A `Chat` (src/structures/Chat.js), the fields the driver reads. */
+export interface WaChat {
+  id: { _serialized: string };
+  name: string;
+  isGroup: boolean;
+  unreadCount: number;
+  timestamp?: number;
+  lastMessage?: WaMessage;
+  fetchMessages(options: { limit: number }): Promise<WaMessage[]>;
+}
+
+/**
+ * `client.pupPage`: puppeteer's Page. `evaluate` serialises the function to text and
+ * runs it in the page, so it may only use its arguments and the page's globals.
+ */
+export interface WaPage {
+  evaluate<Args extends unknown[], Result>(fn: (...args: Args) => Result | Promise<Result>, ...args: Args): Promise<Result>;
+}
+
+/** `client.pupBrowser`: puppeteer's Browser, the parts the driver touches. */
+export interface WaBrowser {
+  isConnected(): boolean;
+  /** The Chromium child process (null when connected to a remote browser). */
+  process(): { pid?: number | undefined; kill(signal?: NodeJS.Signals): boolean } | null;
+}
+
+/** What the page offers `evaluate`d functions (WhatsApp Web's module loader). */
+export interface WaPageGlobals {
+  window: {
+    require(module: 'WAWebCollections'): {
+      Contact: { getModelsArray(): unknown[] };
+      Chat: { get(wid: unknown): unknown };
+    };
+    require(module: 'WAWebWidFactory'): { createWid(id: string): unknown };
+  };
+}
+
+export interface WaClient {
+  /**
+   * Events as in the library (Constants.js `Events`): `qr` (payload), `code` (pairing
+   * code), `authenticated` (session payload, undefined with LocalAuth), `auth_failure`
+   * (message), `loading_screen` (percent, 'WhatsApp'), `ready`, `change_state`
+   * (WaState), `disconnected` (WaState or 'LOGOUT'), `message`/`message_create`
+   * (WaMessage), `message_ack` (WaMessage, ack).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listener arguments differ per event, as in the library
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  pupPage: WaPage | null;
+  pupBrowser: WaBrowser | null;
+  initialize(): Promise<void>;
+  destroy(): Promise<void>;
+  logout(): Promise<void>;
+  getState(): Promise<WaState | null>;
+  getChats(): Promise<WaChat[]>;
+  getChatById(chatId: string): Promise<WaChat | undefined>;
+  /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559: `if (!chat) return null`). */
+  sendMessage(chatId: string, content: string): Promise<WaMessage | undefined>;
+  requestPairingCode(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;
+}
+
+/** The Client options the driver builds (a subset of whatsapp-web.js's `ClientOptions`). */
+export interface WaClientOptions {
+  authStrategy?: unknown;
+  puppeteer: { headless: boolean; executablePath: string; args: string[]; protocolTimeout: number };
+  /** `{ type: 'none' }`: never read or write `./.wwebjs_cache` (the slice's /app is read-only to it). */
+  webVersionCache: { type: 'none' };
+  authTimeoutMs: number;
+  qrMaxRetries: number;
+  pairWithPhoneNumber?: { phoneNumber: string; showNotification: boolean };
+}
+
+/** Builds one client from the options; the real one loads whatsapp-web.js, the stand-in does not. */
+export type WaClientFactory = (options: WaClientOptions) => Promise<WaClient>;
