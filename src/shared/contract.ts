@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
+import { SIM_SYNC_MAX_MS } from './slice-protocol';
 import type {
   Account,
   Chat,
@@ -100,7 +101,18 @@ export const COMMANDS = {
    */
   'system.buildImage': command<SystemStatus>()(noInput, 'Build the slice image'),
 
-  'sim.scan': command<void>()(byAccount, 'Simulation mode: play the phone scanning the code on screen'),
+  'sim.scan': command<void>()(
+    z.strictObject({
+      accountId: accountIdSchema,
+      /** The phone then takes this long to log in (between the scan and `authenticated`). */
+      syncMs: z
+        .int({ error: 'syncMs must be a whole number of milliseconds.' })
+        .min(0, { error: 'syncMs must be 0 or more.' })
+        .max(SIM_SYNC_MAX_MS, { error: `syncMs must be at most ${SIM_SYNC_MAX_MS} (${SIM_SYNC_MAX_MS / 1000} s).` })
+        .optional(),
+    }),
+    'Simulation mode: play the phone scanning the code on screen (optionally taking syncMs to log in)',
+  ),
 } as const;
 
 export interface ConnectResult {

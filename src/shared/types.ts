@@ -30,6 +30,8 @@ export interface SliceView {
   /** When this connect attempt started. */
   startedAt: EpochMs | null;
   qr?: QrInfo;
+  /** A phone scanned the code and is logging in; the slice waits for it until then (epoch ms). */
+  pairingUntil?: EpochMs;
   contacts?: number;
   error?: string;
   port?: number;

@@ -66,7 +66,7 @@ const faultSchema = z.strictObject({
 });
 
 /** `POST /api/sim/scan`: `{}` (or null), or `{ syncMs }` for a phone that takes that long to log in. */
-const simScanSchema = z.union([
+const simScanSchema = z.nullable(
   z.strictObject({
     syncMs: z.optional(
       z.int({ error: 'syncMs must be a whole number of milliseconds.' }).check(
@@ -75,8 +75,7 @@ const simScanSchema = z.union([
       ),
     ),
   }),
-  z.null(),
-]);
+);
 
 /** An error that maps to an HTTP answer with words. */
 class HttpError extends Error {

@@ -36,6 +36,8 @@ export function testConfig(dataDir: string, overrides: Partial<CoreConfig> = {})
     {
       qrCodes: 3,
       qrTtlMs: 3_000,
+      // Tests that shorten the codes shorten the first one too, unless they say otherwise.
+      qrFirstTtlMs: overrides.qrTtlMs ?? 3_000,
       simContacts: 12,
       simContactIntervalMs: 10,
       simLinkDelayMs: 50,

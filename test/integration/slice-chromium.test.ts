@@ -13,12 +13,13 @@ import { EventTap, request } from '../unit/slice/harness';
 const run = promisify(execFile);
 const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
 const { ensureSliceImage, dockerCli } = (await import(script)) as {
-  ensureSliceImage: (opts?: { force?: boolean; withChromium?: boolean; log?: (line: string) => void }) => Promise<{ image: string; built: boolean; hash: string; ms: number }>;
+  ensureSliceImage: (opts?: { force?: boolean; withChromium?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; hash: string; ms: number }>;
   dockerCli: () => string;
 };
 
 const docker = (...args: string[]) => run(dockerCli(), args).then(({ stdout }) => stdout.trim());
 const token = randomBytes(24).toString('hex');
+let chromiumImage = '';
 /** The slice's own bound on reaching WhatsApp Web; the test waits a little longer. */
 const START_TIMEOUT_MS = 30_000;
 let containerId = '';
@@ -37,8 +38,10 @@ async function waitForHealth(timeoutMs: number): Promise<SliceHealth> {
 describe('the real whatsapp-web.js driver without a route to WhatsApp', () => {
   beforeAll(async () => {
     // First build: a Debian root filesystem with Chromium (~1.5 min), then cached.
-    const { image } = await ensureSliceImage({ withChromium: true, log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
+    const { image, pinned } = await ensureSliceImage({ withChromium: true, log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
     expect(image).toBe('slicedeck-slice:chromium');
+    // The content tag: `:chromium` moves whenever another checkout on this engine builds.
+    chromiumImage = pinned;
     containerId = await docker(
       'run', '-d',
       '--label', 'slicedeck.test=slice',
@@ -46,7 +49,7 @@ describe('the real whatsapp-web.js driver without a route to WhatsApp', () => {
       '-e', `SLICE_TOKEN=${token}`, '-e', 'SLICE_DRIVER=whatsapp-web.js', '-e', 'SLICE_INSTANCE_ID=acc_chromium-test',
       '-e', `WWEBJS_START_TIMEOUT_MS=${START_TIMEOUT_MS}`,
       '-p', '127.0.0.1::8080',
-      image,
+      pinned,
     );
     const mapping = await docker('port', containerId, '8080/tcp');
     port = Number(/:(\d+)\s*$/m.exec(mapping.split('\n')[0]!)![1]);
@@ -77,6 +80,12 @@ describe('the real whatsapp-web.js driver without a route to WhatsApp', () => {
     const failure = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; error?: string }).find((entry) => entry.event === 'wwebjs_start_failed');
     expect(failure?.error).toMatch(/net::ERR_|start_timeout/);
   }, 90_000);
+
+  it("gives the slice user its own home and session directory (uid 10001): Chromium's font cache needs a writable home", async () => {
+    const stat = 'const fs = require("fs"); for (const p of ["/home/slice", "/data/auth"]) { const s = fs.statSync(p); console.log(p, s.uid, s.gid); } console.log("HOME", process.env.HOME);';
+    const out = await docker('run', '--rm', '--label', 'slicedeck.test=slice', '--entrypoint', '/usr/local/bin/node', chromiumImage, '-e', stat);
+    expect(out.split('\n')).toEqual(['/home/slice 10001 10001', '/data/auth 10001 10001', 'HOME /home/slice']);
+  });
 
   it('refuses sends with words instead of queueing forever', async () => {
     const answer = await request<{ status: string; error: string }>(port, 'POST', '/api/messages', { token, body: { chatId: '1555000001@c.us', text: 'hello' } });

@@ -68,6 +68,12 @@ describe('the slice image', () => {
     expect(again.built).toBe(false);
   });
 
+  it('gives the slice user its own home and session directory (uid 10001)', async () => {
+    const stat = 'const fs = require("fs"); for (const p of ["/home/slice", "/data/auth"]) { const s = fs.statSync(p); console.log(p, s.uid, s.gid); } console.log("HOME", process.env.HOME);';
+    const out = await docker('run', '--rm', '--label', 'slicedeck.test=slice', '--entrypoint', '/usr/local/bin/node', image, '-e', stat);
+    expect(out.split('\n')).toEqual(['/home/slice 10001 10001', '/data/auth 10001 10001', 'HOME /home/slice']);
+  });
+
   it('runs as a non-root user', async () => {
     const user = await docker('image', 'inspect', '--format', '{{.Config.User}}', image);
     expect(user).not.toBe('');

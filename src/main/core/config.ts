@@ -20,8 +20,12 @@ export interface CoreConfig {
   driver: DriverName;
   /** QR codes shown before the host gives up (the slice rotates them). */
   qrCodes: number;
-  /** Lifetime of one QR code, in ms. */
+  /** Lifetime of every QR code after the first, in ms (WhatsApp: ~20 s). */
   qrTtlMs: number;
+  /** Lifetime of the first QR code of a connect, in ms (WhatsApp: ~60 s). */
+  qrFirstTtlMs: number;
+  /** After the last code expired while a phone that scanned is logging in: how long the slice waits for it (ms). */
+  qrScanGraceMs: number;
   simContacts: number;
   simContactIntervalMs: number;
   /** Simulated driver: delay between a scan and `authenticated`. */
@@ -130,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     driver,
     qrCodes: readInt(env, 'SLICEDECK_QR_CODES', 3, 1, 20),
     qrTtlMs: readInt(env, 'SLICEDECK_QR_TTL_MS', 20_000, 100, 600_000),
+    qrFirstTtlMs: readInt(env, 'SLICEDECK_QR_FIRST_TTL_MS', 60_000, 100, 600_000),
+    qrScanGraceMs: readInt(env, 'SLICEDECK_QR_SCAN_GRACE_MS', 60_000, 0, 600_000),
     simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),
     simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),

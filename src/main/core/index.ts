@@ -137,7 +137,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
     'system.status': () => system.status(),
     'system.buildImage': () => imageBuild.build(),
-    'sim.scan': ({ accountId }) => slices.simScan(accountId),
+    'sim.scan': ({ accountId, syncMs }) => slices.simScan(accountId, syncMs),
   };
 
   let closing: Promise<void> | null = null;

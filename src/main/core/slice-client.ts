@@ -8,6 +8,7 @@ import { SlicedeckError } from '@shared/errors';
 import {
   SLICE_PATHS,
   type SimFaultKind,
+  type SimScanRequest,
   type SliceChatsResponse,
   type SliceEvent,
   type SliceEventMap,
@@ -19,9 +20,11 @@ import {
 } from '@shared/slice-protocol';
 import { SseParser } from './sse-parser';
 
-const SLICE_EVENT_NAMES = new Set<string>([
-  'state', 'qr', 'authenticated', 'contacts', 'ready', 'disconnected', 'error', 'message', 'message.status',
-] satisfies (keyof SliceEventMap)[]);
+/** Every event of SliceEventMap: a Record, so a new event that is not listed here fails to compile. */
+const SLICE_EVENTS: Record<keyof SliceEventMap, true> = {
+  state: true, qr: true, pairing: true, authenticated: true, contacts: true, ready: true, disconnected: true, error: true, message: true, 'message.status': true,
+};
+const SLICE_EVENT_NAMES = new Set<string>(Object.keys(SLICE_EVENTS));
 
 export interface SliceClientOptions {
   port: number;
@@ -136,8 +139,9 @@ export class SliceClient {
     return this.call('POST', SLICE_PATHS.logout, {});
   }
 
-  simScan(): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.simScan, {});
+  /** `syncMs`: the phone then takes that long to log in (simulated WhatsApp). */
+  simScan(options: SimScanRequest = {}): Promise<unknown> {
+    return this.call('POST', SLICE_PATHS.simScan, options);
   }
 
   simFault(kind: SimFaultKind): Promise<unknown> {

@@ -93,7 +93,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     return this.world.phone;
   }
 
-  // ── lifecycle (Client.js 453–510 initialize, 1277–1285 destroy, 1289–1303 logout) ──
+  // ── lifecycle (Client.js 429–507 initialize, 1277–1285 destroy, 1289–1303 logout) ──
 
   async initialize(): Promise<void> {
     this.closePage();
@@ -114,7 +114,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.inject(run);
   }
 
-  /** Client.js inject() (113–450): the auth check, then either codes or a restored session. */
+  /** Client.js inject() (115–427): the auth check, then either codes or a restored session. */
   private inject(run: number): void {
     this.storeReady = false;
     this.contactsLoaded = 0;
@@ -128,14 +128,14 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.refs = 0;
     this.keys = simulatedKeys();
     if (this.options.pairWithPhoneNumber) {
-      // Client.js 206–222: requestPairingCode emits `code` (and again every intervalMs).
+      // Client.js 200–223: requestPairingCode emits `code` (and again every intervalMs).
       this.emit('code', randomBytes(4).toString('hex').toUpperCase());
       return;
     }
     this.rotateRef(run);
   }
 
-  /** Conn.ref changes: whatsapp-web.js emits `qr` for the initial ref and each change (Client.js 249–253). */
+  /** Conn.ref changes: whatsapp-web.js emits `qr` for the initial ref and each change (Client.js 273–276). */
   private rotateRef(run: number): void {
     if (run !== this.run || this.socketState !== 'UNPAIRED') return;
     if (this.refs >= MAX_REFS) {
@@ -190,7 +190,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     });
   }
 
-  /** The link drops in a way whatsapp-web.js does not ride out: `change_state`, `disconnected`, then it closes the browser (Client.js 849–885). */
+  /** The link drops in a way whatsapp-web.js does not ride out: `change_state`, `disconnected`, then it closes the browser (Client.js 813–855). */
   dropLink(): void {
     const state: WaState = 'CONFLICT';
     this.socketState = state;
@@ -199,7 +199,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     void this.destroy();
   }
 
-  /** The phone removed this device: Cmd `logout_from_bridge` + reload → `disconnected('LOGOUT')`, then the library re-injects and shows a code (Client.js 393–399, 497–506). */
+  /** The phone removed this device: Cmd `logout_from_bridge` + reload → `disconnected('LOGOUT')`, then the library re-injects and shows a code (Client.js 390–399, 495–506). */
   loggedOutByPhone(): void {
     const run = this.run;
     this.storeReady = false;
@@ -207,7 +207,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.after(run, 0, () => this.inject(run));
   }
 
-  // ── sync (Client.js 290–382: onAppStateHasSyncedEvent) ──
+  // ── sync (Client.js 295–377: onAppStateHasSyncedEvent) ──
 
   private syncThen(run: number, ms: number, then: () => void): void {
     this.after(run, ms, then);
@@ -216,7 +216,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   private hasSynced(run: number, restored: boolean): void {
     if (run !== this.run) return;
     if (restored) {
-      // Offline messages delivered while the session was closed (Client.js 385–391).
+      // Offline messages delivered while the session was closed (Client.js 379–388).
       for (const percent of [0, 50, 100]) this.emit('loading_screen', percent, 'WhatsApp');
     }
     // LocalAuth's getAuthEventPayload() is undefined.

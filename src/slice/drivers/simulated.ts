@@ -48,7 +48,7 @@ export function simulatedRef(): string {
 }
 
 /**
- * A payload shaped like whatsapp-web.js 1.34.7 builds it (Client.js 225–240):
+ * A payload shaped like whatsapp-web.js 1.34.7 builds it (Client.js 251–273):
  * `<ref>,<noise key>,<identity key>,<adv secret>,<platform>`, ~235 characters.
  */
 export function simulatedQrPayload(ref: string = simulatedRef(), keys: SimulatedKeys = simulatedKeys()): string {

@@ -89,7 +89,7 @@ export interface WaClient {
   getState(): Promise<WaState | null>;
   getChats(): Promise<WaChat[]>;
   getChatById(chatId: string): Promise<WaChat | undefined>;
-  /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559: `if (!chat) return null`). */
+  /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559, `if (!chat) return null` at 1539). */
   sendMessage(chatId: string, content: string): Promise<WaMessage | undefined>;
   requestPairingCode(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;
 }

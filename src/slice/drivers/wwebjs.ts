@@ -41,7 +41,7 @@ export const CONTAINER_CHROMIUM_ARGS = [
 
 /** WhatsApp states after which the session is gone, not just the link. */
 const LOGGED_OUT_REASONS = new Set(['LOGOUT', 'UNPAIRED', 'UNPAIRED_IDLE']);
-/** Socket states of a phone that scanned and is logging in (Client.js 142–160 waits through these). */
+/** Socket states of a phone that scanned and is logging in (Client.js 146–176 waits through these). */
 const PAIRING_STATES = new Set<WaState | null>(['PAIRING', 'OPENING', 'CONNECTED']);
 /** WhatsApp's rotation is its own: allow it this much lateness before an intermediate code counts as expired. */
 export const QR_ROTATION_ALLOWANCE_MS = 3_000;
@@ -395,7 +395,7 @@ export class WwebjsDriver implements WhatsAppDriver {
 
   async sendText(chatId: string, text: string): Promise<ChatMessage> {
     const message = await this.readyClient().sendMessage(chatId, text);
-    // The library answers undefined when WhatsApp has no such chat (Client.js 1537: `if (!chat) return null`).
+    // The library answers undefined when WhatsApp has no such chat (Client.js 1539: `if (!chat) return null`).
     if (!message) throw new ChatNotFoundError(chatId);
     return toChatMessage(message);
   }

@@ -13,6 +13,7 @@ const base: SliceRow = {
   startedAt: 900,
   error: null,
   qr: null,
+  pairingUntil: null,
   contacts: null,
   restarts: 0,
 };
@@ -32,6 +33,12 @@ describe('projectView', () => {
   it('shows the code only while in the qr stage', () => {
     expect(projectView('acc_test1', { ...base, stage: 'qr', qr }).qr).toEqual(qr);
     expect(projectView('acc_test1', { ...base, stage: 'linking', qr }).qr).toBeUndefined();
+  });
+
+  it('says a phone is logging in (pairingUntil) only while in the qr stage', () => {
+    expect(projectView('acc_test1', { ...base, stage: 'qr', qr, pairingUntil: 5_000 })).toMatchObject({ qr, pairingUntil: 5_000 });
+    expect(projectView('acc_test1', { ...base, stage: 'qr', qr }).pairingUntil).toBeUndefined();
+    expect(projectView('acc_test1', { ...base, stage: 'linking', qr, pairingUntil: 5_000 }).pairingUntil).toBeUndefined();
   });
 
   it('shows contacts while linking and ready', () => {

@@ -14,7 +14,7 @@ describe('simulated QR codes', () => {
   it('look like WhatsApp Web payloads, fresh every time, short enough for a QR code', () => {
     const payloads = Array.from({ length: 20 }, () => simulatedQrPayload());
     for (const payload of payloads) {
-      // whatsapp-web.js 1.34.7 (Client.js 225–240): ref, noise key, identity key, adv secret, platform.
+      // whatsapp-web.js 1.34.7 (Client.js 251–273): ref, noise key, identity key, adv secret, platform.
       expect(payload).toMatch(/^2@[A-Za-z0-9+/=]+,[A-Za-z0-9+/=]{44},[A-Za-z0-9+/=]{44},[A-Za-z0-9+/=]{44},WEB$/);
       expect(payload.length).toBeLessThan(250);
     }

@@ -24,6 +24,8 @@ export interface SliceRow {
   startedAt: EpochMs | null;
   error: string | null;
   qr: QrInfo | null;
+  /** A phone scanned and is logging in: the slice stays until then (kept in qr_json, next to the code). */
+  pairingUntil: EpochMs | null;
   contacts: number | null;
   restarts: number;
 }
@@ -43,6 +45,13 @@ interface SliceRecord {
   restarts: number;
 }
 
+/** The code and, once a phone scanned it, `pairingUntil` (stored in the same JSON, no schema change). */
+function qrOf(json: string | null): { qr: QrInfo | null; pairingUntil: EpochMs | null } {
+  if (!json) return { qr: null, pairingUntil: null };
+  const { pairingUntil, ...qr } = JSON.parse(json) as QrInfo & { pairingUntil?: EpochMs };
+  return { qr, pairingUntil: typeof pairingUntil === 'number' ? pairingUntil : null };
+}
+
 function toSliceRow(record: SliceRecord): SliceRow {
   return {
     accountId: record.account_id,
@@ -54,7 +63,7 @@ function toSliceRow(record: SliceRecord): SliceRow {
     stageStartedAt: record.stage_started_at,
     startedAt: record.started_at,
     error: record.error,
-    qr: record.qr_json ? (JSON.parse(record.qr_json) as QrInfo) : null,
+    ...qrOf(record.qr_json),
     contacts: record.contacts,
     restarts: record.restarts,
   };
@@ -208,6 +217,14 @@ export class Store {
     const changed = this.db
       .prepare(`UPDATE slices SET qr_json = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
       .run(qr ? JSON.stringify(qr) : null, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
+  }
+
+  /** A phone scanned the shown code and is logging in until `until`; a new code (setQr) clears it. */
+  setPairing(accountId: string, sliceId: string, until: EpochMs): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET qr_json = json_set(qr_json, '$.pairingUntil', ?), updated_at = ? WHERE account_id = ? AND slice_id = ? AND qr_json IS NOT NULL`)
+      .run(until, this.now(), accountId, sliceId).changes;
     return changed ? this.getSlice(accountId) : undefined;
   }
 

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { SlicedeckError, isSlicedeckError } from '@shared/errors';
 import { isProvisioningStage, isTerminalStage, type ProvisioningStage, type Stage } from '@shared/stages';
-import type { Chat, ChatMessage, SendResult, SliceEventRecord, SliceView } from '@shared/types';
+import type { Chat, ChatMessage, QrInfo, SendResult, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
 import type { SliceEvent } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
@@ -28,8 +28,16 @@ const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
 /** How long after the stage timer the health wait gives up by itself, should that timer not fire. */
 const HEALTH_WAIT_BACKSTOP_MS = 5_000;
-/** Grace after an intermediate code's expiry before the host assumes the slice stopped rotating. */
-const QR_ROTATION_GRACE_MS = 1_500;
+/**
+ * Allowance after an intermediate code's expiry before the host assumes the slice
+ * stopped rotating (WhatsApp's rotation is its own; the driver allows 3 s too).
+ */
+const QR_ROTATION_GRACE_MS = 3_000;
+/**
+ * After the codes' end, the slice asks WhatsApp whether a phone is logging in and
+ * says so (`pairing`); the host's timer is only a backstop, this much later.
+ */
+const QR_DECISION_MARGIN_MS = 3_000;
 
 export interface SliceServiceDeps {
   config: CoreConfig;
@@ -323,11 +331,11 @@ export class SliceService {
     return this.clientFor(accountId).send({ chatId, text });
   }
 
-  async simScan(accountId: string): Promise<void> {
+  async simScan(accountId: string, syncMs?: number): Promise<void> {
     if (this.deps.config.driver !== 'simulated') {
       throw new SlicedeckError('not_simulation', 'Scanning from slicedeck only works in simulation mode (SLICEDECK_DRIVER=simulated). Scan the code with WhatsApp on the phone instead.');
     }
-    await this.clientFor(accountId).simScan();
+    await this.clientFor(accountId).simScan(syncMs === undefined ? {} : { syncMs });
   }
 
   private clientFor(accountId: string): SliceClient {
@@ -388,7 +396,17 @@ export class SliceService {
         if (row.stage !== 'qr') this.enterStage(accountId, sliceId, 'qr', null, false);
         else this.publish(accountId, store.getSlice(accountId));
         store.record({ accountId, sliceId, type: 'qr', stage: 'qr', message: `Code ${qr.index} of ${qr.total}` });
-        this.armQrTimer(accountId, sliceId, qr.index, qr.total, qr.expiresAt);
+        this.armQrTimer(accountId, sliceId, this.qrDeadline(qr, null));
+        return;
+      }
+      case 'pairing': {
+        // A phone scanned and is logging in after the codes ran out: keep the slice until then.
+        const { until } = event.data;
+        if (row.stage !== 'qr' || until <= Date.now() || row.pairingUntil === until) return;
+        const updated = store.setPairing(accountId, sliceId, until);
+        if (row.pairingUntil === null) store.record({ accountId, sliceId, type: 'pairing', stage: 'qr', message: 'Code scanned; the phone is logging in' });
+        this.publish(accountId, updated);
+        if (row.qr) this.armQrTimer(accountId, sliceId, this.qrDeadline(row.qr, until));
         return;
       }
       case 'authenticated':
@@ -547,21 +565,39 @@ export class SliceService {
   }
 
   /**
-   * The host's own QR clock (authoritative, needs no window): when the last code
-   * expires unscanned the slice is destroyed. For an earlier code the timer covers
-   * the remaining codes too, so a slice that stops rotating still expires.
+   * When the host gives up on the codes: the shown code's own expiry, plus the
+   * lifetimes of the codes still to come (every code after the first lives
+   * `qrTtlMs`), plus margins for the slice to rotate and to decide. While a phone
+   * is logging in (`pairingUntil`), shortly after that instead.
    */
-  private armQrTimer(accountId: string, sliceId: string, index: number, total: number, expiresAt: number): void {
-    const remaining = Math.max(0, total - index);
-    const fireAt = expiresAt + remaining * this.deps.config.qrTtlMs + (remaining > 0 ? QR_ROTATION_GRACE_MS : 0);
+  private qrDeadline(qr: QrInfo, pairingUntil: number | null): number {
+    if (pairingUntil !== null) return pairingUntil + QR_DECISION_MARGIN_MS;
+    const remaining = Math.max(0, qr.total - qr.index);
+    let later = 0;
+    for (let index = qr.index + 1; index <= qr.total; index++) later += index === 1 ? this.deps.config.qrFirstTtlMs : this.deps.config.qrTtlMs;
+    return qr.expiresAt + later + (remaining > 0 ? QR_ROTATION_GRACE_MS : 0) + QR_DECISION_MARGIN_MS;
+  }
+
+  /**
+   * The host's own QR clock (authoritative, needs no window): when the codes are
+   * over unscanned (or a phone that scanned never finished logging in) the slice
+   * is destroyed. The slice normally says so first; this is the backstop.
+   */
+  private armQrTimer(accountId: string, sliceId: string, fireAt: number): void {
     this.clearStageTimer(accountId);
     this.setStageTimer(accountId, Math.max(0, fireAt - Date.now()), () => {
       void this.lock
         .run(accountId, async () => {
           const row = this.deps.store.getSlice(accountId);
           if (!row || row.sliceId !== sliceId || row.stage !== 'qr') return;
-          this.log.info({ accountId, sliceId }, 'the last QR code expired unscanned; destroying the slice');
-          await this.teardown(accountId, sliceId, 'qr_timeout', null);
+          const pairing = row.pairingUntil !== null;
+          this.log.info({ accountId, sliceId, pairing }, pairing ? 'the phone that scanned did not finish logging in; destroying the slice' : 'the last QR code expired unscanned; destroying the slice');
+          await this.teardown(
+            accountId,
+            sliceId,
+            'qr_timeout',
+            pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null,
+          );
         })
         .catch((err: unknown) => this.log.error({ accountId, err }, 'QR expiry teardown failed'));
     });
@@ -642,7 +678,7 @@ export class SliceService {
   adopt(row: SliceRow): void {
     if (!row.sliceId || row.port === null || !row.token) return;
     this.follow(row.accountId, row.sliceId, row.port, row.token);
-    if (row.stage === 'qr' && row.qr) this.armQrTimer(row.accountId, row.sliceId, row.qr.index, row.qr.total, row.qr.expiresAt);
+    if (row.stage === 'qr' && row.qr) this.armQrTimer(row.accountId, row.sliceId, this.qrDeadline(row.qr, row.pairingUntil));
     else this.afterStageChange(row.accountId, row.sliceId, row.stage);
     this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: row.stage, message: 'Found running at start-up; following it again' });
   }

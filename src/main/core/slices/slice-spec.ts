@@ -24,6 +24,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.instanceId]: ids.accountId,
       [SLICE_ENV.qrCodes]: String(config.qrCodes),
       [SLICE_ENV.qrTtlMs]: String(config.qrTtlMs),
+      [SLICE_ENV.qrFirstTtlMs]: String(config.qrFirstTtlMs),
+      [SLICE_ENV.qrScanGraceMs]: String(config.qrScanGraceMs),
       [SLICE_ENV.simContacts]: String(config.simContacts),
       [SLICE_ENV.simContactIntervalMs]: String(config.simContactIntervalMs),
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),

@@ -18,7 +18,11 @@ export function projectView(accountId: string, row: SliceRow | undefined): Slice
   if (row.sliceId) view.sliceId = row.sliceId;
   if (row.port !== null) view.port = row.port;
   // A code is only worth showing while the operator is meant to scan it.
-  if (row.qr && row.stage === 'qr') view.qr = row.qr;
+  if (row.qr && row.stage === 'qr') {
+    view.qr = row.qr;
+    // A phone scanned it and is logging in: the panel says so instead of counting the code down.
+    if (row.pairingUntil !== null) view.pairingUntil = row.pairingUntil;
+  }
   if (row.contacts !== null && (row.stage === 'linking' || row.stage === 'ready')) view.contacts = row.contacts;
   if (row.error) view.error = row.error;
   if (row.restarts > 0) view.restarts = row.restarts;

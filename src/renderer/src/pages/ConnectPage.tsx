@@ -122,8 +122,14 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
     case 'qr':
       return (
         <div className="phase phase-qr">
-          {view.qr ? <QrCode qr={view.qr} /> : <p className="muted">Waiting for the first code…</p>}
-          <p className="muted">{STAGE_INFO.qr.message}: WhatsApp → Settings → Linked devices → Link a device.</p>
+          {view.pairingUntil !== undefined ? (
+            <Pairing until={view.pairingUntil} />
+          ) : view.qr ? (
+            <QrCode qr={view.qr} />
+          ) : (
+            <p className="muted">Waiting for the first code…</p>
+          )}
+          {view.pairingUntil === undefined && <p className="muted">{STAGE_INFO.qr.message}: WhatsApp → Settings → Linked devices → Link a device.</p>}
           <div className="actions">
             {simulation && (
               <button type="button" className="primary" disabled={busy === 'scan'} onClick={() => onAction('scan')}>
@@ -164,8 +170,8 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
     case 'expired':
       return (
         <div className="phase phase-expired">
-          <h2>The code expired before it was scanned</h2>
-          <p>None of the codes was scanned in time, so slicedeck closed this account’s slice. Have the phone ready and try again.</p>
+          <h2>{view.error ? 'The phone did not finish logging in' : 'The code expired before it was scanned'}</h2>
+          <p data-testid="expired-words">{view.error ?? 'None of the codes was scanned in time, so slicedeck closed this account’s slice. Have the phone ready and try again.'}</p>
           <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
             Try again
           </button>
@@ -198,6 +204,20 @@ function Provisioning({ view }: { view: SliceView }) {
           {formatElapsed(view.startedAt ? now - view.startedAt : 0)}
         </span>
       </div>
+    </div>
+  );
+}
+
+/** The codes are over but a phone scanned one: no countdown, just what is happening and how long it may take. */
+function Pairing({ until }: { until: number }) {
+  const now = useNow(1000);
+  const left = Math.max(0, Math.ceil((until - now) / 1000));
+  return (
+    <div className="qr pairing" data-testid="qr-pairing">
+      <p className="big-word" role="status">
+        Code scanned — the phone is logging in…
+      </p>
+      <p className="muted">Keep WhatsApp open on the phone. slicedeck waits up to {left} s more for it to finish.</p>
     </div>
   );
 }

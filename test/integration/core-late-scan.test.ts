@@ -1,0 +1,49 @@
+/**
+ * A code scanned in its last moments by a phone that takes longer to log in than
+ * the code had left (issue 13, defect 2): through the core, a real slice container
+ * and the one driver over the stand-in WhatsApp. The slice asks WhatsApp's state
+ * at the codes' end, says `pairing`, and the host waits instead of tearing down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCore, type TestCore } from '../helpers/core';
+import { containersOfHome } from '../helpers/docker';
+
+let t: TestCore;
+beforeAll(async () => {
+  // Two codes of 2 s each; a phone that scanned gets up to 30 s to finish logging in.
+  t = await makeTestCore({ qrCodes: 2, qrFirstTtlMs: 2_000, qrTtlMs: 2_000, qrScanGraceMs: 30_000, simContacts: 5, simContactIntervalMs: 10 });
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a late scan', () => {
+  it('refuses a syncMs out of bounds with words', async () => {
+    const account = await t.call('accounts.add', { name: 'Late Lena' });
+    await expect(t.call('sim.scan', { accountId: account.id, syncMs: 120_001 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/syncMs/) });
+    await expect(t.call('sim.scan', { accountId: account.id, syncMs: -1 })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('a scan in the last code’s final moments with a slow phone ends ready, not “Code expired”', async () => {
+    const account = (await t.call('accounts.list'))[0]!;
+    await t.call('slices.connect', { accountId: account.id });
+    const last = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.qr?.index === 2, 30_000, 'code 2 of 2');
+    // The host and the slice are on one machine: one clock.
+    await sleep(Math.max(0, last.qr!.expiresAt - Date.now() - 400));
+    await t.call('sim.scan', { accountId: account.id, syncMs: 6_000 });
+
+    const pairing = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.pairingUntil !== undefined, 15_000, 'the slice to say a phone is logging in');
+    expect(pairing).toMatchObject({ phase: 'qr', stage: 'qr' });
+    expect(pairing.pairingUntil!).toBeGreaterThan(last.qr!.expiresAt + 20_000);
+
+    const ready = await t.events.waitForStage(account.id, 'ready', 40_000);
+    expect(ready.phase).toBe('ready');
+    const stages = t.events.of('slice').filter((v) => v.accountId === account.id).map((v) => v.stage);
+    expect(stages).not.toContain('qr_timeout');
+    const history = await t.call('slices.history', { accountId: account.id });
+    expect(history.some((h) => h.type === 'pairing' && /logging in/.test(h.message ?? ''))).toBe(true);
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(1);
+  });
+});
