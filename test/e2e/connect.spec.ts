@@ -60,7 +60,7 @@ test('connect, scan, link and land on the chat page, with exactly one loopback-o
 });
 
 test.describe('when no code is scanned', () => {
-  test.use({ serverEnv: { SLICEDECK_QR_TTL_MS: '1500', SLICEDECK_QR_CODES: '3' } });
+  test.use({ serverEnv: { SLICEDECK_QR_FIRST_TTL_MS: '1500', SLICEDECK_QR_TTL_MS: '1500', SLICEDECK_QR_CODES: '3' } });
 
   test('the three codes expire, the slice is destroyed, and trying again starts over', async ({ page, accounts, server }) => {
     await recordTexts(page, ['qr-counter']);

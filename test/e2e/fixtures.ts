@@ -9,6 +9,7 @@ import { startPanelServer, type PanelServer } from './panel-server';
 
 /** Slow enough to click, fast enough to watch contacts climb. */
 const DEFAULT_ENV: Record<string, string> = {
+  SLICEDECK_QR_FIRST_TTL_MS: '20000',
   SLICEDECK_QR_TTL_MS: '20000',
   SLICEDECK_SIM_CONTACTS: '30',
   SLICEDECK_SIM_CONTACT_INTERVAL_MS: '100',

@@ -13,7 +13,7 @@ function inOrder(seen: string[], wanted: string[]): boolean {
 }
 
 test.describe('when the codes expire', () => {
-  test.use({ serverEnv: { SLICEDECK_QR_TTL_MS: '1000', SLICEDECK_QR_CODES: '2' } });
+  test.use({ serverEnv: { SLICEDECK_QR_FIRST_TTL_MS: '1000', SLICEDECK_QR_TTL_MS: '1000', SLICEDECK_QR_CODES: '2' } });
 
   test('History lists the provisioning stages and the expiry, newest first, and follows what happens next', async ({ page, accounts, server }) => {
     const name = accountName('Hal');
