@@ -47,3 +47,27 @@ describe('a late scan', () => {
     expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(1);
   });
 });
+
+describe('real code lifetimes through the host', () => {
+  let u: TestCore;
+  beforeAll(async () => {
+    u = await makeTestCore({ qrCodes: 2, qrFirstTtlMs: 3_000, qrTtlMs: 1_000 });
+  });
+  afterAll(async () => {
+    await u?.cleanup();
+  });
+
+  it('the first code lives SLICEDECK_QR_FIRST_TTL_MS, later ones SLICEDECK_QR_TTL_MS, and the host expires after the last', async () => {
+    const account = await u.call('accounts.add', { name: 'Timed Tom' });
+    await u.call('slices.connect', { accountId: account.id });
+    const expired = await u.events.waitForStage(account.id, 'qr_timeout', 40_000);
+    const codes = new Map(u.events.of('slice').filter((v) => v.accountId === account.id && v.qr).map((v) => [v.qr!.index, v.qr!]));
+    expect([...codes.keys()]).toEqual([1, 2]);
+    expect(codes.get(1)!.expiresAt - codes.get(1)!.issuedAt).toBe(3_000);
+    expect(codes.get(2)!.expiresAt - codes.get(2)!.issuedAt).toBe(1_000);
+    // Code 2 came when code 1 expired (WhatsApp's rotation in the stand-in), and the host waited for code 2's end.
+    expect(codes.get(2)!.issuedAt).toBeGreaterThanOrEqual(codes.get(1)!.expiresAt - 50);
+    expect(expired.stageStartedAt!).toBeGreaterThanOrEqual(codes.get(2)!.expiresAt);
+    expect(expired.error).toBeUndefined();
+  });
+});

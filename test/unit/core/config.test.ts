@@ -7,6 +7,9 @@ describe('loadConfig', () => {
     expect(config.driver).toBe('whatsapp-web.js');
     expect(config.qrCodes).toBe(3);
     expect(config.qrTtlMs).toBe(20_000);
+    // WhatsApp's first code lives ~60 s; a phone that scanned gets 60 s to finish logging in.
+    expect(config.qrFirstTtlMs).toBe(60_000);
+    expect(config.qrScanGraceMs).toBe(60_000);
     expect(config.simContacts).toBe(25);
     expect(config.portRange).toEqual({ from: 47100, to: 47299 });
     // The real driver needs the image that carries Chromium.
@@ -24,6 +27,8 @@ describe('loadConfig', () => {
       SLICEDECK_DRIVER: 'simulated',
       SLICEDECK_QR_CODES: '5',
       SLICEDECK_QR_TTL_MS: '400',
+      SLICEDECK_QR_FIRST_TTL_MS: '900',
+      SLICEDECK_QR_SCAN_GRACE_MS: '0',
       SLICEDECK_SIM_CONTACTS: '7',
       SLICEDECK_SIM_CONTACT_INTERVAL_MS: '15',
       SLICEDECK_PORT_RANGE: '50000-50009',
@@ -37,6 +42,8 @@ describe('loadConfig', () => {
       driver: 'simulated',
       qrCodes: 5,
       qrTtlMs: 400,
+      qrFirstTtlMs: 900,
+      qrScanGraceMs: 0,
       simContacts: 7,
       simContactIntervalMs: 15,
       portRange: { from: 50000, to: 50009 },
@@ -64,6 +71,8 @@ describe('loadConfig', () => {
     ['SLICEDECK_QR_CODES', '0', /SLICEDECK_QR_CODES/],
     ['SLICEDECK_QR_TTL_MS', '-5', /SLICEDECK_QR_TTL_MS/],
     ['SLICEDECK_QR_TTL_MS', '1.5', /SLICEDECK_QR_TTL_MS/],
+    ['SLICEDECK_QR_FIRST_TTL_MS', '50', /SLICEDECK_QR_FIRST_TTL_MS/],
+    ['SLICEDECK_QR_SCAN_GRACE_MS', 'a minute', /SLICEDECK_QR_SCAN_GRACE_MS/],
     ['SLICEDECK_PORT_RANGE', '47299-47100', /SLICEDECK_PORT_RANGE.*FROM-TO/],
     ['SLICEDECK_PORT_RANGE', '80-90', /SLICEDECK_PORT_RANGE/],
     ['SLICEDECK_PORT_RANGE', '47100-70000', /SLICEDECK_PORT_RANGE/],
