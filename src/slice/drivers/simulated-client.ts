@@ -192,9 +192,13 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   /** The link drops in a way whatsapp-web.js does not ride out: `change_state`, `disconnected`, then it closes the browser (Client.js 813–855). */
   dropLink(): void {
+    if (!this.storeReady) {
+      // The library only listens to state changes once ready (attachEventListeners): before that a drop is silent.
+      throw new SimulatorConflictError('The link can only be dropped once the account is ready: before that, whatsapp-web.js does not watch the connection.');
+    }
     const state: WaState = 'CONFLICT';
     this.socketState = state;
-    if (this.storeReady) this.emit('change_state', state);
+    this.emit('change_state', state);
     this.emit('disconnected', state);
     void this.destroy();
   }
