@@ -67,8 +67,6 @@ export class SliceService {
   /** The one safety/QR timer per account, re-armed on every stage change. */
   private readonly stageTimers = new Map<string, NodeJS.Timeout>();
   private readonly lock = new KeyedLock();
-  /** Accounts whose operator clicked Log out: the slice's `needs_qr` is expected. */
-  private readonly loggingOut = new Set<string>();
   private closed = false;
 
   constructor(private readonly deps: SliceServiceDeps) {}
@@ -277,21 +275,22 @@ export class SliceService {
   async logout(accountId: string): Promise<void> {
     this.requireAccount(accountId);
     const live = this.live.get(accountId);
-    // The slice answers our logout with `needs_qr`: ours, not the phone's (followState).
-    this.loggingOut.add(accountId);
-    try {
-      if (live) {
-        try {
-          await live.client.logout();
-        } catch (error) {
-          // The slice may be dead already; the session is deleted below either way.
-          this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
-        }
+    if (live) {
+      // Stop following first: the slice answers our logout with `needs_qr`, which is
+      // ours to act on here, not the phone logging out (followState).
+      const row = this.deps.store.getSlice(accountId);
+      this.unfollow(accountId, live.sliceId);
+      const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ port: row.port, token: row.token }) : null;
+      try {
+        await client?.logout();
+      } catch (error) {
+        // The slice may be dead already; the session is deleted below either way.
+        this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
+      } finally {
+        client?.close();
       }
-      await this.destroy(accountId);
-    } finally {
-      this.loggingOut.delete(accountId);
     }
+    await this.destroy(accountId);
     await this.removeSessionVolume(accountId);
     this.deps.store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
   }
@@ -485,8 +484,6 @@ export class SliceService {
         return;
       }
       case 'needs_qr':
-        // The operator's own Log out is on its way to destroy the slice: nothing to follow.
-        if (this.loggingOut.has(accountId)) return;
         void this.lock
           .run(accountId, () => this.leaveLinked(accountId, sliceId, reason))
           .catch((err: unknown) => this.log.error({ accountId, err }, 'taking a logged-out account out of Ready failed'));
@@ -503,7 +500,7 @@ export class SliceService {
    */
   private async leaveLinked(accountId: string, sliceId: string, reason: string | undefined): Promise<void> {
     const row = this.deps.store.getSlice(accountId);
-    if (!row || row.sliceId !== sliceId || (row.stage !== 'ready' && row.stage !== 'linking') || this.loggingOut.has(accountId)) return;
+    if (!row || row.sliceId !== sliceId || (row.stage !== 'ready' && row.stage !== 'linking')) return;
     this.log.info({ accountId, sliceId, reason }, 'WhatsApp logged the account out; destroying its slice');
     this.deps.store.record({ accountId, sliceId, type: 'logged_out', stage: row.stage, message: reason ?? 'The slice needs a new QR code: the session is no longer valid' });
     await this.teardown(accountId, sliceId, 'idle', LOGGED_OUT_WORDS);
