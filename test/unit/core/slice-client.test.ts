@@ -78,6 +78,20 @@ describe('SliceClient', () => {
     await expect(c.chats()).rejects.toMatchObject({ code: 'slice_failed' });
   });
 
+  it('bounds a health probe by a deadline, even against a slice that keeps trickling bytes', async () => {
+    const trickles: NodeJS.Timeout[] = [];
+    const port = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Never an end, but never idle either: an idle-socket timeout alone would wait forever.
+      trickles.push(setInterval(() => res.write(' '), 50));
+    });
+    try {
+      expect(await client(port).health(300)).toBeNull();
+    } finally {
+      for (const trickle of trickles) clearInterval(trickle);
+    }
+  }, 5_000);
+
   it('answers slice_unavailable when nothing listens', async () => {
     const port = await serve(() => undefined);
     servers.pop()!.close();
