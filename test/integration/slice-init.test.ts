@@ -5,36 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome, docker } from '../helpers/docker';
+import { containersOfHome, docker, execIn as exec } from '../helpers/docker';
 import { ensureChromiumImage } from '../helpers/images';
 import { coreInternals } from '../../src/main/core';
 import { buildSliceSpec } from '../../src/main/core/slices/slice-spec';
 import { SliceClient } from '../../src/main/core/slice-client';
 import type { SliceStatus } from '@shared/slice-protocol';
-
-/** Runs a command in the container and returns its stdout. */
-async function exec(containerId: string, cmd: string[]): Promise<string> {
-  const run = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await run.start({ hijack: true, stdin: false });
-  const out: Buffer[] = [];
-  // Multiplexed stream: 8-byte headers, keep stdout (type 1) only.
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  let pending = Buffer.alloc(0);
-  stream.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 8) {
-      const size = pending.readUInt32BE(4);
-      if (pending.length < 8 + size) break;
-      if (pending[0] === 1) out.push(pending.subarray(8, 8 + size));
-      pending = pending.subarray(8 + size);
-    }
-  });
-  await done;
-  return Buffer.concat(out).toString('utf8');
-}
 
 /** Prints every /proc/<pid>/stat line; node is the one program both slice images have (no sh, no ps). */
 const LIST_PROCESSES = `const fs = require('fs');
