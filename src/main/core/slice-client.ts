@@ -66,6 +66,8 @@ export class SliceClient {
   private readonly host: string;
   private readonly requestTimeoutMs: number;
   private readonly subscriptions = new Set<SliceSubscription>();
+  private inFlight = 0;
+  private closing = false;
 
   constructor(private readonly options: SliceClientOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -76,9 +78,15 @@ export class SliceClient {
     return this.options.port;
   }
 
+  /**
+   * Stops the event streams at once; requests already on their way still get their
+   * answer (each is bounded by its deadline), then the sockets go. A slice torn down
+   * because of what a call did (sim.fault phone_logout) must not cut that call's answer.
+   */
   close(): void {
     for (const subscription of [...this.subscriptions]) subscription.close();
-    this.agent.destroy();
+    this.closing = true;
+    if (this.inFlight === 0) this.agent.destroy();
   }
 
   // ── health ────────────────────────────────────────────────────────────────
@@ -183,8 +191,14 @@ export class SliceClient {
       // A deadline for the whole exchange, not just an idle socket: a slice that trickles
       // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
       const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      this.inFlight++;
+      let settled = false;
       const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
         clearTimeout(deadline);
+        if (!settled) {
+          settled = true;
+          if (--this.inFlight === 0 && this.closing) this.agent.destroy();
+        }
         fn(...args);
       };
       const request = http.request({ host: this.host, port: this.options.port, method, path, headers, agent: this.agent }, (response) => {
