@@ -80,7 +80,11 @@ export function ChatPage({ accountId }: { accountId: string }) {
       {view && !usable && (
         <div className="card empty" role="status">
           <h2>This account is not connected</h2>
-          <p>Connect it first; its chats appear here once WhatsApp is linked. A disconnected account that was linked before comes back without a new scan.</p>
+          <p>
+            Connect it first; its chats appear here once WhatsApp is linked.
+            {/* After a logout on the phone the note above says a new code is needed. */}
+            {!view.note && ' A disconnected account that was linked before comes back without a new scan.'}
+          </p>
           <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>
             Go to Connect
           </a>
