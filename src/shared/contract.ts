@@ -18,6 +18,7 @@ import type {
   SliceView,
   SystemStatus,
 } from './types';
+import type { SimFaultKind } from './slice-protocol';
 
 // ── input vocabulary ────────────────────────────────────────────────────────
 
@@ -47,6 +48,10 @@ export const messageTextSchema = z
   .min(1, { error: MESSAGE_TEXT_RULE.words.empty })
   .max(MESSAGE_TEXT_RULE.maxLength, { error: MESSAGE_TEXT_RULE.words.tooLong })
   .refine(hasVisibleText, { error: MESSAGE_TEXT_RULE.words.empty });
+
+/** The faults `sim.fault` plays (the slice's `/api/sim/fault` kinds). */
+export const SIM_FAULT_KINDS = ['phone_logout', 'drop_link', 'fail_initialize'] as const satisfies readonly SimFaultKind[];
+export type SimFault = (typeof SIM_FAULT_KINDS)[number];
 
 const noInput = z.strictObject({}).optional();
 const byAccount = z.strictObject({ accountId: accountIdSchema });
@@ -100,6 +105,25 @@ export const COMMANDS = {
    * Resolves with the status afterwards: `image: 'present'`, or `'missing'` with `imageError`.
    */
   'system.buildImage': command<SystemStatus>()(noInput, 'Build the slice image'),
+  /**
+   * Simulation mode: what a phone or the network can do to a linked account, to see the
+   * panel follow it. `phone_logout`: the phone unlinks this device (the account leaves
+   * Ready with words); `drop_link`: the link drops and WhatsApp reconnects by itself (a
+   * note, then Ready again); `fail_initialize`: the next `count` (1) starts of the client
+   * fail (with `drop_link`, a reconnect that never comes back ends in `error`).
+   */
+  'sim.fault': command<void>()(
+    z.strictObject({
+      accountId: accountIdSchema,
+      kind: z.enum(SIM_FAULT_KINDS, { error: `kind must be one of ${SIM_FAULT_KINDS.join(', ')}.` }),
+      count: z
+        .int({ error: 'count must be a whole number.' })
+        .min(1, { error: 'count must be at least 1.' })
+        .max(1000, { error: 'count must be at most 1000.' })
+        .optional(),
+    }),
+    'Simulation mode: play a phone logout, a dropped link or failing starts',
+  ),
 
   'sim.scan': command<void>()(
     z.strictObject({

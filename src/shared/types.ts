@@ -33,7 +33,14 @@ export interface SliceView {
   /** A phone scanned the code and is logging in; the slice waits for it until then (epoch ms). */
   pairingUntil?: EpochMs;
   contacts?: number;
+  /** What failed, in the `error` phase only. */
   error?: string;
+  /**
+   * Words beside any other phase, not an error: "WhatsApp lost the link; reconnecting
+   * by itself…", "restarting the slice…", or in `setup` why the account left Ready
+   * ("WhatsApp logged this account out…").
+   */
+  note?: string;
   port?: number;
   /** Times the host restarted this slice's container (health monitor). */
   restarts?: number;

@@ -1,13 +1,19 @@
 /**
  * The slice's entry point inside its container: reads the environment
  * (`SLICE_ENV`), starts the server, and exits promptly on SIGTERM/SIGINT
- * (Docker's stop, or the host's destroy, must not wait for a timeout).
+ * (Docker's stop, or the host's destroy, must not wait for a timeout). An error
+ * nobody handled is logged and exits non-zero (crash-guard.ts), so the host's
+ * restart ladder takes over instead of a half-broken client living on.
  */
 import { createSliceApp } from './app';
 import { loadSliceConfig, SliceConfigError } from './config';
 import { jsonLineLogger } from './instance-manager';
+import { installCrashGuard } from './crash-guard';
 
 const SHUTDOWN_GRACE_MS = 1_500;
+
+// First thing: an error nobody handles, from here on, is logged and ends the process non-zero.
+installCrashGuard(process, jsonLineLogger);
 
 async function main(): Promise<void> {
   let config;

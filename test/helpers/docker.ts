@@ -32,3 +32,27 @@ export async function imagePresent(image: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Runs a command in a container (`docker exec`) and returns its stdout. */
+export async function execIn(containerId: string, cmd: string[]): Promise<string> {
+  const run = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await run.start({ hijack: true, stdin: false });
+  const out: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  // Multiplexed stream: 8-byte frame headers; keep stdout (type 1).
+  let pending = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      if (pending[0] === 1) out.push(pending.subarray(8, 8 + size));
+      pending = pending.subarray(8 + size);
+    }
+  });
+  await done;
+  return Buffer.concat(out).toString('utf8');
+}

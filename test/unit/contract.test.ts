@@ -33,6 +33,27 @@ describe('the contract', () => {
   });
 });
 
+describe('sim.fault', () => {
+  const accountId = 'acc_abcdef';
+  it('takes the faults a phone or the network can play, with an optional count', async () => {
+    for (const kind of ['phone_logout', 'drop_link', 'fail_initialize']) {
+      expect(await dispatch(handlersReturning(undefined), 'sim.fault', { accountId, kind })).toMatchObject({ ok: true });
+    }
+    expect(await dispatch(handlersReturning(undefined), 'sim.fault', { accountId, kind: 'fail_initialize', count: 1000 })).toMatchObject({ ok: true });
+  });
+
+  it('refuses an unknown kind, a bad count and extra fields with words', async () => {
+    const refused = async (input: unknown, words: RegExp) =>
+      expect(await dispatch(handlersReturning(undefined), 'sim.fault', input)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(words) } });
+    await refused({ accountId, kind: 'explode' }, /kind must be one of phone_logout, drop_link, fail_initialize/);
+    await refused({ accountId }, /kind must be one of/);
+    await refused({ accountId, kind: 'fail_initialize', count: 0 }, /count must be at least 1/);
+    await refused({ accountId, kind: 'fail_initialize', count: 1001 }, /count must be at most 1000/);
+    await refused({ accountId, kind: 'fail_initialize', count: 1.5 }, /whole number/);
+    await refused({ accountId, kind: 'drop_link', extra: true }, /extra/);
+  });
+});
+
 describe('dispatch', () => {
   it('refuses an unknown command with a typed error', async () => {
     const answer = await dispatch(handlersReturning(null), 'rm -rf', {});

@@ -135,6 +135,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'chats.list': ({ accountId }) => slices.chats(accountId),
     'chats.messages': ({ accountId, chatId }) => slices.messages(accountId, chatId),
     'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
+    'sim.fault': ({ accountId, kind, count }) => slices.simFault(accountId, kind, count),
     'system.status': () => system.status(),
     'system.buildImage': () => imageBuild.build(),
     'sim.scan': ({ accountId, syncMs }) => slices.simScan(accountId, syncMs),

@@ -4,7 +4,7 @@
  * trip through docker-proxy is ~0.3 ms kept alive vs ~0.65 ms without).
  */
 import http from 'node:http';
-import { SlicedeckError } from '@shared/errors';
+import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import {
   SLICE_PATHS,
   type SimFaultKind,
@@ -58,6 +58,9 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
+/** The most one health probe of a running slice may take (the health monitor's bound). */
+export const HEALTH_PROBE_TIMEOUT_MS = 2_000;
+
 /** How often the host asks a starting slice for `/health`. */
 export const HEALTH_POLL_INTERVAL_MS = 5;
 
@@ -66,6 +69,8 @@ export class SliceClient {
   private readonly host: string;
   private readonly requestTimeoutMs: number;
   private readonly subscriptions = new Set<SliceSubscription>();
+  private inFlight = 0;
+  private closing = false;
 
   constructor(private readonly options: SliceClientOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -76,15 +81,25 @@ export class SliceClient {
     return this.options.port;
   }
 
+  /**
+   * Stops the event streams at once; requests already on their way still get their
+   * answer (each is bounded by its deadline), then the sockets go. A slice torn down
+   * because of what a call did (sim.fault phone_logout) must not cut that call's answer.
+   */
   close(): void {
     for (const subscription of [...this.subscriptions]) subscription.close();
-    this.agent.destroy();
+    this.closing = true;
+    if (this.inFlight === 0) this.agent.destroy();
   }
 
   // ── health ────────────────────────────────────────────────────────────────
 
-  /** One `GET /health`; null unless the slice itself answered 200. */
-  async health(timeoutMs = 2_000): Promise<SliceHealth | null> {
+  /**
+   * One `GET /health`; null unless the slice itself answered 200 within `timeoutMs`
+   * (a hard deadline: a frozen slice — `docker pause`, a busy loop — still has its TCP
+   * connection accepted by the kernel and docker-proxy, and would otherwise never answer).
+   */
+  async health(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<SliceHealth | null> {
     try {
       const answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: false });
       return answer.status === 200 ? (JSON.parse(answer.body) as SliceHealth) : null;
@@ -144,8 +159,8 @@ export class SliceClient {
     return this.call('POST', SLICE_PATHS.simScan, options);
   }
 
-  simFault(kind: SimFaultKind): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.simFault, { kind });
+  simFault(kind: SimFaultKind, count?: number): Promise<unknown> {
+    return this.call('POST', SLICE_PATHS.simFault, count === undefined ? { kind } : { kind, count });
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -160,7 +175,12 @@ export class SliceClient {
     }
     const parsed = parseJson(answer.body);
     if (answer.status >= 200 && answer.status < 300) return parsed as T;
-    throw new SlicedeckError('slice_failed', `The slice refused ${method} ${path.split('?')[0]}: ${sliceErrorWords(parsed, answer)}`);
+    const words = sliceErrorWords(parsed, answer);
+    const code = CALLER_ERROR_OF[answer.status];
+    // The slice judged the request itself (bad input, no such chat, not linked yet): the
+    // caller's mistake or the account's state, in the slice's own words — never a 5xx.
+    if (code) throw new SlicedeckError(code, words);
+    throw new SlicedeckError('slice_failed', `The slice refused ${method} ${path.split('?')[0]}: ${words}`);
   }
 
   private raw(method: string, path: string, body: unknown, opts: { timeoutMs: number; auth: boolean }): Promise<RawAnswer> {
@@ -172,14 +192,26 @@ export class SliceClient {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
       }
-      const request = http.request({ host: this.host, port: this.options.port, method, path, headers, agent: this.agent, timeout: opts.timeoutMs }, (response) => {
+      // A deadline for the whole exchange, not just an idle socket: a slice that trickles
+      // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
+      const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      this.inFlight++;
+      let settled = false;
+      const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+        clearTimeout(deadline);
+        if (!settled) {
+          settled = true;
+          if (--this.inFlight === 0 && this.closing) this.agent.destroy();
+        }
+        fn(...args);
+      };
+      const request = http.request({ host: this.host, port: this.options.port, method, path, headers, agent: this.agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
+        response.on('end', settle(() => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+        response.on('error', settle(reject));
       });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
-      request.on('error', reject);
+      request.on('error', settle(reject));
       request.end(payload);
     });
   }
@@ -282,6 +314,18 @@ export class SliceClient {
     return subscription;
   }
 }
+
+/**
+ * Slice answers that are about the request or the account's state, not a fault of the
+ * slice: passed on as the host's own 4xx. Anything else (401 — the host's token is
+ * wrong; 405; 5xx) stays `slice_failed`, a 502.
+ */
+const CALLER_ERROR_OF: Partial<Record<number, ErrorCode>> = {
+  400: 'invalid_input',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'invalid_input',
+};
 
 function parseJson(text: string): unknown {
   if (!text) return null;

@@ -47,12 +47,14 @@ const TYPE_LABELS: Record<string, string> = {
   logout: 'Logged out',
   'slice.error': 'The slice reported an error',
   disconnected: 'WhatsApp disconnected',
+  reconnected: 'WhatsApp reconnected',
+  logged_out: 'Logged out on the phone',
   'slice.dead': 'The slice stopped',
   restart: 'Slice restarted',
   adopted: 'Picked up again',
 };
 
-const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'disconnected']);
+const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'disconnected', 'logged_out']);
 
 /** A type nobody taught this table yet still reads as words ("slice.rebooted" → "Slice rebooted"). */
 function humanize(type: string): string {

@@ -49,15 +49,48 @@ describe('SliceClient', () => {
     await expect(client(port).waitForHealth({ timeoutMs: 200, intervalMs: 10 })).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not answer its health check/) });
   });
 
-  it('sends the bearer token and turns a refusal into slice_failed with the slice’s words', async () => {
+  it('sends the bearer token and passes a 409 on as conflict with the slice’s words', async () => {
     let auth: string | undefined;
     const port = await serve((req, res) => {
       auth = req.headers.authorization;
       res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'No code is on screen to scan.' }));
     });
-    await expect(client(port, 'sekret').simScan()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/No code is on screen/) });
+    await expect(client(port, 'sekret').simScan()).rejects.toMatchObject({ code: 'conflict', message: 'No code is on screen to scan.' });
     expect(auth).toBe('Bearer sekret');
   });
+
+  it('maps the slice’s answers about the request to 4xx codes and its own failures to slice_failed', async () => {
+    const answers: Record<string, [number, string]> = {
+      '/api/chats/1%40c.us/messages': [404, 'There is no chat 1@c.us on this account.'],
+      '/api/messages': [400, 'text: Write a message first.'],
+      '/api/status': [500, 'The slice hit an unexpected error.'],
+      '/api/chats': [401, 'The bearer token is not this slice’s token.'],
+    };
+    const port = await serve((req, res) => {
+      const [status, error] = answers[req.url ?? ''] ?? [418, 'unexpected path'];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    });
+    const c = client(port);
+    await expect(c.messages('1@c.us')).rejects.toMatchObject({ code: 'not_found', message: 'There is no chat 1@c.us on this account.' });
+    await expect(c.send({ chatId: '1@c.us', text: 'x' })).rejects.toMatchObject({ code: 'invalid_input', message: 'text: Write a message first.' });
+    // The slice's own failure, or a token the slice does not accept, is the slice failing: 502.
+    await expect(c.status()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/^The slice refused GET \/api\/status: The slice hit/) });
+    await expect(c.chats()).rejects.toMatchObject({ code: 'slice_failed' });
+  });
+
+  it('bounds a health probe by a deadline, even against a slice that keeps trickling bytes', async () => {
+    const trickles: NodeJS.Timeout[] = [];
+    const port = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Never an end, but never idle either: an idle-socket timeout alone would wait forever.
+      trickles.push(setInterval(() => res.write(' '), 50));
+    });
+    try {
+      expect(await client(port).health(300)).toBeNull();
+    } finally {
+      for (const trickle of trickles) clearInterval(trickle);
+    }
+  }, 5_000);
 
   it('answers slice_unavailable when nothing listens', async () => {
     const port = await serve(() => undefined);

@@ -54,6 +54,16 @@ describe('projectView', () => {
     expect(view.sliceId).toBeUndefined();
   });
 
+  it('shows words beside a non-error stage as a note, never as an error', () => {
+    const reconnecting = projectView('acc_test1', { ...base, stage: 'ready', error: 'reconnecting…' });
+    expect(reconnecting).toMatchObject({ phase: 'ready', note: 'reconnecting…' });
+    expect(reconnecting.error).toBeUndefined();
+    const loggedOut = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'idle', error: 'WhatsApp logged this account out' });
+    expect(loggedOut).toMatchObject({ phase: 'setup', note: 'WhatsApp logged this account out' });
+    expect(loggedOut.error).toBeUndefined();
+    expect(projectView('acc_test1', { ...base, stage: 'error', error: 'It broke' }).note).toBeUndefined();
+  });
+
   it('never leaks the slice token', () => {
     expect(JSON.stringify(projectView('acc_test1', base))).not.toContain('secret');
   });

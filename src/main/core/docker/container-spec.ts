@@ -43,6 +43,9 @@ export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions 
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       RestartPolicy: { Name: 'no' },
+      // Docker's init as PID 1: it reaps the processes Chromium leaves behind (Node as
+      // PID 1 does not — three <defunct> per browser start) and passes signals on.
+      Init: true,
       Mounts: [{ Type: 'volume', Source: spec.volume, Target: '/data' }],
       // Chromium needs more than Docker's 64 MB default /dev/shm.
       ShmSize: 256 * 1024 * 1024,

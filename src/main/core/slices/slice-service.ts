@@ -7,15 +7,15 @@
 import type { Logger } from 'pino';
 import { SlicedeckError, isSlicedeckError } from '@shared/errors';
 import { isProvisioningStage, isTerminalStage, type ProvisioningStage, type Stage } from '@shared/stages';
-import type { Chat, ChatMessage, QrInfo, SendResult, SliceEventRecord, SliceView } from '@shared/types';
+import type { Chat, ChatMessage, InstanceState, QrInfo, SendResult, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
-import type { SliceEvent } from '@shared/slice-protocol';
+import type { SimFaultKind, SliceEvent } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import { LABELS, authVolumeName } from '../docker/labels';
 import { PortTakenError, type SliceRuntime } from '../docker/runtime';
-import { SliceClient, type SliceSubscription } from '../slice-client';
+import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
 import { newSliceId, newSliceToken } from './ids';
 import { formatRange, isPortBindable, rangeSize } from './ports';
@@ -23,6 +23,8 @@ import { buildSliceSpec } from './slice-spec';
 import { projectView } from './view';
 
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
+/** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
+export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged out or unlinked on the phone). Click Connect WhatsApp to link it again with a new code.';
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
@@ -282,11 +284,18 @@ export class SliceService {
     this.requireAccount(accountId);
     const live = this.live.get(accountId);
     if (live) {
+      // Stop following first: the slice answers our logout with `needs_qr`, which is
+      // ours to act on here, not the phone logging out (followState).
+      const row = this.deps.store.getSlice(accountId);
+      this.unfollow(accountId, live.sliceId);
+      const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ port: row.port, token: row.token }) : null;
       try {
-        await live.client.logout();
+        await client?.logout();
       } catch (error) {
         // The slice may be dead already; the session is deleted below either way.
         this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
+      } finally {
+        client?.close();
       }
     }
     await this.destroy(accountId);
@@ -318,6 +327,14 @@ export class SliceService {
   }
 
   // ── proxies to the slice ─────────────────────────────────────────────────
+
+  /** sim.fault: refused outside simulation mode, like sim.scan; the slice plays the fault. */
+  async simFault(accountId: string, kind: SimFaultKind, count?: number): Promise<void> {
+    if (this.deps.config.driver !== 'simulated') {
+      throw new SlicedeckError('not_simulation', 'Faults can only be played in simulation mode (SLICEDECK_DRIVER=simulated). With a real phone, log out or turn off its network instead.');
+    }
+    await this.clientFor(accountId).simFault(kind, count);
+  }
 
   async chats(accountId: string): Promise<Chat[]> {
     return this.clientFor(accountId).chats();
@@ -427,13 +444,15 @@ export class SliceService {
         this.enterStage(accountId, sliceId, 'ready');
         return;
       case 'error':
+        // The slice's words (e.g. the restart ladder gave up) already say what happened.
         store.record({ accountId, sliceId, type: 'slice.error', stage: row.stage, message: event.data.message });
-        this.failSlice(accountId, sliceId, new SlicedeckError('slice_failed', `WhatsApp Web failed in the slice: ${event.data.message}. Click Connect to retry.`));
+        this.failSlice(accountId, sliceId, new SlicedeckError('slice_failed', sliceErrorWords(event.data.message)));
         return;
       case 'disconnected':
         store.record({ accountId, sliceId, type: 'disconnected', stage: row.stage, message: event.data.reason });
         return;
       case 'state':
+        this.followState(accountId, sliceId, row, event.data.state, event.data.reason);
         return;
       case 'message': {
         const message = event.data.message;
@@ -448,6 +467,66 @@ export class SliceService {
       case 'message.status':
         bus.emit('message.status', { accountId, ...event.data });
         return;
+    }
+  }
+
+  /**
+   * After `authenticated` the panel follows the slice's state (PRODUCT §1 step 6):
+   * a dropped link that WhatsApp is bringing back is a note beside Ready, cleared when
+   * it is back; `needs_qr` (logged out or unlinked on the phone, the session refused)
+   * takes the account out of Ready. Before that, the code paths own the stage; an
+   * `error` state always comes with the slice's `error` event, which ends the slice.
+   */
+  private followState(accountId: string, sliceId: string, row: SliceRow, state: InstanceState, reason: string | undefined): void {
+    if (row.stage !== 'ready' && row.stage !== 'linking') return;
+    const { store } = this.deps;
+    switch (state) {
+      case 'ready':
+        if (row.stage === 'ready' && row.error) {
+          store.record({ accountId, sliceId, type: 'reconnected', stage: row.stage, message: 'WhatsApp is linked again' });
+          this.publish(accountId, store.setNote(accountId, sliceId, null));
+        }
+        return;
+      case 'disconnected':
+      case 'connecting': {
+        // A drop comes with its reason (History has it from the `disconnected` event). A
+        // reasonless state is a replay or a (re)start: while linking the slice is
+        // `connecting` anyway, so only beside Ready is it news.
+        const dropped = state === 'disconnected' && reason !== undefined;
+        if (!dropped && row.stage !== 'ready') return;
+        const note = dropped
+          ? `WhatsApp lost the link to the phone (${reason}) and is reconnecting by itself. Messages sent now are queued.`
+          : (row.error ?? 'WhatsApp is reconnecting by itself. Messages sent now are queued.');
+        if (row.error === note) return;
+        this.publish(accountId, store.setNote(accountId, sliceId, note));
+        return;
+      }
+      case 'needs_qr':
+        void this.lock
+          .run(accountId, () => this.leaveLinked(accountId, sliceId, reason))
+          .catch((err: unknown) => this.log.error({ accountId, err }, 'taking a logged-out account out of Ready failed'));
+        return;
+      case 'error':
+        return;
+    }
+  }
+
+  /**
+   * WhatsApp no longer accepts this device: the slice's session is gone, so the slice
+   * (an idle container now) and its session volume go too, and the account is back at
+   * Connect with words saying why. Runs under the account lock.
+   */
+  private async leaveLinked(accountId: string, sliceId: string, reason: string | undefined): Promise<void> {
+    const row = this.deps.store.getSlice(accountId);
+    if (!row || row.sliceId !== sliceId || (row.stage !== 'ready' && row.stage !== 'linking')) return;
+    this.log.info({ accountId, sliceId, reason }, 'WhatsApp logged the account out; destroying its slice');
+    this.deps.store.record({ accountId, sliceId, type: 'logged_out', stage: row.stage, message: reason ?? 'The slice needs a new QR code: the session is no longer valid' });
+    await this.teardown(accountId, sliceId, 'idle', LOGGED_OUT_WORDS);
+    try {
+      await this.removeSessionVolume(accountId);
+    } catch (err) {
+      // The next Connect shows codes either way; a stale volume is removed with the account.
+      this.log.warn({ accountId, err }, 'could not delete the session volume of a logged-out account');
     }
   }
 
@@ -480,7 +559,9 @@ export class SliceService {
         ? 'its container is gone'
         : !state.running
           ? `it stopped (exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory' : ''})`
-          : 'it stopped answering';
+          : state.status === 'paused'
+            ? `it is paused in Docker and did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`
+            : `it did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`;
       if (!state || !this.takeRestartBudget(accountId)) {
         const words = !state
           ? `The slice is gone (${why}). Click Connect to start it again.`
@@ -533,12 +614,18 @@ export class SliceService {
     }
   }
 
-  /** One health pass over every slice the host should be running. */
+  /**
+   * One health pass over every slice the host should be running, all at once: each
+   * probe is bounded (HEALTH_PROBE_TIMEOUT_MS), so a hung slice is found within one
+   * interval plus that bound however many slices there are, and delays no other.
+   */
   async checkAll(): Promise<void> {
-    for (const row of this.deps.store.listSlices()) {
-      if (!row.sliceId || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) continue;
-      await this.checkSlice(row.accountId, row.sliceId).catch((err: unknown) => this.log.warn({ accountId: row.accountId, err }, 'health check failed'));
-    }
+    await Promise.all(
+      this.deps.store
+        .listSlices()
+        .filter((row) => row.sliceId && !isTerminalStage(row.stage) && !isProvisioningStage(row.stage))
+        .map((row) => this.checkSlice(row.accountId, row.sliceId!).catch((err: unknown) => this.log.warn({ accountId: row.accountId, err }, 'health check failed'))),
+    );
   }
 
   // ── stages, timers, teardown ──────────────────────────────────────────────
@@ -734,6 +821,12 @@ export class SliceService {
       throw new SlicedeckError('not_found', 'There is no such account (it may have been removed). Refresh the account list.');
     }
   }
+}
+
+/** The slice's error words, with what to do added unless they already say it. */
+function sliceErrorWords(message: string): string {
+  const words = message.trim().replace(/\.*$/, '.');
+  return /click connect/i.test(words) ? words : `WhatsApp Web failed in the slice: ${words} Click Connect to retry.`;
 }
 
 function asSlicedeckError(error: unknown): SlicedeckError {

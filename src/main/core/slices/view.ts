@@ -24,7 +24,11 @@ export function projectView(accountId: string, row: SliceRow | undefined): Slice
     if (row.pairingUntil !== null) view.pairingUntil = row.pairingUntil;
   }
   if (row.contacts !== null && (row.stage === 'linking' || row.stage === 'ready')) view.contacts = row.contacts;
-  if (row.error) view.error = row.error;
+  // One column holds the words: an error in `error`, a note beside any other stage.
+  if (row.error) {
+    if (row.stage === 'error') view.error = row.error;
+    else view.note = row.error;
+  }
   if (row.restarts > 0) view.restarts = row.restarts;
   return view;
 }

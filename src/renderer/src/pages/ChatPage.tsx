@@ -3,6 +3,8 @@ import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEven
 import type { Chat } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { PhaseBadge } from '../components/PhaseBadge';
+import { SimFaults } from '../components/SimFaults';
+import { SliceNote } from '../components/SliceNote';
 import { formatTime } from '../format';
 import { hrefOf } from '../router';
 import { threadKey, type ThreadMessage } from '../state/chat-state';
@@ -15,6 +17,7 @@ const EMPTY_THREAD: ThreadMessage[] = [];
 export function ChatPage({ accountId }: { accountId: string }) {
   const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
   const view = useApp((s) => s.slices[accountId]);
+  const simulation = useApp((s) => s.system?.simulation ?? false);
   const chats = useApp((s) => s.chat.chats[accountId]);
   const { refreshSlice, loadChats, notify } = useActions();
   const api = useApi();
@@ -71,10 +74,17 @@ export function ChatPage({ accountId }: { accountId: string }) {
         </div>
       </header>
 
+      <SliceNote view={view} />
+      {simulation && view?.phase === 'ready' && <SimFaults accountId={accountId} />}
+
       {view && !usable && (
         <div className="card empty" role="status">
           <h2>This account is not connected</h2>
-          <p>Connect it first; its chats appear here once WhatsApp is linked. A disconnected account that was linked before comes back without a new scan.</p>
+          <p>
+            Connect it first; its chats appear here once WhatsApp is linked.
+            {/* After a logout on the phone the note above says a new code is needed. */}
+            {!view.note && ' A disconnected account that was linked before comes back without a new scan.'}
+          </p>
           <a className="button primary" href={hrefOf({ page: 'connect', accountId })}>
             Go to Connect
           </a>

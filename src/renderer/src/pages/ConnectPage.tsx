@@ -7,6 +7,7 @@ import { QRCodeSVG } from 'qrcode.react';
 import { STAGE_INFO } from '@shared/stages';
 import type { QrInfo, SliceView } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { SliceNote } from '../components/SliceNote';
 import { ProgressBar } from '../components/ProgressBar';
 import { formatElapsed } from '../format';
 import { hrefOf, navigate } from '../router';
@@ -71,6 +72,7 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         <h1 id="connect-title">Connect {account?.name ?? 'account'}</h1>
       </header>
       <div className="card connect-card" data-testid="connect-card" data-phase={view?.phase ?? 'loading'} data-stage={view?.stage ?? ''}>
+        <SliceNote view={view} />
         {!view ? (
           <p className="muted" role="status">
             Asking slicedeck for this account’s state…
