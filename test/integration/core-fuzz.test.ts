@@ -345,6 +345,10 @@ describe('hostile input over HTTP, for a real linked account', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(unexpected).toEqual([]);
     expect((await rpc('system.status', {})).ok).toBe(true);
+    // And the whole path still works: a linked account sends a message through the server.
+    fixture = await ensureLinked(fixture);
+    const sent = await rpc('messages.send', { accountId: fixture.accountId, chatId: fixture.chatId, text: 'still here after the fuzz' });
+    expect(sent.ok, JSON.stringify(sent.error)).toBe(true);
     // The keeper is untouched and every account that exists has a well-formed id.
     const accounts = await tc.call('accounts.list');
     expect(accounts.find((a) => a.id === kept)?.name).toBe('Keeper');
