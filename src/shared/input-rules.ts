@@ -6,7 +6,9 @@
  */
 export const CHAT_ID_RULE = {
   maxLength: 128,
-  pattern: /^[A-Za-z0-9._:@-]+$/,
+  // Never `.` or `..` alone: the id is a path segment of the host's request to the
+  // slice (GET /api/chats/<id>/messages), and those would walk up its URL.
+  pattern: /^(?!\.{1,2}$)[A-Za-z0-9._:@-]+$/,
   words: {
     type: 'chatId must be text.',
     empty: 'chatId is empty.',

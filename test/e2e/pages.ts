@@ -109,6 +109,59 @@ export async function seenTexts(page: Page, testId: string): Promise<string[]> {
   return page.evaluate((id) => (globalThis as unknown as PageGlobals).__seen[id] ?? [], testId);
 }
 
+/** One moment of the provisioning card, as the page's own observer saw it. */
+export interface ProvisioningFrame {
+  /** The stage words on screen. */
+  stage: string;
+  /** The elapsed timer's text. */
+  elapsed: string | null;
+  /** The provisioning bar: its accessible name and value, or null when there was none. */
+  bar: { name: string | null; value: number } | null;
+}
+
+interface ProvisioningGlobals {
+  __provisioning: ProvisioningFrame[];
+  document: {
+    querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
+  };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+}
+
+/**
+ * Records every distinct state of the provisioning card (stage words, elapsed
+ * timer, progress bar) from a MutationObserver inside the page, installed before
+ * the page loads. Each SSE message is its own task and the store renders it
+ * synchronously, so a stage the page showed for a few milliseconds is still seen;
+ * a stage the page never drew is not — which is the point.
+ */
+export async function recordProvisioning(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const g = globalThis as unknown as ProvisioningGlobals;
+    const frames: ProvisioningFrame[] = [];
+    g.__provisioning = frames;
+    let last = '';
+    const look = () => {
+      const stage = g.document.querySelector('[data-testid="stage-message"]');
+      if (!stage) return;
+      const elapsed = g.document.querySelector('[data-testid="elapsed"]');
+      const bar = g.document.querySelector('[data-testid="provision-progress"][role="progressbar"]');
+      const frame: ProvisioningFrame = {
+        stage: (stage.textContent ?? '').trim(),
+        elapsed: elapsed ? (elapsed.textContent ?? '').trim() : null,
+        bar: bar ? { name: bar.getAttribute('aria-label'), value: Number(bar.getAttribute('aria-valuenow')) } : null,
+      };
+      const key = JSON.stringify(frame);
+      if (key !== last) frames.push(frame);
+      last = key;
+    };
+    new g.MutationObserver(look).observe(g.document, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+export async function provisioningFrames(page: Page): Promise<ProvisioningFrame[]> {
+  return page.evaluate(() => (globalThis as unknown as ProvisioningGlobals).__provisioning ?? []);
+}
+
 /** A full-page screenshot kept as a test artifact (test-results/screenshots/<name>.png), to look at as a person would. */
 export async function snapshot(page: Page, name: string): Promise<void> {
   const { test } = await import('@playwright/test');

@@ -16,11 +16,17 @@ import { createCore, type Core, type ImageBuilder } from '../../src/main/core';
 import { loadConfig, type CoreConfig } from '../../src/main/core/config';
 import { EventRecorder } from './events';
 import { removeHome } from './docker';
+import { PORT_BLOCK, PORT_BLOCKS_FROM, PORT_BLOCK_BASE_ENV } from './port-block';
 
-/** 40 ports per worker, well away from the product's default 47100-47299. */
+/**
+ * 40 ports per worker (up to 4 workers side by side) in the block of ports the
+ * global setup chose for this run (port-block.ts), so test files running in
+ * parallel never compete for ports, and runs of other checkouts seldom do.
+ */
 export function workerPortRange(size = 40): { from: number; to: number } {
   const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 1);
-  const from = 48_000 + ((worker - 1) % 100) * 40;
+  const base = Number(process.env[PORT_BLOCK_BASE_ENV] ?? PORT_BLOCKS_FROM);
+  const from = base + ((worker - 1) % (PORT_BLOCK / 40)) * 40;
   return { from, to: from + Math.min(size, 40) - 1 };
 }
 

@@ -2,10 +2,15 @@
  * A slicedeck host in its own process, for crash tests: opens a core over
  * SLICEDECK_DATA_DIR, adds an account, clicks Connect, and prints every slice
  * event as one JSON line, so the test can `kill -9` it at a chosen stage.
+ *
+ * HOST_PAUSE_AT=<provisioning stage> (read here, by the test program, never by the
+ * product) passes the core a stage hook that holds the host forever at that
+ * stage's point inside its work (see StagePoint) and prints `paused`, so the kill
+ * lands inside the work, not after a line that may come too late.
  */
 import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
-import { createCore } from '../../src/main/core';
+import { createCore, type StageHook } from '../../src/main/core';
 import { loadConfig } from '../../src/main/core/config';
 
 function print(line: unknown): void {
@@ -14,7 +19,15 @@ function print(line: unknown): void {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const core = await createCore({ config, logger: pino({ level: 'silent' }) });
+  const pauseAt = process.env.HOST_PAUSE_AT;
+  const stageHook: StageHook | undefined = pauseAt
+    ? async (point) => {
+        if (point.stage !== pauseAt) return;
+        print({ type: 'paused', stage: point.stage, accountId: point.accountId, sliceId: point.sliceId });
+        await new Promise<never>(() => undefined);
+      }
+    : undefined;
+  const core = await createCore({ config, logger: pino({ level: 'silent' }), ...(stageHook ? { stageHook } : {}) });
   print({ type: 'home', homeId: core.homeId });
   core.events.subscribe((event) => {
     if (event.type === 'slice') print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });

@@ -33,8 +33,9 @@ function bundle(): Promise<string> {
 }
 
 export interface HostLine {
-  type: 'home' | 'slice' | 'connected' | 'failed';
+  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed';
   homeId?: string;
+  sliceId?: string;
   stage?: string;
   accountId?: string;
   message?: string;

@@ -17,13 +17,14 @@ import { createFileLogger } from './logger';
 import { newAccountId } from './slices/ids';
 import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
-import { SliceService } from './slices/slice-service';
+import { SliceService, type StageHook } from './slices/slice-service';
 import { StatsSampler } from './slices/stats-sampler';
 import { SystemMonitor } from './system-status';
 import { ImageBuild, type ImageBuilder } from './image-build';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
+export type { StageHook, StagePoint } from './slices/slice-service';
 export { loadConfig } from './config';
 
 export interface Core {
@@ -45,6 +46,12 @@ export interface CreateCoreOptions {
    * scripts/slice-image.mjs). Without it the command refuses with what to run instead.
    */
   imageBuilder?: ImageBuilder;
+  /**
+   * Test-only seam, never passed by the shells: awaited at a fixed point inside each
+   * provisioning stage's work (see StageHook in slices/slice-service.ts), so a crash
+   * test can hold the host there and kill it. Absent, nothing is awaited.
+   */
+  stageHook?: StageHook;
 }
 
 /** Internals for tests and the bench; not part of the contract. */
@@ -72,7 +79,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const bus = new EventBus(logger);
   const runtime = new DockerodeRuntime(options.docker);
   const system = new SystemMonitor({ config, store, runtime, bus, homeId });
-  const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker() });
+  const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker(), stageHook: options.stageHook });
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
 

@@ -50,7 +50,32 @@ export interface SliceServiceDeps {
   homeId: string;
   /** Verifies the engine answers (and records its status); throws docker_unreachable. */
   requireDocker: () => Promise<void>;
+  /** Test seam, absent in the product: see `StageHook`. */
+  stageHook?: StageHook;
 }
+
+/**
+ * Where a provisioning stage's work stands when the stage hook is called: its
+ * effect in Docker or SQLite is done, but nothing after it has happened yet.
+ * - pending: the engine answered and the image is present;
+ * - allocating_port: the port is reserved in SQLite (and was bindable);
+ * - creating_container: Docker created the container (and the volume); its id is not stored yet;
+ * - starting: Docker started the container;
+ * - waiting_for_health: the slice answered its health check; the host does not follow it yet;
+ * - initializing: the slice's event stream is open; `initialize` is not sent yet.
+ */
+export interface StagePoint {
+  accountId: string;
+  sliceId: string;
+  stage: ProvisioningStage;
+}
+
+/**
+ * A test-only seam (createCore's `stageHook`): awaited at one fixed point inside
+ * each provisioning stage's work, so a crash test can hold the host there and kill
+ * it deterministically. The product never passes one; without it nothing is awaited.
+ */
+export type StageHook = (point: StagePoint) => Promise<void>;
 
 /** One in-flight connect for an account. */
 interface Attempt {
@@ -159,6 +184,11 @@ export class SliceService {
       this.enterStage(accountId, sliceId, name);
       return abortable(work(), signal);
     };
+    const hook = this.deps.stageHook;
+    /** The stage hook's point inside a stage's work (see StagePoint); nothing at all without a hook. */
+    const hold = async (name: ProvisioningStage): Promise<void> => {
+      if (hook) await hook({ accountId, sliceId, stage: name });
+    };
 
     this.publish(accountId, store.beginAttempt(accountId, sliceId, token));
     this.afterStageChange(accountId, sliceId, 'pending');
@@ -169,13 +199,18 @@ export class SliceService {
           if (!(await runtime.imagePresent(config.image))) {
             throw new SlicedeckError('image_missing', `The slice image ${config.image} is not in Docker. Build it with \`npm run slice:image\` (or set SLICEDECK_IMAGE), then click Connect again.`);
           }
+          await hold('pending');
         })(),
         signal,
       );
 
       const excluded = new Set<number>();
       for (let tries = 0; ; tries++) {
-        port = await stage('allocating_port', () => this.reservePort(accountId, sliceId, excluded));
+        port = await stage('allocating_port', async () => {
+          const reserved = await this.reservePort(accountId, sliceId, excluded);
+          await hold('allocating_port');
+          return reserved;
+        });
         const spec = buildSliceSpec(config, { homeId: this.deps.homeId, accountId, sliceId, port, token });
         containerId = await stage('creating_container', async () => {
           await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: this.deps.homeId, [LABELS.accountId]: accountId });
@@ -188,11 +223,15 @@ export class SliceService {
             () => undefined,
           );
           const id = await creating;
+          await hold('creating_container');
           store.setContainer(accountId, sliceId, id);
           return id;
         });
         try {
-          await stage('starting', () => runtime.start(containerId!));
+          await stage('starting', async () => {
+            await runtime.start(containerId!);
+            await hold('starting');
+          });
           break;
         } catch (error) {
           if (!(error instanceof PortTakenError) || tries + 1 >= MAX_PORT_TAKEN_RETRIES) throw error;
@@ -220,12 +259,14 @@ export class SliceService {
           watching.abort();
           client.close();
         }
+        await hold('waiting_for_health');
         return this.follow(accountId, sliceId, port, token);
       });
 
       await stage('initializing', async () => {
         // Subscribe before initialize so the first code can never be missed.
         await live.subscription.opened;
+        await hold('initializing');
         await live.client.initialize();
       });
       return { status: 'provisioned', sliceId, port };
