@@ -66,7 +66,8 @@ test.describe('when Docker does not answer', () => {
 });
 
 test.describe('when the slice image is missing', () => {
-  test.use({ serverEnv: { SLICEDECK_IMAGE: 'slicedeck-slice:e2e-missing-tag' } });
+  // No variant: the global setup's SLICEDECK_IMAGE_VARIANT must not make this custom name buildable.
+  test.use({ serverEnv: { SLICEDECK_IMAGE: 'slicedeck-slice:e2e-missing-tag', SLICEDECK_IMAGE_VARIANT: '' } });
 
   test('a banner says how to build it, and a build it cannot do ends in words, not silence', async ({ page, accounts }) => {
     await expect(accounts.row('nobody')).toHaveCount(0);
