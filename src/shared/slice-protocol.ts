@@ -43,6 +43,8 @@ export const SLICE_ENV = {
   restartBackoffMs: 'RESTART_BACKOFF_MS',
   maxRestartsPerWindow: 'MAX_RESTARTS_PER_WINDOW',
   windowMinutes: 'WINDOW_MINUTES',
+  /** Real driver: a JSON array of extra Chromium flags (the host's SLICEDECK_CHROMIUM_ARGS). */
+  chromiumExtraArgs: 'CHROMIUM_EXTRA_ARGS',
 } as const;
 
 /** `GET /health` (no token). */

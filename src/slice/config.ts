@@ -3,6 +3,7 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
+import { parseChromiumArgs } from '@shared/chromium-args';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
@@ -28,6 +29,8 @@ export interface SliceConfig {
   chromePath: string;
   startTimeoutMs: number;
   pairingPhoneNumber: string | null;
+  /** Real driver: appended to the container's Chromium flags (CHROMIUM_EXTRA_ARGS, a JSON array). */
+  chromiumExtraArgs: string[];
 }
 
 export class SliceConfigError extends Error {
@@ -68,6 +71,10 @@ export function loadSliceConfig(env: Env): SliceConfig {
   if (pairing !== null && !/^\d{7,15}$/.test(pairing)) {
     throw new SliceConfigError(`${PAIRING_PHONE_ENV} must be a phone number in international format (7–15 digits, country code first).`);
   }
+  const chromiumArgs = parseChromiumArgs(env[SLICE_ENV.chromiumExtraArgs]);
+  if (!chromiumArgs.ok) {
+    throw new SliceConfigError(`${SLICE_ENV.chromiumExtraArgs} is not valid: ${chromiumArgs.reason}. The host sets it from SLICEDECK_CHROMIUM_ARGS.`);
+  }
   return {
     token,
     port: readInt(env, SLICE_ENV.port, SLICE_INTERNAL_PORT, 1, 65535),
@@ -93,5 +100,6 @@ export function loadSliceConfig(env: Env): SliceConfig {
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
     pairingPhoneNumber: pairing,
+    chromiumExtraArgs: chromiumArgs.args,
   };
 }

@@ -123,10 +123,14 @@ class WwebjsDriver implements WhatsAppDriver {
       puppeteer: {
         headless: true,
         executablePath: this.config.chromePath,
-        args: CONTAINER_CHROMIUM_ARGS,
+        args: [...CONTAINER_CHROMIUM_ARGS, ...this.config.chromiumExtraArgs],
         protocolTimeout: this.config.startTimeoutMs,
       },
       authTimeoutMs: this.config.startTimeoutMs,
+      // The default local cache writes ./.wwebjs_cache/ in /app (not writable by the slice's
+      // user) between `authenticated` and `ready`; that write fails on the page side and
+      // `ready` never comes. The page is loaded afresh every time instead.
+      webVersionCache: { type: 'none' },
       // We count codes ourselves (QR_CODES), so whatsapp-web.js must not give up first.
       qrMaxRetries: 0,
       ...(this.config.pairingPhoneNumber ? { pairWithPhoneNumber: { phoneNumber: this.config.pairingPhoneNumber, showNotification: true } } : {}),
