@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Chat, ChatMessage, QrInfo } from '@shared/types';
 import type { SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
+import { clearStaleProfileLocks } from './chromium-profile';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
 
 type WwebjsModule = typeof import('whatsapp-web.js');
@@ -97,6 +98,9 @@ class WwebjsDriver implements WhatsAppDriver {
   async initialize(): Promise<void> {
     const client = this.client ?? (await this.createClient());
     await this.stopBrowser();
+    // LocalAuth's profile folder: a killed slice's Chromium locks would refuse the saved session.
+    const staleLocks = await clearStaleProfileLocks(join(this.dataPath, `session-${this.clientId}`)).catch(() => []);
+    if (staleLocks.length > 0) this.log({ event: 'chromium_stale_locks_removed', files: staleLocks });
     this.qrCount = 0;
     this.running = true;
     let timer: NodeJS.Timeout | undefined;
