@@ -83,6 +83,8 @@ afterAll(async () => {
 
 describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
   let accountId = '';
+  /** The stand-in's id of this account's linked device. */
+  let session = '';
 
   it('Connect → three rotating codes → scan → linking → ready, with the contact count', async () => {
     accountId = (await t.call('accounts.add', { name: 'Real library' })).id;
@@ -102,8 +104,8 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
     expect(codes.map((view) => view.qr!.total)).toEqual([3, 3, 3]);
 
     const scannedAt = Date.now();
-    standin.scan();
-    await standin.waitForReport('scanned', () => true, 15_000);
+    session = standin.scan(payloads[2]!);
+    await standin.waitForReport('scanned', (data) => (data as { session?: string }).session === session, 15_000);
     await t.events.waitFor('slice', (v) => v.accountId === accountId && v.stage === 'linking', 30_000, 'linking after the scan');
     const ready = await t.events
       .waitFor('slice', (v) => v.accountId === accountId && v.stage === 'ready', 45_000, 'ready after the scan')
@@ -140,7 +142,7 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
     expect((await t.call('chats.messages', { accountId, chatId: chat.id })).some((m) => m.fromMe && m.body === text)).toBe(true);
 
     const incoming = `A reply from ${chat.name}`;
-    standin.incoming(chat.id, incoming);
+    standin.incoming(session, chat.id, incoming);
     const arrived = await t.events.waitFor('chat.message', (e) => e.accountId === accountId && e.message.body === incoming, 15_000, 'the incoming message in the panel');
     expect(arrived.message).toMatchObject({ chatId: chat.id, fromMe: false });
   }, 60_000);
@@ -171,8 +173,8 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
     expect((await t.call('slices.view', { accountId })).phase).toBe('ready');
     const before = Date.now();
     t.events.clear(); // only what follows the logout counts below
-    standin.phoneLogout();
-    await standin.waitForReport('logged_out', () => true, 15_000, before);
+    standin.phoneLogout(session);
+    await standin.waitForReport('logged_out', (data) => (data as { session?: string }).session === session, 15_000, before);
     // The slice saw WhatsApp's LOGOUT (recorded by the host today).
     await expect
       .poll(async () => (await t.call('slices.history', { accountId })).some((row) => row.type === 'disconnected' && /LOGOUT/.test(row.message ?? '')), { timeout: 30_000, interval: 250 })
@@ -188,8 +190,29 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
       since.some((row) => /log(ged)? ?out|unlinked/i.test(row) && /phone|WhatsApp/i.test(row)),
       `words about the phone logout in the history; it has: ${since.join(' | ')}; the view: ${JSON.stringify({ phase: left.phase, stage: left.stage, error: left.error })}`,
     ).toBe(true);
-    await expect(t.call('messages.send', { accountId, chatId: standin.phone.chats[0]!.id, text: 'after logout' })).rejects.toThrow();
+    // Nothing to wait for: a send is refused or fails, never queued for a link that is gone.
+    const send = await t.call('messages.send', { accountId, chatId: standin.phone.chats[0]!.id, text: 'after logout' }).then(
+      (result) => result.status,
+      () => 'refused',
+    );
+    expect.soft(['refused', 'failed'], `a send after the phone logout was ${send}`).toContain(send);
   }, 90_000);
+});
+
+describe('logging out from the panel', () => {
+  it('unlinks the device through the real client.logout(), and deletes the session', async () => {
+    const account = await t.call('accounts.add', { name: 'Logs out' });
+    await t.call('slices.connect', { accountId: account.id });
+    const code = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'qr', 90_000, 'a code');
+    standin.scan(code.qr!.payload);
+    await t.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'ready', 45_000, 'ready');
+    const before = Date.now();
+    await t.call('slices.logout', { accountId: account.id });
+    // WhatsApp heard it (Socket.logout on the page), not just the host.
+    await standin.waitForReport('logout', (data) => (data as { by?: string }).by === 'client', 15_000, before);
+    expect(await containersOfHome(homeId, { accountId: account.id })).toHaveLength(0);
+    expect(await t.call('slices.view', { accountId: account.id })).toMatchObject({ phase: 'setup', stage: 'idle' });
+  }, 180_000);
 });
 
 describe('a WhatsApp Web that is broken', () => {

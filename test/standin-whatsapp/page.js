@@ -250,9 +250,10 @@
 
   // ---- the state WhatsApp Web keeps ----
   const Socket = new Model({ state: 'OPENING', hasSynced: false });
+  let session = null;
   Socket.logout = async () => {
     // The library's client.logout(): the device is unlinked on the phone and the session dropped.
-    report('logout', { by: 'client' });
+    report('logout', { by: 'client', session });
     await clearSession();
   };
   Socket.takeover = () => undefined;
@@ -448,23 +449,25 @@
     report('synced', { restored, contacts: Collections.Contact.length });
   }
 
-  async function onScan(session) {
+  async function onScan(command) {
+    if (command.ref !== Conn.ref) return; // another page's code
     if (Socket.state !== 'UNPAIRED') {
       report('scan_ignored', { state: Socket.state });
       return;
     }
+    session = command.session;
     // No ref change after the scan: the library would show one more (bogus) code.
     clearTimeout(refTimer);
     Socket.set('state', 'PAIRING');
     await writeSession(session);
-    report('scanned', { index: refCount });
+    report('scanned', { index: refCount, session });
     await sync(settings.syncMs / 5, false);
   }
 
   async function onPhoneLogout() {
     // What WhatsApp Web does when the phone removes the device: the bridge says so, the page reloads.
     await clearSession();
-    report('logged_out', { by: 'phone' });
+    report('logged_out', { by: 'phone', session });
     Cmd.trigger('logout_from_bridge');
     setTimeout(() => location.replace('/?post_logout=1'), 300);
   }
@@ -484,12 +487,15 @@
   }
 
   async function poll() {
+    let seen = settings.seq;
     for (;;) {
       try {
-        const answer = await fetch('/__standin/poll', { cache: 'no-store' });
+        const answer = await fetch(`/__standin/poll?since=${seen}`, { cache: 'no-store' });
         const commands = await answer.json();
         for (const command of commands) {
-          if (command.type === 'scan') await onScan(command.session);
+          seen = Math.max(seen, command.seq);
+          if (command.type === 'scan') await onScan(command);
+          else if (command.session !== session || session === null) continue; // another device
           else if (command.type === 'phone_logout') await onPhoneLogout();
           else if (command.type === 'incoming') onIncoming(command);
         }
@@ -501,12 +507,13 @@
   }
 
   async function boot() {
-    const session = await readSession();
-    const answer = await fetch(`/__standin/settings${session ? `?session=${encodeURIComponent(session)}` : ''}`, { cache: 'no-store' });
+    const saved = await readSession();
+    const answer = await fetch(`/__standin/settings${saved ? `?session=${encodeURIComponent(saved)}` : ''}`, { cache: 'no-store' });
     settings = await answer.json();
+    if (settings.linked) session = saved;
     // What the library polls for before anything else (Client.js inject).
     window.Debug = { VERSION: settings.version };
-    report('boot', { restored: settings.linked, hadSession: Boolean(session), postLogout: location.search.includes('post_logout') });
+    report('boot', { restored: settings.linked, hadSession: Boolean(saved), postLogout: location.search.includes('post_logout') });
     void poll();
     await sleep(settings.bootMs);
     if (settings.linked) {
@@ -522,7 +529,7 @@
       Socket.set('state', 'CONNECTED');
       return;
     }
-    if (session) await clearSession();
+    if (saved) await clearSession();
     Conn.ref = newRef();
     refCount = 1;
     Socket.set('state', 'UNPAIRED');

@@ -54,7 +54,14 @@ export interface StandinReport {
   at: number;
 }
 
-type Command = { type: 'scan'; session: string } | { type: 'phone_logout' } | { type: 'incoming'; chatId: string; body: string };
+/**
+ * Every page sees every command (several slices may be on the stand-in at once); each
+ * command names its page the way WhatsApp would: a scan names the code on screen (its
+ * ref), a logout or an incoming message names the linked session.
+ */
+type Command = { seq: number } & ({ type: 'scan'; ref: string; session: string } | { type: 'phone_logout'; session: string } | { type: 'incoming'; session: string; chatId: string; body: string });
+type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
+const MAX_COMMANDS = 1_000;
 
 const PAGE_SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
 const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>WhatsApp</title></head><body><div id="app"></div><script src="/standin.js"></script></body></html>';
@@ -87,6 +94,7 @@ export class StandinWhatsApp {
   connections = 0;
   pageLoads = 0;
   private commands: Command[] = [];
+  private seq = 0;
   private readonly linked = new Set<string>();
   private readonly sockets = new Set<Socket>();
   private waiters: { test: (report: StandinReport) => boolean; resolve: (report: StandinReport) => void }[] = [];
@@ -133,23 +141,33 @@ export class StandinWhatsApp {
     return [`--host-resolver-rules=MAP web.whatsapp.com ${this.host}:${this.port}, MAP * ~NOTFOUND`, '--ignore-certificate-errors'];
   }
 
-  /** The phone scans the code on screen; resolves with the session id the page will keep. */
-  scan(): string {
+  /**
+   * The phone scans a code: `qrPayload` is the text the library emitted (the host's
+   * `QrInfo.payload`); only the page showing that code takes it. Answers the session id
+   * of the new link (for `phoneLogout` and `incoming`).
+   */
+  scan(qrPayload: string): string {
+    const ref = qrPayload.split(',')[0] ?? '';
     const session = randomBytes(8).toString('hex');
     this.linked.add(session);
-    this.commands.push({ type: 'scan', session });
+    this.send({ type: 'scan', ref, session });
     return session;
   }
 
   /** The phone removes this linked device (Settings → Linked devices → Log out). */
-  phoneLogout(): void {
-    this.linked.clear();
-    this.commands.push({ type: 'phone_logout' });
+  phoneLogout(session: string): void {
+    this.linked.delete(session);
+    this.send({ type: 'phone_logout', session });
   }
 
-  /** A contact writes to the account. */
-  incoming(chatId: string, body: string): void {
-    this.commands.push({ type: 'incoming', chatId, body });
+  /** A contact writes to the account linked as `session`. */
+  incoming(session: string, chatId: string, body: string): void {
+    this.send({ type: 'incoming', session, chatId, body });
+  }
+
+  private send(command: CommandInput): void {
+    this.commands.push({ ...command, seq: ++this.seq } as Command);
+    if (this.commands.length > MAX_COMMANDS) this.commands.shift();
   }
 
   of(type: string): StandinReport[] {
@@ -231,12 +249,12 @@ export class StandinWhatsApp {
     }
     if (req.method === 'GET' && url.pathname === '/__standin/settings') {
       const session = url.searchParams.get('session');
-      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session) });
+      // `seq`: a page acts only on commands sent after it loaded.
+      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), seq: this.seq });
     }
     if (req.method === 'GET' && url.pathname === '/__standin/poll') {
-      const commands = this.commands;
-      this.commands = [];
-      return json(200, commands);
+      const since = Number(url.searchParams.get('since') ?? 0);
+      return json(200, this.commands.filter((command) => command.seq > since));
     }
     if (req.method === 'POST' && url.pathname === '/__standin/report') {
       let body = '';
@@ -249,7 +267,8 @@ export class StandinWhatsApp {
         try {
           const parsed = JSON.parse(body) as { type?: unknown; data?: unknown };
           if (typeof parsed.type === 'string') this.record({ type: parsed.type, data: parsed.data ?? null, at: Date.now() });
-          if (parsed.type === 'logout') this.linked.clear();
+          const session = (parsed.data as { session?: unknown } | null)?.session;
+          if (parsed.type === 'logout' && typeof session === 'string') this.linked.delete(session);
           res.writeHead(204);
           res.end();
         } catch {
