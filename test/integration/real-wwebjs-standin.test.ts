@@ -46,6 +46,13 @@ async function sliceMemoryMiB(accountId: string): Promise<number | null> {
   return usage === undefined ? null : Math.round((usage - (stats.memory_stats?.stats?.cache ?? 0)) / 1024 / 1024);
 }
 
+/** Waits for `test`, but gives up at once, with the host's words, when the attempt ends instead. */
+async function waitForView(accountId: string, test: (view: SliceView) => boolean, timeoutMs: number, what: string, since = 0): Promise<SliceView> {
+  const view = await t.events.waitFor('slice', (v) => v.accountId === accountId && (v.stageStartedAt ?? 0) >= since && (test(v) || isTerminalStage(v.stage)), timeoutMs, what);
+  if (!test(view)) throw new Error(`Waiting for ${what}, the attempt ended at "${view.stage}": ${view.error ?? 'no words'}`);
+  return view;
+}
+
 beforeAll(async () => {
   const pinned = (readJson('../../package.json').dependencies as Record<string, string>)['whatsapp-web.js'];
   const installed = readJson('../../node_modules/whatsapp-web.js/package.json').version;
@@ -93,7 +100,7 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
 
     const codes: SliceView[] = [];
     for (const index of [1, 2, 3]) {
-      const view = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.stage === 'qr' && v.qr?.index === index, 90_000, `code ${index} as a qr view`);
+      const view = await waitForView(accountId, (v) => v.stage === 'qr' && v.qr?.index === index, 90_000, `code ${index} as a qr view`);
       if (index === 1) figures.connectToFirstCodeMs = String(Date.now() - connectedAt);
       codes.push(view);
     }
@@ -106,9 +113,8 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
     const scannedAt = Date.now();
     session = standin.scan(payloads[2]!);
     await standin.waitForReport('scanned', (data) => (data as { session?: string }).session === session, 15_000);
-    await t.events.waitFor('slice', (v) => v.accountId === accountId && v.stage === 'linking', 30_000, 'linking after the scan');
-    const ready = await t.events
-      .waitFor('slice', (v) => v.accountId === accountId && v.stage === 'ready', 45_000, 'ready after the scan')
+    await waitForView(accountId, (v) => v.stage === 'linking', 30_000, 'linking after the scan');
+    const ready = await waitForView(accountId, (v) => v.stage === 'ready', 45_000, 'ready after the scan')
       .catch((error: Error) => {
         const pageErrors = standin.of('page_error').map((r) => String(r.data).split('\n')[0]);
         throw new Error(`${error.message}. The stand-in synced (${standin.of('synced').length}×) but the library never said ready; page errors: ${pageErrors.join(' | ') || 'none'}`);
@@ -205,9 +211,9 @@ describe('logging out from the panel', () => {
   it('unlinks the device through the real client.logout(), and deletes the session', async () => {
     const account = await t.call('accounts.add', { name: 'Logs out' });
     await t.call('slices.connect', { accountId: account.id });
-    const code = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'qr', 90_000, 'a code');
+    const code = await waitForView(account.id, (v) => v.stage === 'qr', 90_000, 'a code');
     standin.scan(code.qr!.payload);
-    await t.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'ready', 45_000, 'ready');
+    await waitForView(account.id, (v) => v.stage === 'ready', 45_000, 'ready');
     const before = Date.now();
     await t.call('slices.logout', { accountId: account.id });
     // WhatsApp heard it (Socket.logout on the page), not just the host.
