@@ -4,9 +4,12 @@
  * default bridge lists only the subnet, not the gateway (measured on dockerd 20.10), so the
  * answer is whichever of these is an address of one of this machine's interfaces: the IPAM
  * gateway, the address of the network's bridge interface (`docker0`, `br-<id12>`), or the
- * first address of its subnet (Docker's default gateway). Never 0.0.0.0: the stand-in must
- * be reachable from the containers and from nowhere else.
+ * first address of its subnet (Docker's default gateway). "Of this machine" is checked by
+ * binding to it: Node's networkInterfaces() leaves out a bridge with no container attached
+ * (no carrier), whose address is still local. Never 0.0.0.0: the stand-in must be reachable
+ * from the containers and from nowhere else.
  */
+import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import Docker from 'dockerode';
 
@@ -32,22 +35,27 @@ export async function bridgeGatewayAddress(networkName: string = SLICE_NETWORK, 
     throw new Error(`Docker network "${networkName}" could not be inspected (${error instanceof Error ? error.message : String(error)}); is the Docker engine running?`);
   }
   const interfaces = networkInterfaces();
-  const localV4 = new Map<string, string>();
-  for (const [name, addresses] of Object.entries(interfaces)) {
-    for (const address of addresses ?? []) if (address.family === 'IPv4') localV4.set(address.address, name);
-  }
   const bridgeName = network.Options?.['com.docker.network.bridge.name'] ?? `br-${network.Id.slice(0, 12)}`;
   const candidates = [
     ...(network.IPAM?.Config ?? []).map((config) => config.Gateway),
     ...(interfaces[bridgeName] ?? []).filter((address) => address.family === 'IPv4').map((address) => address.address),
     ...(network.IPAM?.Config ?? []).map((config) => (config.Subnet ? firstHostOf(config.Subnet) : null)),
   ].filter((address): address is string => typeof address === 'string' && address.length > 0);
-  const found = candidates.find((address) => localV4.has(address));
-  if (!found) {
-    throw new Error(
-      `No address of this machine is the gateway of Docker network "${networkName}" (tried ${candidates.join(', ') || 'nothing'}; local IPv4: ${[...localV4.keys()].join(', ')}). ` +
-        'The engine may be remote (DOCKER_HOST) or the network not a bridge; the stand-in WhatsApp Web needs a local bridge.',
-    );
+  for (const address of new Set(candidates)) {
+    if (await isLocalAddress(address)) return address;
   }
-  return found;
+  throw new Error(
+    `No address of this machine is the gateway of Docker network "${networkName}" (tried ${candidates.join(', ') || 'nothing'}). ` +
+      'The engine may be remote (DOCKER_HOST) or the network not a bridge; the stand-in WhatsApp Web needs a local bridge.',
+  );
+}
+
+/** True when a socket can listen on `address` here (EADDRNOTAVAIL otherwise). */
+function isLocalAddress(address: string): Promise<boolean> {
+  if (address === '0.0.0.0' || address.startsWith('127.')) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(0, address, () => probe.close(() => resolve(true)));
+  });
 }
