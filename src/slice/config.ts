@@ -3,6 +3,7 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
+import { parseChromiumArgs } from '@shared/chromium-args';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
@@ -29,7 +30,7 @@ export interface SliceConfig {
   chromePath: string;
   startTimeoutMs: number;
   pairingPhoneNumber: string | null;
-  /** Real driver: extra Chromium flags from CHROMIUM_EXTRA_ARGS (a JSON array of strings). */
+  /** Real driver: appended to the container's Chromium flags (CHROMIUM_EXTRA_ARGS, a JSON array). */
   chromiumExtraArgs: string[];
 }
 
@@ -71,23 +72,6 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-/** CHROMIUM_EXTRA_ARGS: a JSON array of flags such as ["--proxy-server=http://proxy:3128"]. */
-function readChromiumArgs(env: Env): string[] {
-  const name = SLICE_ENV.chromiumExtraArgs;
-  const raw = env[name]?.trim();
-  if (!raw) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new SliceConfigError(`${name} is not JSON; give a JSON array of Chromium flags, e.g. ["--proxy-server=http://proxy:3128"].`);
-  }
-  if (!Array.isArray(parsed) || !parsed.every((arg) => typeof arg === 'string' && arg.startsWith('--') && arg.length <= 4096)) {
-    throw new SliceConfigError(`${name} must be a JSON array of Chromium flags, each a string starting with "--", e.g. ["--proxy-server=http://proxy:3128"].`);
-  }
-  return parsed as string[];
-}
-
 export function loadSliceConfig(env: Env): SliceConfig {
   const token = env[SLICE_ENV.token]?.trim() ?? '';
   if (!token) {
@@ -107,6 +91,10 @@ export function loadSliceConfig(env: Env): SliceConfig {
   const pairing = env[PAIRING_PHONE_ENV]?.replace(/[\s+()-]/g, '') || null;
   if (pairing !== null && !/^\d{7,15}$/.test(pairing)) {
     throw new SliceConfigError(`${PAIRING_PHONE_ENV} must be a phone number in international format (7–15 digits, country code first).`);
+  }
+  const chromiumArgs = parseChromiumArgs(env[SLICE_ENV.chromiumExtraArgs]);
+  if (!chromiumArgs.ok) {
+    throw new SliceConfigError(`${SLICE_ENV.chromiumExtraArgs} is not valid: ${chromiumArgs.reason}. The host sets it from SLICEDECK_CHROMIUM_ARGS.`);
   }
   return {
     token,
@@ -137,6 +125,6 @@ export function loadSliceConfig(env: Env): SliceConfig {
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
     pairingPhoneNumber: pairing,
-    chromiumExtraArgs: readChromiumArgs(env),
+    chromiumExtraArgs: chromiumArgs.args,
   };
 }

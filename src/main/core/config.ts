@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DriverName } from '@shared/types';
 import type { ProvisioningStage } from '@shared/stages';
+import { parseChromiumArgs } from '@shared/chromium-args';
 
 export interface PortRange {
   from: number;
@@ -46,6 +47,11 @@ export interface CoreConfig {
   linkingTimeoutMs: number;
   sliceMemoryBytes: number;
   slicePidsLimit: number;
+  /**
+   * Extra Chromium flags for every real-driver slice (SLICEDECK_CHROMIUM_ARGS, a JSON array),
+   * e.g. a proxy; passed to the slice as CHROMIUM_EXTRA_ARGS.
+   */
+  chromiumExtraArgs: string[];
   /** How often the reconciler compares Docker with SQLite (ms); 0 = start-up only. */
   reconcileIntervalMs: number;
   /** How often the health monitor checks running slices (ms); 0 = off. */
@@ -107,6 +113,13 @@ export function parsePortRange(raw: string, variable = 'SLICEDECK_PORT_RANGE'): 
   return { from, to };
 }
 
+function readChromiumArgs(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.SLICEDECK_CHROMIUM_ARGS;
+  const parsed = parseChromiumArgs(raw);
+  if (!parsed.ok) throw new ConfigError('SLICEDECK_CHROMIUM_ARGS', raw ?? '', parsed.reason);
+  return parsed.args;
+}
+
 function readEnum<T extends string>(env: NodeJS.ProcessEnv, variable: string, allowed: readonly T[], fallback: T): T {
   const raw = env[variable];
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -154,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     linkingTimeoutMs: readInt(env, 'SLICEDECK_LINKING_TIMEOUT_MS', 600_000, 1_000, 24 * 3_600_000),
     sliceMemoryBytes: readInt(env, 'SLICEDECK_SLICE_MEMORY_MB', 1024, 64, 65_536) * 1024 * 1024,
     slicePidsLimit: readInt(env, 'SLICEDECK_SLICE_PIDS_LIMIT', 512, 16, 65_536),
+    chromiumExtraArgs: readChromiumArgs(env),
     reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),

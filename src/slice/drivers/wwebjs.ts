@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import type { Chat, ChatMessage, QrInfo } from '@shared/types';
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
+import { clearStaleProfileLocks } from './chromium-profile';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
@@ -172,6 +173,9 @@ export class WwebjsDriver implements WhatsAppDriver {
     }
     const client = this.client;
     await this.stopBrowser();
+    // LocalAuth's profile folder: a killed slice's Chromium locks would refuse the saved session.
+    const staleLocks = await clearStaleProfileLocks(join(this.dataPath, `session-${sanitizeClientId(this.config.instanceId)}`)).catch(() => []);
+    if (staleLocks.length > 0) this.log({ event: 'chromium_stale_locks_removed', files: staleLocks });
     this.qrCount = 0;
     this.codesOver = false;
     this.authenticated = false;

@@ -31,6 +31,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
       [SLICE_ENV.simReplyDelayMs]: String(config.simReplyDelayMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
+      // Only when set, so the spec hash of every slice without extra flags stays what it was.
+      ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },
   };
 }
