@@ -3,6 +3,8 @@
  * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, screen, shell, Tray } from 'electron';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from '@shared/dispatch';
@@ -11,6 +13,7 @@ import { createCore, loadConfig, type Core } from './core';
 import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
 import { decideQuit, type QuitDecision } from './quit-prompt';
 import { createSliceImageBuilder } from './slice-image-builder';
+import { missingSqliteBindingWords, sqliteBindingFor } from './sqlite-binding';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
@@ -18,8 +21,10 @@ const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
 const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
 const resources = join(outDir, '..', 'resources');
-// out/main/index.js → the repository root (scripts/slice-image.mjs builds the slice image)
+// out/main/index.js → the source folder (node_modules, scripts/slice-image.mjs) when run from one
 const appRoot = join(outDir, '..');
+// The installed app has no scripts/: `npm run dist` ships the slice image's build inputs as resources/slice-image.
+const sliceImageRoot = app.isPackaged ? join(process.resourcesPath, 'slice-image') : appRoot;
 
 app.setName('slicedeck');
 // The data dir is the Electron profile too, so the single-instance lock is per data dir.
@@ -49,7 +54,18 @@ else {
 async function start(): Promise<void> {
   try {
     const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
-    core = await createCore({ config, imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }) });
+    // better-sqlite3's Electron build, kept apart from the Node one (src/main/sqlite-binding.ts).
+    const sqliteBinding = sqliteBindingFor({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appRoot,
+      electronVersion: process.versions.electron,
+      sqliteVersion: () => (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string }).version,
+      platform: process.platform,
+      arch: process.arch,
+    });
+    if (!existsSync(sqliteBinding)) throw new Error(missingSqliteBindingWords(sqliteBinding, app.isPackaged));
+    core = await createCore({ config, sqliteBinding, imageBuilder: createSliceImageBuilder({ appRoot: sliceImageRoot, variant: config.imageVariant }) });
   } catch (error) {
     return fatal(error);
   }
