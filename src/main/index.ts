@@ -65,7 +65,11 @@ async function start(): Promise<void> {
       arch: process.arch,
     });
     if (!existsSync(sqliteBinding)) throw new Error(missingSqliteBindingWords(sqliteBinding, app.isPackaged));
-    core = await createCore({ config, sqliteBinding, imageBuilder: createSliceImageBuilder({ appRoot: sliceImageRoot, variant: config.imageVariant }) });
+    core = await createCore({
+      config,
+      sqliteBinding,
+      imageBuilder: createSliceImageBuilder({ appRoot: sliceImageRoot, variant: config.imageVariant, ...(app.isPackaged ? { cacheDir: join(config.dataDir, 'cache') } : {}) }),
+    });
   } catch (error) {
     return fatal(error);
   }

@@ -6,14 +6,13 @@
  *    node_modules/.cache/slicedeck/native/… (scripts/lib/electron-setup.mjs, the one
  *    place that names it);
  *  - in the installed app: resources/native/better_sqlite3.node, which `npm run dist`
- *    ships outside the asar (an addon must be a real file to be loaded).
+ *    ships outside the asar (an addon must be a real file to be loaded); the builder
+ *    configuration (scripts/lib/builder-config.mjs) names that path, once.
  * No 'electron' import: tested under Node.
  */
 import { join } from 'node:path';
-import { electronSqliteBindingPath, SQLITE_ADDON } from '../../scripts/lib/electron-setup.mjs';
-
-/** Where the installed app keeps the addon, relative to its resources folder (the builder config uses it too). */
-export const PACKAGED_SQLITE_BINDING = `native/${SQLITE_ADDON}`;
+import { PACKAGED_SQLITE_BINDING } from '../../scripts/lib/builder-config.mjs';
+import { electronSqliteBindingPath } from '../../scripts/lib/electron-setup.mjs';
 
 export interface SqliteBindingContext {
   isPackaged: boolean;

@@ -60,6 +60,8 @@ function envFor(mirror: ElectronMirror, name: string): Record<string, string> {
     ELECTRON_HEADERS_MIRROR: `${mirror.url}headers`,
     npm_config_cache: join(scratch, `${name}-npm-cache`),
     npm_config_update_notifier: 'false',
+    // Caches that default to the home folder (@electron/get's among them) stay in the scratch folder.
+    XDG_CACHE_HOME: join(scratch, 'xdg-cache'),
     SLICEDECK_DATA_DIR: join(scratch, `${name}-data`),
     // Not ours to build: the image step says so and moves on (this test is about Electron).
     SLICEDECK_IMAGE: 'slicedeck-desktop-start-test:none',
