@@ -113,15 +113,19 @@ export interface MirrorContent {
   sqlite?: { version: string; abi: string; nodeBuild: string };
   platform?: string;
   arch?: string;
+  /** Serves these bytes as the zip (with a matching SHASUMS256.txt): a download that verifies but does not unpack. */
+  zipBytes?: Buffer;
 }
 
-export function mirrorFiles({ electronVersion, sqlite, platform = process.platform, arch = process.arch }: MirrorContent): Map<string, Buffer> {
+export function mirrorFiles({ electronVersion, sqlite, platform = process.platform, arch = process.arch, zipBytes }: MirrorContent): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const zipName = `electron-v${electronVersion}-${platform}-${arch}.zip`;
-  const zip = zipOf([
-    { name: 'electron', data: Buffer.from(STANDIN_ELECTRON), mode: 0o755 },
-    { name: 'version', data: Buffer.from(electronVersion), mode: 0o644 },
-  ]);
+  const zip =
+    zipBytes ??
+    zipOf([
+      { name: 'electron', data: Buffer.from(STANDIN_ELECTRON), mode: 0o755 },
+      { name: 'version', data: Buffer.from(electronVersion), mode: 0o644 },
+    ]);
   files.set(`/v${electronVersion}/${zipName}`, zip);
   files.set(`/v${electronVersion}/SHASUMS256.txt`, Buffer.from(`${createHash('sha256').update(zip).digest('hex')} *${zipName}\n`));
   if (sqlite) {

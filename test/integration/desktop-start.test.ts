@@ -157,3 +157,30 @@ describe('npm start when the mirror does not have Electron', () => {
     expect(setupLines(run.output).some((line) => line.startsWith('setup ▸ better-sqlite3 for electron'))).toBe(false);
   });
 });
+
+describe('npm start when the download verifies but does not unpack', () => {
+  let project: ProjectCopy;
+  let mirror: ElectronMirror;
+  beforeAll(async () => {
+    project = makeProjectCopy();
+    // A zip cut short after its first entry: the checksum matches (it is what the mirror lists), the unpacking fails part-way.
+    const { zipOf } = await import('../helpers/electron-mirror');
+    const whole = zipOf([
+      { name: 'version', data: Buffer.from(ELECTRON_VERSION), mode: 0o644 },
+      { name: 'electron', data: Buffer.alloc(4096, 1), mode: 0o755 },
+    ]);
+    mirror = await startElectronMirror({ electronVersion: ELECTRON_VERSION, zipBytes: Buffer.concat([whole.subarray(0, 60), Buffer.alloc(200)]) });
+  });
+  afterAll(async () => {
+    await mirror?.close();
+    project?.remove();
+  });
+
+  it('removes what the installer unpacked, so the next start does not take it for an installed Electron', async () => {
+    const run = await npm(['start'], project.root, envFor(mirror, 'broken'));
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`Electron ${ELECTRON_VERSION} could not be downloaded`);
+    expect(existsSync(join(project.electronDir, 'dist'))).toBe(false);
+    expect(existsSync(join(project.electronDir, 'path.txt'))).toBe(false);
+  });
+});
