@@ -48,7 +48,7 @@ export function builderConfig({ electronVersion, sqliteBinding, sliceImageStage 
       'out/preload/**',
       'out/renderer/**',
       'resources/*.png',
-      '!out/**/*.map',
+      '!**/*.map',
       // The Node build and the sources of better-sqlite3: the app loads resources/native instead.
       '!node_modules/better-sqlite3/build/**',
       '!node_modules/better-sqlite3/deps/**',

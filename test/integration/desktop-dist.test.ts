@@ -87,7 +87,8 @@ describe('npm run dist -- --linux dir (against a local Electron mirror)', () => 
 
   it('packs the built app and its runtime dependencies into the asar, without the Node build or the slice-only packages', () => {
     const files = asar.listPackage(join(unpacked, 'resources', 'app.asar'), { isPack: false }).map((file) => file.replace(/\\/g, '/'));
-    for (const wanted of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/tray.png', '/node_modules/better-sqlite3/lib/database.js', '/node_modules/dockerode/package.json', '/node_modules/zod/package.json']) {
+    // Direct and transitive runtime dependencies (docker-modem is dockerode's, thread-stream pino's, bindings better-sqlite3's).
+    for (const wanted of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/tray.png', '/node_modules/better-sqlite3/lib/database.js', '/node_modules/bindings/package.json', '/node_modules/dockerode/package.json', '/node_modules/docker-modem/package.json', '/node_modules/pino/package.json', '/node_modules/thread-stream/package.json', '/node_modules/zod/package.json']) {
       expect(files, wanted).toContain(wanted);
     }
     expect(files.filter((file) => file.startsWith('/node_modules/better-sqlite3/build'))).toEqual([]);

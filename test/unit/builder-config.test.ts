@@ -12,7 +12,7 @@ const config = builderConfig({ electronVersion: '39.8.10', sqliteBinding: bindin
 
 describe('the installer configuration', () => {
   it('packs the built app and the icons, never source maps or the Node build of better-sqlite3', () => {
-    expect(config.files).toEqual(expect.arrayContaining(['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/*.png', '!out/**/*.map', '!node_modules/better-sqlite3/build/**']));
+    expect(config.files).toEqual(expect.arrayContaining(['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/*.png', '!**/*.map', '!node_modules/better-sqlite3/build/**']));
     expect(config.asar).toBe(true);
   });
 
