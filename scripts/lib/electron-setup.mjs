@@ -151,9 +151,11 @@ export function prebuiltCommand({ root, stagingDir, electronVersion: electron, p
 export function sourceBuildCommand({ stagingDir, electronVersion: electron, arch = process.arch, nodeGyp, headersUrl, nodeExecutable = process.execPath }) {
   return {
     command: nodeExecutable,
-    args: [nodeGyp, 'rebuild', '--release', '--runtime=electron', `--target=${electron}`, `--arch=${arch}`, `--dist-url=${headersUrl}`],
+    args: [nodeGyp, 'rebuild', '--release', '--jobs=max', '--runtime=electron', `--target=${electron}`, `--arch=${arch}`, `--dist-url=${headersUrl}`],
     cwd: stagingDir,
-    env: { npm_config_runtime: 'electron', npm_config_target: electron, npm_config_disturl: headersUrl },
+    // An npmrc `nodedir` (Node's own headers, for offline Node builds) would win over the
+    // Electron target and make a Node build: blank it for this one.
+    env: { npm_config_runtime: 'electron', npm_config_target: electron, npm_config_disturl: headersUrl, npm_config_nodedir: '' },
   };
 }
 

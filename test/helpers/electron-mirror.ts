@@ -115,9 +115,15 @@ export interface MirrorContent {
   arch?: string;
   /** Serves these bytes as the zip (with a matching SHASUMS256.txt): a download that verifies but does not unpack. */
   zipBytes?: Buffer;
+  /**
+   * Serves "Electron's headers" for node-gyp under /headers/v<version>/ — made from this
+   * folder of Node headers (e.g. /usr/include/node), so a build against them loads in the
+   * stand-in, which is Node.
+   */
+  headersFrom?: string;
 }
 
-export function mirrorFiles({ electronVersion, sqlite, platform = process.platform, arch = process.arch, zipBytes }: MirrorContent): Map<string, Buffer> {
+export function mirrorFiles({ electronVersion, sqlite, platform = process.platform, arch = process.arch, zipBytes, headersFrom }: MirrorContent): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const zipName = `electron-v${electronVersion}-${platform}-${arch}.zip`;
   const zip =
@@ -136,6 +142,19 @@ export function mirrorFiles({ electronVersion, sqlite, platform = process.platfo
       const tarball = join(stage, 'prebuilt.tar.gz');
       execFileSync('tar', ['-C', stage, '-czf', tarball, 'build']);
       files.set(`/better-sqlite3/v${sqlite.version}/better-sqlite3-v${sqlite.version}-electron-v${sqlite.abi}-${platform}-${arch}.tar.gz`, readFileSync(tarball));
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+  }
+  if (headersFrom) {
+    const stage = mkdtempSync(join(tmpdir(), 'slicedeck-headers-'));
+    try {
+      const name = `node-v${electronVersion}-headers.tar.gz`;
+      cpSync(headersFrom, join(stage, `node-v${electronVersion}`, 'include', 'node'), { recursive: true, dereference: true });
+      execFileSync('tar', ['-C', stage, '-czf', join(stage, name), `node-v${electronVersion}`]);
+      const tarball = readFileSync(join(stage, name));
+      files.set(`/headers/v${electronVersion}/${name}`, tarball);
+      files.set(`/headers/v${electronVersion}/SHASUMS256.txt`, Buffer.from(`${createHash('sha256').update(tarball).digest('hex')}  ${name}\n`));
     } finally {
       rmSync(stage, { recursive: true, force: true });
     }

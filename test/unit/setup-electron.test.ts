@@ -111,8 +111,10 @@ describe('better-sqlite3 per runtime, side by side', () => {
     expect(electronHeadersUrl({})).toBe('https://electronjs.org/headers');
     expect(electronHeadersUrl({ ELECTRON_HEADERS_MIRROR: 'https://mirror.example/electron-headers/' })).toBe('https://mirror.example/electron-headers');
     const command = sourceBuildCommand({ stagingDir: '/s', electronVersion: '39.8.10', arch: 'x64', nodeGyp: '/npm/node-gyp.js', headersUrl: 'https://electronjs.org/headers', nodeExecutable: 'node' });
-    expect(command.args).toEqual(['/npm/node-gyp.js', 'rebuild', '--release', '--runtime=electron', '--target=39.8.10', '--arch=x64', '--dist-url=https://electronjs.org/headers']);
+    expect(command.args).toEqual(['/npm/node-gyp.js', 'rebuild', '--release', '--jobs=max', '--runtime=electron', '--target=39.8.10', '--arch=x64', '--dist-url=https://electronjs.org/headers']);
     expect(command.cwd).toBe('/s');
+    // A `nodedir` in the user's npmrc (Node's headers) must not turn it into a Node build.
+    expect(command.env).toMatchObject({ npm_config_runtime: 'electron', npm_config_target: '39.8.10', npm_config_nodedir: '' });
   });
 
   it('finds npm’s own node-gyp', () => {
