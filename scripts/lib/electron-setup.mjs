@@ -81,13 +81,19 @@ export function electronLeftovers(electronDir) {
   return [join(electronDir, 'dist'), join(electronDir, 'path.txt')];
 }
 
-/** The last meaningful line of the installer's output (its stack trace's message). */
+/**
+ * The line of a tool's output that says why it failed: the first error message
+ * ("HTTPError: Response code 404", node-gyp's "stack Error: 404 response downloading …"),
+ * else the last line that is not a stack frame.
+ */
 export function installerReason(output) {
   const lines = output
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('at '));
-  return lines.at(-1) ?? 'the installer printed nothing';
+    .filter((line) => line && !line.startsWith('at ') && !/^gyp ERR! stack\s+at /.test(line));
+  const error = lines.find((line) => /\b\w*Error: /.test(line));
+  const reason = error ?? lines.at(-1) ?? 'the tool printed nothing';
+  return reason.replace(/^gyp ERR! stack /, '');
 }
 
 /** Words for a failed Electron download: what failed, the variable that fixes it, and the way round it. */

@@ -141,6 +141,7 @@ describe('npm start when the mirror does not have Electron', () => {
   it('says what to set and what to run instead, exits 1, and leaves nothing half-installed', async () => {
     const env = envFor(mirror, 'missing');
     const run = await npm(['start'], project.root, env);
+    if (process.env.SLICEDECK_SHOW_SETUP) console.log(run.output);
     expect(run.code).toBe(1);
     expect(run.output).toContain(`Electron ${ELECTRON_VERSION} could not be downloaded from the mirror ELECTRON_MIRROR=${mirror.url}`);
     expect(run.output).toContain('404');
@@ -182,5 +183,37 @@ describe('npm start when the download verifies but does not unpack', () => {
     expect(run.output).toContain(`Electron ${ELECTRON_VERSION} could not be downloaded`);
     expect(existsSync(join(project.electronDir, 'dist'))).toBe(false);
     expect(existsSync(join(project.electronDir, 'path.txt'))).toBe(false);
+  });
+});
+
+describe('npm start when Electron comes but no better-sqlite3 build for it can be had', () => {
+  let project: ProjectCopy;
+  let mirror: ElectronMirror;
+  beforeAll(async () => {
+    project = makeProjectCopy();
+    mirror = await startElectronMirror({ electronVersion: ELECTRON_VERSION }); // no prebuilt, no headers
+  });
+  afterAll(async () => {
+    await mirror?.close();
+    project?.remove();
+  });
+
+  it('says what each way needs, exits 1, never launches, and leaves the Node build and no staging behind', async () => {
+    const nodeBuildBefore = sha(NODE_BUILD);
+    const env: Record<string, string> = { ...envFor(mirror, 'nosqlite'), npm_config_devdir: join(scratch, 'nosqlite-node-gyp') };
+    const run = await npm(['start'], project.root, env);
+    if (process.env.SLICEDECK_SHOW_SETUP) console.log(run.output);
+    expect(run.code).toBe(1);
+    expect(setupLines(run.output).find((line) => line.startsWith('setup ▸ electron:'))).toContain('downloaded');
+    expect(run.output).toContain(`better-sqlite3 ${SQLITE_VERSION} has no build for Electron ${ELECTRON_VERSION} here`);
+    expect(run.output).toContain(`from npm_config_better_sqlite3_binary_host=${mirror.sqliteHost}`);
+    expect(run.output).toContain('ELECTRON_HEADERS_MIRROR');
+    expect(run.output).toContain('npm run serve');
+    expect(mirror.requests).toEqual(expect.arrayContaining([`/headers/v${ELECTRON_VERSION}/node-v${ELECTRON_VERSION}-headers.tar.gz`]));
+    expect(existsSync(env.SLICEDECK_STANDIN_RECORD!)).toBe(false);
+    expect(sha(NODE_BUILD)).toBe(nodeBuildBefore);
+    const binding = electronSqliteBindingPath({ root: project.root, electronVersion: ELECTRON_VERSION, sqliteVersion: SQLITE_VERSION });
+    expect(existsSync(binding)).toBe(false);
+    expect(readdirSync(join(binding, '..'))).toEqual([]);
   });
 });

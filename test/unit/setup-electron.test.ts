@@ -17,6 +17,7 @@ import {
   electronMissingWords,
   electronSqliteBindingPath,
   electronSqliteWords,
+  installerReason,
   nodeGypScript,
   prebuiltCommand,
   sourceBuildCommand,
@@ -84,6 +85,13 @@ describe('words when Electron cannot be had', () => {
     expect(words).toContain('npm run serve');
     expect(words).not.toContain('at Request');
     expect(electronDownloadWords({ version: '39.8.10', output: 'getaddrinfo ENOTFOUND github.com', env: {} })).toContain('from GitHub');
+  });
+
+  it('quote the line that says why a tool failed, not its last', () => {
+    expect(installerReason('gyp info it worked if it ends with ok\ngyp ERR! stack Error: 404 response downloading http://m/headers/v39.8.10/node-v39.8.10-headers.tar.gz\ngyp ERR! stack     at download (install.js:1:1)\ngyp ERR! not ok\n')).toBe(
+      'Error: 404 response downloading http://m/headers/v39.8.10/node-v39.8.10-headers.tar.gz',
+    );
+    expect(installerReason('prebuild-install warn install No prebuilt binaries found (target=39.8.10 runtime=electron)\n')).toBe('prebuild-install warn install No prebuilt binaries found (target=39.8.10 runtime=electron)');
   });
 
   it('say when the installer was told to skip the download', () => {
