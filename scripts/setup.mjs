@@ -20,7 +20,7 @@
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dockerdLogTail, pingEngine, startDockerd, waitForEngine } from './lib/docker-engine.mjs';
 import { BUILD_HASH_FILE, buildInputsHash, observeDependencies } from './lib/fingerprint.mjs';
@@ -229,11 +229,11 @@ async function ensureElectronSqlite(executable) {
     if (existsSync(binding)) return `cached for Electron ${electron} (${binding.slice(ROOT.length + 1)})`;
     mkdirSync(dirname(binding), { recursive: true });
     const sqliteDir = join(ROOT, 'node_modules', 'better-sqlite3');
+    const nodeBuildDir = join(sqliteDir, 'build');
     const keep = (stagingDir, how) => {
       const addon = stagedAddon(stagingDir);
       if (!existsSync(addon) || !loadsInElectron(executable, addon)) return null;
-      renameSync(addon, `${binding}.tmp-${process.pid}`);
-      renameSync(`${binding}.tmp-${process.pid}`, binding);
+      renameSync(addon, binding); // the staging folder is beside it: one atomic step, never half a file
       return `${how} for Electron ${electron}, kept next to the Node build (${binding.slice(ROOT.length + 1)})`;
     };
     const attempt = async (prepare, commandOf) => {
@@ -269,7 +269,7 @@ async function ensureElectronSqlite(executable) {
     let sourceOutput = 'node-gyp was not found (npm ships it; run this through npm)';
     if (nodeGyp) {
       const source = await attempt(
-        (dir) => cpSync(sqliteDir, dir, { recursive: true, filter: (path) => !path.startsWith(join(sqliteDir, 'build')) }),
+        (dir) => cpSync(sqliteDir, dir, { recursive: true, dereference: true, filter: (path) => path !== nodeBuildDir && !path.startsWith(`${nodeBuildDir}${sep}`) }),
         (dir) => sourceBuildCommand({ stagingDir: dir, electronVersion: electron, nodeGyp, headersUrl }),
       );
       try {
