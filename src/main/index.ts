@@ -188,6 +188,10 @@ async function quit(): Promise<void> {
           ask: async (question, signal) => (await dialog.showMessageBox({ type: 'question', ...question, signal })).response,
         })
       : { quit: true, destroySlices: false };
+  } catch (error) {
+    // The core could not say what runs: quit without destroying anything (kept slices are adopted next start).
+    console.error('slicedeck: could not list the slices before quitting', error);
+    decision = { quit: true, destroySlices: false };
   } finally {
     askingToQuit = false;
   }
