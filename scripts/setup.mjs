@@ -3,25 +3,46 @@
  * Everything `npm start`, `npm run serve`, `npm test`, `npm run bench` and
  * `npm run slice:image` need, done on their own on a fresh machine:
  *
- *   node scripts/setup.mjs <start|serve|test|bench|slice-image> [--force-image] [--chromium]
+ *   node scripts/setup.mjs <start|serve|test|bench|slice-image|dist> [--force-image] [--chromium]
  *
  * 1. dependencies (npm ci) and a better-sqlite3 that loads under this Node,
  * 2. a Docker engine (started, even installed, when none answers and we are root on Linux),
  * 3. Chromium for the browser tests (test, bench),
  * 4. the electron-vite build (when its inputs changed),
  * 5. the slice image (built without a registry): the small simulated-driver image for
- *    test/bench, the Chromium one when the panel will run the real WhatsApp driver.
+ *    test/bench, the Chromium one when the panel will run the real WhatsApp driver,
+ * 6. (start, dist) Electron's binary, by Electron's own installer, and an Electron
+ *    build of better-sqlite3 kept next to the Node one (lib/electron-setup.mjs).
  *
  * Node builtins only: it runs before any dependency exists. It never reads stdin.
  * Each step prints one line, and skips what is already there. The decisions live
  * in lib/setup-plan.mjs (unit-tested); this file only observes and acts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dockerdLogTail, pingEngine, startDockerd, waitForEngine } from './lib/docker-engine.mjs';
 import { BUILD_HASH_FILE, buildInputsHash, observeDependencies } from './lib/fingerprint.mjs';
 import { nodeCheck, onPath, run, step } from './lib/proc.mjs';
+import {
+  electronDownloadWords,
+  electronHeadersUrl,
+  electronInstallCommand,
+  electronInstallState,
+  electronLeftovers,
+  electronMissingWords,
+  electronPackageDir,
+  electronSqliteBindingPath,
+  electronSqliteWords,
+  electronVersion,
+  nodeGypScript,
+  prebuiltCommand,
+  probeSource,
+  sourceBuildCommand,
+  sqliteVersion,
+  stagedAddon,
+} from './lib/electron-setup.mjs';
 import {
   MODES,
   buildState,
@@ -167,6 +188,102 @@ async function ensureSliceImageStep({ mode, forceImage, chromium }) {
   });
 }
 
+/** @returns {Promise<string>} the Electron executable */
+async function ensureElectron() {
+  const { executable } = await step('electron', async () => {
+    const electronDir = electronPackageDir(ROOT);
+    const version = electronVersion(ROOT);
+    const before = electronInstallState(electronDir, { version });
+    if (before.installed) return { line: `Electron ${version} present`, executable: before.executable };
+    const { command, args, cwd } = electronInstallCommand(electronDir);
+    const result = await run(command, args, { cwd, capture: true });
+    const after = electronInstallState(electronDir, { version });
+    if (result.code !== 0 || !after.installed) {
+      // A failed download or extraction must not leave a dist/ that looks installed next time.
+      if (!process.env.ELECTRON_OVERRIDE_DIST_PATH) for (const leftover of electronLeftovers(electronDir)) rmSync(leftover, { recursive: true, force: true });
+      throw new SetupFailure(result.code !== 0 ? electronDownloadWords({ version, output: result.output }) : electronMissingWords({ version, executable: after.executable }));
+    }
+    const from = process.env.ELECTRON_MIRROR ? `from ${process.env.ELECTRON_MIRROR}` : 'with its installer';
+    return { line: `Electron ${version} downloaded ${from} and verified`, executable: after.executable };
+  });
+  return executable;
+}
+
+/** True when `executable`, run as Node (ELECTRON_RUN_AS_NODE), can open a database with `binding`. */
+function loadsInElectron(executable, binding) {
+  const probe = spawnSync(executable, ['-e', probeSource({ root: ROOT, binding })], {
+    cwd: ROOT,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
+  return probe.status === 0;
+}
+
+async function ensureElectronSqlite(executable) {
+  await step('better-sqlite3 for electron', async () => {
+    const electron = electronVersion(ROOT);
+    const sqlite = sqliteVersion(ROOT);
+    const binding = electronSqliteBindingPath({ root: ROOT, electronVersion: electron, sqliteVersion: sqlite });
+    // Verified before it was moved there: present means usable, and nothing is rebuilt.
+    if (existsSync(binding)) return `cached for Electron ${electron} (${binding.slice(ROOT.length + 1)})`;
+    mkdirSync(dirname(binding), { recursive: true });
+    const sqliteDir = join(ROOT, 'node_modules', 'better-sqlite3');
+    const nodeBuildDir = join(sqliteDir, 'build');
+    const keep = (stagingDir, how) => {
+      const addon = stagedAddon(stagingDir);
+      if (!existsSync(addon) || !loadsInElectron(executable, addon)) return null;
+      renameSync(addon, binding); // the staging folder is beside it: one atomic step, never half a file
+      return `${how} for Electron ${electron}, kept next to the Node build (${binding.slice(ROOT.length + 1)})`;
+    };
+    const attempt = async (prepare, commandOf) => {
+      const stagingDir = mkdtempSync(join(dirname(binding), '.staging-'));
+      try {
+        prepare(stagingDir);
+        const { command, args, cwd, env } = commandOf(stagingDir);
+        const result = await run(command, args, { cwd, env, capture: true });
+        return { result, stagingDir, cleanup: () => rmSync(stagingDir, { recursive: true, force: true }) };
+      } catch (error) {
+        rmSync(stagingDir, { recursive: true, force: true });
+        throw error;
+      }
+    };
+
+    // 1. A prebuilt binary for Electron's ABI (prebuild-install reads only package.json).
+    const prebuilt = await attempt(
+      (dir) => cpSync(join(sqliteDir, 'package.json'), join(dir, 'package.json')),
+      (dir) => prebuiltCommand({ root: ROOT, stagingDir: dir, electronVersion: electron }),
+    );
+    let prebuiltOutput = prebuilt.result.output;
+    try {
+      const line = prebuilt.result.code === 0 ? keep(prebuilt.stagingDir, 'downloaded a prebuilt binary') : null;
+      if (line) return line;
+      if (prebuilt.result.code === 0) prebuiltOutput = 'the downloaded binary does not load in Electron';
+    } finally {
+      prebuilt.cleanup();
+    }
+
+    // 2. From source, against Electron's headers, in a copy (the Node build stays as it is).
+    const headersUrl = electronHeadersUrl();
+    const nodeGyp = nodeGypScript();
+    let sourceOutput = 'node-gyp was not found (npm ships it; run this through npm)';
+    if (nodeGyp) {
+      const source = await attempt(
+        (dir) => cpSync(sqliteDir, dir, { recursive: true, dereference: true, filter: (path) => path !== nodeBuildDir && !path.startsWith(`${nodeBuildDir}${sep}`) }),
+        (dir) => sourceBuildCommand({ stagingDir: dir, electronVersion: electron, nodeGyp, headersUrl }),
+      );
+      try {
+        const line = source.result.code === 0 ? keep(source.stagingDir, 'built from source against its headers') : null;
+        if (line) return line;
+        sourceOutput = source.result.code === 0 ? 'the build does not load in Electron' : source.result.output;
+      } finally {
+        source.cleanup();
+      }
+    }
+    throw new SetupFailure(electronSqliteWords({ electronVersion: electron, sqliteVersion: sqlite, prebuiltOutput, sourceOutput, headersUrl }));
+  });
+}
+
 function fail(required, words) {
   if (required) throw new SetupFailure(words);
   console.log(`  ${words}\n  The panel opens anyway and says that the image is missing.`);
@@ -182,9 +299,11 @@ export async function main(argv = process.argv.slice(2)) {
   const needs = MODES[parsed.mode];
   try {
     await ensureDependencies();
-    const dockerReachable = await ensureDockerEngine(parsed.mode);
+    const dockerReachable = needs.docker === 'unused' ? false : await ensureDockerEngine(parsed.mode);
     if (needs.chromium) await ensureChromium();
     if (needs.build) await ensureBuild();
+    // Before the slice image: a missing Electron stops `npm start` before minutes of image build.
+    if (needs.electron) await ensureElectronSqlite(await ensureElectron());
     if (needs.image) {
       if (dockerReachable) await ensureSliceImageStep(parsed);
       else console.log('setup ▸ slice image: skipped (no Docker engine to build it in)');

@@ -22,7 +22,7 @@
  * Concurrent callers (parallel test files) are serialized with a lock directory,
  * and the second one finds the image already built.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,7 +132,38 @@ function listFiles(dir) {
   return out;
 }
 
+/**
+ * What an installed app ships instead of sources and dev dependencies (`npm run dist`
+ * stages it, resources/slice-image/prebuilt): the slice bundle built at packaging time
+ * (no esbuild there) and the versions of the packages the build would read.
+ */
+export const PREBUILT_DIR = join(ROOT, 'prebuilt');
+const PREBUILT_BUNDLE = join(PREBUILT_DIR, 'slice.mjs');
+const PREBUILT_VERSIONS = join(PREBUILT_DIR, 'versions.json');
+
+/**
+ * The Node that goes into the image. Under Node that is this process's own binary;
+ * inside Electron (the desktop app's Build image) process.execPath is Electron, so the
+ * machine's `node` is used (SLICEDECK_NODE_BINARY, else the first on PATH).
+ */
+let imageNodeMemo = null;
+export function imageNode() {
+  if (imageNodeMemo) return imageNodeMemo;
+  if (!process.versions.electron) return (imageNodeMemo = { binary: process.execPath, version: process.version });
+  const candidates = [process.env.SLICEDECK_NODE_BINARY, ...(process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'node'))].filter(Boolean);
+  for (const binary of candidates) {
+    if (!existsSync(binary)) continue;
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    if (probe.status === 0 && /^v\d+\./.test(probe.stdout.trim())) return (imageNodeMemo = { binary, version: probe.stdout.trim() });
+  }
+  throw new SliceImageError('Building the slice image needs Node.js (20 or newer) on this machine: its binary goes into the image. Install Node.js (on Debian or Ubuntu: sudo apt-get install -y nodejs), or set SLICEDECK_NODE_BINARY to a node binary, then build the image again.');
+}
+
 function packageVersion(name) {
+  if (existsSync(PREBUILT_VERSIONS)) {
+    const shipped = JSON.parse(readFileSync(PREBUILT_VERSIONS, 'utf8'))[name];
+    if (shipped) return shipped;
+  }
   try {
     return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
   } catch {
@@ -151,7 +182,13 @@ export function sliceInputHash(extra = []) {
     hash.update(readFileSync(join(ROOT, file)));
     hash.update('\0');
   }
-  hash.update(`node:${process.version}\0esbuild:${packageVersion('esbuild')}\0zod:${packageVersion('zod')}\0`);
+  // An installed app hashes the bundle it ships instead of the sources it does not have.
+  if (existsSync(PREBUILT_BUNDLE)) {
+    hash.update('prebuilt:');
+    hash.update(readFileSync(PREBUILT_BUNDLE));
+    hash.update('\0');
+  }
+  hash.update(`node:${imageNode().version}\0esbuild:${packageVersion('esbuild')}\0zod:${packageVersion('zod')}\0`);
   for (const item of extra) hash.update(`extra:${item}\0`);
   return hash.digest('hex');
 }
@@ -203,7 +240,7 @@ function lockIsStale(lockDir) {
 
 /** The host's node binary and every shared library it links (from `ldd`). */
 async function nodeRuntimeFiles() {
-  const nodeBinary = realpathSync(process.execPath);
+  const nodeBinary = realpathSync(imageNode().binary);
   const { stdout } = await execFileAsync('ldd', [nodeBinary]);
   const libraries = [];
   for (const line of stdout.split('\n')) {
@@ -232,7 +269,7 @@ function writeUserFiles(stage) {
 }
 
 export async function ensureNodeBaseImage({ log = console.log } = {}) {
-  const image = `${BASE_NODE_REPO}:${process.version}`;
+  const image = `${BASE_NODE_REPO}:${imageNode().version}`;
   if (await imageExists(image)) return { image, built: false };
   const started = performance.now();
   const stage = mkdtempSync(join(tmpdir(), 'slicedeck-base-node-'));
@@ -275,7 +312,7 @@ const CHROMIUM_TRIM = [
 
 function chromiumBaseHash() {
   return createHash('sha256')
-    .update(JSON.stringify({ suite: DEBIAN_SUITE, packages: CHROMIUM_PACKAGES, node: process.version, recipe: CHROMIUM_RECIPE_VERSION, trim: CHROMIUM_TRIM }))
+    .update(JSON.stringify({ suite: DEBIAN_SUITE, packages: CHROMIUM_PACKAGES, node: imageNode().version, recipe: CHROMIUM_RECIPE_VERSION, trim: CHROMIUM_TRIM }))
     .digest('hex');
 }
 
@@ -394,11 +431,11 @@ function appendUser(rootfs) {
  * in a staging folder cached by content hash under .cache/slice-modules/.
  * PUPPETEER_SKIP_DOWNLOAD: Chromium comes from Debian, not from puppeteer.
  */
-export async function ensureWwebjsModules({ log = console.log } = {}) {
+export async function ensureWwebjsModules({ log = console.log, cacheDir = join(ROOT, '.cache') } = {}) {
   const version = packageVersion('whatsapp-web.js');
   if (version === 'missing') throw new SliceImageError('whatsapp-web.js is not in node_modules; run `npm ci` first.');
-  const key = createHash('sha256').update(JSON.stringify({ version, node: process.version })).digest('hex').slice(0, 12);
-  const dir = join(ROOT, '.cache', 'slice-modules', key);
+  const key = createHash('sha256').update(JSON.stringify({ version, node: imageNode().version })).digest('hex').slice(0, 12);
+  const dir = join(cacheDir, 'slice-modules', key);
   if (existsSync(join(dir, 'node_modules', 'whatsapp-web.js', 'package.json'))) return { dir, built: false, version };
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -454,9 +491,9 @@ async function buildFromContext({ contextDir, tags }) {
  * The Chromium base plus whatsapp-web.js's node_modules, as its own image keyed by
  * both: an app change then only adds the bundle on top (seconds, not a 70 MB copy).
  */
-export async function ensureChromiumDepsImage({ log = console.log } = {}) {
+export async function ensureChromiumDepsImage({ log = console.log, cacheDir } = {}) {
   const { image: base } = await ensureChromiumBaseImage({ log });
-  const modules = await ensureWwebjsModules({ log });
+  const modules = await ensureWwebjsModules({ log, cacheDir });
   const key = createHash('sha256').update(`${base}\0${modules.dir}`).digest('hex').slice(0, 12);
   const image = `${CHROMIUM_DEPS_REPO}:${key}`;
   if (await imageExists(image)) return { image, built: false };
@@ -532,7 +569,7 @@ export function sliceImageName({ withChromium = false } = {}) {
  * `withChromium: false` (default): `slicedeck-slice:latest`, ~105 MB, seconds to build,
  * simulated driver only. `withChromium: true`: `slicedeck-slice:chromium`, runs both drivers.
  */
-export async function ensureSliceImage({ force = false, log = console.log, withChromium = false } = {}) {
+export async function ensureSliceImage({ force = false, log = console.log, withChromium = false, cacheDir = undefined } = {}) {
   const started = performance.now();
   const image = sliceImageName({ withChromium });
   await assertDockerReachable();
@@ -551,15 +588,15 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
   return withBuildLock(withChromium ? 'chromium' : 'node', log, async () => {
     // Someone else may have built it while we waited for the lock.
     if (!force && (await imageLabel(pinned, IMAGE_HASH_LABEL)) === hash) return done(false);
-    const { buildSlice } = await import('./build-slice.mjs');
     const contextDir = mkdtempSync(join(tmpdir(), 'slicedeck-slice-context-'));
     try {
-      await buildSlice({ outfile: join(contextDir, 'slice.mjs') });
+      if (existsSync(PREBUILT_BUNDLE)) copyFileSync(PREBUILT_BUNDLE, join(contextDir, 'slice.mjs'));
+      else await (await import('./build-slice.mjs')).buildSlice({ outfile: join(contextDir, 'slice.mjs') });
       mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
       mkdirSync(join(contextDir, 'home', 'slice'), { recursive: true });
       const tags = [image, pinned];
       if (withChromium) {
-        const { image: deps } = await ensureChromiumDepsImage({ log });
+        const { image: deps } = await ensureChromiumDepsImage({ log, cacheDir });
         writeFileSync(join(contextDir, 'Dockerfile'), chromiumDockerfile({ base: deps, hash }));
       } else {
         const { image: base } = await ensureNodeBaseImage({ log });

@@ -1,10 +1,11 @@
 // Types for setup-plan.mjs (plain JS so that it runs before dependencies exist).
-export type SetupMode = 'start' | 'serve' | 'test' | 'bench' | 'slice-image';
+export type SetupMode = 'start' | 'serve' | 'test' | 'bench' | 'slice-image' | 'dist';
 export interface ModeNeeds {
-  docker: 'optional' | 'required';
+  docker: 'optional' | 'required' | 'unused';
   chromium: boolean;
   build: boolean;
   image: boolean;
+  electron: boolean;
 }
 export const MODES: Record<SetupMode, ModeNeeds>;
 export const USAGE: string;

@@ -7,11 +7,16 @@
 /** What each front door needs before it can run. */
 export const MODES = {
   // The panel shows a banner when Docker is missing, so the desktop and web modes carry on.
-  start: { docker: 'optional', chromium: false, build: true, image: true },
-  serve: { docker: 'optional', chromium: false, build: true, image: true },
-  test: { docker: 'required', chromium: true, build: true, image: true },
-  bench: { docker: 'required', chromium: true, build: true, image: true },
-  'slice-image': { docker: 'required', chromium: false, build: false, image: true },
+  // `electron`: only the desktop app and its installer need Electron's binary and an
+  // Electron build of better-sqlite3; everything else runs under Node, with no network
+  // to Electron's host.
+  start: { docker: 'optional', chromium: false, build: true, image: true, electron: true },
+  serve: { docker: 'optional', chromium: false, build: true, image: true, electron: false },
+  test: { docker: 'required', chromium: true, build: true, image: true, electron: false },
+  bench: { docker: 'required', chromium: true, build: true, image: true, electron: false },
+  'slice-image': { docker: 'required', chromium: false, build: false, image: true, electron: false },
+  // `npm run dist` packages the app; the slice image is built later, by the installed app.
+  dist: { docker: 'unused', chromium: false, build: true, image: false, electron: true },
 };
 
 export const USAGE = `usage: node scripts/setup.mjs <${Object.keys(MODES).join('|')}> [--force-image] [--chromium]`;

@@ -2,16 +2,18 @@
  * The Electron shell, and nothing else: one window, the tray, the IPC adapter and
  * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, protocol, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, screen, shell, Tray } from 'electron';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { dispatch } from '@shared/dispatch';
-import { phaseHasSlice } from '@shared/stages';
-import type { SliceView } from '@shared/types';
-import { APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererFileFor } from './app-protocol';
+import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler } from './app-protocol';
 import { createCore, loadConfig, type Core } from './core';
 import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
+import { decideQuit, type QuitDecision } from './quit-prompt';
 import { createSliceImageBuilder } from './slice-image-builder';
+import { missingSqliteBindingWords, sqliteBindingFor } from './sqlite-binding';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
@@ -19,8 +21,10 @@ const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
 const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
 const resources = join(outDir, '..', 'resources');
-// out/main/index.js → the repository root (scripts/slice-image.mjs builds the slice image)
+// out/main/index.js → the source folder (node_modules, scripts/slice-image.mjs) when run from one
 const appRoot = join(outDir, '..');
+// The installed app has no scripts/: `npm run dist` ships the slice image's build inputs as resources/slice-image.
+const sliceImageRoot = app.isPackaged ? join(process.resourcesPath, 'slice-image') : appRoot;
 
 app.setName('slicedeck');
 // The data dir is the Electron profile too, so the single-instance lock is per data dir.
@@ -50,18 +54,26 @@ else {
 async function start(): Promise<void> {
   try {
     const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
-    core = await createCore({ config, imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }) });
+    // better-sqlite3's Electron build, kept apart from the Node one (src/main/sqlite-binding.ts).
+    const sqliteBinding = sqliteBindingFor({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appRoot,
+      electronVersion: process.versions.electron,
+      sqliteVersion: () => (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string }).version,
+      platform: process.platform,
+      arch: process.arch,
+    });
+    if (!existsSync(sqliteBinding)) throw new Error(missingSqliteBindingWords(sqliteBinding, app.isPackaged));
+    core = await createCore({
+      config,
+      sqliteBinding,
+      imageBuilder: createSliceImageBuilder({ appRoot: sliceImageRoot, variant: config.imageVariant, ...(app.isPackaged ? { cacheDir: join(config.dataDir, 'cache') } : {}) }),
+    });
   } catch (error) {
     return fatal(error);
   }
-  protocol.handle(APP_SCHEME, async (request) => {
-    const file = rendererFileFor(request.url, rendererDir);
-    if (!file) return new Response('Not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).href);
-    const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    return new Response(response.body, { status: response.status, headers });
-  });
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
   ipc = registerIpcTransport({
     ipcMain,
     core,
@@ -158,25 +170,33 @@ async function onTrayAction(action: TrayAction): Promise<void> {
   if (!outcome.ok) dialog.showErrorBox('The slice could not be destroyed', outcome.error.message);
 }
 
-const isRunning = (view: SliceView) => phaseHasSlice(view.phase);
+let askingToQuit = false;
 
 /** Quitting asks what to do with running slices; they outlive the app only if the operator says so. */
 async function quit(): Promise<void> {
-  if (quitting) return;
-  const running = core ? (await core.handlers['slices.list'](undefined)).filter(isRunning) : [];
-  let destroySlices = false;
-  if (running.length > 0) {
-    const { response } = await dialog.showMessageBox({
-      type: 'question',
-      message: `${running.length} slice${running.length === 1 ? ' is' : 's are'} running.`,
-      detail: 'Destroy them now, or keep them running? Kept slices go on working without the panel, and slicedeck picks them up again the next time it starts.',
-      buttons: ['Keep running and quit', 'Destroy and quit', 'Cancel'],
-      defaultId: 0,
-      cancelId: 2,
-    });
-    if (response === 2) return;
-    destroySlices = response === 1;
+  if (quitting || askingToQuit) return; // a second Quit while the question is open changes nothing
+  askingToQuit = true;
+  let decision: QuitDecision;
+  try {
+    decision = core
+      ? await decideQuit({
+          listViews: () => core!.handlers['slices.list'](undefined),
+          onSliceChange: (listener) =>
+            core!.events.subscribe((event) => {
+              if (event.type === 'slice') listener();
+            }),
+          ask: async (question, signal) => (await dialog.showMessageBox({ type: 'question', ...question, signal })).response,
+        })
+      : { quit: true, destroySlices: false };
+  } catch (error) {
+    // The core could not say what runs: quit without destroying anything (kept slices are adopted next start).
+    console.error('slicedeck: could not list the slices before quitting', error);
+    decision = { quit: true, destroySlices: false };
+  } finally {
+    askingToQuit = false;
   }
+  if (!decision.quit) return;
+  const { destroySlices } = decision;
   quitting = true;
   saveBounds(); // app.exit skips the window's close event
   ipc?.dispose();

@@ -34,12 +34,17 @@ export function planImageBuild(image: string, variant: ImageVariant | null): Ima
 
 /** What this module uses of scripts/slice-image.mjs (plain JS, so typed here). */
 interface SliceImageScript {
-  ensureSliceImage(opts: { withChromium: boolean; log: (line: string) => void }): Promise<{ image: string; built: boolean }>;
+  ensureSliceImage(opts: { withChromium: boolean; log: (line: string) => void; cacheDir?: string | undefined }): Promise<{ image: string; built: boolean }>;
   dockerCli(): string;
 }
 
-/** `appRoot`: the folder holding scripts/ (from out/main/*.js, `../..`). */
-export function createSliceImageBuilder(opts: { appRoot: string; variant: ImageVariant | null }): ImageBuilder {
+/**
+ * `appRoot`: the folder holding scripts/ — the source folder (from out/main/*.js, `../..`),
+ * or in the installed app resources/slice-image (what `npm run dist` ships: the two
+ * scripts and the prebuilt slice bundle). `cacheDir`: where the build may keep
+ * downloads (whatsapp-web.js's modules); the installed app's resources are read-only.
+ */
+export function createSliceImageBuilder(opts: { appRoot: string; variant: ImageVariant | null; cacheDir?: string }): ImageBuilder {
   return async ({ image, log }) => {
     const plan = planImageBuild(image, opts.variant);
     const script = join(opts.appRoot, 'scripts', 'slice-image.mjs');
@@ -51,7 +56,7 @@ export function createSliceImageBuilder(opts: { appRoot: string; variant: ImageV
     }
     // A run-time path on purpose: the script is not part of the bundle, it is the same file the CLI runs.
     const { ensureSliceImage, dockerCli } = (await import(/* @vite-ignore */ pathToFileURL(script).href)) as SliceImageScript;
-    const result = await ensureSliceImage({ withChromium: plan.withChromium, log });
+    const result = await ensureSliceImage({ withChromium: plan.withChromium, log, cacheDir: opts.cacheDir });
     if (plan.retagAs) {
       await execFileAsync(dockerCli(), ['tag', result.image, plan.retagAs]);
       log(`slice image: tagged ${result.image} as ${plan.retagAs}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '@shared/contract';
 import type { SliceView } from '@shared/types';
+import { CONTENT_SECURITY_POLICY } from '../../src/main/csp';
 import { startWebServer, type WebServer } from '../../src/main/transport/web';
 import { makeTestCore, type TestCore } from '../helpers/core';
 
@@ -216,9 +217,8 @@ describe('static files', () => {
     const response = await fetch(server.url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(response.headers.get('content-security-policy')).toBe(
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-    );
+    // The one policy the desktop app's app:// responses carry too (src/main/csp.ts).
+    expect(response.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await response.text()).toContain('<title>slicedeck</title>');
   });

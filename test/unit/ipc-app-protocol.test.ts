@@ -1,6 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { APP_ENTRY_URL, CONTENT_SECURITY_POLICY, rendererFileFor } from '../../src/main/app-protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APP_ENTRY_URL, createAppProtocolHandler, rendererFileFor } from '../../src/main/app-protocol';
 
 const rendererDir = resolve('/opt/slicedeck/out/renderer');
 
@@ -31,11 +33,34 @@ describe('what the app:// protocol may serve', () => {
     expect(rendererFileFor('file:///opt/slicedeck/out/renderer/index.html', rendererDir)).toBeNull();
     expect(rendererFileFor('not a url', rendererDir)).toBeNull();
   });
+});
 
-  it('sends a policy that allows only the app’s own scripts and no framing', () => {
-    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
-    expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/);
-    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
-    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+describe('the app:// handler', () => {
+  const root = mkdtempSync(join(tmpdir(), 'slicedeck-app-protocol-'));
+  const built = join(root, 'renderer');
+  mkdirSync(join(built, 'assets'), { recursive: true });
+  writeFileSync(join(built, 'index.html'), '<!doctype html><title>slicedeck</title>');
+  writeFileSync(join(built, 'assets', 'index-abc.js'), 'console.log(1)');
+  writeFileSync(join(root, 'secret.txt'), 'not for the page');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const handle = createAppProtocolHandler(built);
+
+  it('serves the page and its assets with their content types', async () => {
+    const page = await handle({ url: APP_ENTRY_URL });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<title>slicedeck</title>');
+    const script = await handle({ url: 'app://slicedeck/assets/index-abc.js' });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+  });
+
+  it('answers 404 (never a rejected promise, which the page gets as ERR_UNEXPECTED) for what is not a file of the renderer', async () => {
+    symlinkSync(join(built, 'assets'), join(built, 'a-folder'));
+    for (const url of ['app://slicedeck/assets/missing.js', 'app://slicedeck/no/such/page.html', 'app://slicedeck/assets', 'app://slicedeck/a-folder', 'app://slicedeck/..%2fsecret.txt', 'app://elsewhere/index.html']) {
+      const response = await handle({ url });
+      expect(response.status, url).toBe(404);
+      expect(await response.text(), url).toBe('Not found');
+    }
   });
 });

@@ -29,7 +29,7 @@ describe('setup arguments', () => {
   it('refuses a missing, unknown or doubled mode with the usage line', () => {
     for (const argv of [[], ['deploy'], ['start', 'test'], ['start', '--yes']]) {
       const parsed = parseSetupArgs(argv);
-      expect(parsed.error).toMatch(/usage: node scripts\/setup\.mjs <start\|serve\|test\|bench\|slice-image>/);
+      expect(parsed.error).toMatch(/usage: node scripts\/setup\.mjs <start\|serve\|test\|bench\|slice-image\|dist>/);
     }
   });
 });

@@ -52,6 +52,8 @@ export interface CreateCoreOptions {
    * test can hold the host there and kill it. Absent, nothing is awaited.
    */
   stageHook?: StageHook;
+  /** better-sqlite3's compiled addon for this runtime (the desktop shell's Electron build); the package's own by default. */
+  sqliteBinding?: string;
 }
 
 /** Internals for tests and the bench; not part of the contract. */
@@ -74,7 +76,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const { config } = options;
   const ownedLogger = options.logger ? null : createFileLogger(config);
   const logger = options.logger ?? ownedLogger!.logger;
-  const store = new Store(config.dataDir);
+  const store = new Store(config.dataDir, Date.now, { nativeBinding: options.sqliteBinding });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime = new DockerodeRuntime(options.docker);

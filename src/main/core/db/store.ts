@@ -83,9 +83,14 @@ export const DATABASE_FILE = 'slicedeck.db';
 export class Store {
   private readonly db: Database.Database;
 
-  constructor(dataDir: string, private readonly now: () => EpochMs = Date.now) {
+  /**
+   * `nativeBinding`: the better_sqlite3.node to load instead of the package's own
+   * (which is built for Node): the desktop shell passes the Electron build kept next
+   * to it (scripts/lib/electron-native.mjs), so neither runtime rebuilds the other's.
+   */
+  constructor(dataDir: string, private readonly now: () => EpochMs = Date.now, opts: { nativeBinding?: string | undefined } = {}) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, DATABASE_FILE));
+    this.db = new Database(join(dataDir, DATABASE_FILE), opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     // Another process (a crashed host's successor, a test) may hold the write lock briefly.
