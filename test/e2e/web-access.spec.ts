@@ -67,7 +67,8 @@ test.describe('when Docker does not answer', () => {
 
 test.describe('when the slice image is missing', () => {
   // No variant: the global setup's SLICEDECK_IMAGE_VARIANT must not make this custom name buildable.
-  test.use({ serverEnv: { SLICEDECK_IMAGE: 'slicedeck-slice:e2e-missing-tag', SLICEDECK_IMAGE_VARIANT: '' } });
+  // A name of this run's own: a fixed one could be tagged by another run on the shared engine.
+  test.use({ serverEnv: { SLICEDECK_IMAGE: `slicedeck-slice:e2e-missing-${Math.random().toString(36).slice(2, 10)}`, SLICEDECK_IMAGE_VARIANT: '' } });
 
   test('a banner says how to build it, and a build it cannot do ends in words, not silence', async ({ page, accounts }) => {
     await expect(accounts.row('nobody')).toHaveCount(0);

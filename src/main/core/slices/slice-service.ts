@@ -21,6 +21,7 @@ import { newSliceId, newSliceToken } from './ids';
 import { formatRange, isPortBindable, rangeSize } from './ports';
 import { buildSliceSpec } from './slice-spec';
 import { projectView } from './view';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
 /** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
@@ -28,6 +29,9 @@ export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
+/** After a failed health probe, how often and how far apart the container is looked at again. */
+const SETTLE_LOOKS = 4;
+const SETTLE_LOOK_MS = 150;
 /** How long after the stage timer the health wait gives up by itself, should that timer not fire. */
 const HEALTH_WAIT_BACKSTOP_MS = 5_000;
 /**
@@ -590,12 +594,18 @@ export class SliceService {
       if (this.closed || this.attempts.has(accountId)) return;
       const row = this.deps.store.getSlice(accountId);
       if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
-      const state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
+      let state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
       if (state?.running && (await this.isHealthy(row))) {
         if (!this.isFollowing(accountId, sliceId)) this.follow(accountId, sliceId, row.port!, row.token!);
         return;
       }
       this.unfollow(accountId, sliceId);
+      // A probe fails first when the slice is exiting right now: look again (briefly, bounded),
+      // so the words name the exit code rather than a missed health check.
+      for (let look = 0; look < SETTLE_LOOKS && state?.running && state.status !== 'paused' && row.containerId; look++) {
+        await delay(SETTLE_LOOK_MS);
+        state = await this.deps.runtime.inspect(row.containerId);
+      }
       const why = !state
         ? 'its container is gone'
         : !state.running

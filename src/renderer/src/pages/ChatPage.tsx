@@ -133,6 +133,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
                     onClick={() => setSelected(chat.id)}
                   >
                     <span className="chat-name">{chat.name}</span>
+                    {chat.isGroup && <span className="chat-kind muted" data-testid="chat-kind-group">Group</span>}
                     {chat.unreadCount > 0 && chat.id !== selected && <span className="unread" aria-label={`${chat.unreadCount} unread`}>{chat.unreadCount}</span>}
                     {chat.lastMessage && <span className="chat-preview muted">{chat.lastMessage.body}</span>}
                   </button>
