@@ -315,7 +315,8 @@ async function formSwarm(log) {
       `${MANAGER.address}:2377`,
     ]);
   }
-  // Label each node with its short name so placement constraints and tests can name it.
+  // Label each node with its short name, its address and its own engine's socket: the
+  // SwarmRuntime asks a node's engine for what the manager cannot tell (stats, volumes).
   const deadline = Date.now() + 30_000;
   let ids = [];
   while (Date.now() < deadline) {
@@ -327,7 +328,7 @@ async function formSwarm(log) {
   if (ids.length !== NODES.length) throw new SwarmError(`Only ${ids.length} of ${NODES.length} swarm nodes became Ready within 30 s; see ${NODES.map((n) => n.log).join(', ')}.`);
   for (const node of NODES) {
     const id = await d(node, `read the node id of ${node.name}`, ['info', '--format', '{{.Swarm.NodeID}}']);
-    await d(MANAGER, `label node ${node.name}`, ['node', 'update', '--label-add', `slicedeck.node=${node.name}`, '--label-add', `slicedeck.address=${node.address}`, id]);
+    await d(MANAGER, `label node ${node.name}`, ['node', 'update', '--label-add', `slicedeck.node=${node.name}`, '--label-add', `slicedeck.address=${node.address}`, '--label-add', `slicedeck.engine=${node.dockerHost}`, id]);
   }
   log(`swarm: ${NODES.length} nodes Ready (manager ${MANAGER.name} at ${MANAGER.address}:2377, overlay pool ${RANGES.swarmPool})`);
 }
