@@ -25,7 +25,7 @@
  * the private bridge (10.213.0.1) and the other node, nothing else.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -508,4 +508,70 @@ function safeList(dir) {
   } catch {
     return statSync(dir, { throwIfNoEntry: false }) ? 'unreadable' : 'gone';
   }
+}
+
+// ── sharing one private swarm between test runs ─────────────────────────────
+//
+// Test runs of several checkouts may run on one machine at once, and the swarm's
+// names and ranges are fixed: so a run takes a lease (a file named by its pid)
+// under a lock, brings the swarm up only when it is not already, and the last run
+// out takes down a swarm that a test run brought up (never one an operator did).
+
+export const LEASE_DIR = '/run/sdsw-leases';
+const LOCK_DIR = join(LEASE_DIR, '.lock');
+const BY_TESTS = join(LEASE_DIR, '.brought-up-by-tests');
+
+async function withLeaseLock(body) {
+  mkdirSync(LEASE_DIR, { recursive: true });
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const owner = readPid(join(LOCK_DIR, 'pid'));
+      if (owner && !alive(owner)) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new SwarmError(`Waited 5 minutes for the private swarm's lock (${LOCK_DIR}, held by pid ${owner ?? '?'}). Remove it if no test run is using the swarm.`);
+      else await sleep(250);
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+function liveLeases() {
+  return readdirSync(LEASE_DIR)
+    .filter((f) => /^\d+$/.test(f))
+    .filter((f) => {
+      if (alive(Number(f))) return true;
+      rmSync(join(LEASE_DIR, f), { force: true });
+      return false;
+    });
+}
+
+/** swarmUp under a lease; pair with releaseSwarm(). */
+export async function leaseSwarm({ image, log = () => {} } = {}) {
+  return withLeaseLock(async () => {
+    writeFileSync(join(LEASE_DIR, String(process.pid)), '');
+    const status = await swarmStatus();
+    const wasUp = Boolean(status.swarm);
+    const result = await swarmUp({ image, log });
+    if (!wasUp) writeFileSync(BY_TESTS, '');
+    return result;
+  });
+}
+
+/** Drops this process's lease; the last one out takes down a swarm that tests brought up. Returns whether it did. */
+export async function releaseSwarm({ log = () => {} } = {}) {
+  return withLeaseLock(async () => {
+    rmSync(join(LEASE_DIR, String(process.pid)), { force: true });
+    if (liveLeases().length > 0 || !existsSync(BY_TESTS)) return false;
+    await swarmDown({ log });
+    rmSync(BY_TESTS, { force: true });
+    return true;
+  });
 }
