@@ -376,7 +376,8 @@ export async function swarmUp({ image, log = () => {} } = {}) {
   const before = await swarmStatus();
   const complete = before.swarm && before.swarm.ready === NODES.length && NODES.every((n) => before.engines[n.name]);
   if (!complete) {
-    if (before.namespaces.length > 0 || Object.values(before.engines).some(Boolean)) {
+    // Leftovers (a half swarm, or a data-root from before a reboot that would rejoin an old swarm) go first.
+    if (before.namespaces.length > 0 || Object.values(before.engines).some(Boolean) || existsSync(STATE_DIR) || existsSync(RUN_DIR)) {
       log('a partial private swarm is here: taking it down first');
       await swarmDown({ log });
     }

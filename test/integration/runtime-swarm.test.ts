@@ -23,9 +23,21 @@ interface MainEngineSnapshot {
   bridgeSubnets: string[];
   swarmNetworks: string[];
   hasGwbridgeNetwork: boolean;
-  /** Host routes, less the main engine's user networks (br-*: other test runs make and drop them) and our own veth. */
+  /**
+   * Host routes into the main engine's default pools (172.16/12, 192.168/16), into the private
+   * swarm's ranges, and the default route: less the main engine's user networks (br-*: other
+   * test runs make and drop them) and the swarm's own veth. Other routes belong to other
+   * engineers' namespaces on this shared machine and come and go.
+   */
   routes: string[];
   docker0Route: string | undefined;
+}
+
+const WATCHED = ['172.16.0.0/12', '192.168.0.0/16', ...Object.values(RANGES)];
+function watched(route: string): boolean {
+  const prefix = route.split(' ')[0]!;
+  if (prefix === 'default') return true;
+  return WATCHED.some((range) => cidrsOverlap(range, prefix.includes('/') ? prefix : `${prefix}/32`));
 }
 
 /** What must not change on the machine's main engine and the host's network. */
@@ -41,7 +53,7 @@ async function snapshotMainEngine(): Promise<MainEngineSnapshot> {
     bridgeSubnets: (bridge.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''),
     swarmNetworks: networks.filter((n) => n.Scope === 'swarm').map((n) => n.Name).sort(),
     hasGwbridgeNetwork: networks.some((n) => n.Name === 'docker_gwbridge'),
-    routes: routes.filter((r) => !/ dev br-[0-9a-f]{12}\b/.test(r) && !r.includes(`dev ${HOST_VETH}`)).sort(),
+    routes: routes.filter((r) => !/ dev br-[0-9a-f]{12}\b/.test(r) && !r.includes(`dev ${HOST_VETH}`) && watched(r)).sort(),
     docker0Route: routes.find((r) => r.includes('dev docker0')),
   };
 }
