@@ -19,7 +19,7 @@ export const PREFIX: string;
 export const HOST_VETH: string;
 export const HOST_ADDRESS: string;
 export const RANGES: { link: string; nodeBridges: string; enginePools: string; swarmPool: string };
-export const NODES: SwarmNode[];
+export const NODES: (SwarmNode & { pool: string; bridgeCidr: string })[];
 export const MANAGER: SwarmNode;
 export class SwarmError extends Error {}
 export function sh(command: string, args: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): Promise<{ code: number; stdout: string; stderr: string }>;
