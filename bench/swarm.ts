@@ -27,28 +27,33 @@ function row(metric: string, value: string) {
 
 async function healthyAt(addresses: string[], port: number, deadlineMs = 60_000): Promise<string> {
   const end = Date.now() + deadlineMs;
+  const ask = async (address: string) => {
+    const res = await fetch(`http://${address}:${port}/health`, { signal: AbortSignal.timeout(500) });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    return address;
+  };
   for (;;) {
-    for (const address of addresses) {
-      try {
-        const res = await fetch(`http://${address}:${port}/health`, { signal: AbortSignal.timeout(500) });
-        if (res.status === 200) return address;
-      } catch {
-        /* not yet */
-      }
+    // Every node at once: a bare service create does not say where its task lands, and a
+    // node that just lost a task may hold the connection until the timeout.
+    try {
+      return await Promise.any(addresses.map(ask));
+    } catch {
+      /* not yet */
     }
     if (Date.now() > end) throw new Error(`no healthy answer on :${port} within ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-function spec(n: number): SliceSpec {
+/** A fresh port per start: a port the last task held may still be held on its node for a moment. */
+function spec(n: number, port = PORT + 2 * n + 1): SliceSpec {
   const accountId = `acc_bench${n}`;
   return {
     homeId: HOME,
     accountId,
     sliceId: `slc_bench${n}_${randomBytes(3).toString('hex')}`,
     image: process.env.SLICEDECK_IMAGE!,
-    port: PORT,
+    port,
     memoryBytes: 256 * 1024 * 1024,
     pidsLimit: 128,
     volume: authVolumeName(HOME, accountId),
@@ -100,18 +105,19 @@ async function main() {
         Name: 'sdsw-bench-bare',
         TaskTemplate: { ContainerSpec: { Image: image, Env: Object.entries(spec(0).env).map(([k, v]) => `${k}=${v}`) }, RestartPolicy: { Condition: 'none' } },
         Mode: { Replicated: { Replicas: 1 } },
-        EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: SLICE_INTERNAL_PORT, PublishedPort: PORT, PublishMode: 'host' }] },
+        EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: SLICE_INTERNAL_PORT, PublishedPort: PORT + 2 * i, PublishMode: 'host' }] },
       } as unknown as Docker.CreateServiceOptions);
-      await healthyAt(addresses, PORT);
+      await healthyAt(addresses, PORT + 2 * i);
       const b = performance.now() - t0;
       await docker.getService((service as unknown as { id: string }).id).remove();
       await settle(docker);
 
       t0 = performance.now();
-      const id = await runtime.create(spec(i + 1));
+      const sliceSpec = spec(i);
+      const id = await runtime.create(sliceSpec);
       await runtime.start(id);
       const location = (await runtime.inspect(id))!.location!;
-      await healthyAt([location.address], PORT);
+      await healthyAt([location.address], sliceSpec.port);
       const r = performance.now() - t0;
       if (i === REPS - 1) {
         // A settled simulated slice's memory, read through the node's own engine.
@@ -122,7 +128,7 @@ async function main() {
         row('simulated slice on a node, memory (MiB)', `${Math.round((usage - cache) / 1024 / 1024)}`);
       }
       await runtime.remove(id);
-      await runtime.removeVolume(spec(i + 1).volume).catch(() => undefined);
+      await runtime.removeVolume(sliceSpec.volume).catch(() => undefined);
       await settle(docker);
       if (i === 0) continue; // the first pair warms both paths
       bare.push(Math.round(b));
