@@ -4,13 +4,15 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = resolve(root, 'out/bench/bench.mjs');
+// `node scripts/bench.mjs [bench/<name>.ts]`: bench/bench.ts unless another bench is named.
+const entry = process.argv[2] ?? 'bench/bench.ts';
+const outfile = resolve(root, 'out/bench', basename(entry).replace(/\.ts$/, '.mjs'));
 
 await build({
-  entryPoints: [resolve(root, 'bench/bench.ts')],
+  entryPoints: [resolve(root, entry)],
   outfile,
   bundle: true,
   platform: 'node',

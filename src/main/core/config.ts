@@ -18,6 +18,8 @@ export interface PortRange {
 export interface CoreConfig {
   /** Holds slicedeck.db and logs/. */
   dataDir: string;
+  /** SLICEDECK_RUNTIME: 'docker' (one engine, a slice is a container) or 'swarm' (a slice is a service; DOCKER_HOST is a manager). */
+  runtime: RuntimeName;
   driver: DriverName;
   /** QR codes shown before the host gives up (the slice rotates them). */
   qrCodes: number;
@@ -129,6 +131,8 @@ function readEnum<T extends string>(env: NodeJS.ProcessEnv, variable: string, al
 }
 
 const DRIVERS = ['simulated', 'whatsapp-web.js'] as const;
+export const RUNTIMES = ['docker', 'swarm'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Docker image references: [registry/]name[:tag]; refuse anything that could smuggle options. */
 const IMAGE_REF = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
@@ -144,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
 
   const config: CoreConfig = {
     dataDir: resolve(rawDataDir || defaultDataDir(env)),
+    runtime: readEnum(env, 'SLICEDECK_RUNTIME', RUNTIMES, 'docker'),
     driver,
     qrCodes: readInt(env, 'SLICEDECK_QR_CODES', 3, 1, 20),
     qrTtlMs: readInt(env, 'SLICEDECK_QR_TTL_MS', 20_000, 100, 600_000),

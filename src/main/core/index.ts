@@ -12,6 +12,7 @@ import type { CoreConfig } from './config';
 import { Store } from './db/store';
 import { DockerodeRuntime } from './docker/dockerode-runtime';
 import type { SliceRuntime } from './docker/runtime';
+import { SwarmRuntime } from './docker/swarm-runtime';
 import { EventBus } from './events';
 import { createFileLogger } from './logger';
 import { newAccountId } from './slices/ids';
@@ -79,7 +80,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const store = new Store(config.dataDir, Date.now, { nativeBinding: options.sqliteBinding });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
-  const runtime = new DockerodeRuntime(options.docker);
+  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
   const system = new SystemMonitor({ config, store, runtime, bus, homeId });
   const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker(), stageHook: options.stageHook });
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });

@@ -15,6 +15,12 @@ describe('loadConfig', () => {
     // The real driver needs the image that carries Chromium.
     expect(config.image).toBe('slicedeck-slice:chromium');
     expect(config.dataDir).toBe(defaultDataDir({ HOME: '/home/op' }));
+    expect(config.runtime).toBe('docker');
+  });
+
+  it('chooses the runtime with SLICEDECK_RUNTIME', () => {
+    expect(loadConfig({ HOME: '/home/op', SLICEDECK_RUNTIME: 'swarm' }).runtime).toBe('swarm');
+    expect(loadConfig({ HOME: '/home/op', SLICEDECK_RUNTIME: ' docker ' }).runtime).toBe('docker');
   });
 
   it('picks the node-only image for the simulated driver', () => {
@@ -67,6 +73,7 @@ describe('loadConfig', () => {
 
   it.each([
     ['SLICEDECK_DRIVER', 'puppeteer', /SLICEDECK_DRIVER.*simulated, whatsapp-web\.js/],
+    ['SLICEDECK_RUNTIME', 'kubernetes', /SLICEDECK_RUNTIME="kubernetes" is not valid: use one of docker, swarm/],
     ['SLICEDECK_QR_CODES', 'three', /SLICEDECK_QR_CODES.*whole number from 1 to 20/],
     ['SLICEDECK_QR_CODES', '0', /SLICEDECK_QR_CODES/],
     ['SLICEDECK_QR_TTL_MS', '-5', /SLICEDECK_QR_TTL_MS/],

@@ -26,12 +26,12 @@ function isConnectionFailure(error: unknown): boolean {
   return ['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code ?? '');
 }
 
-function engineMessage(error: unknown): string {
+export function engineMessage(error: unknown): string {
   const e = error as EngineError;
   return e?.json?.message ?? e?.message ?? String(error);
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   return (error as EngineError)?.statusCode;
 }
 
@@ -56,7 +56,11 @@ function epochOf(iso: string | undefined): number | null {
   return Number.isFinite(at) && at > 0 ? at : null;
 }
 
+/** One engine: every slice is here, reached on loopback. */
+export const LOCAL_LOCATION = { node: 'local', address: '127.0.0.1' } as const;
+
 export class DockerodeRuntime implements SliceRuntime {
+  readonly kind = 'docker' as const;
   private readonly docker: Docker | null;
   private readonly constructionError: SlicedeckError | null;
 
@@ -158,6 +162,8 @@ export class DockerodeRuntime implements SliceRuntime {
         exitCode: typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null,
         oomKilled: info.State.OOMKilled === true,
         startedAt: epochOf(info.State.StartedAt),
+        location: { ...LOCAL_LOCATION },
+        problem: info.State.Error ? info.State.Error : null,
       };
     } catch (error) {
       if (statusOf(error) === 404) return null;

@@ -15,6 +15,20 @@ export interface SliceSpec {
   pidsLimit: number;
   /** Named volume mounted at /data. */
   volume: string;
+  /**
+   * Swarm only: the node (its swarm node id) the slice must run on, because the
+   * account's session volume lives there. Absent: wherever the engine puts it. A
+   * single engine has one place, so the docker runtime ignores it.
+   */
+  node?: string;
+}
+
+/** Where a running slice is and how the host reaches it (address:hostPort). */
+export interface SliceLocation {
+  /** The engine's name for the place: 'local' for one engine, the swarm node id on a swarm. */
+  node: string;
+  /** The address the host uses to reach the slice's published port: 127.0.0.1 for one engine. */
+  address: string;
 }
 
 export interface ManagedContainer {
@@ -35,6 +49,10 @@ export interface ContainerState {
   oomKilled: boolean;
   /** Epoch ms of State.StartedAt; null when it never started. */
   startedAt: number | null;
+  /** Where it runs (or last ran); null while no engine has placed it yet. */
+  location: SliceLocation | null;
+  /** Why it could not run, in words (e.g. "no suitable node"); null when nothing is wrong. */
+  problem: string | null;
 }
 
 /**
@@ -59,6 +77,8 @@ export interface RawCpuStats {
 }
 
 export interface SliceRuntime {
+  /** 'docker': one engine; 'swarm': services on a Docker Swarm (see swarm-runtime.ts). */
+  readonly kind: 'docker' | 'swarm';
   /** Resolves when the engine answers; throws SlicedeckError('docker_unreachable') otherwise. */
   ping(): Promise<void>;
   imagePresent(image: string): Promise<boolean>;
@@ -78,7 +98,11 @@ export interface SliceRuntime {
    */
   stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
   listManaged(homeId: string): Promise<ManagedContainer[]>;
-  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * Makes the named volume exist. `node` (swarm): create it on that node; without it
+   * a swarm creates it where the slice's task lands (with the same labels).
+   */
+  ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void>;
   /** A volume that is already gone is not an error. */
   removeVolume(name: string): Promise<void>;
   listVolumes(homeId: string): Promise<string[]>;

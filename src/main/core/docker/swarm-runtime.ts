@@ -1,0 +1,449 @@
+/**
+ * SliceRuntime on a Docker Swarm (SLICEDECK_RUNTIME=swarm, DOCKER_HOST = a manager).
+ * A slice is a service: one replica, restart condition none (the host decides about
+ * restarts, as on one engine), the same labels on the service and on its task's
+ * container, the same limits, environment and locked-down settings, its port published
+ * in host mode on the node the task lands on. The handle the host keeps (what the
+ * interface calls a container id) is the service id.
+ *
+ * What the manager cannot tell (a node's containers, stats and volumes) is asked of
+ * the node's own engine when the node carries a `slicedeck.engine` label naming an
+ * endpoint this host can reach (the private swarm of `npm run swarm:up` sets it);
+ * otherwise those calls say that the node cannot be asked.
+ *
+ * Swarm on API 1.41 (Docker 20.10) has no per-service no-new-privileges or swap
+ * setting: all capabilities are dropped and the image runs as an unprivileged user,
+ * and the memory limit is the limit (Swarm sets no extra swap for it).
+ */
+import Docker from 'dockerode';
+import { SlicedeckError } from '@shared/errors';
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { containerCreateOptions } from './container-spec';
+import { DOCKER_UNREACHABLE_WORDS, engineMessage, statusOf, translateEngineError } from './dockerode-runtime';
+import { LABELS, homeFilter } from './labels';
+import { PortTakenError, type ContainerState, type ManagedContainer, type RawContainerStats, type SliceLocation, type SliceRuntime, type SliceSpec } from './runtime';
+
+/** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
+export const NODE_LABELS = {
+  /** A Docker endpoint of the node's own engine that this host can reach (unix:// or tcp://). */
+  engine: 'slicedeck.engine',
+  /** The address the host uses to reach ports published on the node, when Status.Addr is not it. */
+  address: 'slicedeck.address',
+  /** A short name for the node, used in words. */
+  name: 'slicedeck.node',
+} as const;
+
+/** How long `start` waits for the task to run (or to fail in words) before giving up. */
+const START_WAIT_MS = 60_000;
+const POLL_MS = 100;
+/** Swarm reserves this share of a slice's memory limit when it places it (an idle slice uses ~160–260 MiB of 1 GiB). */
+const RESERVATION_SHARE = 4;
+const PING_TIMEOUT_MS = 3_000;
+
+/** The parts of a swarm task the runtime reads (dockerode's typings leave most out). */
+interface Task {
+  ID: string;
+  NodeID?: string;
+  Version?: { Index?: number };
+  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+}
+interface NodeInfo {
+  id: string;
+  name: string;
+  address: string;
+  engine: string | null;
+  ready: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Task states after which a task never runs again. */
+const FINAL = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
+
+function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
+  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
+  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
+
+export class SwarmRuntime implements SliceRuntime {
+  readonly kind = 'swarm' as const;
+  private readonly docker: Docker | null;
+  private readonly constructionError: SlicedeckError | null;
+  private readonly nodeEngines = new Map<string, Docker>();
+
+  constructor(options?: Docker.DockerOptions) {
+    try {
+      this.docker = new Docker(options);
+      this.constructionError = null;
+    } catch (error) {
+      this.docker = null;
+      this.constructionError = new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
+    }
+  }
+
+  private engine(): Docker {
+    if (!this.docker) throw this.constructionError!;
+    return this.docker;
+  }
+
+  async ping(): Promise<void> {
+    const engine = this.engine();
+    let timer: NodeJS.Timeout | undefined;
+    let info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    try {
+      info = (await Promise.race([
+        engine.info(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error('ping timed out'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+        }),
+      ])) as typeof info;
+    } catch (error) {
+      throw translateEngineError(error, 'answer');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable) {
+      throw new SlicedeckError(
+        'docker_unreachable',
+        `SLICEDECK_RUNTIME=swarm, but the engine at DOCKER_HOST is not a swarm manager (its swarm state is "${info.Swarm?.LocalNodeState ?? 'unknown'}"). Point DOCKER_HOST at a manager of your swarm (\`npm run swarm:up\` prints one), or unset SLICEDECK_RUNTIME to use one engine.`,
+      );
+    }
+  }
+
+  /** On the manager's engine; a node without the image fails its task with words (see start). */
+  async imagePresent(image: string): Promise<boolean> {
+    try {
+      await this.engine().getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw translateEngineError(error, `look up the image ${image}`);
+    }
+  }
+
+  /** The service spec: the container settings of one engine, translated to Swarm's terms. */
+  serviceSpec(spec: SliceSpec): Docker.CreateServiceOptions {
+    const container = containerCreateOptions(spec);
+    const labels = container.Labels!;
+    const volumeLabels = { [LABELS.managed]: 'true', [LABELS.home]: spec.homeId, [LABELS.accountId]: spec.accountId };
+    return {
+      Name: container.name,
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: spec.image,
+          Env: container.Env,
+          Labels: labels,
+          Init: true,
+          CapabilityDrop: ['ALL'],
+          Mounts: [
+            { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: volumeLabels } },
+            // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
+            { Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: 256 * 1024 * 1024 } },
+          ],
+        },
+        Resources: {
+          Limits: { MemoryBytes: spec.memoryBytes, Pids: spec.pidsLimit },
+          Reservations: { MemoryBytes: Math.floor(spec.memoryBytes / RESERVATION_SHARE) },
+        },
+        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        Placement: spec.node ? { Constraints: [`node.id==${spec.node}`] } : {},
+      },
+      // Created with no replica: `start` asks for the one task, as `docker start` would.
+      Mode: { Replicated: { Replicas: 0 } },
+      EndpointSpec: {
+        Ports: [{ Protocol: 'tcp', TargetPort: SLICE_INTERNAL_PORT, PublishedPort: spec.port, PublishMode: 'host' }],
+      },
+    } as unknown as Docker.CreateServiceOptions;
+  }
+
+  async create(spec: SliceSpec): Promise<string> {
+    const token = spec.env[SLICE_ENV.token];
+    try {
+      const service = (await this.engine().createService(this.serviceSpec(spec))) as unknown as { id?: string; ID?: string };
+      return (service.id ?? service.ID)!;
+    } catch (error) {
+      // The engine's words never carry the per-slice token into a log or the UI.
+      const words = translateEngineError(error, 'create the slice service');
+      throw token ? new SlicedeckError(words.code, words.message.split(token).join('<token>')) : words;
+    }
+  }
+
+  private async setReplicas(serviceId: string, replicas: number, force = false): Promise<void> {
+    const service = this.engine().getService(serviceId);
+    // A concurrent update bumps the version: read, write, retry a few times.
+    for (let attempt = 0; ; attempt++) {
+      const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } } };
+      const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
+      if (force) spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
+      try {
+        await service.update({ version: info.Version.Index, ...spec } as never);
+        return;
+      } catch (error) {
+        if (attempt < 3 && /update out of sequence/i.test(engineMessage(error))) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Asks for the task and waits until it runs, or says in words why it cannot. */
+  async start(serviceId: string): Promise<void> {
+    try {
+      await this.setReplicas(serviceId, 1);
+    } catch (error) {
+      if (statusOf(error) === 404) throw new SlicedeckError('slice_failed', 'The slice service is gone (it was removed while starting). Click Connect again.');
+      throw translateEngineError(error, 'start the slice service');
+    }
+    await this.waitRunning(serviceId);
+  }
+
+  async restart(serviceId: string): Promise<void> {
+    try {
+      await this.setReplicas(serviceId, 1, true);
+    } catch (error) {
+      throw translateEngineError(error, 'restart the slice service');
+    }
+    await this.waitRunning(serviceId);
+  }
+
+  private async waitRunning(serviceId: string): Promise<void> {
+    const deadline = Date.now() + START_WAIT_MS;
+    let last: Task | null = null;
+    while (Date.now() < deadline) {
+      last = await this.currentTask(serviceId);
+      const state = last?.Status?.State;
+      if (state === 'running') return;
+      const err = last?.Status?.Err;
+      if (last && (FINAL.has(state ?? '') || (state === 'pending' && err))) throw await this.taskError(serviceId, last);
+      await sleep(POLL_MS);
+    }
+    throw new SlicedeckError('timeout', `The swarm did not run the slice within ${START_WAIT_MS / 1000} s (its task is ${last?.Status?.State ?? 'not created'}). Check the swarm's nodes (docker node ls) and try again.`);
+  }
+
+  /** The words for a task that cannot run; the service id's own words when the engine gave none. */
+  private async taskError(serviceId: string, task: Task): Promise<Error> {
+    const err = task.Status?.Err ?? '';
+    const node = task.NodeID ? await this.nodeInfo(task.NodeID).catch(() => null) : null;
+    const where = node ? `node ${node.name} (${node.address})` : 'its node';
+    const hostPort = /host-mode port already in use/i.test(err);
+    if (hostPort) {
+      const service = (await this.engine().getService(serviceId).inspect().catch(() => null)) as { Spec?: { EndpointSpec?: { Ports?: { PublishedPort?: number }[] } } } | null;
+      const port = service?.Spec?.EndpointSpec?.Ports?.[0]?.PublishedPort ?? NaN;
+      return new PortTakenError(port, new Error(err));
+    }
+    if (/insufficient resources/i.test(err)) {
+      return new SlicedeckError('slice_failed', `No swarm node has room for the slice: insufficient memory (${err}). Free memory on a node, add a node, or lower SLICEDECK_SLICE_MEMORY_MB.`);
+    }
+    if (/no suitable node/i.test(err)) {
+      return new SlicedeckError('slice_failed', `No suitable node: the swarm has no node the slice may run on (${err}). If the account is pinned to a node that is down or drained, wait for it, or Log out and link again elsewhere.`);
+    }
+    if (/no such image|not found|pull access denied|manifest unknown/i.test(err)) {
+      return new SlicedeckError('image_missing', `Image not found on ${where}: ${err}. Load the slice image into every node (\`npm run swarm:up\` does it for the private swarm; otherwise push it to a registry every node can pull from).`);
+    }
+    const exit = task.Status?.ContainerStatus?.ExitCode;
+    return new SlicedeckError('slice_failed', `The slice's task on ${where} ended (${task.Status?.State}${typeof exit === 'number' ? `, exit code ${exit}` : ''}): ${err || 'no reason given'}.`);
+  }
+
+  /** The newest task of a service, or null when it has none (yet). */
+  private async currentTask(serviceId: string): Promise<Task | null> {
+    const tasks = (await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[];
+    if (tasks.length === 0) return null;
+    return tasks.reduce((a, b) => ((a.Version?.Index ?? 0) >= (b.Version?.Index ?? 0) ? a : b));
+  }
+
+  async remove(serviceId: string): Promise<void> {
+    try {
+      await this.engine().getService(serviceId).remove();
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw translateEngineError(error, 'remove the slice service');
+    }
+  }
+
+  async inspect(serviceId: string): Promise<ContainerState | null> {
+    try {
+      await this.engine().getService(serviceId).inspect();
+      const task = await this.currentTask(serviceId);
+      if (!task) return { id: serviceId, running: false, status: 'created', exitCode: null, oomKilled: false, startedAt: null, location: null, problem: null };
+      const state = task.Status?.State ?? 'unknown';
+      const exit = task.Status?.ContainerStatus?.ExitCode;
+      const node = task.NodeID ? await this.nodeInfo(task.NodeID).catch(() => null) : null;
+      const err = task.Status?.Err ?? '';
+      const bad = FINAL.has(state) && state !== 'complete' ? err : state === 'pending' && err ? err : '';
+      return {
+        id: serviceId,
+        running: state === 'running',
+        status: state,
+        exitCode: typeof exit === 'number' && FINAL.has(state) ? exit : null,
+        // Swarm does not report an OOM kill; exit 137 is the kernel's kill, the best sign it gives.
+        oomKilled: exit === 137,
+        startedAt: state === 'running' && task.Status?.Timestamp ? Date.parse(task.Status.Timestamp) : null,
+        location: node ? { node: node.id, address: node.address } : null,
+        problem: bad ? (await this.taskError(serviceId, task)).message : null,
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw translateEngineError(error, 'inspect the slice service');
+    }
+  }
+
+  /** One node: its address for published ports and, when labelled, its own engine. */
+  async nodeInfo(nodeId: string): Promise<NodeInfo> {
+    const node = (await this.engine().getNode(nodeId).inspect()) as {
+      ID: string;
+      Description?: { Hostname?: string };
+      Spec?: { Labels?: Record<string, string> };
+      Status?: { Addr?: string; State?: string };
+      ManagerStatus?: { Addr?: string };
+    };
+    const labels = node.Spec?.Labels ?? {};
+    let address = labels[NODE_LABELS.address] || node.Status?.Addr || '';
+    // A manager may report 0.0.0.0; its raft address carries the real one.
+    if (!address || address === '0.0.0.0') address = node.ManagerStatus?.Addr?.split(':')[0] ?? '127.0.0.1';
+    return {
+      id: node.ID,
+      name: labels[NODE_LABELS.name] || node.Description?.Hostname || node.ID.slice(0, 12),
+      address,
+      engine: labels[NODE_LABELS.engine] || null,
+      ready: node.Status?.State === 'ready',
+    };
+  }
+
+  /** Every node of the swarm (for volumes and the image check). */
+  async nodes(): Promise<NodeInfo[]> {
+    try {
+      const list = (await this.engine().listNodes()) as { ID: string }[];
+      return Promise.all(list.map((n) => this.nodeInfo(n.ID)));
+    } catch (error) {
+      throw translateEngineError(error, 'list the swarm nodes');
+    }
+  }
+
+  private nodeEngine(node: NodeInfo, doing: string): Docker {
+    if (!node.engine) {
+      throw new SlicedeckError('slice_failed', `Cannot ${doing}: node ${node.name} (${node.address}) cannot be asked from this host. Label it with ${NODE_LABELS.engine}=<a Docker endpoint this host reaches> (docker node update --label-add …) to allow it.`);
+    }
+    let engine = this.nodeEngines.get(node.engine);
+    if (!engine) {
+      engine = new Docker(dockerOptionsFor(node.engine));
+      this.nodeEngines.set(node.engine, engine);
+    }
+    return engine;
+  }
+
+  async stats(serviceId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
+    let task: Task | null;
+    try {
+      task = await this.currentTask(serviceId);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw translateEngineError(error, 'find the slice task');
+    }
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (!task || !containerId || !task.NodeID) return null;
+    const node = await this.nodeInfo(task.NodeID);
+    const engine = this.nodeEngine(node, "read the slice's stats");
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+    try {
+      const answer: unknown = await engine.getContainer(containerId).stats({ stream: false as const, abortSignal: controller.signal } as never);
+      return answer as RawContainerStats;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      if (controller.signal.aborted) throw new SlicedeckError('timeout', `Node ${node.name} took longer than ${opts.timeoutMs} ms to report the slice's stats.`);
+      throw translateEngineError(error, `read the slice's stats on node ${node.name}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async listManaged(homeId: string): Promise<ManagedContainer[]> {
+    try {
+      const services = (await this.engine().listServices({ filters: { label: homeFilter(homeId) } })) as {
+        ID: string;
+        Spec?: { Name?: string; Labels?: Record<string, string> };
+        Endpoint?: { Ports?: { TargetPort?: number; PublishedPort?: number }[] };
+      }[];
+      return Promise.all(
+        services.map(async (s) => {
+          const task = await this.currentTask(s.ID);
+          const state = task?.Status?.State ?? 'created';
+          const port = s.Endpoint?.Ports?.find((p) => p.TargetPort === SLICE_INTERNAL_PORT)?.PublishedPort ?? null;
+          return {
+            id: s.ID,
+            name: s.Spec?.Name ?? '',
+            sliceId: s.Spec?.Labels?.[LABELS.sliceId] ?? null,
+            accountId: s.Spec?.Labels?.[LABELS.accountId] ?? null,
+            running: state === 'running',
+            state,
+            hostPort: port,
+          };
+        }),
+      );
+    } catch (error) {
+      throw translateEngineError(error, 'list the slice services');
+    }
+  }
+
+  /** Where a slice is (null while unplaced): a convenience over inspect. */
+  async locate(serviceId: string): Promise<SliceLocation | null> {
+    return (await this.inspect(serviceId))?.location ?? null;
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void> {
+    // Without a node, Swarm creates the volume (with these labels, see serviceSpec) where the task lands.
+    if (!opts?.node) return;
+    const node = await this.nodeInfo(opts.node).catch((error) => {
+      throw translateEngineError(error, `find swarm node ${opts.node}`);
+    });
+    const engine = this.nodeEngine(node, `create the session volume ${name}`);
+    try {
+      await engine.getVolume(name).inspect();
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw translateEngineError(error, `look up the session volume ${name} on node ${node.name}`);
+    }
+    try {
+      await engine.createVolume({ Name: name, Labels: labels });
+    } catch (error) {
+      throw translateEngineError(error, `create the session volume ${name} on node ${node.name}`);
+    }
+  }
+
+  /** On every node that can be asked; a volume still held by a container being removed is retried briefly. */
+  async removeVolume(name: string): Promise<void> {
+    for (const node of await this.nodes()) {
+      if (!node.engine) continue;
+      const engine = this.nodeEngine(node, `remove the session volume ${name}`);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await engine.getVolume(name).remove();
+          break;
+        } catch (error) {
+          if (statusOf(error) === 404) break;
+          if (statusOf(error) === 409 && attempt < 50) {
+            await sleep(200);
+            continue;
+          }
+          throw translateEngineError(error, `remove the session volume ${name} on node ${node.name}`);
+        }
+      }
+    }
+  }
+
+  /** The session volumes of this home on every node that can be asked. */
+  async listVolumes(homeId: string): Promise<string[]> {
+    const names = new Set<string>();
+    for (const node of await this.nodes()) {
+      if (!node.engine) continue;
+      try {
+        const answer = await this.nodeEngine(node, 'list the session volumes').listVolumes({ filters: { label: homeFilter(homeId) } });
+        for (const v of answer.Volumes ?? []) names.add(v.Name);
+      } catch (error) {
+        throw translateEngineError(error, `list the session volumes on node ${node.name}`);
+      }
+    }
+    return [...names].sort();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The runtime contract: what every SliceRuntime (one engine, a swarm, later others)
+ * must do for the slice service, on a real engine. Each runtime's test file calls
+ * `runtimeContract` with a way to make the runtime; nothing here knows which it is.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { LABELS, authVolumeName } from '../../src/main/core/docker/labels';
+import type { SliceRuntime, SliceSpec } from '../../src/main/core/docker/runtime';
+
+export interface ContractSubject {
+  runtime: SliceRuntime;
+  image: string;
+  /** Two ports the runtime may publish slices on. */
+  ports: [number, number];
+}
+
+const HEALTH_WAIT_MS = 30_000;
+
+export function contractSpec(subject: ContractSubject, homeId: string, n: number, port: number): SliceSpec {
+  const accountId = `acc_contract${n}`;
+  return {
+    homeId,
+    accountId,
+    sliceId: `slc_contract${n}_${randomBytes(3).toString('hex')}`,
+    image: subject.image,
+    port,
+    memoryBytes: 256 * 1024 * 1024,
+    pidsLimit: 128,
+    volume: authVolumeName(homeId, accountId),
+    env: {
+      [SLICE_ENV.token]: randomBytes(16).toString('hex'),
+      [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT),
+      [SLICE_ENV.driver]: 'simulated',
+      [SLICE_ENV.instanceId]: accountId,
+    },
+  };
+}
+
+export function homeId(): string {
+  return `contract${randomBytes(6).toString('hex')}`;
+}
+
+/** Polls GET /health until it answers 200 (bounded); returns its JSON. */
+export async function healthOf(address: string, port: number, waitMs = HEALTH_WAIT_MS): Promise<{ ok: boolean }> {
+  const deadline = Date.now() + waitMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://${address}:${port}/health`, { signal: AbortSignal.timeout(1_000) });
+      if (res.status === 200) return (await res.json()) as { ok: boolean };
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`http://${address}:${port}/health did not answer 200 within ${waitMs} ms (${last})`);
+}
+
+export function runtimeContract(name: string, makeSubject: () => Promise<ContractSubject>, teardown: () => Promise<void> = async () => {}): void {
+  describe(`runtime contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let runtime: SliceRuntime;
+    const home = homeId();
+    const otherHome = homeId();
+    const made: string[] = [];
+    const volumes: string[] = [];
+
+    beforeAll(async () => {
+      subject = await makeSubject();
+      runtime = subject.runtime;
+    }, 180_000);
+
+    afterAll(async () => {
+      for (const id of made) await runtime?.remove(id).catch(() => undefined);
+      for (const volume of volumes) await runtime?.removeVolume(volume).catch(() => undefined);
+      await teardown();
+    }, 180_000);
+
+    async function startSlice(homeOf: string, n: number, port: number) {
+      const spec = contractSpec(subject, homeOf, n, port);
+      volumes.push(spec.volume);
+      await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: homeOf, [LABELS.accountId]: spec.accountId });
+      const id = await runtime.create(spec);
+      made.push(id);
+      await runtime.start(id);
+      return { id, spec };
+    }
+
+    it('answers ping and knows which images it has', async () => {
+      await runtime.ping();
+      expect(await runtime.imagePresent(subject.image)).toBe(true);
+      expect(await runtime.imagePresent('slicedeck-slice:no-such-tag-here')).toBe(false);
+    });
+
+    it('creates and starts a slice that is healthy where inspect says it is; lists it by labels, reads its stats, removes it', async () => {
+      const { id, spec } = await startSlice(home, 1, subject.ports[0]);
+      const state = await runtime.inspect(id);
+      expect(state).toMatchObject({ id, running: true, problem: null });
+      expect(state!.location).not.toBeNull();
+      expect(state!.startedAt).toBeGreaterThan(0);
+      const health = await healthOf(state!.location!.address, spec.port);
+      expect(health.ok).toBe(true);
+
+      // A slice of another home: never listed for this one, and the other way round.
+      const other = await startSlice(otherHome, 2, subject.ports[1]);
+      const mine = await runtime.listManaged(home);
+      expect(mine).toEqual([expect.objectContaining({ id, sliceId: spec.sliceId, accountId: spec.accountId, running: true, hostPort: spec.port })]);
+      const theirs = await runtime.listManaged(otherHome);
+      expect(theirs.map((c) => c.id)).toEqual([other.id]);
+
+      const stats = await runtime.stats(id, { timeoutMs: 10_000 });
+      expect(stats?.memory_stats?.usage).toBeGreaterThan(0);
+
+      await runtime.remove(id);
+      await runtime.remove(other.id);
+      expect(await runtime.inspect(id)).toBeNull();
+      expect(await runtime.listManaged(home)).toEqual([]);
+      // Removing what is gone is not an error; neither is its stats or inspect.
+      await runtime.remove(id);
+      expect(await runtime.stats(id, { timeoutMs: 5_000 })).toBeNull();
+    });
+
+    it('makes, lists and removes session volumes by home', async () => {
+      const { id, spec } = await startSlice(home, 3, subject.ports[0]);
+      const location = (await runtime.inspect(id))!.location!;
+      // The slice's own volume exists where it runs, labelled with its home.
+      expect(await runtime.listVolumes(home)).toContain(spec.volume);
+      const spare = authVolumeName(home, 'acc_contractspare');
+      volumes.push(spare);
+      await runtime.ensureVolume(spare, { [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: 'acc_contractspare' }, { node: location.node });
+      await runtime.ensureVolume(spare, { [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: 'acc_contractspare' }, { node: location.node });
+      expect(await runtime.listVolumes(home)).toEqual(expect.arrayContaining([spec.volume, spare]));
+      expect(await runtime.listVolumes(otherHome)).not.toContain(spare);
+      await runtime.removeVolume(spare);
+      expect(await runtime.listVolumes(home)).not.toContain(spare);
+      await runtime.remove(id);
+      await runtime.removeVolume(spec.volume);
+      expect(await runtime.listVolumes(home)).not.toContain(spec.volume);
+      await runtime.removeVolume(spec.volume);
+    });
+  });
+}

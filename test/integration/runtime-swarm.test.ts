@@ -1,0 +1,172 @@
+/**
+ * The runtime contract on the private swarm of `npm run swarm:up` (brought up here
+ * when it is not already, under a lease shared with other test runs on this machine),
+ * the swarm's own promises (labels and locked-down settings on the task's container,
+ * task errors in words), and the main engine left exactly as it was.
+ *
+ * Needs root (network namespaces): CI runs as root; elsewhere the set-up fails with words.
+ */
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlicedeckError } from '@shared/errors';
+import { SLICE_ENV } from '@shared/slice-protocol';
+import { LABELS } from '../../src/main/core/docker/labels';
+import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { workerPortRange } from '../helpers/core';
+import { docker as mainEngine } from '../helpers/docker';
+import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
+
+interface MainEngineSnapshot {
+  swarmState: string;
+  swarmNodeId: string;
+  bridgeSubnets: string[];
+  swarmNetworks: string[];
+  hasGwbridgeNetwork: boolean;
+  /**
+   * Host routes into the main engine's default pools (172.16/12, 192.168/16), into the private
+   * swarm's ranges, and the default route: less the main engine's user networks (br-*: other
+   * test runs make and drop them) and the swarm's own veth. Other routes belong to other
+   * engineers' namespaces on this shared machine and come and go.
+   */
+  routes: string[];
+  docker0Route: string | undefined;
+}
+
+const WATCHED = ['172.16.0.0/12', '192.168.0.0/16', ...Object.values(RANGES)];
+function watched(route: string): boolean {
+  const prefix = route.split(' ')[0]!;
+  if (prefix === 'default') return true;
+  return WATCHED.some((range) => cidrsOverlap(range, prefix.includes('/') ? prefix : `${prefix}/32`));
+}
+
+/** What must not change on the machine's main engine and the host's network. */
+async function snapshotMainEngine(): Promise<MainEngineSnapshot> {
+  const info = (await mainEngine.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string } };
+  const bridge = (await mainEngine.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+  const networks = await mainEngine.listNetworks();
+  // `linkdown` comes and goes with the main engine's containers (other test runs): not ours to compare.
+  const routes = (await hostRoutes()).map((r) => r.replace(/\s+linkdown\b/, '').trim());
+  return {
+    swarmState: info.Swarm?.LocalNodeState ?? '',
+    swarmNodeId: info.Swarm?.NodeID ?? '',
+    bridgeSubnets: (bridge.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''),
+    swarmNetworks: networks.filter((n) => n.Scope === 'swarm').map((n) => n.Name).sort(),
+    hasGwbridgeNetwork: networks.some((n) => n.Name === 'docker_gwbridge'),
+    routes: routes.filter((r) => !/ dev br-[0-9a-f]{12}\b/.test(r) && !r.includes(`dev ${HOST_VETH}`) && watched(r)).sort(),
+    docker0Route: routes.find((r) => r.includes('dev docker0')),
+  };
+}
+
+/** Host routes into any range of the private swarm other than its one link to the host. */
+async function strayRoutes(): Promise<string[]> {
+  const ranges = Object.values(RANGES);
+  return (await hostRoutes()).filter((r) => {
+    const prefix = r.split(' ')[0]!;
+    if (prefix === 'default' || r.includes(`dev ${HOST_VETH}`)) return false;
+    return ranges.some((range) => cidrsOverlap(range, prefix.includes('/') ? prefix : `${prefix}/32`));
+  });
+}
+
+let before: MainEngineSnapshot;
+let image: string;
+let runtime: SwarmRuntime;
+let tookDown = false;
+const { from } = workerPortRange();
+const log = (line: string) => process.stderr.write(`[swarm] ${line}\n`);
+
+beforeAll(async () => {
+  before = await snapshotMainEngine();
+  const up = await leaseSwarm({ image: process.env.SLICEDECK_IMAGE, log });
+  image = up.image;
+  runtime = new SwarmRuntime({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+  log(`swarm ${up.reused ? 'reused' : 'up'} in ${up.ms} ms`);
+}, 300_000);
+
+afterAll(async () => {
+  tookDown = await releaseSwarm({ log }).catch((error: unknown) => {
+    log(`could not release the swarm: ${(error as Error).message}`);
+    return false;
+  });
+}, 120_000);
+
+runtimeContract('SwarmRuntime on the private swarm', async () => ({ runtime, image, ports: [from + 30, from + 31] }));
+
+describe('SwarmRuntime: what only a swarm does', () => {
+  const home = homeId();
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const id of made) await runtime.remove(id).catch(() => undefined);
+  });
+
+  async function create(n: number, port: number, change: (spec: ReturnType<typeof contractSpec>) => void = () => {}) {
+    const spec = contractSpec({ runtime, image, ports: [port, port] }, home, n, port);
+    change(spec);
+    const id = await runtime.create(spec);
+    made.push(id);
+    return { id, spec };
+  }
+
+  it('runs a slice as a one-replica service, restart none, with the labels and locked-down settings on its task container', async () => {
+    const { id, spec } = await create(10, from + 32);
+    expect((await runtime.inspect(id))?.status).toBe('created');
+    await runtime.start(id);
+    const state = (await runtime.inspect(id))!;
+    const service = (await new Docker({ socketPath: MANAGER.dockerHost.slice(7) }).getService(id).inspect()) as {
+      Spec: { Labels: Record<string, string>; Mode: { Replicated: { Replicas: number } }; TaskTemplate: { RestartPolicy: { Condition: string } } };
+    };
+    expect(service.Spec.Mode.Replicated.Replicas).toBe(1);
+    expect(service.Spec.TaskTemplate.RestartPolicy.Condition).toBe('none');
+    expect(service.Spec.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId });
+
+    // The task's container, asked on the node it landed on.
+    const node = NODES.find((n) => n.address === state.location!.address)!;
+    expect(node).toBeDefined();
+    const onNode = new Docker({ socketPath: node.dockerHost.slice(7) });
+    const [summary] = await onNode.listContainers({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } });
+    const info = await onNode.getContainer(summary!.Id).inspect();
+    expect(info.Config.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: spec.accountId });
+    expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit });
+    expect(info.Config.Env).toContain(`${SLICE_ENV.token}=${spec.env[SLICE_ENV.token]}`);
+    expect((await healthOf(state.location!.address, spec.port)).ok).toBe(true);
+    await runtime.remove(id);
+  });
+
+  it('pins a slice to a node: it runs there', async () => {
+    const nodes = await runtime.nodes();
+    const worker = nodes.find((n) => n.address !== MANAGER.address)!;
+    const { id } = await create(11, from + 33, (spec) => (spec.node = worker.id));
+    await runtime.start(id);
+    expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address });
+    await runtime.remove(id);
+  });
+
+  it.each([
+    ['no suitable node', (spec: ReturnType<typeof contractSpec>) => (spec.node = 'nosuchnode0000000000000000'), /No suitable node/],
+    ['insufficient memory', (spec: ReturnType<typeof contractSpec>) => (spec.memoryBytes = 1024 ** 4), /insufficient memory/],
+    ['image not found on node X', (spec: ReturnType<typeof contractSpec>) => (spec.image = 'slicedeck-slice:not-on-any-node'), /Image not found on node n[12] \(10\.213\.0\.1[12]\)/],
+  ])('says "%s" in words when the task cannot run', async (_name, change, words) => {
+    const { id, spec } = await create(12, from + 34, change);
+    const failure = await runtime.start(id).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    log(`${_name}: ${(failure as Error)?.message}`);
+    expect(failure).toBeInstanceOf(SlicedeckError);
+    expect((failure as Error).message).toMatch(words);
+    expect((failure as Error).message).not.toContain(spec.env[SLICE_ENV.token]);
+    expect((await runtime.inspect(id))!.problem).toMatch(words);
+    await runtime.remove(id);
+  }, 90_000);
+});
+
+describe('the main engine after the swarm suite', () => {
+  it('is exactly as it was: swarm state, bridge subnet, no swarm network, host routes', async () => {
+    // Release first (the afterAll does it again harmlessly), so "after" is after the swarm left.
+    tookDown = await releaseSwarm({ log });
+    const after = await snapshotMainEngine();
+    expect(after).toEqual(before);
+    expect(await strayRoutes()).toEqual([]);
+    if (tookDown) expect((await hostRoutes()).filter((r) => r.includes(HOST_VETH))).toEqual([]);
+  }, 120_000);
+});

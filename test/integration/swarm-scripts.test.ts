@@ -1,0 +1,29 @@
+/**
+ * `npm run swarm:up` / `swarm:down` without root stop at once with words, and create
+ * nothing (run here as the unprivileged user `nobody` through setpriv; CI is root).
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { hostRoutes, RANGES, cidrsOverlap } from '../../scripts/lib/private-swarm.mjs';
+
+/** Host routes into the swarm's link range (none unless a swarm is up). */
+async function linkRoutes(): Promise<string[]> {
+  return (await hostRoutes()).filter((r) => {
+    const prefix = r.split(' ')[0]!;
+    return prefix !== 'default' && cidrsOverlap(RANGES.link, prefix.includes('/') ? prefix : `${prefix}/32`);
+  });
+}
+
+function asNobody(script: string) {
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, script], { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('the private swarm scripts without root', () => {
+  it.each(['scripts/swarm-up.mjs', 'scripts/swarm-down.mjs'])('%s exits 1 saying it needs root, touching nothing', async (script) => {
+    const routesBefore = await linkRoutes();
+    const run = asNobody(script);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/needs root.*Run it as root \(for example `sudo npm run swarm:(up|down)`\)/);
+    expect(await linkRoutes()).toEqual(routesBefore);
+  });
+});
