@@ -101,7 +101,8 @@ export function reduceChatEvent(state: ChatState, event: AppEvent): ChatState {
     const key = threadKey(accountId, chatId);
     const thread = state.threads[key];
     if (!thread) return state;
-    const queued = thread.find((m) => m.queueId === queueId);
+    // By the host's queue id, or (a snapshot taken before it was sent) by WhatsApp's id.
+    const queued = thread.find((m) => m.queueId === queueId) ?? (messageId ? thread.find((m) => m.id === messageId) : undefined);
     if (!queued) return state;
     const id = messageId ?? queued.id;
     // The echo of the sent message may already be in the thread: fold it into our row.
