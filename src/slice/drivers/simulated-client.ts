@@ -247,8 +247,15 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       return;
     }
     const step = Math.max(1, Math.ceil(total / 50));
+    let lastPercent = -1;
     const tick = () => {
       this.contactsLoaded = Math.min(total, this.contactsLoaded + step);
+      // Liberty: a fresh link's history download as offline progress (`loading_screen`, each new percent once, as Client.js 382–388).
+      const percent = Math.floor((this.contactsLoaded / total) * 100);
+      if (percent !== lastPercent) {
+        lastPercent = percent;
+        this.emit('loading_screen', percent, 'WhatsApp');
+      }
       if (this.contactsLoaded >= total) this.becomeReady(run);
       else this.after(run, this.world.timings.contactIntervalMs, tick);
     };

@@ -524,7 +524,10 @@ export class SliceService {
         if (row.stage !== 'qr' && store.sessionSaved(accountId)) {
           store.record({ accountId, sliceId, type: 'session.restored', stage: row.stage, message: 'Restored the saved session; no code was needed' });
         }
-        this.linkInfo.delete(accountId);
+        // The pairing code is spent; WhatsApp's loading percent (it may have come first) stays.
+        const info = this.linkInfo.get(accountId);
+        if (info?.sliceId === sliceId && info.loadingPercent !== undefined) this.linkInfo.set(accountId, { sliceId, loadingPercent: info.loadingPercent });
+        else this.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'linking');
         return;
@@ -582,7 +585,8 @@ export class SliceService {
         return;
       }
       case 'loading': {
-        if (row.stage !== 'linking') return;
+        // Offline progress may come before `authenticated` (a restored session) or after it.
+        if (row.stage !== 'linking' && row.stage !== 'initializing') return;
         const info = this.linkInfo.get(accountId);
         this.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, loadingPercent: event.data.percent });
         this.publish(accountId, row);

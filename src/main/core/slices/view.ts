@@ -46,7 +46,7 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
   // Starting with a saved session: no code is expected, the panel says it is restoring.
   if (extras.sessionSaved && (isProvisioningStage(row.stage) || row.stage === 'linking')) view.restoring = true;
   if (extras.pairingCode && row.stage === 'qr') view.pairingCode = extras.pairingCode;
-  if (extras.loadingPercent !== undefined && row.stage === 'linking') view.loadingPercent = extras.loadingPercent;
+  if (extras.loadingPercent !== undefined && (row.stage === 'linking' || row.stage === 'initializing')) view.loadingPercent = extras.loadingPercent;
   if (extras.queued) view.queued = extras.queued;
   return view;
 }

@@ -82,9 +82,16 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         )}
         {/* The host usually records the same failure as the slice's error: say it once. */}
         {actionError && !(view?.phase === 'error' && view.error === actionError) && (
-          <p className="field-error" role="alert" data-testid="connect-error">
-            {actionError}
-          </p>
+          <>
+            <p className="field-error" role="alert" data-testid="connect-error">
+              {actionError}
+            </p>
+            {view?.phase !== 'error' && (
+              <div className="actions">
+                <BuildImageIfMissing error={actionError} />
+              </div>
+            )}
+          </>
         )}
       </div>
       <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
@@ -311,7 +318,11 @@ function Provisioning({ view }: { view: SliceView }) {
   const info = STAGE_INFO[view.stage];
   return (
     <div className="phase phase-provisioning">
-      <ProgressBar value={info.progress} label="Provisioning progress" testId="provision-progress" />
+      {view.restoring && view.stage === 'initializing' && view.loadingPercent !== undefined ? (
+        <ProgressBar value={view.loadingPercent} label={`Restoring: ${view.loadingPercent}%`} testId="provision-progress" />
+      ) : (
+        <ProgressBar value={info.progress} label="Provisioning progress" testId="provision-progress" />
+      )}
       <div className="row spread">
         <p className="stage-message" role="status" data-testid="stage-message">
           {view.restoring && view.stage === 'initializing' ? 'Restoring the saved session…' : info.message}
