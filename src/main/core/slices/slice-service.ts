@@ -519,7 +519,7 @@ export class SliceService {
         if (row.qr) this.armQrTimer(accountId, sliceId, this.qrDeadline(row.qr, until));
         return;
       }
-      case 'authenticated':
+      case 'authenticated': {
         if (row.stage === 'linking' || row.stage === 'ready') return;
         if (row.stage !== 'qr' && store.sessionSaved(accountId)) {
           store.record({ accountId, sliceId, type: 'session.restored', stage: row.stage, message: 'Restored the saved session; no code was needed' });
@@ -531,6 +531,7 @@ export class SliceService {
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'linking');
         return;
+      }
       case 'contacts': {
         if (row.contacts === event.data.count) return;
         const updated = store.setContacts(accountId, sliceId, event.data.count);
