@@ -227,9 +227,13 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
             <span className="meta">
               {formatTime(m.timestamp)}
               {m.fromMe && m.status && (
-                <span className={`status status-${m.status}`} data-testid="message-status" data-status={m.status} title={m.error ?? STATUS_MARK[m.status].words}>
-                  <span aria-hidden="true">{STATUS_MARK[m.status].mark} </span>
-                  {m.status}
+                <span className={`status status-${m.status}`} title={m.error ?? STATUS_MARK[m.status].words}>
+                  <span aria-hidden="true" className="status-mark">
+                    {STATUS_MARK[m.status].mark}{' '}
+                  </span>
+                  <span data-testid="message-status" data-status={m.status}>
+                    {m.status}
+                  </span>
                 </span>
               )}
               {m.fromMe && m.status === 'queued' && m.queueId && (
