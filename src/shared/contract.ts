@@ -7,11 +7,12 @@
  */
 import { z } from 'zod';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
-import { SIM_SYNC_MAX_MS } from './slice-protocol';
+import { SIM_SYNC_MAX_MS, cleanPhoneNumber } from './slice-protocol';
 import type {
   Account,
   Chat,
   ChatMessage,
+  OutgoingStatus,
   SendResult,
   SliceEventRecord,
   SliceStats,
@@ -50,7 +51,27 @@ export const messageTextSchema = z
   .refine(hasVisibleText, { error: MESSAGE_TEXT_RULE.words.empty });
 
 /** The faults `sim.fault` plays (the slice's `/api/sim/fault` kinds). */
-export const SIM_FAULT_KINDS = ['phone_logout', 'drop_link', 'fail_initialize'] as const satisfies readonly SimFaultKind[];
+export const SIM_FAULT_KINDS = ['phone_logout', 'drop_link', 'fail_initialize', 'go_deaf', 'revoke_session'] as const satisfies readonly SimFaultKind[];
+
+/**
+ * A client's key for one message: a retried send with the same key is the same
+ * message (answered with the first one's queueId), never a second one.
+ */
+export const idempotencyKeySchema = z
+  .string({ error: 'idempotencyKey must be text.' })
+  .min(1, { error: 'idempotencyKey cannot be empty; leave it out instead.' })
+  .max(128, { error: 'Keep idempotencyKey to 128 characters or fewer.' })
+  .regex(/^[\x21-\x7e]+$/, { error: 'idempotencyKey may hold only visible ASCII characters (no spaces), e.g. a UUID.' });
+
+/** A phone number for pairing: international format; spaces, +, (, ), ., - allowed; 7–15 digits. */
+export const phoneNumberSchema = z
+  .string({ error: 'The phone number must be text.' })
+  .max(32, { error: 'That phone number is too long: give 7–15 digits, country code first.' })
+  .refine((raw) => cleanPhoneNumber(raw) !== null, { error: 'Give the phone number in international format: 7–15 digits, country code first (e.g. +1 555 123 4567).' });
+
+export const queueIdSchema = z
+  .string({ error: 'queueId must be text.' })
+  .regex(/^out_[0-9a-f]{16}$/, { error: 'queueId is not a queued message id (out_…).' });
 export type SimFault = (typeof SIM_FAULT_KINDS)[number];
 
 const noInput = z.strictObject({}).optional();
@@ -94,9 +115,22 @@ export const COMMANDS = {
     z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema }),
     'Messages of one chat',
   ),
+  /**
+   * Stored in the host's queue before it is answered (`queued` with a queueId, or `sent`
+   * when the account is Ready and WhatsApp took it at once); delivered exactly once.
+   */
   'messages.send': command<SendResult>()(
-    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, text: messageTextSchema }),
+    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, text: messageTextSchema, idempotencyKey: idempotencyKeySchema.optional() }),
     'Send a text message',
+  ),
+  'messages.cancel': command<void>()(
+    z.strictObject({ accountId: accountIdSchema, queueId: queueIdSchema }),
+    'Cancel a message still waiting in the outgoing queue',
+  ),
+  /** On the QR phase: WhatsApp's 8-character code to type on the phone with that number (re-issued when it expires). */
+  'slices.pairingCode': command<{ code: string; expiresAt: number }>()(
+    z.strictObject({ accountId: accountIdSchema, phoneNumber: phoneNumberSchema }),
+    'Link with a phone number: get a pairing code',
   ),
 
   'system.status': command<SystemStatus>()(noInput, 'Docker, image and configuration status'),
@@ -178,8 +212,8 @@ export interface EventMap {
   system: SystemStatus;
   /** A message arrived in, or was sent from, a chat. */
   'chat.message': { accountId: string; message: ChatMessage };
-  /** A queued outgoing message changed status (queued → sent | failed). */
-  'message.status': { accountId: string; chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
+  /** An outgoing message changed status (queued → sent → delivered → read, or failed / cancelled). */
+  'message.status': { accountId: string; chatId: string; queueId: string; messageId: string | null; status: OutgoingStatus; error: string | null };
   /** After each sampling round while someone asked for `slices.stats` recently: every running slice. */
   stats: SliceStats[];
 }

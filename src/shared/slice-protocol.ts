@@ -18,6 +18,8 @@ export const SLICE_PATHS = {
   /** + `/:chatId/messages` */
   chatMessages: (chatId: string) => `/api/chats/${encodeURIComponent(chatId)}/messages`,
   logout: '/api/logout',
+  /** Link by phone number: `{ phoneNumber }` → `{ code, expiresAt }` (whatsapp-web.js requestPairingCode). */
+  pairingCode: '/api/pairing-code',
   /** Simulated driver only: the phone scans the code on screen. */
   simScan: '/api/sim/scan',
   /** Simulated driver only: inject a fault (drop link, fail initialize, phone logout). */
@@ -50,6 +52,12 @@ export const SLICE_ENV = {
   restartBackoffMs: 'RESTART_BACKOFF_MS',
   maxRestartsPerWindow: 'MAX_RESTARTS_PER_WINDOW',
   windowMinutes: 'WINDOW_MINUTES',
+  /** How often the slice asks its client whether it still answers (0 = never); two silent probes in a row = deaf. */
+  livenessProbeMs: 'LIVENESS_PROBE_MS',
+  /** How long a pairing code lives before WhatsApp issues the next (whatsapp-web.js requestPairingCode intervalMs). */
+  pairingCodeTtlMs: 'PAIRING_CODE_TTL_MS',
+  /** Simulated driver: the contact's phone acks a sent message (delivered, then read) after this long each (0 = never). */
+  simAckDelayMs: 'SIM_ACK_DELAY_MS',
 } as const;
 
 /** `GET /health` (no token). */
@@ -88,6 +96,12 @@ export interface SliceEventMap {
   disconnected: { reason: string };
   error: { message: string };
   message: { message: ChatMessage };
+  /** whatsapp-web.js `message_ack` for a message this account sent (MessageAck: 1 server, 2 device, 3 read, 4 played). */
+  'message.ack': { messageId: string; ack: number };
+  /** Link by phone number: the code to type on the phone, until `expiresAt` (then WhatsApp issues the next). */
+  code: { code: string; issuedAt: number; expiresAt: number };
+  /** WhatsApp Web's loading screen while it syncs (whatsapp-web.js `loading_screen`), 0–100. */
+  loading: { percent: number };
   'message.status': { chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
 }
 export type SliceEventName = keyof SliceEventMap;
@@ -102,7 +116,28 @@ export type SliceSendResponse = SendResult;
 export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
 
-export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout';
+export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout' | 'go_deaf' | 'revoke_session';
+
+/** `POST /api/pairing-code` body and answer. */
+export interface PairingCodeRequest {
+  /** International format, digits only once cleaned (7–15 digits, country code first). */
+  phoneNumber: string;
+}
+export interface PairingCodeResponse {
+  code: string;
+  expiresAt: number;
+}
+
+/** A phone number as WhatsApp's pairing wants it: spaces, +, (, ), - dropped; 7–15 digits. */
+export function cleanPhoneNumber(raw: string): string | null {
+  const digits = raw.replace(/[\s+().-]/g, '');
+  return /^\d{7,15}$/.test(digits) ? digits : null;
+}
+
+/** For logs: never a whole number (`…6789`). */
+export function maskPhoneNumber(digits: string): string {
+  return `…${digits.slice(-4)}`;
+}
 
 /** The longest `syncMs` a simulated scan accepts (a phone that takes that long from scan to `authenticated`). */
 export const SIM_SYNC_MAX_MS = 120_000;

@@ -32,6 +32,17 @@ export interface SliceView {
   qr?: QrInfo;
   /** A phone scanned the code and is logging in; the slice waits for it until then (epoch ms). */
   pairingUntil?: EpochMs;
+  /** Link by phone number: the code to type on the phone (`ABCDEFGH`), until `expiresAt` (then the next one comes). */
+  pairingCode?: { code: string; expiresAt: EpochMs };
+  /**
+   * The account has a saved session and this start is restoring it (no code needed):
+   * the connect page says "Restoring the saved session…" instead of waiting for a code.
+   */
+  restoring?: true;
+  /** WhatsApp Web's own loading percent while linking (absent: it said nothing, the bar is indeterminate). */
+  loadingPercent?: number;
+  /** Messages accepted by the host and not yet taken by WhatsApp. */
+  queued?: number;
   contacts?: number;
   /** What failed, in the `error` phase only. */
   error?: string;
@@ -77,7 +88,12 @@ export interface Chat {
   lastMessage?: { body: string; timestamp: EpochMs; fromMe: boolean };
 }
 
-export type OutgoingStatus = 'queued' | 'sent' | 'failed';
+/**
+ * An outgoing message: `queued` (kept in the host's SQLite until WhatsApp takes it),
+ * `sent` (WhatsApp took it), `delivered` (on the contact's phone), `read`, or `failed`
+ * / `cancelled` with words.
+ */
+export type OutgoingStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
 export interface ChatMessage {
   id: string;
@@ -87,6 +103,10 @@ export interface ChatMessage {
   timestamp: EpochMs;
   /** Outgoing messages only. */
   status?: OutgoingStatus;
+  /** Outgoing messages in the host's queue: its id (cancel it with `messages.cancel`). */
+  queueId?: string;
+  /** Why a `failed` message failed. */
+  error?: string | null;
 }
 
 /** The slice's answer to a send (PRODUCT §2), passed through unchanged. */

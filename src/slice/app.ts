@@ -3,9 +3,10 @@
  * whatsapp-web.js), the InstanceManager and the HTTP server. Used by `main.ts`
  * and by tests, which run the very same slice in-process.
  */
+import { join } from 'node:path';
 import type { SliceConfig } from './config';
-import { createSimulatedBackend, type SimulatorControls } from './drivers/simulated';
-import { createWwebjsFactory } from './drivers/wwebjs';
+import { createSimulatedBackend, SimulatedSessionDir, type SimulatorControls } from './drivers/simulated';
+import { createWwebjsFactory, sanitizeClientId } from './drivers/wwebjs';
 import { InstanceManager, type Logger } from './instance-manager';
 import { createSliceServer, type SliceServer } from './server';
 
@@ -21,7 +22,9 @@ export async function createSliceApp(config: SliceConfig, options: { log?: Logge
   let simulator: SimulatorControls | undefined;
   let factory;
   if (config.driver === 'simulated') {
-    const backend = createSimulatedBackend(config.simulated, config.qr, config.instanceId);
+    // The stand-in keeps its link where LocalAuth would: AUTH_BASE_DIR/<clientId>/session-<clientId>.
+    const clientId = sanitizeClientId(config.instanceId);
+    const backend = createSimulatedBackend(config.simulated, config.qr, config.instanceId, new SimulatedSessionDir(join(config.authBaseDir, clientId), clientId));
     simulator = backend.controls;
     factory = createWwebjsFactory(config, options.log, backend.createClient);
   } else {

@@ -32,6 +32,8 @@ export interface SliceConfig {
   pairingPhoneNumber: string | null;
   /** Real driver: appended to the container's Chromium flags (CHROMIUM_EXTRA_ARGS, a JSON array). */
   chromiumExtraArgs: string[];
+  /** How long each pairing code lives before the next is issued (PAIRING_CODE_TTL_MS; WhatsApp: 3 min). */
+  pairingCodeTtlMs: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export function loadSliceConfig(env: Env): SliceConfig {
       restartBackoffMs: readInt(env, SLICE_ENV.restartBackoffMs, 2_000, 0, 600_000),
       maxRestartsPerWindow: readInt(env, SLICE_ENV.maxRestartsPerWindow, 5, 1, 1_000),
       windowMs: readInt(env, SLICE_ENV.windowMinutes, 10, 1, 24 * 60) * 60_000,
+      livenessProbeMs: readInt(env, SLICE_ENV.livenessProbeMs, 30_000, 0, 3_600_000),
     },
     qr: {
       codes: readInt(env, SLICE_ENV.qrCodes, 3, 1, 20),
@@ -120,11 +123,13 @@ export function loadSliceConfig(env: Env): SliceConfig {
       linkDelayMs: readInt(env, SLICE_ENV.simLinkDelayMs, 300, 0, 60_000),
       replyDelayMs: readInt(env, SLICE_ENV.simReplyDelayMs, 1_500, 0, 600_000),
       bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
+      ackDelayMs: readInt(env, SLICE_ENV.simAckDelayMs, 1_000, 0, 600_000),
     },
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
     pairingPhoneNumber: pairing,
     chromiumExtraArgs: chromiumArgs.args,
+    pairingCodeTtlMs: readInt(env, SLICE_ENV.pairingCodeTtlMs, 180_000, 1_000, 600_000),
   };
 }

@@ -26,6 +26,14 @@ export interface InstanceManagerConfig {
   restartBackoffMs: number;
   maxRestartsPerWindow: number;
   windowMs: number;
+  /**
+   * How often a ready client is asked whether it still answers (0 = never). Each
+   * probe may take half of it; two failed probes in a row mean the client is deaf
+   * (detected within two intervals) and it goes through the restart ladder. One
+   * failed probe is forgiven: WhatsApp Web reloads itself now and then (notably a
+   * few minutes after a fresh pairing), and a page mid-reload does not answer.
+   */
+  livenessProbeMs?: number;
 }
 
 export type LogEntry = { event: string } & Record<string, unknown>;
@@ -49,7 +57,8 @@ export type TransitionName =
   | 'session_lost_during_reconnect'
   | 'logged_out_from_phone'
   | 'auth_failed'
-  | 'logout_requested';
+  | 'logout_requested'
+  | 'client_deaf';
 
 export interface QueueItem {
   id: string;
@@ -100,6 +109,12 @@ export class InstanceManager {
   private readonly listeners = new Set<Listener>();
   private readonly backoffTimers = new Set<NodeJS.Timeout>();
   private closed = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probeFailures = 0;
+  /** The pairing code on offer (link by phone number), with its expiry. */
+  private pairing: { code: string; issuedAt: number; expiresAt: number } | null = null;
+  /** Last loading-screen percent while linking (null: WhatsApp said nothing). */
+  private loadingPercent: number | null = null;
 
   constructor(
     private readonly options: {
@@ -157,6 +172,8 @@ export class InstanceManager {
     if (this.currentState === 'error' && this.errorMessage) events.push({ type: 'error', data: { message: this.errorMessage } });
     if (this.qr) events.push({ type: 'qr', data: this.qr });
     if (this.pairingUntil !== null && this.currentState === 'connecting') events.push({ type: 'pairing', data: { until: this.pairingUntil } });
+    if (this.pairing && this.currentState === 'connecting' && this.pairing.expiresAt > Date.now()) events.push({ type: 'code', data: { ...this.pairing } });
+    if (this.loadingPercent !== null && this.currentState === 'connecting') events.push({ type: 'loading', data: { percent: this.loadingPercent } });
     if (this.authenticated) events.push({ type: 'authenticated', data: {} });
     if (this.authenticated || this.contacts > 0) events.push({ type: 'contacts', data: { count: this.contacts, done: this.contactsDone } });
     if (this.currentState === 'ready') events.push({ type: 'ready', data: {} });
@@ -183,6 +200,11 @@ export class InstanceManager {
     this.log({ event: 'transition', transition: name, from, to, ...(reason ? { reason } : {}) });
     this.emit('state', reason ? { state: to, reason } : { state: to });
     for (const waiter of [...this.waiters]) waiter.onTransition(to);
+    if (to === 'ready') {
+      this.pairing = null;
+      this.loadingPercent = null;
+      this.scheduleProbe();
+    } else this.stopProbe();
     if (to === 'ready') void this.flushQueue();
     if (to === 'needs_qr' || to === 'error') this.failQueue(this.refusalFor(to));
   }
@@ -266,6 +288,7 @@ export class InstanceManager {
         if (!current()) return;
         this.qr = null;
         this.pairingCode = null;
+        this.pairing = null;
         this.pairingUntil = null;
         this.authenticated = true;
         this.log({ event: 'authenticated' });
@@ -303,9 +326,26 @@ export class InstanceManager {
         if (!current()) return;
         this.emit('message', { message });
       },
+      ack: (messageId, ack) => {
+        if (!current()) return;
+        this.emit('message.ack', { messageId, ack });
+      },
+      pairingCode: (code, issuedAt, expiresAt) => {
+        if (!current()) return;
+        this.pairingCode = code;
+        this.pairing = { code, issuedAt, expiresAt };
+        this.qr = null;
+        // The code itself is for the operator's screen only, never the log.
+        this.log({ event: 'pairing_code', expiresAt });
+        this.emit('code', { code, issuedAt, expiresAt });
+      },
+      loading: (percent) => {
+        if (!current()) return;
+        this.loadingPercent = percent;
+        this.emit('loading', { percent });
+      },
       note: (event, detail) => {
         if (!current()) return;
-        if (event === 'pairing_code' && typeof detail.code === 'string') this.pairingCode = detail.code;
         this.log({ event, ...detail });
       },
     };
@@ -343,6 +383,8 @@ export class InstanceManager {
     this.contacts = 0;
     this.contactsDone = false;
     this.pairingCode = null;
+    this.pairing = null;
+    this.loadingPercent = null;
     this.startedBy = 'operator';
     this.transition('connecting', 'initialize_requested');
     this.operatorStart = (async () => {
@@ -368,6 +410,63 @@ export class InstanceManager {
     this.contacts = 0;
     this.contactsDone = false;
     this.enterNeedsQr('logout_requested', 'Logged out: scan a new code to link this account again.');
+  }
+
+  /**
+   * Link by phone number instead of scanning: WhatsApp issues a code for the number
+   * (digits only, validated by the server). Only while a code is on offer.
+   */
+  async requestPairingCode(phoneNumber: string): Promise<{ code: string; expiresAt: number }> {
+    const driver = this.driver;
+    if (this.currentState !== 'connecting' || !driver || this.authenticated || this.reconnecting) {
+      throw new DriverNotReadyError(
+        this.currentState === 'ready' ? 'This account is already linked.' : 'WhatsApp Web is not showing a code right now. Click Connect, wait for the QR code, then ask for a pairing code.',
+      );
+    }
+    if (!driver.requestPairingCode) throw new DriverNotReadyError('This driver cannot link by phone number.');
+    return driver.requestPairingCode(phoneNumber);
+  }
+
+  // ── liveness ──────────────────────────────────────────────────────────────
+
+  private scheduleProbe(): void {
+    const every = this.options.config.livenessProbeMs ?? 0;
+    if (every <= 0 || this.closed) return;
+    this.stopProbe();
+    this.probeFailures = 0;
+    const generation = this.generation;
+    const tick = async () => {
+      this.probeTimer = null;
+      const driver = this.driver;
+      if (this.closed || this.currentState !== 'ready' || generation !== this.generation || !driver?.probe) return;
+      try {
+        await driver.probe(Math.max(1, Math.floor(every / 2)));
+        this.probeFailures = 0;
+      } catch (error) {
+        if (this.currentState !== 'ready' || generation !== this.generation) return;
+        this.probeFailures++;
+        const words = wordsOf(error, 'no answer');
+        this.log({ event: 'liveness_probe_failed', failures: this.probeFailures, error: words });
+        if (this.probeFailures >= 2) return this.deaf(words);
+      }
+      if (this.currentState === 'ready' && generation === this.generation) this.probeTimer = setTimeout(() => void tick(), Math.max(1, Math.ceil(every / 2)));
+    };
+    this.probeTimer = setTimeout(() => void tick(), Math.max(1, Math.ceil(every / 2)));
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+  }
+
+  /** Ready but deaf: the page stopped answering; restart it like a dropped link. */
+  private deaf(words: string): void {
+    const reason = `WhatsApp Web stopped answering (${words}); restarting it`;
+    this.log({ event: 'client_deaf', reason });
+    this.emit('disconnected', { reason });
+    if (this.reconnecting) return;
+    this.transition('disconnected', 'client_deaf', reason);
+    void this.reconnect();
   }
 
   // ── automatic reconnects ──────────────────────────────────────────────────
@@ -582,6 +681,7 @@ export class InstanceManager {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopProbe();
     for (const timer of this.backoffTimers) clearTimeout(timer);
     this.backoffTimers.clear();
     for (const entry of this.queue.splice(0)) clearTimeout(entry.expiry);

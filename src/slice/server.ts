@@ -10,7 +10,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
-import { SIM_SYNC_MAX_MS, SLICE_PATHS, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
+import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import { DriverNotReadyError } from './drivers/driver';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
@@ -53,8 +53,8 @@ const messageTextSchema = z.string({ error: MESSAGE_TEXT_RULE.words.type }).chec
 const sendSchema = z.strictObject({ chatId: chatIdSchema, text: messageTextSchema });
 const emptySchema = z.union([z.strictObject({}), z.null()]);
 const faultSchema = z.strictObject({
-  kind: z.enum(['drop_link', 'fail_initialize', 'phone_logout'], {
-    error: 'kind must be one of drop_link, fail_initialize, phone_logout.',
+  kind: z.enum(['drop_link', 'fail_initialize', 'phone_logout', 'go_deaf', 'revoke_session'], {
+    error: 'kind must be one of drop_link, fail_initialize, phone_logout, go_deaf, revoke_session.',
   }),
   /** fail_initialize only: how many initializes in a row fail (default 1). */
   count: z.optional(
@@ -62,6 +62,14 @@ const faultSchema = z.strictObject({
       z.minimum(1, { error: 'count must be at least 1.' }),
       z.maximum(1000, { error: 'count must be at most 1000.' }),
     ),
+  ),
+});
+
+/** `POST /api/pairing-code`: a phone number, international format (spaces, +, -, ( ) allowed). */
+const pairingCodeSchema = z.strictObject({
+  phoneNumber: z.string({ error: 'phoneNumber must be text.' }).check(
+    z.maxLength(32, { error: 'phoneNumber is too long: give 7–15 digits, country code first.' }),
+    z.refine((raw) => cleanPhoneNumber(raw) !== null, { error: 'phoneNumber must be 7–15 digits, country code first (e.g. +1 555 123 4567).' }),
   ),
 });
 
@@ -243,6 +251,22 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       parseWith(emptySchema, await readJsonBody(request));
       await manager.logout();
       return sendJson(response, 200, manager.status());
+    }
+    if (path === SLICE_PATHS.pairingCode) {
+      expect('POST');
+      const body = parseWith(pairingCodeSchema, await readJsonBody(request));
+      const digits = cleanPhoneNumber(body.phoneNumber)!;
+      try {
+        const answer: PairingCodeResponse = await manager.requestPairingCode(digits);
+        options.log?.({ event: 'pairing_code_requested', phone: maskPhoneNumber(digits) });
+        return sendJson(response, 200, answer);
+      } catch (error) {
+        if (error instanceof DriverNotReadyError) throw error;
+        // WhatsApp's own refusal (an unknown number, too many attempts): its words, and what to do.
+        const words = (error as Error)?.message?.replace(/^Evaluation failed: (Error: )?/, '').split('\n')[0] ?? 'no reason given';
+        options.log?.({ event: 'pairing_code_refused', phone: maskPhoneNumber(digits), error: words });
+        throw new HttpError(422, `WhatsApp did not give a code for ${maskPhoneNumber(digits)} (${words}). Check the number (country code first, the phone that has WhatsApp), or scan the QR code instead.`);
+      }
     }
     if (path === SLICE_PATHS.simScan || path === SLICE_PATHS.simFault) {
       expect('POST');

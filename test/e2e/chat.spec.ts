@@ -40,7 +40,9 @@ test('a linked account lists its chats, filters them, and sends a message that s
   // Exact text: the contact's reply quotes ours, and must not be mistaken for it.
   const row = thread.getByRole('listitem').filter({ has: page.getByText(text, { exact: true }) });
   await expect(row).toHaveCount(1);
-  await expect(row.getByTestId('message-status')).toHaveText('sent');
+  // Sent, then WhatsApp's acks move it on (delivered, read: SLICEDECK_SIM_ACK_DELAY_MS).
+  await expect(row.getByTestId('message-status')).toHaveText(/^(sent|delivered|read)$/);
+  await expect(row.getByTestId('message-status')).toHaveText('read', { timeout: 15_000 });
   await expect(thread.getByRole('textbox', { name: 'Message' })).toHaveValue('');
 
   // The contact answers (the simulated phone replies after SLICEDECK_SIM_REPLY_DELAY_MS):
@@ -86,11 +88,21 @@ test.describe('while contacts are still loading', () => {
     await thread.getByRole('button', { name: 'Send' }).click();
     const row = thread.getByRole('listitem').filter({ hasText: text });
     await expect(row.getByTestId('message-status')).toHaveText('queued');
+    // A second one, cancelled while it waits: it never goes out.
+    const second = `Cancelled while linking ${Date.now()}`;
+    await thread.getByRole('textbox', { name: 'Message' }).fill(second);
+    await thread.getByRole('button', { name: 'Send' }).click();
+    const cancelled = thread.getByRole('listitem').filter({ hasText: second });
+    await expect(cancelled.getByTestId('message-status')).toHaveText('queued');
+    await cancelled.getByRole('button', { name: /^Cancel the queued message/ }).click();
+    await expect(cancelled.getByTestId('message-status')).toHaveText('cancelled');
     await snapshot(page, 'chat-queued-while-linking');
 
     // Ready: the slice flushes its queue and the same row turns sent (no duplicate from the echo).
     await expect(page.getByTestId('chat-linking')).toHaveCount(0, { timeout: 60_000 });
-    await expect(row.getByTestId('message-status')).toHaveText('sent');
+    await expect(row.getByTestId('message-status')).toHaveText(/^(sent|delivered|read)$/);
     await expect(row).toHaveCount(1);
+    await expect(cancelled.getByTestId('message-status')).toHaveText('cancelled');
+    await expect(cancelled).toHaveCount(1);
   });
 });

@@ -7,6 +7,9 @@
  * product) passes the core a stage hook that holds the host forever at that
  * stage's point inside its work (see StagePoint) and prints `paused`, so the kill
  * lands inside the work, not after a line that may come too late.
+ *
+ * HOST_SEND_CHAT + HOST_SEND_TEXT: once codes are on screen (the account is linking),
+ * sends that message and prints the answer as `queued` (outgoing-queue crash test).
  */
 import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
@@ -29,8 +32,16 @@ async function main(): Promise<void> {
     : undefined;
   const core = await createCore({ config, logger: pino({ level: 'silent' }), ...(stageHook ? { stageHook } : {}) });
   print({ type: 'home', homeId: core.homeId });
+  let sent = false;
   core.events.subscribe((event) => {
-    if (event.type === 'slice') print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });
+    if (event.type !== 'slice') return;
+    print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });
+    if (event.data.stage === 'qr' && !sent && process.env.HOST_SEND_CHAT && process.env.HOST_SEND_TEXT) {
+      sent = true;
+      void dispatch(core.handlers, 'messages.send', { accountId: event.data.accountId, chatId: process.env.HOST_SEND_CHAT, text: process.env.HOST_SEND_TEXT }).then((answer) =>
+        print({ type: 'queued', accountId: event.data.accountId, message: JSON.stringify(answer) }),
+      );
+    }
   });
   const added = await dispatch(core.handlers, 'accounts.add', { name: process.env.HOST_ACCOUNT_NAME ?? 'Crash' });
   if (!added.ok) throw new Error(added.error.message);

@@ -33,7 +33,7 @@ function bundle(): Promise<string> {
 }
 
 export interface HostLine {
-  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed';
+  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed' | 'queued';
   homeId?: string;
   sliceId?: string;
   stage?: string;

@@ -165,6 +165,10 @@ function candidates(field: string, schema: Schema, fixture: Fixture): unknown[] 
     chatId: [fixture.chatId],
     text: ['hello from the fuzz'],
     name: ['Fuzz target'],
+    phoneNumber: ['+1 555 123 4567'],
+    // Well-formed, but no such queued message: the handler answers not_found.
+    queueId: ['out_0000000000000000'],
+    idempotencyKey: ['fuzz-key-1'],
   };
   const out: unknown[] = [...(known[field] ?? [])];
   let def = schema._zod.def;
@@ -385,6 +389,52 @@ describe('the contract’s limits, at their edges, over HTTP', () => {
       code: 'invalid_input',
       message: `text: ${MESSAGE_TEXT_RULE.words.empty}`,
     });
+  });
+
+  it('an idempotency key of 128 visible characters is one message however often it is sent; 129, a space or an empty key are refused', async () => {
+    const key = 'k'.repeat(127) + '~';
+    const first = await rpc('messages.send', { accountId: fixture.accountId, chatId: fixture.chatId, text: 'keyed at the edge', idempotencyKey: key });
+    const again = await rpc('messages.send', { accountId: fixture.accountId, chatId: fixture.chatId, text: 'keyed at the edge', idempotencyKey: key });
+    expect(first.ok && again.ok, JSON.stringify([first.error, again.error])).toBe(true);
+    expect((again.result as { queueId: string }).queueId).toBe((first.result as { queueId: string }).queueId);
+    expect(refusal(await rpc('messages.send', { accountId: fixture.accountId, chatId: fixture.chatId, text: 'x', idempotencyKey: 'k'.repeat(129) }))).toEqual({
+      code: 'invalid_input',
+      message: 'idempotencyKey: Keep idempotencyKey to 128 characters or fewer.',
+    });
+    for (const bad of ['two words', '', 'é']) {
+      const answer = await rpc('messages.send', { accountId: fixture.accountId, chatId: fixture.chatId, text: 'x', idempotencyKey: bad });
+      expect(answer.error?.code, JSON.stringify(bad)).toBe('invalid_input');
+      expect(answer.error?.message, JSON.stringify(bad)).toMatch(/^idempotencyKey: /);
+    }
+  });
+
+  it('a pairing number of 7 and of 15 digits passes the contract; 6 and 16 digits, letters and 33 characters are refused with words', async () => {
+    const words = 'phoneNumber: Give the phone number in international format: 7–15 digits, country code first (e.g. +1 555 123 4567).';
+    for (const phoneNumber of ['1234567', '+123 456 789 012 345', '(1) 555-123.4567']) {
+      const answer = await rpc('slices.pairingCode', { accountId: fixture.accountId, phoneNumber });
+      expectSane(answer, phoneNumber);
+      // Ready: the account needs no code, so the handler says so (it was reached, the number was fine).
+      expect(answer.error?.code, phoneNumber).toBe('conflict');
+    }
+    for (const phoneNumber of ['123456', '1234567890123456', '+1 555 CALL NOW', '']) {
+      expect(refusal(await rpc('slices.pairingCode', { accountId: fixture.accountId, phoneNumber })), phoneNumber).toEqual({ code: 'invalid_input', message: words });
+    }
+    expect(refusal(await rpc('slices.pairingCode', { accountId: fixture.accountId, phoneNumber: ' '.repeat(26) + '1234567' }))).toEqual({
+      code: 'invalid_input',
+      message: 'phoneNumber: That phone number is too long: give 7–15 digits, country code first.',
+    });
+  });
+
+  it('messages.cancel takes only a host queue id (out_ + 16 hex); an unknown one is not_found with words', async () => {
+    const unknown = await rpc('messages.cancel', { accountId: fixture.accountId, queueId: 'out_0123456789abcdef' });
+    expect(unknown.error?.code).toBe('not_found');
+    expect(unknown.error?.message).toMatch(/no such queued message/);
+    for (const queueId of ['out_0123456789abcde', 'out_0123456789ABCDEF', 'q_0123456789abcdef', 'out_0123456789abcdef0']) {
+      expect(refusal(await rpc('messages.cancel', { accountId: fixture.accountId, queueId })), queueId).toEqual({
+        code: 'invalid_input',
+        message: 'queueId: queueId is not a queued message id (out_…).',
+      });
+    }
   });
 
   it('a chat id of 128 characters passes the contract; 129 is refused with words', async () => {

@@ -56,3 +56,16 @@ describe('chat state', () => {
     expect(s.chats[A]![0]).toMatchObject({ unreadCount: 1, lastMessage: { body: 'hi' } });
   });
 });
+
+describe('the host queue id ties our row to the snapshot', () => {
+  it('a row we sent is not doubled when a snapshot lists it under WhatsApp’s id', () => {
+    const accountId = 'acc_test1';
+    const chatId = '15550000001@c.us';
+    let state = emptyChatState();
+    state = applySendResult(state, accountId, chatId, 'hi', { status: 'queued', instanceState: 'connecting', queueDepth: 1, messageId: null, queueId: 'out_0123456789abcdef', error: null }, 1_000);
+    state = setThread(state, accountId, chatId, [{ id: 'true_x_ABC', chatId, fromMe: true, body: 'hi', timestamp: 1_001, status: 'sent', queueId: 'out_0123456789abcdef' }]);
+    const thread = state.threads[threadKey(accountId, chatId)]!;
+    expect(thread).toHaveLength(1);
+    expect(thread[0]).toMatchObject({ id: 'true_x_ABC', status: 'sent' });
+  });
+});

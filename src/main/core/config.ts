@@ -35,6 +35,16 @@ export interface CoreConfig {
   simLinkDelayMs: number;
   /** Simulated driver: a 1:1 contact answers a sent message after this long (0 = never). */
   simReplyDelayMs: number;
+  /** Simulated driver: a sent message is delivered after this long and read after twice that (0 = never). */
+  simAckDelayMs: number;
+  /** How often each slice asks its WhatsApp client whether it still answers (ms; 0 = never). */
+  livenessProbeMs: number;
+  /** How long a pairing code lives before WhatsApp issues the next (ms; WhatsApp: 3 min). */
+  pairingCodeTtlMs: number;
+  /** Messages waiting per account in the outgoing queue (accepted, not yet handed to WhatsApp). */
+  outboxCap: number;
+  /** How often accounts with waiting messages are retried while Ready (ms; 0 = only on events). */
+  outboxRetryMs: number;
   portRange: PortRange;
   image: string;
   /**
@@ -158,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
     simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
+    simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
+    livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
+    pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
+    outboxCap: readInt(env, 'SLICEDECK_OUTBOX_CAP', 200, 1, 100_000),
+    outboxRetryMs: readInt(env, 'SLICEDECK_OUTBOX_RETRY_MS', 5_000, 0, 3_600_000),
     portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),
     image,
     imageVariant: env.SLICEDECK_IMAGE_VARIANT?.trim() ? readEnum(env, 'SLICEDECK_IMAGE_VARIANT', IMAGE_VARIANTS, 'node') : null,

@@ -22,6 +22,8 @@ import { SliceService, type StageHook } from './slices/slice-service';
 import { StatsSampler } from './slices/stats-sampler';
 import { SystemMonitor } from './system-status';
 import { ImageBuild, type ImageBuilder } from './image-build';
+import { Outbox } from './outbox/outbox';
+import { OutboxStore } from './outbox/outbox-store';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
@@ -82,7 +84,38 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const bus = new EventBus(logger);
   const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
   const system = new SystemMonitor({ config, store, runtime, bus, homeId });
-  const slices = new SliceService({ config, store, runtime, bus, logger, homeId, requireDocker: () => system.requireDocker(), stageHook: options.stageHook });
+  // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
+  // the service passes on what slices say about them.
+  let outbox: Outbox | null = null;
+  const slices = new SliceService({
+    config,
+    store,
+    runtime,
+    bus,
+    logger,
+    homeId,
+    requireDocker: () => system.requireDocker(),
+    stageHook: options.stageHook,
+    outgoing: {
+      ack: (accountId, messageId, ack) => outbox?.onAck(accountId, messageId, ack),
+      sliceQueued: (accountId, sliceId, queueId, messageId, error) => outbox?.onSliceQueued(accountId, sliceId, queueId, messageId, error),
+      queued: (accountId) => outbox?.pendingCount(accountId) ?? 0,
+    },
+  });
+  outbox = new Outbox({
+    store: new OutboxStore(store.handle()),
+    bus,
+    logger,
+    cap: config.outboxCap,
+    retryMs: config.outboxRetryMs,
+    readySlice: (accountId) => slices.readySlice(accountId),
+  });
+  const queue = outbox;
+  // Ready (and not reconnecting): hand over what waits. A message's status changes the view's count.
+  bus.subscribe((event) => {
+    if (event.type === 'slice' && event.data.stage === 'ready' && !event.data.note && store.getAccount(event.data.accountId)) queue.kick(event.data.accountId);
+    if (event.type === 'message.status') slices.publishView(event.data.accountId);
+  });
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
 
@@ -94,6 +127,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     await system.status().catch(() => undefined);
   }
   reconciler.start(config.reconcileIntervalMs);
+  queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
   health.start(config.healthIntervalMs);
   // Idle until the Dashboard asks (`slices.stats`): no engine traffic for stats otherwise.
@@ -143,8 +177,22 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'slices.history': async ({ accountId }) => slices.history(accountId),
     'slices.stats': () => stats.request(),
     'chats.list': ({ accountId }) => slices.chats(accountId),
-    'chats.messages': ({ accountId, chatId }) => slices.messages(accountId, chatId),
-    'messages.send': ({ accountId, chatId, text }) => slices.send(accountId, chatId, text),
+    'chats.messages': async ({ accountId, chatId }) => queue.decorate(accountId, chatId, await slices.messages(accountId, chatId)),
+    'messages.send': async ({ accountId, chatId, text, idempotencyKey }) => {
+      requireAccount(accountId);
+      const view = slices.view(accountId);
+      // An account that was never linked and has no slice has nowhere to deliver to: say so instead of queueing.
+      if (view.phase === 'setup' && !store.sessionSaved(accountId) && !view.queued) {
+        throw new SlicedeckError('slice_unavailable', 'This account has no running slice yet. Connect this account first (click “Connect WhatsApp”).');
+      }
+      const state = view.stage === 'ready' && !view.note ? 'ready' : view.phase === 'error' ? 'error' : view.phase === 'setup' ? 'disconnected' : 'connecting';
+      return queue.send(accountId, chatId, text, idempotencyKey ?? null, state);
+    },
+    'messages.cancel': async ({ accountId, queueId }) => {
+      requireAccount(accountId);
+      queue.cancel(accountId, queueId);
+    },
+    'slices.pairingCode': ({ accountId, phoneNumber }) => slices.pairingCode(accountId, phoneNumber),
     'sim.fault': ({ accountId, kind, count }) => slices.simFault(accountId, kind, count),
     'system.status': () => system.status(),
     'system.buildImage': () => imageBuild.build(),
@@ -160,6 +208,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     close(opts) {
       closing ??= (async () => {
         await stats.stop();
+        await queue.close();
         await reconciler.stop();
         await health.stop();
         await slices.close(opts);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import {
   SLICE_PATHS,
+  type PairingCodeResponse,
   type SimFaultKind,
   type SimScanRequest,
   type SliceChatsResponse,
@@ -23,6 +24,7 @@ import { SseParser } from './sse-parser';
 /** Every event of SliceEventMap: a Record, so a new event that is not listed here fails to compile. */
 const SLICE_EVENTS: Record<keyof SliceEventMap, true> = {
   state: true, qr: true, pairing: true, authenticated: true, contacts: true, ready: true, disconnected: true, error: true, message: true, 'message.status': true,
+  'message.ack': true, code: true, loading: true,
 };
 const SLICE_EVENT_NAMES = new Set<string>(Object.keys(SLICE_EVENTS));
 
@@ -157,6 +159,11 @@ export class SliceClient {
   /** `syncMs`: the phone then takes that long to log in (simulated WhatsApp). */
   simScan(options: SimScanRequest = {}): Promise<unknown> {
     return this.call('POST', SLICE_PATHS.simScan, options);
+  }
+
+  /** Link by phone number: WhatsApp's code for it (the number is cleaned and checked by the caller and the slice). */
+  pairingCode(phoneNumber: string): Promise<PairingCodeResponse> {
+    return this.call('POST', SLICE_PATHS.pairingCode, { phoneNumber });
   }
 
   simFault(kind: SimFaultKind, count?: number): Promise<unknown> {

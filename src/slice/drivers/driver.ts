@@ -36,6 +36,12 @@ export interface DriverEventSink {
   message(message: ChatMessage): void;
   /** Something worth a log line that is not a state change (e.g. loading screen %). */
   note?(event: string, detail: Record<string, unknown>): void;
+  /** WhatsApp acknowledged a sent message (`message_ack`: 1 server, 2 device, 3 read, 4 played). */
+  ack?(messageId: string, ack: number): void;
+  /** A pairing code for the phone number asked for (issued now, valid until `expiresAt`). */
+  pairingCode?(code: string, issuedAt: number, expiresAt: number): void;
+  /** WhatsApp Web's loading screen percent while it syncs. */
+  loading?(percent: number): void;
 }
 
 export interface WhatsAppDriver {
@@ -53,6 +59,13 @@ export interface WhatsAppDriver {
   listChats(): Promise<Chat[]>;
   /** Null when there is no such chat. */
   listMessages(chatId: string): Promise<ChatMessage[] | null>;
+  /**
+   * Asks WhatsApp for a code to type on the phone with that number (digits only);
+   * later codes arrive through the sink's `pairingCode`. Rejects with words.
+   */
+  requestPairingCode?(phoneNumber: string): Promise<{ code: string; expiresAt: number }>;
+  /** Resolves when the client answers (its state and its page), within `timeoutMs`; rejects with words otherwise. */
+  probe?(timeoutMs: number): Promise<void>;
 }
 
 /** Builds a fresh client; the manager calls it once per hard restart. */

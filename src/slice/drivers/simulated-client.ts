@@ -31,6 +31,8 @@ import type { WaBrowser, WaChat, WaClient, WaClientOptions, WaMessage, WaPage, W
 const MAX_REFS = 25;
 /** Message ack values (whatsapp-web.js Constants.js `MessageAck`). */
 const ACK_SERVER = 1;
+const ACK_DEVICE = 2;
+const ACK_READ = 3;
 
 /** The `window` an evaluated function sees. */
 interface SimWindow {
@@ -55,6 +57,7 @@ class SimulatedPage implements WaPage {
   constructor(
     window: SimWindow,
     private readonly isOpen: () => boolean,
+    private readonly hang: () => Promise<void>,
   ) {
     window.window = window;
     this.context = vm.createContext(window);
@@ -62,6 +65,7 @@ class SimulatedPage implements WaPage {
 
   async evaluate<Args extends unknown[], Result>(fn: (...args: Args) => Result | Promise<Result>, ...args: Args): Promise<Result> {
     if (!this.isOpen()) throw new Error('Protocol error (Runtime.callFunctionOn): Target closed');
+    await this.hang();
     const compiled = vm.runInContext(`(${fn.toString()})`, this.context) as (...args: Args) => Result | Promise<Result>;
     const result = await compiled(...(JSON.parse(JSON.stringify(args)) as Args));
     return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as Result;
@@ -77,6 +81,9 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   /** Contacts in the page's contact collection so far. */
   private contactsLoaded = 0;
   private refs = 0;
+  /** The pairing code WhatsApp issued for a phone number (then a "scan" is the phone typing it). */
+  private pairingCode: string | null = null;
+  private codeTimer: NodeJS.Timeout | null = null;
   private keys: SimulatedKeys = simulatedKeys();
   private timers = new Set<NodeJS.Timeout>();
   /** Bumped by every initialize/destroy: timers of an older page do nothing. */
@@ -109,7 +116,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     }
     this.pupBrowser = new SimulatedBrowser();
     const browser = this.pupBrowser;
-    this.pupPage = new SimulatedPage(this.pageWindow(), () => browser.connected && run === this.run);
+    this.pupPage = new SimulatedPage(this.pageWindow(), () => browser.connected && run === this.run, () => this.hangIfDeaf());
     this.phone.screen = this;
     this.inject(run);
   }
@@ -118,7 +125,10 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   private inject(run: number): void {
     this.storeReady = false;
     this.contactsLoaded = 0;
-    if (this.phone.linked) {
+    this.pairingCode = null;
+    // LocalAuth's userDataDir holds the session: a device the phone still lists restores without a code;
+    // one the phone removed meanwhile ('revoked') is just not logged in, so WhatsApp Web shows codes.
+    if (this.phone.linked && this.phone.savedSession() === 'saved') {
       // A saved session: OPENING → CONNECTED, then the sync, then hasSynced → authenticated → ready.
       this.socketState = 'CONNECTED';
       this.syncThen(run, this.world.timings.linkDelayMs, () => this.hasSynced(run, true));
@@ -129,7 +139,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.keys = simulatedKeys();
     if (this.options.pairWithPhoneNumber) {
       // Client.js 200–223: requestPairingCode emits `code` (and again every intervalMs).
-      this.emit('code', randomBytes(4).toString('hex').toUpperCase());
+      void this.requestPairingCode(this.options.pairWithPhoneNumber.phoneNumber, true, this.options.pairWithPhoneNumber.intervalMs);
       return;
     }
     this.rotateRef(run);
@@ -163,8 +173,12 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   private closePage(): void {
     this.run++;
+    // A new page (restart) answers again.
+    this.phone.deaf = false;
+    this.pairingCode = null;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.codeTimer = null;
     if (this.pupBrowser) this.pupBrowser.connected = false;
     this.socketState = null;
     this.storeReady = false;
@@ -175,7 +189,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   /** The phone scans the code on screen, then takes `syncMs` to log in (state PAIRING meanwhile). */
   scanByPhone(syncMs: number): void {
-    if (this.socketState !== 'UNPAIRED' || this.refs === 0 || this.options.pairWithPhoneNumber) {
+    // A QR on screen, or a pairing code typed on the phone: either links the device.
+    if (this.socketState !== 'UNPAIRED' || (this.refs === 0 && !this.pairingCode)) {
       throw new SimulatorConflictError('No code is on screen to scan. Start the client (Connect) and wait for a code, then scan it.');
     }
     const run = this.run;
@@ -232,8 +247,15 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       return;
     }
     const step = Math.max(1, Math.ceil(total / 50));
+    let lastPercent = -1;
     const tick = () => {
       this.contactsLoaded = Math.min(total, this.contactsLoaded + step);
+      // Liberty: a fresh link's history download as offline progress (`loading_screen`, each new percent once, as Client.js 382–388).
+      const percent = Math.floor((this.contactsLoaded / total) * 100);
+      if (percent !== lastPercent) {
+        lastPercent = percent;
+        this.emit('loading_screen', percent, 'WhatsApp');
+      }
       if (this.contactsLoaded >= total) this.becomeReady(run);
       else this.after(run, this.world.timings.contactIntervalMs, tick);
     };
@@ -251,7 +273,21 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   async getState(): Promise<WaState | null> {
     if (!this.pupBrowser?.connected) throw new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
+    await this.hangIfDeaf();
     return this.socketState;
+  }
+
+  /** WhatsApp Web went deaf (`go_deaf`): calls into the page hang until puppeteer's protocolTimeout. */
+  private async hangIfDeaf(): Promise<void> {
+    if (!this.phone.deaf) return;
+    await this.sleep(this.options.puppeteer.protocolTimeout);
+    throw new Error('Runtime.callFunctionOn timed out. Increase the \'protocolTimeout\' setting in launch/connect calls for a higher timeout if needed.');
+  }
+
+  /** The page stops answering: the browser stays up, nothing errors, nothing comes (`go_deaf`). */
+  goDeaf(): void {
+    if (!this.pupBrowser?.connected) throw new SimulatorConflictError('The client is not running, so there is nothing to go deaf.');
+    this.phone.deaf = true;
   }
 
   private requireStore(): void {
@@ -290,14 +326,41 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.emit('message_create', sent);
     const run = this.run;
     this.after(run, 0, () => this.emit('message_ack', sent, ACK_SERVER));
+    // The contact's phone receives it, then the contact reads it (Client.js 772–783 `message_ack`).
+    const ackMs = this.world.timings.ackDelayMs ?? 0;
+    if (ackMs > 0) {
+      this.after(run, ackMs, () => this.emit('message_ack', sent, ACK_DEVICE));
+      this.after(run, 2 * ackMs, () => this.emit('message_ack', sent, ACK_READ));
+    }
     if (!entry.chat.isGroup && this.world.timings.replyDelayMs) this.replyLater(entry, content);
     return sent;
   }
 
-  async requestPairingCode(): Promise<string> {
-    const code = randomBytes(4).toString('hex').toUpperCase();
-    this.emit('code', code);
-    return code;
+  /**
+   * Client.js 514–562: the page asks WhatsApp for a code for that number, emits `code`
+   * and returns it, then asks again every `intervalMs` while still UNPAIRED.
+   */
+  async requestPairingCode(phoneNumber: string, _showNotification = true, intervalMs = 180_000): Promise<string> {
+    if (!this.pupBrowser?.connected || !this.pupPage) throw new TypeError("Cannot read properties of null (reading 'evaluate')");
+    await this.hangIfDeaf();
+    if (this.socketState !== 'UNPAIRED') throw new Error('Evaluation failed: Error: pairing is only possible while WhatsApp Web shows a code');
+    // WhatsApp refuses a number that cannot be a phone (startAltLinkingFlow rejects).
+    if (!/^\d{7,15}$/.test(phoneNumber)) throw new Error('Evaluation failed: Error: invalid phone number');
+    const run = this.run;
+    const issue = () => {
+      const raw = randomBytes(6).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().padEnd(8, 'X').slice(0, 8);
+      this.pairingCode = raw;
+      this.emit('code', raw);
+      return raw;
+    };
+    if (this.codeTimer) clearInterval(this.codeTimer);
+    const timer = setInterval(() => {
+      if (run !== this.run || this.socketState !== 'UNPAIRED') return void clearInterval(timer);
+      issue();
+    }, intervalMs);
+    this.codeTimer = timer;
+    this.timers.add(timer);
+    return issue();
   }
 
   /** The contact answers, as people do: `message_create` then `message` (Client.js 651–665). */

@@ -15,6 +15,8 @@
  * Nothing here imports whatsapp-web.js: the node-only image carries none of it.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Chat, ChatMessage } from '@shared/types';
 import type { SimFaultKind } from '@shared/slice-protocol';
 import type { QrSettings } from '../config';
@@ -32,6 +34,8 @@ export interface SimulatedTimings {
   replyDelayMs?: number;
   /** Time WhatsApp Web takes to boot before the first code (SIM_BOOT_DELAY_MS). */
   bootDelayMs: number;
+  /** A sent message is delivered (ack 2) after this long and read (ack 3) after twice that; 0 = only the server ack (SIM_ACK_DELAY_MS). */
+  ackDelayMs?: number;
 }
 
 /** Thrown when a simulator control cannot apply in the current situation (HTTP 409). */
@@ -112,9 +116,58 @@ export interface SimulatedChat {
 
 // ── the phone (account side, outlives clients) ──────────────────────────────
 
+/**
+ * Where LocalAuth keeps a session: `<dataPath>/session-<clientId>` is Chromium's
+ * userDataDir (LocalAuth.js beforeBrowserInitialized), deleted by `logout()`. The
+ * stand-in writes one marker file into that very directory, so the session lives on
+ * the account's volume exactly where the real one would, and survives whatever the
+ * volume survives (Disconnect, a host restart, a slice crash).
+ */
+export class SimulatedSessionDir {
+  readonly userDataDir: string;
+  private readonly marker: string;
+
+  constructor(dataPath: string, clientId: string) {
+    this.userDataDir = join(dataPath, `session-${clientId}`);
+    this.marker = join(this.userDataDir, 'Default', 'slicedeck-simulated-session.json');
+  }
+
+  /** `saved`: files are there; `revoked`: they are, but the phone no longer lists the device. */
+  read(): 'none' | 'saved' | 'revoked' {
+    if (!existsSync(this.marker)) return 'none';
+    try {
+      return (JSON.parse(readFileSync(this.marker, 'utf8')) as { revoked?: boolean }).revoked ? 'revoked' : 'saved';
+    } catch {
+      return 'revoked'; // unreadable files restore nothing, as a corrupt profile would
+    }
+  }
+
+  save(): void {
+    mkdirSync(join(this.userDataDir, 'Default'), { recursive: true });
+    writeFileSync(this.marker, JSON.stringify({ simulated: true, linkedAt: new Date().toISOString() }));
+  }
+
+  /** The phone unlinked the device while no client was watching: the files stay, the session is worthless. */
+  revoke(): void {
+    if (existsSync(this.marker)) writeFileSync(this.marker, JSON.stringify({ simulated: true, revoked: true }));
+  }
+
+  /** LocalAuth.logout(): the whole userDataDir goes. */
+  delete(): void {
+    rmSync(this.userDataDir, { recursive: true, force: true });
+  }
+}
+
 export class SimulatedPhone {
-  /** A device is linked: a new client restores the session without a code. */
-  linked = false;
+  /** The phone lists this device as linked (then a client with the saved session restores it). */
+  private deviceLinked = false;
+  /**
+   * A WhatsApp Web that stopped answering: the page is open but every call into it
+   * hangs (`go_deaf`). Cleared when the browser is closed (a restart opens a new page).
+   */
+  deaf = false;
+  /** LocalAuth's userDataDir on the account's volume (null: nothing is kept, as in unit tests). */
+  private session: SimulatedSessionDir | null = null;
   /** Initializes that will fail before one succeeds again (fault injection). */
   failingInitializes = 0;
   /** The client whose WhatsApp Web is open (the one a scan reaches), if any. */
@@ -125,6 +178,36 @@ export class SimulatedPhone {
     private readonly seed: string,
     readonly contactCount: number,
   ) {}
+
+  /** Whether this device is linked (the phone lists it, and the session is on disk when there is a disk). */
+  get linked(): boolean {
+    return this.deviceLinked;
+  }
+
+  /** Linking saves the session (Chromium's profile under LocalAuth's dir); unlinking deletes it, as LocalAuth.logout() does. */
+  set linked(value: boolean) {
+    this.deviceLinked = value;
+    if (value) this.session?.save();
+    else this.session?.delete();
+  }
+
+  /** What a starting client finds in LocalAuth's directory. */
+  savedSession(): 'none' | 'saved' | 'revoked' {
+    if (!this.session) return this.deviceLinked ? 'saved' : 'none';
+    return this.session.read();
+  }
+
+  /** The volume of a slice: a session saved by an earlier slice is restored (unless revoked meanwhile). */
+  useSessionDir(session: SimulatedSessionDir): void {
+    this.session = session;
+    this.deviceLinked = session.read() === 'saved';
+  }
+
+  /** The phone removes the device while no client is running: the next start finds a refused session. */
+  revoke(): void {
+    this.deviceLinked = false;
+    this.session?.revoke();
+  }
 
   /** Chats generated deterministically from the contacts, built on first use. */
   chatTable(now: number): Map<string, SimulatedChat> {
@@ -187,8 +270,14 @@ export interface SimulatedWorld {
 }
 
 /** One simulated phone plus a factory for stand-in Clients that talk to it. */
-export function createSimulatedBackend(timings: SimulatedTimings, qr: Pick<QrSettings, 'firstTtlMs' | 'ttlMs'>, seed: string): SimulatedBackend {
+export function createSimulatedBackend(
+  timings: SimulatedTimings,
+  qr: Pick<QrSettings, 'firstTtlMs' | 'ttlMs'>,
+  seed: string,
+  session?: SimulatedSessionDir,
+): SimulatedBackend {
   const phone = new SimulatedPhone(seed, timings.contacts);
+  if (session) phone.useSessionDir(session);
   const world: SimulatedWorld = { phone, timings, qr };
   const noCode = 'No code is on screen to scan. Start the client (Connect) and wait for a code, then scan it.';
   const controls: SimulatorControls = {
@@ -209,6 +298,16 @@ export function createSimulatedBackend(timings: SimulatedTimings, qr: Pick<QrSet
           if (!phone.linked) throw new SimulatorConflictError('No device is linked, so the phone has nothing to log out.');
           phone.linked = false;
           phone.screen?.loggedOutByPhone();
+          return;
+        case 'revoke_session':
+          // The phone removes the device while this computer is away: the running client is not told;
+          // the next start finds the saved session refused and shows codes.
+          if (!phone.linked) throw new SimulatorConflictError('No device is linked, so the phone has nothing to remove.');
+          phone.revoke();
+          return;
+        case 'go_deaf':
+          if (!phone.screen) throw new SimulatorConflictError('The client is not running, so there is nothing to go deaf.');
+          phone.screen.goDeaf();
           return;
       }
     },

@@ -102,7 +102,7 @@ export interface WaClientOptions {
   webVersionCache: { type: 'none' };
   authTimeoutMs: number;
   qrMaxRetries: number;
-  pairWithPhoneNumber?: { phoneNumber: string; showNotification: boolean };
+  pairWithPhoneNumber?: { phoneNumber: string; showNotification: boolean; intervalMs?: number };
 }
 
 /** Builds one client from the options; the real one loads whatsapp-web.js, the stand-in does not. */

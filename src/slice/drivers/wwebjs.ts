@@ -150,6 +150,9 @@ export class WwebjsDriver implements WhatsAppDriver {
   /** The client's `initialize()` while it runs (launch, navigation, injection). */
   private starting: Promise<void> | null = null;
   private readonly dataPath: string;
+  /** A pairing code was asked for: codes are what the operator types, not QR codes. */
+  private pairingCodeMode = false;
+  private pairingCodes = 0;
 
   constructor(
     readonly name: SliceConfig['driver'],
@@ -177,6 +180,8 @@ export class WwebjsDriver implements WhatsAppDriver {
     const staleLocks = await clearStaleProfileLocks(join(this.dataPath, `session-${sanitizeClientId(this.config.instanceId)}`)).catch(() => []);
     if (staleLocks.length > 0) this.log({ event: 'chromium_stale_locks_removed', files: staleLocks });
     this.qrCount = 0;
+    this.pairingCodeMode = false;
+    this.pairingCodes = 0;
     this.codesOver = false;
     this.authenticated = false;
     this.running = true;
@@ -218,7 +223,8 @@ export class WwebjsDriver implements WhatsAppDriver {
   private attach(client: WaClient): void {
     const mine = () => this.client === client && this.running;
     client.on('qr', (payload: string) => {
-      if (!mine() || this.codesOver) return;
+      // Linking by phone number: WhatsApp's ref may still rotate behind the pairing code; the code is what counts.
+      if (!mine() || this.codesOver || this.pairingCodeMode) return;
       this.qrCount++;
       const { codes, ttlMs } = this.config.qr;
       // WhatsApp rotated past our last code: it has expired.
@@ -234,7 +240,19 @@ export class WwebjsDriver implements WhatsAppDriver {
       this.qrTimer = setTimeout(() => void this.codesExpired(client), until);
     });
     client.on('code', (code: string) => {
-      if (mine()) this.sink.note?.('pairing_code', { code });
+      if (!mine() || this.authenticated) return;
+      // WhatsApp issues the next code after intervalMs (Client.js 545–556): that is this one's lifetime.
+      const issuedAt = Date.now();
+      this.pairingCodeMode = true;
+      this.clearQrTimer();
+      this.sink.pairingCode?.(code, issuedAt, issuedAt + this.config.pairingCodeTtlMs);
+      this.log({ event: 'pairing_code_issued', expiresAt: issuedAt + this.config.pairingCodeTtlMs });
+      // Bounded like the codes: after QR_CODES pairing codes nobody typed, give up (the next would come after it expired).
+      this.pairingCodes++;
+      const last = this.pairingCodes >= this.config.qr.codes;
+      this.qrTimer = setTimeout(() => {
+        if (last) void this.codesExpired(client);
+      }, this.config.pairingCodeTtlMs + QR_ROTATION_ALLOWANCE_MS);
     });
     client.on('authenticated', () => {
       if (!mine()) return;
@@ -245,7 +263,13 @@ export class WwebjsDriver implements WhatsAppDriver {
       this.countContactsWhileLinking(client);
     });
     client.on('loading_screen', (percent: number, message: string) => {
-      if (mine()) this.sink.note?.('loading_screen', { percent, message });
+      if (!mine()) return;
+      this.sink.note?.('loading_screen', { percent, message });
+      const value = Number(percent);
+      if (Number.isFinite(value)) this.sink.loading?.(Math.max(0, Math.min(100, Math.round(value))));
+    });
+    client.on('message_ack', (message: WaMessage, ack: number) => {
+      if (mine() && message?.id?._serialized && Number.isInteger(ack)) this.sink.ack?.(message.id._serialized, ack);
     });
     client.on('ready', () => {
       if (!mine()) return;
@@ -390,6 +414,38 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.client = null;
     // LocalAuth.logout() already deleted it; make sure, without failing the logout over it.
     await rm(this.dataPath, { recursive: true, force: true }).catch((error: unknown) => this.log({ event: 'session_delete_failed', error: String(error) }));
+  }
+
+  /**
+   * whatsapp-web.js `requestPairingCode(number, showNotification, intervalMs)`: only
+   * while codes are on offer (not linked, not logging in). The answer is the first code;
+   * the page re-issues one every intervalMs, each reported through `code`.
+   */
+  async requestPairingCode(phoneNumber: string): Promise<{ code: string; expiresAt: number }> {
+    const client = this.client;
+    if (!client || !this.running || !client.pupPage || this.starting) {
+      throw new DriverNotReadyError('WhatsApp Web is not showing a code yet. Wait for the QR code to appear, then ask for a pairing code.');
+    }
+    if (this.authenticated || this.codesOver) {
+      throw new DriverNotReadyError('This client is not waiting for a code any more (it is linking, or its codes ran out). Click Connect to start again, then ask for a pairing code.');
+    }
+    const code = await withTimeout(client.requestPairingCode(phoneNumber, true, this.config.pairingCodeTtlMs), this.config.startTimeoutMs, 'requestPairingCode()');
+    return { code, expiresAt: Date.now() + this.config.pairingCodeTtlMs };
+  }
+
+  /**
+   * Is the client alive? `getState()` (a call into the page: the socket state) and
+   * the browser being connected. A closed browser or a page that does not answer
+   * within `timeoutMs` rejects.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    const client = this.client;
+    if (!client || !this.running) return; // nothing running is not deaf
+    if (client.pupBrowser && !client.pupBrowser.isConnected()) throw new Error('the browser is gone');
+    const state = await withTimeout(client.getState(), timeoutMs, 'WhatsApp Web (getState)');
+    if (this.ready && state !== null && state !== 'CONNECTED' && !PAIRING_STATES.has(state)) {
+      this.log({ event: 'liveness_state', state });
+    }
   }
 
   private readyClient(): WaClient {

@@ -3,6 +3,9 @@
  * loopback port, with tiny timings, and speaks to it over real HTTP and SSE.
  */
 import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSliceApp, type SliceApp } from '../../../src/slice/app';
 import { loadSliceConfig } from '../../../src/slice/config';
 import type { LogEntry } from '../../../src/slice/instance-manager';
@@ -43,7 +46,8 @@ export interface RunningSlice {
 }
 
 export async function startSlice(env: Record<string, string> = {}, options: { heartbeatMs?: number } = {}): Promise<RunningSlice> {
-  const config = loadSliceConfig({ ...FAST_ENV, ...env });
+  // Each slice its own "volume" for the saved session (the stand-in writes where LocalAuth would).
+  const config = loadSliceConfig({ AUTH_BASE_DIR: mkdtempSync(join(tmpdir(), 'slice-auth-')), ...FAST_ENV, ...env });
   const logs: LogEntry[] = [];
   const app = await createSliceApp(config, { log: (entry) => logs.push(entry), ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) });
   const { port } = await app.server.listen(0, '127.0.0.1');

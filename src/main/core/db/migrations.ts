@@ -45,6 +45,28 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX slice_events_by_account ON slice_events(account_id, id);
   `,
+  // 2: the durable outgoing queue (outbox/), and whether an account has a saved WhatsApp session.
+  `
+  CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    chat_id         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    idempotency_key TEXT,
+    status          TEXT NOT NULL,
+    message_id      TEXT,
+    slice_queue_id  TEXT,
+    error           TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    sending_at      INTEGER,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX outbox_by_key ON outbox(account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX outbox_by_status ON outbox(account_id, status, created_at);
+  CREATE INDEX outbox_by_message ON outbox(account_id, message_id);
+  ALTER TABLE accounts ADD COLUMN session_saved_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

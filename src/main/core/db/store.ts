@@ -102,6 +102,23 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
+  /** The connection, for the few modules that own a table of their own (outbox/outbox-store.ts). */
+  handle(): Database.Database {
+    return this.db;
+  }
+
+  // ── saved session ─────────────────────────────────────────────────────────
+
+  /** Whether the account's volume holds a WhatsApp session (set once it was Ready, cleared by a log out). */
+  sessionSaved(accountId: string): boolean {
+    const row = this.db.prepare(`SELECT session_saved_at AS at FROM accounts WHERE id = ?`).get(accountId) as { at: number | null } | undefined;
+    return row?.at != null;
+  }
+
+  setSessionSaved(accountId: string, saved: boolean): void {
+    this.db.prepare(`UPDATE accounts SET session_saved_at = ? WHERE id = ?`).run(saved ? this.now() : null, accountId);
+  }
+
   // ── meta ──────────────────────────────────────────────────────────────────
 
   /** The id that labels this data dir's containers; generated on first use, then fixed. */

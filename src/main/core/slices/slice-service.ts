@@ -20,11 +20,12 @@ import { KeyedLock } from './keyed-lock';
 import { newSliceId, newSliceToken } from './ids';
 import { formatRange, isPortBindable, rangeSize } from './ports';
 import { buildSliceSpec } from './slice-spec';
-import { projectView } from './view';
+import { projectView, type ViewExtras } from './view';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
 /** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
+export const SESSION_REFUSED_WORDS = 'WhatsApp did not accept the saved session (the device was probably removed on the phone, under Linked devices). Scan the new code to link this account again.';
 export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged out or unlinked on the phone). Click Connect WhatsApp to link it again with a new code.';
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
@@ -56,6 +57,15 @@ export interface SliceServiceDeps {
   requireDocker: () => Promise<void>;
   /** Test seam, absent in the product: see `StageHook`. */
   stageHook?: StageHook;
+  /** The outgoing queue (outbox/): what the slice says about messages we sent, and how many wait. */
+  outgoing?: OutgoingHooks;
+}
+
+/** How the slice service tells the outgoing queue (outbox/outbox.ts) what a slice said. */
+export interface OutgoingHooks {
+  ack(accountId: string, messageId: string, ack: number): void;
+  sliceQueued(accountId: string, sliceId: string, queueId: string, messageId: string | null, error: string | null): void;
+  queued(accountId: string): number;
 }
 
 /**
@@ -101,6 +111,8 @@ interface LiveSlice {
 export class SliceService {
   private readonly attempts = new Map<string, Attempt>();
   private readonly live = new Map<string, LiveSlice>();
+  /** Ephemeral per-slice facts the slice replays on reconnect: a pairing code on offer, the loading percent. */
+  private readonly linkInfo = new Map<string, { sliceId: string; pairingCode?: { code: string; expiresAt: number }; loadingPercent?: number }>();
   /** The one safety/QR timer per account, re-armed on every stage change. */
   private readonly stageTimers = new Map<string, NodeJS.Timeout>();
   private readonly lock = new KeyedLock();
@@ -116,11 +128,44 @@ export class SliceService {
 
   view(accountId: string): SliceView {
     this.requireAccount(accountId);
-    return projectView(accountId, this.deps.store.getSlice(accountId));
+    const row = this.deps.store.getSlice(accountId);
+    return projectView(accountId, row, this.extrasOf(accountId, row));
   }
 
   list(): SliceView[] {
-    return this.deps.store.listAccounts().map((account) => projectView(account.id, this.deps.store.getSlice(account.id)));
+    return this.deps.store.listAccounts().map((account) => {
+      const row = this.deps.store.getSlice(account.id);
+      return projectView(account.id, row, this.extrasOf(account.id, row));
+    });
+  }
+
+  /** What the view shows beyond the row: a saved session being restored, a pairing code, WhatsApp's loading percent, the queue. */
+  private extrasOf(accountId: string, row: SliceRow | undefined): ViewExtras {
+    const info = row?.sliceId ? this.linkInfo.get(accountId) : undefined;
+    const mine = info && info.sliceId === row?.sliceId ? info : undefined;
+    return {
+      sessionSaved: this.deps.store.sessionSaved(accountId),
+      ...(mine?.pairingCode ? { pairingCode: mine.pairingCode } : {}),
+      ...(mine?.loadingPercent !== undefined ? { loadingPercent: mine.loadingPercent } : {}),
+      queued: this.deps.outgoing?.queued(accountId) ?? 0,
+    };
+  }
+
+  /** The account's slice if it is Ready and not reconnecting (what the outgoing queue hands messages to). */
+  readySlice(accountId: string): { sliceId: string; client: SliceClient } | null {
+    const live = this.live.get(accountId);
+    const row = this.deps.store.getSlice(accountId);
+    if (!live || !row || row.sliceId !== live.sliceId || row.stage !== 'ready' || row.error) return null;
+    return { sliceId: live.sliceId, client: live.client };
+  }
+
+  /** Link by phone number: asks the slice (showing codes) for WhatsApp's pairing code for that number. */
+  async pairingCode(accountId: string, phoneNumber: string): Promise<{ code: string; expiresAt: number }> {
+    const row = this.deps.store.getSlice(accountId);
+    if (row && row.stage !== 'qr' && !isProvisioningStage(row.stage)) {
+      throw new SlicedeckError('conflict', row.stage === 'ready' || row.stage === 'linking' ? 'This account is already linked (or linking): no code is needed.' : 'No code is on offer right now. Click Connect WhatsApp first, then choose Link with phone number.');
+    }
+    return this.clientFor(accountId).pairingCode(phoneNumber);
   }
 
   history(accountId: string): SliceEventRecord[] {
@@ -345,6 +390,7 @@ export class SliceService {
     }
     await this.destroy(accountId);
     await this.removeSessionVolume(accountId);
+    this.deps.store.setSessionSaved(accountId, false);
     this.deps.store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
   }
 
@@ -458,6 +504,12 @@ export class SliceService {
         if (row.stage !== 'qr') this.enterStage(accountId, sliceId, 'qr', null, false);
         else this.publish(accountId, store.getSlice(accountId));
         store.record({ accountId, sliceId, type: 'qr', stage: 'qr', message: `Code ${qr.index} of ${qr.total}` });
+        if (store.sessionSaved(accountId)) {
+          // A saved session should have restored without a code: WhatsApp refused it (removed on the phone, or expired).
+          store.setSessionSaved(accountId, false);
+          store.record({ accountId, sliceId, type: 'session.refused', stage: 'qr', message: 'WhatsApp did not accept the saved session; a new code is needed' });
+          this.publish(accountId, store.setNote(accountId, sliceId, SESSION_REFUSED_WORDS));
+        }
         this.armQrTimer(accountId, sliceId, this.qrDeadline(qr, null));
         return;
       }
@@ -471,11 +523,19 @@ export class SliceService {
         if (row.qr) this.armQrTimer(accountId, sliceId, this.qrDeadline(row.qr, until));
         return;
       }
-      case 'authenticated':
+      case 'authenticated': {
         if (row.stage === 'linking' || row.stage === 'ready') return;
+        if (row.stage !== 'qr' && store.sessionSaved(accountId)) {
+          store.record({ accountId, sliceId, type: 'session.restored', stage: row.stage, message: 'Restored the saved session; no code was needed' });
+        }
+        // The pairing code is spent; WhatsApp's loading percent (it may have come first) stays.
+        const info = this.linkInfo.get(accountId);
+        if (info?.sliceId === sliceId && info.loadingPercent !== undefined) this.linkInfo.set(accountId, { sliceId, loadingPercent: info.loadingPercent });
+        else this.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'linking');
         return;
+      }
       case 'contacts': {
         if (row.contacts === event.data.count) return;
         const updated = store.setContacts(accountId, sliceId, event.data.count);
@@ -485,6 +545,9 @@ export class SliceService {
       }
       case 'ready':
         if (row.stage === 'ready') return;
+        // The session is on the account's volume now: the next slice restores it without a code.
+        store.setSessionSaved(accountId, true);
+        this.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'ready');
         return;
@@ -510,8 +573,30 @@ export class SliceService {
         return;
       }
       case 'message.status':
-        bus.emit('message.status', { accountId, ...event.data });
+        // The slice's own queue settled a message the host handed it while its link was down.
+        this.deps.outgoing?.sliceQueued(accountId, sliceId, event.data.queueId, event.data.messageId, event.data.error);
         return;
+      case 'message.ack':
+        this.deps.outgoing?.ack(accountId, event.data.messageId, event.data.ack);
+        return;
+      case 'code': {
+        if (row.stage !== 'qr' || event.data.expiresAt <= Date.now()) return;
+        const { code, expiresAt } = event.data;
+        this.linkInfo.set(accountId, { sliceId, pairingCode: { code, expiresAt } });
+        // Never the code itself in History: it is a credential while it lives.
+        store.record({ accountId, sliceId, type: 'pairing_code', stage: 'qr', message: 'Pairing code issued' });
+        this.armQrTimer(accountId, sliceId, expiresAt + QR_ROTATION_GRACE_MS + QR_DECISION_MARGIN_MS);
+        this.publish(accountId, store.getSlice(accountId));
+        return;
+      }
+      case 'loading': {
+        // Offline progress may come before `authenticated` (a restored session) or after it.
+        if (row.stage !== 'linking' && row.stage !== 'initializing') return;
+        const info = this.linkInfo.get(accountId);
+        this.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, loadingPercent: event.data.percent });
+        this.publish(accountId, row);
+        return;
+      }
     }
   }
 
@@ -566,6 +651,7 @@ export class SliceService {
     if (!row || row.sliceId !== sliceId || (row.stage !== 'ready' && row.stage !== 'linking')) return;
     this.log.info({ accountId, sliceId, reason }, 'WhatsApp logged the account out; destroying its slice');
     this.deps.store.record({ accountId, sliceId, type: 'logged_out', stage: row.stage, message: reason ?? 'The slice needs a new QR code: the session is no longer valid' });
+    this.deps.store.setSessionSaved(accountId, false);
     await this.teardown(accountId, sliceId, 'idle', LOGGED_OUT_WORDS);
     try {
       await this.removeSessionVolume(accountId);
@@ -795,7 +881,12 @@ export class SliceService {
 
   private publish(accountId: string, row: SliceRow | undefined): void {
     if (!row) return;
-    this.deps.bus.emit('slice', projectView(accountId, row));
+    this.deps.bus.emit('slice', projectView(accountId, row, this.extrasOf(accountId, row)));
+  }
+
+  /** The queue changed (a message accepted, sent or cancelled): the view's count follows. */
+  publishView(accountId: string): void {
+    this.publish(accountId, this.deps.store.getSlice(accountId));
   }
 
   // ── health ────────────────────────────────────────────────────────────────

@@ -30,6 +30,9 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.simContactIntervalMs]: String(config.simContactIntervalMs),
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
       [SLICE_ENV.simReplyDelayMs]: String(config.simReplyDelayMs),
+      [SLICE_ENV.simAckDelayMs]: String(config.simAckDelayMs),
+      [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
+      [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),

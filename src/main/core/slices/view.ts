@@ -2,12 +2,25 @@
  * The one projection from the host's persisted row to what the operator sees.
  * The renderer never infers a phase; it renders this.
  */
-import { phaseOfStage } from '@shared/stages';
+import { isProvisioningStage, phaseOfStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
 import type { SliceRow } from '../db/store';
 
-export function projectView(accountId: string, row: SliceRow | undefined): SliceView {
-  if (!row) return { accountId, phase: 'setup', stage: 'idle', stageStartedAt: null, startedAt: null };
+/** What the view shows beyond the row (kept elsewhere: accounts.session_saved_at, the outbox, the live slice). */
+export interface ViewExtras {
+  /** The account's volume holds a session that WhatsApp accepted last time. */
+  sessionSaved?: boolean;
+  pairingCode?: { code: string; expiresAt: number };
+  loadingPercent?: number;
+  queued?: number;
+}
+
+export function projectView(accountId: string, row: SliceRow | undefined, extras: ViewExtras = {}): SliceView {
+  if (!row) {
+    const empty: SliceView = { accountId, phase: 'setup', stage: 'idle', stageStartedAt: null, startedAt: null };
+    if (extras.queued) empty.queued = extras.queued;
+    return empty;
+  }
   const view: SliceView = {
     accountId,
     phase: phaseOfStage(row.stage),
@@ -30,5 +43,10 @@ export function projectView(accountId: string, row: SliceRow | undefined): Slice
     else view.note = row.error;
   }
   if (row.restarts > 0) view.restarts = row.restarts;
+  // Starting with a saved session: no code is expected, the panel says it is restoring.
+  if (extras.sessionSaved && (isProvisioningStage(row.stage) || row.stage === 'linking')) view.restoring = true;
+  if (extras.pairingCode && row.stage === 'qr') view.pairingCode = extras.pairingCode;
+  if (extras.loadingPercent !== undefined && (row.stage === 'linking' || row.stage === 'initializing')) view.loadingPercent = extras.loadingPercent;
+  if (extras.queued) view.queued = extras.queued;
   return view;
 }

@@ -108,7 +108,12 @@ export function AccountsPage() {
                     {renaming === account.id ? (
                       <RenameForm account={account} onDone={() => setRenaming(null)} />
                     ) : (
-                      <div className="row-title">{account.name}</div>
+                      <div className="row-title">
+                        {/* The name opens the account: its chats when linked, else its connect page. */}
+                        <a className="account-name-link" href={hrefOf({ page: linked ? 'chat' : 'connect', accountId: account.id })} data-testid={`account-open-${account.id}`}>
+                          {account.name}
+                        </a>
+                      </div>
                     )}
                     <PhaseBadge view={view} testId={`account-phase-${account.id}`} />
                   </div>

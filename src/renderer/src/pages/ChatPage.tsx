@@ -1,6 +1,6 @@
-/** Chat: the account's chats with search, one thread, a send box; outgoing rows show queued / sent / failed. */
+/** Chat: the account's chats with search, one thread, a send box; outgoing rows show their state as ticks (queued 🕓, sent ✓, delivered ✓✓, read ✓✓ blue, failed) and a queued one can be cancelled. */
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { Chat } from '@shared/types';
+import type { Chat, OutgoingStatus } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { SimFaults } from '../components/SimFaults';
@@ -13,6 +13,16 @@ import { messageOf } from '../state/store';
 
 const EMPTY_CHATS: Chat[] = [];
 const EMPTY_THREAD: ThreadMessage[] = [];
+
+/** WhatsApp's ticks, with words for screen readers and tooltips. */
+const STATUS_MARK: Record<OutgoingStatus, { mark: string; words: string }> = {
+  queued: { mark: '🕓', words: 'Queued: waiting for WhatsApp' },
+  sent: { mark: '✓', words: 'Sent' },
+  delivered: { mark: '✓✓', words: 'Delivered to the phone' },
+  read: { mark: '✓✓', words: 'Read' },
+  failed: { mark: '!', words: 'Not sent' },
+  cancelled: { mark: '✕', words: 'Cancelled' },
+};
 
 export function ChatPage({ accountId }: { accountId: string }) {
   const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
@@ -157,6 +167,19 @@ export function ChatPage({ accountId }: { accountId: string }) {
 function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId: string; chat: Chat | undefined; ready: boolean }) {
   const messages = useApp((s) => s.chat.threads[threadKey(accountId, chatId)]) ?? EMPTY_THREAD;
   const { loadThread, send } = useActions();
+  const api = useApi();
+  const [cancelling, setCancelling] = useState<string | null>(null);
+  const cancel = async (queueId: string) => {
+    setCancelling(queueId);
+    setError(null);
+    try {
+      await api.invoke('messages.cancel', { accountId, queueId });
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setCancelling(null);
+    }
+  };
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
@@ -205,9 +228,19 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
             <span className="meta">
               {formatTime(m.timestamp)}
               {m.fromMe && m.status && (
-                <span className={`status status-${m.status}`} data-testid="message-status" title={m.error ?? undefined}>
-                  {m.status}
+                <span className={`status status-${m.status}`} title={m.error ?? STATUS_MARK[m.status].words}>
+                  <span aria-hidden="true" className="status-mark">
+                    {STATUS_MARK[m.status].mark}{' '}
+                  </span>
+                  <span data-testid="message-status" data-status={m.status}>
+                    {m.status}
+                  </span>
                 </span>
+              )}
+              {m.fromMe && m.status === 'queued' && m.queueId && (
+                <button type="button" className="ghost small" disabled={cancelling === m.queueId} onClick={() => void cancel(m.queueId!)} aria-label={`Cancel the queued message “${m.body.slice(0, 40)}”`}>
+                  Cancel
+                </button>
               )}
             </span>
             {m.status === 'failed' && m.error && <span className="field-error">{m.error}</span>}

@@ -2,7 +2,7 @@
  * The connect flow (PRODUCT §1). Every phase is the host's SliceView rendered as
  * it is; the only clocks here are displays (elapsed time, the code's countdown).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { QRCodeSVG } from 'qrcode.react';
 import { STAGE_INFO } from '@shared/stages';
 import type { QrInfo, SliceView } from '@shared/types';
@@ -82,9 +82,16 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         )}
         {/* The host usually records the same failure as the slice's error: say it once. */}
         {actionError && !(view?.phase === 'error' && view.error === actionError) && (
-          <p className="field-error" role="alert" data-testid="connect-error">
-            {actionError}
-          </p>
+          <>
+            <p className="field-error" role="alert" data-testid="connect-error">
+              {actionError}
+            </p>
+            {view?.phase !== 'error' && (
+              <div className="actions">
+                <BuildImageIfMissing error={actionError} />
+              </div>
+            )}
+          </>
         )}
       </div>
       <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
@@ -126,12 +133,15 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
         <div className="phase phase-qr">
           {view.pairingUntil !== undefined ? (
             <Pairing until={view.pairingUntil} />
+          ) : view.pairingCode ? (
+            <PairingCodeShown code={view.pairingCode} />
           ) : view.qr ? (
             <QrCode qr={view.qr} />
           ) : (
             <p className="muted">Waiting for the first code…</p>
           )}
-          {view.pairingUntil === undefined && <p className="muted">{STAGE_INFO.qr.message}: WhatsApp → Settings → Linked devices → Link a device.</p>}
+          {view.pairingUntil === undefined && !view.pairingCode && <p className="muted">{STAGE_INFO.qr.message}: WhatsApp → Settings → Linked devices → Link a device.</p>}
+          {view.pairingUntil === undefined && <PhoneLink accountId={view.accountId} hasCode={!!view.pairingCode} />}
           <div className="actions">
             {simulation && (
               <button type="button" className="primary" disabled={busy === 'scan'} onClick={() => onAction('scan')}>
@@ -147,13 +157,14 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
     case 'linking':
       return (
         <div className="phase phase-linking">
-          <p className="big-word" role="status">
-            Linked!
+          <p className="big-word" role="status" data-testid="linking-word">
+            {view.restoring ? 'Restoring the saved session…' : 'Linked!'}
           </p>
           <p className="counter" aria-live="polite" data-testid="contacts-found">
             Found: {view.contacts ?? 0} contacts
           </p>
-          <ProgressBar value={100} label="Loading contacts" />
+          {/* WhatsApp's own loading percent when it gives one; otherwise we do not know how far along it is. */}
+          <ProgressBar value={view.loadingPercent} label={view.loadingPercent === undefined ? 'Loading contacts and chats' : `Loading chats: ${view.loadingPercent}%`} testId="linking-progress" />
           <p className="muted">WhatsApp is loading this account’s contacts and chats. The chats open by themselves when it is done.</p>
           <a className="button" href={hrefOf({ page: 'chat', accountId: view.accountId })}>
             Write a message now
@@ -184,12 +195,122 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
         <div className="phase phase-error">
           <h2>Connecting failed</h2>
           <p data-testid="slice-error">{view.error ?? 'The slice stopped with an error the host did not describe. Try again; if it keeps failing, check the log.'}</p>
-          <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
-            Try again
-          </button>
+          <div className="actions">
+            <BuildImageIfMissing error={view.error} />
+            <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
+              Try again
+            </button>
+          </div>
         </div>
       );
   }
+}
+
+/** The image is missing (the host says so, or the error does): offer the build here, not just a command to run. */
+function BuildImageIfMissing({ error }: { error: string | undefined }) {
+  const system = useApp((s) => s.system);
+  const { buildImage } = useActions();
+  const [asking, setAsking] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const missing = system?.image === 'missing' || system?.image === 'building' || /slice image .* is not in Docker/.test(error ?? '');
+  if (!missing || system?.image === 'present') return null;
+  const building = system?.image === 'building' || asking;
+  const build = async () => {
+    setAsking(true);
+    setRefusal(null);
+    try {
+      await buildImage();
+    } catch (e) {
+      setRefusal(messageOf(e));
+    } finally {
+      setAsking(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" disabled={building} onClick={() => void build()} data-testid="connect-build-image">
+        {building ? 'Building the slice image…' : 'Build image'}
+      </button>
+      {refusal && <span className="field-error">{refusal}</span>}
+    </>
+  );
+}
+
+/** Link with phone number: a field for the number, then WhatsApp's code, large, with its countdown. */
+function PhoneLink({ accountId, hasCode }: { accountId: string; hasCode: boolean }) {
+  const api = useApi();
+  const [open, setOpen] = useState(false);
+  const [phone, setPhone] = useState('');
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!open && !hasCode) {
+    return (
+      <div className="actions">
+        <button type="button" onClick={() => setOpen(true)}>
+          Link with phone number
+        </button>
+      </div>
+    );
+  }
+  const ask = async (event: FormEvent) => {
+    event.preventDefault();
+    setAsking(true);
+    setError(null);
+    try {
+      await api.invoke('slices.pairingCode', { accountId, phoneNumber: phone });
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setAsking(false);
+    }
+  };
+  if (hasCode) return null;
+  return (
+    <form className="phone-form" onSubmit={(e) => void ask(e)} aria-label="Link with phone number">
+      <label>
+        Phone number
+        <input
+          type="tel"
+          inputMode="tel"
+          autoComplete="tel"
+          placeholder="+1 555 123 4567"
+          value={phone}
+          onChange={(e) => setPhone(e.target.value)}
+          aria-describedby={error ? 'phone-error' : 'phone-help'}
+          aria-invalid={error ? true : undefined}
+        />
+      </label>
+      <button type="submit" className="primary" disabled={asking || !phone.trim()}>
+        {asking ? 'Asking WhatsApp…' : 'Get code'}
+      </button>
+      <p id="phone-help" className="muted">
+        The number of the phone that has WhatsApp, country code first.
+      </p>
+      {error && (
+        <p id="phone-error" className="field-error" role="alert" data-testid="phone-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The pairing code, `ABCD-EFGH`, as WhatsApp shows it, with the time it has left (a new one replaces it). */
+function PairingCodeShown({ code }: { code: { code: string; expiresAt: number } }) {
+  const now = useNow(500);
+  const left = Math.max(0, code.expiresAt - now);
+  const grouped = `${code.code.slice(0, 4)}-${code.code.slice(4)}`;
+  return (
+    <div className="qr" data-testid="pairing-code-panel">
+      <p className="pairing-code" data-testid="pairing-code" aria-label={`Pairing code ${code.code.split('').join(' ')}`}>
+        {grouped}
+      </p>
+      <p className="muted" data-testid="pairing-code-countdown">
+        {left > 0 ? `A new code comes in ${Math.ceil(left / 1000)} s.` : 'Getting a new code…'}
+      </p>
+      <p className="muted">On the phone: WhatsApp → Settings → Linked devices → Link a device → Link with phone number instead, then type this code.</p>
+    </div>
+  );
 }
 
 function Provisioning({ view }: { view: SliceView }) {
@@ -197,10 +318,14 @@ function Provisioning({ view }: { view: SliceView }) {
   const info = STAGE_INFO[view.stage];
   return (
     <div className="phase phase-provisioning">
-      <ProgressBar value={info.progress} label="Provisioning progress" testId="provision-progress" />
+      {view.restoring && view.stage === 'initializing' && view.loadingPercent !== undefined ? (
+        <ProgressBar value={view.loadingPercent} label={`Restoring: ${view.loadingPercent}%`} testId="provision-progress" />
+      ) : (
+        <ProgressBar value={info.progress} label="Provisioning progress" testId="provision-progress" />
+      )}
       <div className="row spread">
         <p className="stage-message" role="status" data-testid="stage-message">
-          {info.message}
+          {view.restoring && view.stage === 'initializing' ? 'Restoring the saved session…' : info.message}
         </p>
         <span className="elapsed" aria-label="Elapsed time" data-testid="elapsed">
           {formatElapsed(view.startedAt ? now - view.startedAt : 0)}

@@ -40,7 +40,9 @@ export function setChats(state: ChatState, accountId: string, chats: Chat[]): Ch
 export function setThread(state: ChatState, accountId: string, chatId: string, messages: ChatMessage[]): ChatState {
   const key = threadKey(accountId, chatId);
   const known = new Set(messages.map((m) => m.id));
-  const pending = (state.threads[key] ?? []).filter((m) => m.local && !known.has(m.id));
+  // The host tells which of its messages are which (queueId): a row we wrote is known by either id.
+  const knownQueued = new Set(messages.flatMap((m) => (m.queueId ? [m.queueId] : [])));
+  const pending = (state.threads[key] ?? []).filter((m) => m.local && !known.has(m.id) && !(m.queueId && knownQueued.has(m.queueId)));
   const previous = new Map((state.threads[key] ?? []).map((m) => [m.id, m]));
   const merged = messages.map((m) => {
     const mine = previous.get(m.id);
@@ -101,7 +103,8 @@ export function reduceChatEvent(state: ChatState, event: AppEvent): ChatState {
     const key = threadKey(accountId, chatId);
     const thread = state.threads[key];
     if (!thread) return state;
-    const queued = thread.find((m) => m.queueId === queueId);
+    // By the host's queue id, or (a snapshot taken before it was sent) by WhatsApp's id.
+    const queued = thread.find((m) => m.queueId === queueId) ?? (messageId ? thread.find((m) => m.id === messageId) : undefined);
     if (!queued) return state;
     const id = messageId ?? queued.id;
     // The echo of the sent message may already be in the thread: fold it into our row.
