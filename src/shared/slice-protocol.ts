@@ -24,9 +24,20 @@ export const SLICE_PATHS = {
   simFault: '/api/sim/fault',
 } as const;
 
+/**
+ * Where the host puts the slice's bearer token inside the container: a 0400 file
+ * owned by the slice user, in the account's volume (the root filesystem is
+ * read-only). The path, not the token, travels in the environment.
+ */
+export const SLICE_TOKEN_DIR = '/data/.slicedeck';
+export const SLICE_TOKEN_FILE = `${SLICE_TOKEN_DIR}/token`;
+
 /** Environment the host gives each slice container. */
 export const SLICE_ENV = {
+  /** For running a slice by hand only; the host passes `tokenFile` instead (an environment is readable by every process). */
   token: 'SLICE_TOKEN',
+  /** A file holding the token (read once at start). */
+  tokenFile: 'SLICE_TOKEN_FILE',
   port: 'SLICE_PORT',
   driver: 'SLICE_DRIVER',
   instanceId: 'SLICE_INSTANCE_ID',

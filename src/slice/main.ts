@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createSliceApp(config, { log: jsonLineLogger });
-  const address = await app.server.listen(config.port, '0.0.0.0');
-  jsonLineLogger({ event: 'listening', port: address.port, driver: config.driver, instanceId: config.instanceId });
+  // The container's own address only: docker-proxy and the published port reach it
+  // there; nothing inside the container (Chromium included) finds it on 127.0.0.1.
+  const address = await app.server.listen(config.port, config.listenHost);
+  jsonLineLogger({ event: 'listening', host: address.address, port: address.port, driver: config.driver, instanceId: config.instanceId });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -5,9 +5,21 @@
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { containerCreateOptions } from './container-spec';
-import { LABELS, homeFilter } from './labels';
-import { PortTakenError, type ContainerState, type ManagedContainer, type RawContainerStats, type SliceRuntime, type SliceSpec } from './runtime';
+import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import { LABELS, homeFilter, sliceNetworkName } from './labels';
+import {
+  PortTakenError,
+  type ContainerState,
+  type ManagedContainer,
+  type ManagedVolume,
+  type RawContainerStats,
+  type SliceNetwork,
+  type SliceRuntime,
+  type SliceSpec,
+} from './runtime';
+
+/** Docker's bridge option that turns inter-container traffic off on one network. */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 const PING_TIMEOUT_MS = 3_000;
 
@@ -104,15 +116,34 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
   async create(spec: SliceSpec): Promise<string> {
+    let id: string;
     try {
-      const container = await this.engine().createContainer(containerCreateOptions(spec));
-      return container.id;
+      id = await this.createOnNetwork(spec);
     } catch (error) {
       if (statusOf(error) === 404 && /no such image/i.test(engineMessage(error))) {
         throw new SlicedeckError('image_missing', `The slice image ${spec.image} is not in Docker. Build it with \`npm run slice:image\`, then click Connect again.`);
       }
       throw translateEngineError(error, 'create the slice container');
     }
+    try {
+      // Before start, so the slice finds its token on boot; never in the environment.
+      await this.engine().getContainer(id).putArchive(tokenArchive(spec.token), { path: DATA_MOUNT });
+    } catch (error) {
+      await this.remove(id).catch(() => undefined);
+      throw translateEngineError(error, 'give the slice its token file');
+    }
+    return id;
+  }
+
+  /** The network is made on first use (and again if someone removed it), not on every create. */
+  private async createOnNetwork(spec: SliceSpec): Promise<string> {
+    try {
+      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    } catch (error) {
+      if (!(statusOf(error) === 404 && /network .* not found/i.test(engineMessage(error)))) throw error;
+    }
+    await this.ensureNetwork(spec.homeId);
+    return (await this.engine().createContainer(containerCreateOptions(spec))).id;
   }
 
   async start(containerId: string): Promise<void> {
@@ -223,12 +254,77 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async listVolumes(homeId: string): Promise<string[]> {
+  async listVolumes(homeId: string): Promise<ManagedVolume[]> {
     try {
       const answer = await this.engine().listVolumes({ filters: { label: homeFilter(homeId) } });
-      return (answer.Volumes ?? []).map((v) => v.Name);
+      return (answer.Volumes ?? []).map((v) => ({ name: v.Name, accountId: v.Labels?.[LABELS.accountId] ?? null }));
     } catch (error) {
       throw translateEngineError(error, 'list the session volumes');
     }
   }
+
+  async inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
+    const name = sliceNetworkName(homeId);
+    try {
+      const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
+      return networkOf(info);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw translateEngineError(error, `look up the slice network ${name}`);
+    }
+  }
+
+  async ensureNetwork(homeId: string): Promise<SliceNetwork> {
+    const existing = await this.inspectNetwork(homeId);
+    if (existing) return existing;
+    const name = sliceNetworkName(homeId);
+    try {
+      await this.engine().createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABELS.managed]: 'true', [LABELS.home]: homeId },
+        Options: { [ICC_OPTION]: 'false' },
+      });
+    } catch (error) {
+      // 409: a concurrent ensureNetwork (another core over the same data dir) made it first.
+      if (statusOf(error) !== 409) {
+        const words = /non-overlapping|address pool/i.test(engineMessage(error))
+          ? `${engineMessage(error)} — Docker has no free address range for another network; remove networks you no longer need (docker network prune) and try again`
+          : engineMessage(error);
+        throw new SlicedeckError('slice_failed', `Docker could not create the slice network ${name}: ${words}`);
+      }
+    }
+    const made = await this.inspectNetwork(homeId);
+    if (!made) throw new SlicedeckError('slice_failed', `Docker created the slice network ${name} but cannot find it. Try again.`);
+    return made;
+  }
+
+  async removeNetworkIfUnused(homeId: string): Promise<boolean> {
+    const name = sliceNetworkName(homeId);
+    try {
+      const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
+      if (Object.keys(info.Containers ?? {}).length > 0) return false;
+      await this.engine().getNetwork(name).remove();
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return true;
+      // 403: a container joined meanwhile ("has active endpoints"); it stays.
+      if (status === 403 || status === 409) return false;
+      throw translateEngineError(error, `remove the slice network ${name}`);
+    }
+  }
+}
+
+interface NetworkInfo {
+  Name: string;
+  Id: string;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] };
+  Containers?: Record<string, unknown>;
+}
+
+function networkOf(info: NetworkInfo): SliceNetwork {
+  const ipv4 = (info.IPAM?.Config ?? []).find((config) => config.Subnet && !config.Subnet.includes(':'));
+  return { name: info.Name, id: info.Id, gateway: ipv4?.Gateway ?? null, subnet: ipv4?.Subnet ?? null };
 }
