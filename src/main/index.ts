@@ -2,7 +2,7 @@
  * The Electron shell, and nothing else: one window, the tray, the IPC adapter and
  * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, protocol, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, protocol, safeStorage, screen, shell, Tray } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dispatch } from '@shared/dispatch';
@@ -12,6 +12,7 @@ import { APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererFileFor } f
 import { createCore, loadConfig, type Core } from './core';
 import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
 import { createSliceImageBuilder } from './slice-image-builder';
+import { safeStorageProtector } from './secret-protector';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
@@ -50,7 +51,12 @@ else {
 async function start(): Promise<void> {
   try {
     const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
-    core = await createCore({ config, imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }) });
+    core = await createCore({
+      config,
+      imageBuilder: createSliceImageBuilder({ appRoot, variant: config.imageVariant }),
+      // The slice key sealed by the OS keychain where there is one (docs/SECURITY.md).
+      secretProtector: safeStorageProtector(safeStorage),
+    });
   } catch (error) {
     return fatal(error);
   }

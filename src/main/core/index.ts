@@ -13,7 +13,9 @@ import { Store } from './db/store';
 import { DockerodeRuntime } from './docker/dockerode-runtime';
 import type { SliceRuntime } from './docker/runtime';
 import { EventBus } from './events';
-import { createFileLogger } from './logger';
+import { createFileLogger, noteTightenedModes } from './logger';
+import { securePrivateDir } from './secrets/data-dir';
+import { SliceTokens, type SecretProtector } from './secrets/slice-tokens';
 import { newAccountId } from './slices/ids';
 import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
@@ -24,6 +26,7 @@ import { ImageBuild, type ImageBuilder } from './image-build';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
+export type { SecretProtector } from './secrets/slice-tokens';
 export { loadConfig } from './config';
 
 export interface Core {
@@ -45,6 +48,11 @@ export interface CreateCoreOptions {
    * scripts/slice-image.mjs). Without it the command refuses with what to run instead.
    */
   imageBuilder?: ImageBuilder;
+  /**
+   * Seals the data dir's slice key with a key the OS keeps (the desktop shell passes
+   * one on Electron safeStorage). Without it the key sits in a 0600 file.
+   */
+  secretProtector?: SecretProtector;
 }
 
 /** Internals for tests and the bench; not part of the contract. */
@@ -67,7 +75,9 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const { config } = options;
   const ownedLogger = options.logger ? null : createFileLogger(config);
   const logger = options.logger ?? ownedLogger!.logger;
-  const store = new Store(config.dataDir);
+  noteTightenedModes(logger, securePrivateDir(config.dataDir));
+  const tokens = SliceTokens.open(config.dataDir, options.secretProtector);
+  const store = new Store(config.dataDir, Date.now, { tokenFor: (sliceId) => tokens.forSlice(sliceId) });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime = new DockerodeRuntime(options.docker);
@@ -159,6 +169,9 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     },
   };
   internalsOf.set(core, { runtime, reconciler, health, slices, store, stats });
-  logger.info({ homeId, dataDir: config.dataDir, driver: config.driver }, 'core started');
+  logger.info(
+    { homeId, dataDir: config.dataDir, driver: config.driver, sliceKey: tokens.protection === 'os' ? `sealed by ${options.secretProtector!.name}` : 'private file (no OS keychain)' },
+    'core started',
+  );
   return core;
 }

@@ -45,6 +45,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX slice_events_by_account ON slice_events(account_id, id);
   `,
+  // 2: tokens are derived from the slice key (secrets/slice-tokens.ts), never stored:
+  // scrub the ones schema 1 kept (secure_delete overwrites their pages).
+  `
+  UPDATE slices SET token = NULL WHERE token IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

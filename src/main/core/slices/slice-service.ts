@@ -17,7 +17,7 @@ import { LABELS, authVolumeName } from '../docker/labels';
 import { PortTakenError, type SliceRuntime } from '../docker/runtime';
 import { SliceClient, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
-import { newSliceId, newSliceToken } from './ids';
+import { newSliceId } from './ids';
 import { formatRange, isPortBindable, rangeSize } from './ports';
 import { buildSliceSpec } from './slice-spec';
 import { projectView } from './view';
@@ -138,7 +138,9 @@ export class SliceService {
   private async provision(accountId: string, attempt: Attempt): Promise<ConnectResult> {
     const { store, runtime, config } = this.deps;
     const { sliceId } = attempt;
-    const token = newSliceToken();
+    this.publish(accountId, store.beginAttempt(accountId, sliceId));
+    // Derived from the slice id by the data dir's key (secrets/slice-tokens.ts); never stored.
+    const token = store.getSlice(accountId)!.token!;
     const signal = attempt.controller.signal;
     let containerId: string | null = null;
     let port = 0;
@@ -150,7 +152,6 @@ export class SliceService {
       return abortable(work(), signal);
     };
 
-    this.publish(accountId, store.beginAttempt(accountId, sliceId, token));
     this.afterStageChange(accountId, sliceId, 'pending');
     try {
       await abortable(
