@@ -3,6 +3,7 @@
  * Shared by the slice service (src/slice) and the host's slice client
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
+import * as z from 'zod/mini';
 import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
@@ -56,7 +57,7 @@ export const SLICE_ENV = {
   windowMinutes: 'WINDOW_MINUTES',
 } as const;
 
-/** `GET /health` (no token). */
+/** `GET /health` with the token (without it: `{ ok: true }` only, no identity). */
 export interface SliceHealth {
   ok: true;
   driver: DriverName;
@@ -102,3 +103,112 @@ export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
 
 export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout';
+
+// ── schemas: the host never trusts a slice ────────────────────────────────────
+//
+// Every event and answer from a slice is checked against these before it reaches
+// the store or the UI (src/main/core/slice-client.ts). zod/mini: the slice bundles
+// this file too, and pays on every boot for the code it loads. Objects are not
+// strict (a newer slice may add fields), but every field the host reads is checked,
+// and text is bounded so one slice cannot flood the store or a window.
+
+/** Largest event line or answer the host reads from a slice; past it the stream or call is dropped. */
+export const SLICE_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000));
+const epochMs = () => z.number().check(z.int(), z.minimum(0));
+const instanceState = z.enum(['ready', 'connecting', 'disconnected', 'needs_qr', 'error']);
+const driverName = z.enum(['simulated', 'whatsapp-web.js']);
+const outgoingStatus = z.enum(['queued', 'sent', 'failed']);
+
+export const qrInfoSchema = z.object({
+  payload: text(4_096),
+  index: z.number().check(z.int(), z.minimum(1), z.maximum(1_000)),
+  total: z.number().check(z.int(), z.minimum(1), z.maximum(1_000)),
+  issuedAt: epochMs(),
+  expiresAt: epochMs(),
+});
+
+export const chatMessageSchema = z.object({
+  id: text(512),
+  chatId: text(512),
+  fromMe: z.boolean(),
+  body: text(65_536),
+  timestamp: epochMs(),
+  status: z.optional(outgoingStatus),
+});
+
+export const chatSchema = z.object({
+  id: text(512),
+  name: text(1_024),
+  isGroup: z.boolean(),
+  unreadCount: count(),
+  lastMessage: z.optional(z.object({ body: text(65_536), timestamp: epochMs(), fromMe: z.boolean() })),
+});
+
+export const sendResultSchema = z.object({
+  status: outgoingStatus,
+  instanceState,
+  queueDepth: count(),
+  messageId: z.nullable(text(512)),
+  queueId: z.nullable(text(512)),
+  error: z.nullable(text(4_096)),
+});
+
+export const sliceHealthSchema = z.object({
+  ok: z.literal(true),
+  driver: driverName,
+  instanceId: text(128),
+  uptimeMs: z.number().check(z.minimum(0)),
+});
+
+export const sliceStatusSchema = z.object({
+  state: instanceState,
+  driver: driverName,
+  qr: z.nullable(qrInfoSchema),
+  authenticated: z.boolean(),
+  contacts: count(),
+  queueDepth: count(),
+  restarts: count(),
+  error: z.nullable(text(4_096)),
+});
+
+const empty = z.object({});
+
+/** One schema per event; a new event in SliceEventMap without one here does not compile. */
+export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEventMap[K]> } = {
+  state: z.object({ state: instanceState, reason: z.optional(text(4_096)) }),
+  qr: qrInfoSchema,
+  authenticated: empty as z.ZodMiniType<Record<string, never>>,
+  contacts: z.object({ count: count(), done: z.boolean() }),
+  ready: empty as z.ZodMiniType<Record<string, never>>,
+  disconnected: z.object({ reason: text(4_096) }),
+  error: z.object({ message: text(4_096) }),
+  message: z.object({ message: chatMessageSchema }),
+  'message.status': z.object({
+    chatId: text(512),
+    queueId: text(512),
+    messageId: z.nullable(text(512)),
+    status: z.enum(['sent', 'failed']),
+    error: z.nullable(text(4_096)),
+  }),
+};
+
+export const sliceChatsSchema = z.array(chatSchema).check(z.maxLength(100_000));
+export const sliceMessagesSchema = z.array(chatMessageSchema).check(z.maxLength(100_000));
+
+/** Parses one event's data; null when the name is unknown, a ZodMiniError-like failure when invalid. */
+export function parseSliceEvent(name: string, data: unknown): { ok: true; event: SliceEvent } | { ok: false; unknown: boolean; problem: string } {
+  if (!Object.hasOwn(SLICE_EVENT_SCHEMAS, name)) return { ok: false, unknown: true, problem: `unknown event ${JSON.stringify(name.slice(0, 64))}` };
+  const parsed = SLICE_EVENT_SCHEMAS[name as SliceEventName].safeParse(data);
+  if (!parsed.success) return { ok: false, unknown: false, problem: describeIssue(name, parsed.error.issues) };
+  return { ok: true, event: { type: name, data: parsed.data } as SliceEvent };
+}
+
+export function describeIssue(what: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  if (!issue) return `${what} is not valid`;
+  const path = issue.path.map(String).join('.');
+  return `${what}${path ? `.${path}` : ''}: ${issue.message}`.slice(0, 300);
+}
