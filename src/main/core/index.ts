@@ -71,6 +71,8 @@ export function coreInternals(core: Core): CoreInternals {
   return internals;
 }
 
+const NETWORK_CLEANUP_TIMEOUT_MS = 3_000;
+
 export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const { config } = options;
   const ownedLogger = options.logger ? null : createFileLogger(config);
@@ -162,6 +164,12 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
         await reconciler.stop();
         await health.stop();
         await slices.close(opts);
+        // The data dir's network goes when no slice is left on it (slices kept running keep it).
+        // Bounded: an engine that stopped answering must not hold up closing.
+        await Promise.race([
+          runtime.removeNetworkIfUnused(homeId).catch((err: unknown) => logger.debug({ err }, 'the slice network stays for now')),
+          new Promise((resolve) => setTimeout(resolve, NETWORK_CLEANUP_TIMEOUT_MS).unref()),
+        ]);
         store.close();
         ownedLogger?.close();
       })();
