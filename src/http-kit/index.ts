@@ -11,7 +11,7 @@
  * src/shared stays free of it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 /** A refusal with its HTTP status and words; each server wraps it in its own answer format. */
 export class HttpRefusal extends Error {
@@ -201,8 +201,10 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** Idle keep-alive sockets are closed after this long. */
   keepAliveTimeoutMs: number;
-  /** Connections beyond this are refused by the kernel-level accept loop. */
+  /** Connections beyond this are closed as soon as they are accepted. */
   maxConnections: number;
+  /** How often Node looks for requests past those timeouts (its default, 30 s, would let one linger that long). */
+  checkIntervalMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -210,13 +212,22 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   requestTimeoutMs: 15_000,
   keepAliveTimeoutMs: 65_000,
   maxConnections: 256,
+  checkIntervalMs: 1_000,
 };
 
-export function applyServerLimits(server: Server, limits: ServerLimits = DEFAULT_SERVER_LIMITS): void {
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+/** node:http's createServer with the limits both servers need. */
+export function createLimitedServer(handler: RequestListener, limits: ServerLimits = DEFAULT_SERVER_LIMITS): Server {
+  const server = createHttpServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    handler,
+  );
   server.maxConnections = limits.maxConnections;
+  return server;
 }
 
 /** Shortest SLICEDECK_TOKEN (and slice token) accepted: a guessable token is no lock. */

@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
 import { SLICE_PATHS, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
-import { HttpRefusal, applyServerLimits, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
+import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
 import type { DriverName } from '@shared/types';
 import { DriverNotReadyError } from './drivers/driver';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
@@ -189,7 +189,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     throw new HttpError(404, `There is no ${method} ${path} on a slice.`);
   }
 
-  const server = http.createServer((request, response) => {
+  const server = createLimitedServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       let status = 500;
       let message = 'The slice hit an unexpected error. Try again; if it keeps happening, check the slice log.';
@@ -205,7 +205,6 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       sendJson(response, status, { error: message });
     });
   });
-  applyServerLimits(server);
 
   return {
     server,

@@ -3,12 +3,12 @@
  * carried over HTTP on loopback. `POST /api/rpc/<command>` → dispatch → envelope;
  * `GET /api/events` → server-sent events; everything else is the built renderer.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppEventSource, CommandHandlers, Envelope } from '@shared/contract';
 import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
-import { applyServerLimits, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
+import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
 import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
@@ -56,7 +56,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let hosts = new Set<string>();
   const streams = new Set<{ close(): void }>();
 
-  const server = createServer((req, res) => {
+  const server = createLimitedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // The path only: a query string may carry the token.
       logger?.warn({ err: error, path: (req.url ?? '/').split('?')[0] }, 'web request failed unexpectedly');
@@ -131,7 +131,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     unsubscribe = core.events.subscribe((event) => stream.write(sseFrame(event)));
   }
 
-  applyServerLimits(server);
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
     server.listen(options.port, host, () => {
