@@ -135,14 +135,18 @@ export class DockerodeRuntime implements SliceRuntime {
     return id;
   }
 
-  /** The network is made on first use (and again if someone removed it), not on every create. */
+  /** Homes whose network this runtime made sure of: looked up once, not on every create. */
+  private readonly networks = new Map<string, Promise<SliceNetwork>>();
+
+  /** The network is made on first use; if someone removed it since, start() makes it again. */
   private async createOnNetwork(spec: SliceSpec): Promise<string> {
-    try {
-      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
-    } catch (error) {
-      if (!(statusOf(error) === 404 && /network .* not found/i.test(engineMessage(error)))) throw error;
+    let ensured = this.networks.get(spec.homeId);
+    if (!ensured) {
+      ensured = this.ensureNetwork(spec.homeId);
+      this.networks.set(spec.homeId, ensured);
+      ensured.catch(() => this.networks.delete(spec.homeId));
     }
-    await this.ensureNetwork(spec.homeId);
+    await ensured;
     return (await this.engine().createContainer(containerCreateOptions(spec))).id;
   }
 
@@ -151,6 +155,13 @@ export class DockerodeRuntime implements SliceRuntime {
       await this.engine().getContainer(containerId).start();
     } catch (error) {
       if (statusOf(error) === 304) return; // already started
+      const lost = /network (slicedeck-net-([0-9a-f]+)) not found/i.exec(engineMessage(error));
+      if (lost) {
+        // Removed behind our back (by hand, or a prune): make it again and start once more.
+        this.networks.delete(lost[2]!);
+        await this.ensureNetwork(lost[2]!);
+        return this.start(containerId);
+      }
       if (isPortTaken(error)) {
         const port = Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN);
         throw new PortTakenError(port, error);
@@ -302,6 +313,7 @@ export class DockerodeRuntime implements SliceRuntime {
 
   async removeNetworkIfUnused(homeId: string): Promise<boolean> {
     const name = sliceNetworkName(homeId);
+    this.networks.delete(homeId);
     try {
       const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
       if (Object.keys(info.Containers ?? {}).length > 0) return false;
