@@ -17,6 +17,7 @@ import { SLICE_INTERNAL_PORT, SLICE_TOKEN_FILE } from '@shared/slice-protocol';
 import { createCore, coreInternals, type Core } from '../../src/main/core';
 import { sliceNetworkName } from '../../src/main/core/docker/labels';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
+import { sliceNetwork } from '../../src/main/core/docker/network';
 import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, removeHome } from '../helpers/docker';
 
@@ -213,7 +214,8 @@ describe('a running slice', () => {
     expect(await probe('bridge', fetchScript(url), t.homeId)).toMatch(/^BLOCKED/m);
     // Control (the probe is not simply broken): from the same network it does reach the host
     // on the network's gateway, which slices need (a stand-in WhatsApp Web listens there).
-    const network = await new DockerodeRuntime().inspectNetwork(t.homeId);
+    const network = await sliceNetwork(t.homeId);
+    expect(network.name).toBe(sliceNetworkName(t.homeId));
     expect(network?.gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const server = http.createServer((req, res) => res.end('host-gateway-ok'));
     await new Promise<void>((resolve) => server.listen(0, network!.gateway!, resolve));

@@ -1,0 +1,16 @@
+/**
+ * The data dir's slice network, for code outside the core that must meet the
+ * slices on it: e.g. a stand-in WhatsApp Web that listens on the host and that
+ * slices' Chromium reaches through the network's gateway (the host's address on
+ * that bridge). Makes the network if it does not exist yet (as the first Connect
+ * would), so a server can bind the gateway before any slice starts.
+ */
+import type Docker from 'dockerode';
+import { DockerodeRuntime } from './dockerode-runtime';
+import type { SliceNetwork } from './runtime';
+
+export type { SliceNetwork } from './runtime';
+
+export async function sliceNetwork(homeId: string, docker?: Docker.DockerOptions): Promise<SliceNetwork> {
+  return new DockerodeRuntime(docker).ensureNetwork(homeId);
+}
