@@ -118,9 +118,17 @@ export const SLICE_MAX_MESSAGE_BYTES = 1024 * 1024;
 const text = (max: number) => z.string().check(z.maxLength(max));
 const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000));
 const epochMs = () => z.number().check(z.int(), z.minimum(0));
-const instanceState = z.enum(['ready', 'connecting', 'disconnected', 'needs_qr', 'error']);
-const driverName = z.enum(['simulated', 'whatsapp-web.js']);
-const outgoingStatus = z.enum(['queued', 'sent', 'failed']);
+/**
+ * Every value of a union, checked both ways at compile time: a state, driver or status
+ * added to types.ts without being added here fails the type check instead of making
+ * the host refuse every slice that uses it.
+ */
+function allOf<T extends string>() {
+  return <const L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : { missing: Exclude<T, L[number]> })) => list;
+}
+const instanceState = z.enum(allOf<InstanceState>()(['ready', 'connecting', 'disconnected', 'needs_qr', 'error']));
+const driverName = z.enum(allOf<DriverName>()(['simulated', 'whatsapp-web.js']));
+const outgoingStatus = z.enum(allOf<SendResult['status']>()(['queued', 'sent', 'failed']));
 
 export const qrInfoSchema = z.object({
   payload: text(4_096),
