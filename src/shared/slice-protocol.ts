@@ -28,10 +28,16 @@ export const SLICE_PATHS = {
 /**
  * Where the host puts the slice's bearer token inside the container: a 0400 file
  * owned by the slice user, in the account's volume (the root filesystem is
- * read-only). The path, not the token, travels in the environment.
+ * read-only), named after the slice so a previous slice's file is never read.
+ * The path, not the token, travels in the environment. The host writes it just
+ * after starting the container; the slice waits for it (SLICE_TOKEN_WAIT_MS).
  */
 export const SLICE_TOKEN_DIR = '/data/.slicedeck';
-export const SLICE_TOKEN_FILE = `${SLICE_TOKEN_DIR}/token`;
+export function sliceTokenFile(sliceId: string): string {
+  return `${SLICE_TOKEN_DIR}/${sliceId}.token`;
+}
+/** How long a slice waits for its token file before giving up with words. */
+export const SLICE_TOKEN_WAIT_MS = 30_000;
 
 /** Environment the host gives each slice container. */
 export const SLICE_ENV = {

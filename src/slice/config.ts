@@ -3,9 +3,9 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
@@ -74,6 +74,23 @@ function readToken(env: Env, readFile: (path: string) => string): { token: strin
     return { token: text.trim(), source: SLICE_ENV.tokenFile };
   }
   return { token: env[SLICE_ENV.token]?.trim() ?? '', source: SLICE_ENV.token };
+}
+
+/**
+ * The host writes the token file just after it starts the container (so that its
+ * copy overlaps this process's boot): wait for it, a bounded while, before reading
+ * the settings. Returns at once when no file is named or it is there.
+ */
+export async function waitForTokenFile(env: Env, timeoutMs = SLICE_TOKEN_WAIT_MS, exists: (path: string) => boolean = existsSync): Promise<void> {
+  const file = env[SLICE_ENV.tokenFile]?.trim();
+  if (!file) return;
+  const deadline = Date.now() + timeoutMs;
+  while (!exists(file)) {
+    if (Date.now() >= deadline) {
+      throw new SliceConfigError(`${SLICE_ENV.tokenFile}=${file} did not appear within ${Math.round(timeoutMs / 1000)} s. The host writes the slice's token there when it starts the slice; start the slice from slicedeck.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** The container's own IPv4 address(es): the slice answers there only, not on every interface. */

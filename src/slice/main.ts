@@ -4,7 +4,7 @@
  * (Docker's stop, or the host's destroy, must not wait for a timeout).
  */
 import { createSliceApp } from './app';
-import { loadSliceConfig, SliceConfigError } from './config';
+import { loadSliceConfig, SliceConfigError, waitForTokenFile } from './config';
 import { jsonLineLogger } from './instance-manager';
 
 const SHUTDOWN_GRACE_MS = 1_500;
@@ -12,6 +12,7 @@ const SHUTDOWN_GRACE_MS = 1_500;
 async function main(): Promise<void> {
   let config;
   try {
+    await waitForTokenFile(process.env);
     config = loadSliceConfig(process.env);
   } catch (error) {
     if (error instanceof SliceConfigError) {

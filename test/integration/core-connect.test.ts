@@ -80,7 +80,7 @@ describe('connect', () => {
     expect(info.Name).toBe(`/slicedeck-${t.homeId.slice(0, 8)}-${view.sliceId}`);
     // The token is a file in the container, never in its environment (core-hardening.test.ts).
     expect(info.Config.Env.some((e) => e.startsWith('SLICE_TOKEN='))).toBe(false);
-    expect(info.Config.Env).toContain('SLICE_TOKEN_FILE=/data/.slicedeck/token');
+    expect(info.Config.Env).toContain(`SLICE_TOKEN_FILE=/data/.slicedeck/${view.sliceId}.token`);
     // The token never reaches the view.
     expect(JSON.stringify(view)).not.toMatch(/token/i);
   });

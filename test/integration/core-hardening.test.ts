@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLICE_INTERNAL_PORT, SLICE_TOKEN_FILE } from '@shared/slice-protocol';
+import { SLICE_INTERNAL_PORT, sliceTokenFile } from '@shared/slice-protocol';
 import { createCore, coreInternals, type Core } from '../../src/main/core';
 import { sliceNetworkName } from '../../src/main/core/docker/labels';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
@@ -165,9 +165,10 @@ describe('a running slice', () => {
   it('has its token as a 0400 file of the slice user, in no environment and nowhere in the database', async () => {
     const info = await docker.getContainer(containerId).inspect();
     expect(info.Config.Env.join('\n')).not.toContain(token);
+    const file = sliceTokenFile(coreInternals(t.core).store.getSlice(accountId)!.sliceId!);
     const inside = await execIn(
       containerId,
-      `const fs=require('fs');const s=fs.statSync(${JSON.stringify(SLICE_TOKEN_FILE)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(SLICE_TOKEN_FILE)},'utf8')===${JSON.stringify(token)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`,
+      `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(token)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`,
     );
     expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ mode: '400', uid: 10001, same: true, environ: false });
     for (const name of readdirSync(t.dataDir).filter((n) => n.startsWith('slicedeck.db'))) {

@@ -30,6 +30,8 @@ const id = process.env.SLICE_INSTANCE_ID;
 if (!(process.env.HOSTILE_ACCOUNTS ?? '').split(',').includes(id)) {
   await import('/app/slice.mjs');
 } else {
+  // Like the real slice: the host writes the token file just after the start.
+  for (let i = 0; i < 6000 && !fs.existsSync(process.env.SLICE_TOKEN_FILE); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   const token = fs.readFileSync(process.env.SLICE_TOKEN_FILE, 'utf8').trim();
   const address = Object.values(os.networkInterfaces()).flat().find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
   const started = Date.now();

@@ -3,7 +3,7 @@ import type { SliceHealth, SliceStatus } from '@shared/slice-protocol';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerAddress, loadSliceConfig, SliceConfigError } from '../../../src/slice/config';
+import { containerAddress, loadSliceConfig, SliceConfigError, waitForTokenFile } from '../../../src/slice/config';
 import { FAST_ENV, request, startSlice, TEST_TOKEN, type RunningSlice } from './harness';
 
 let slice: RunningSlice | null = null;
@@ -73,6 +73,14 @@ describe('authentication', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('waits for its token file (the host writes it just after the start), a bounded while', async () => {
+    let checks = 0;
+    await waitForTokenFile({ SLICE_TOKEN_FILE: '/data/.slicedeck/x.token' }, 5_000, () => ++checks >= 3);
+    expect(checks).toBe(3);
+    await expect(waitForTokenFile({ SLICE_TOKEN_FILE: '/nowhere/x.token' }, 50, () => false)).rejects.toThrow(/did not appear within 0 s/);
+    await waitForTokenFile({}, 50, () => false);
   });
 
   it('listens on the container address, not on every interface', () => {

@@ -6,7 +6,7 @@
  * loopback only. The token is not here: it goes in as a file (tokenArchive).
  */
 import type { ContainerCreateOptions } from 'dockerode';
-import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_DIR, SLICE_TOKEN_FILE } from '@shared/slice-protocol';
+import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_DIR, sliceTokenFile } from '@shared/slice-protocol';
 import { LABELS, containerName } from './labels';
 import type { SliceSpec } from './runtime';
 
@@ -33,7 +33,7 @@ export const SLICE_TMPFS: Record<string, string> = {
 
 export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions {
   const exposed = `${SLICE_INTERNAL_PORT}/tcp`;
-  const env: Record<string, string> = { ...spec.env, [SLICE_ENV.tokenFile]: SLICE_TOKEN_FILE };
+  const env: Record<string, string> = { ...spec.env, [SLICE_ENV.tokenFile]: sliceTokenFile(spec.sliceId) };
   return {
     name: containerName(spec.homeId, spec.sliceId),
     Image: spec.image,
@@ -67,13 +67,13 @@ export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions 
 }
 
 /**
- * The tar that `putArchive` extracts at DATA_MOUNT before the container starts:
- * `.slicedeck/` (0700) and `.slicedeck/token` (0400), both owned by the slice user.
- * Written into the volume because Docker refuses archives on a read-only root.
+ * The tar that `putArchive` extracts at DATA_MOUNT: `.slicedeck/` (0700) and
+ * `.slicedeck/<slice id>.token` (0400), both owned by the slice user. Written into
+ * the volume because Docker refuses archives on a read-only root.
  */
-export function tokenArchive(token: string, at = new Date()): Buffer {
+export function tokenArchive(sliceId: string, token: string, at = new Date()): Buffer {
   const dir = SLICE_TOKEN_DIR.slice(DATA_MOUNT.length + 1);
-  const file = SLICE_TOKEN_FILE.slice(DATA_MOUNT.length + 1);
+  const file = sliceTokenFile(sliceId).slice(DATA_MOUNT.length + 1);
   const body = Buffer.from(token, 'utf8');
   const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
   body.copy(padded);

@@ -125,14 +125,26 @@ export class DockerodeRuntime implements SliceRuntime {
       }
       throw translateEngineError(error, 'create the slice container');
     }
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token });
+    return id;
+  }
+
+  /**
+   * Tokens to hand over right after start. `putArchive` costs a mount of the
+   * container's filesystem (~20–100 ms); after start it overlaps the slice's own
+   * boot, which waits for the file, instead of delaying the start.
+   */
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string }>();
+
+  private async handOverToken(containerId: string): Promise<void> {
+    const pending = this.pendingTokens.get(containerId);
+    if (!pending) return;
     try {
-      // Before start, so the slice finds its token on boot; never in the environment.
-      await this.engine().getContainer(id).putArchive(tokenArchive(spec.token), { path: DATA_MOUNT });
+      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token), { path: DATA_MOUNT });
+      this.pendingTokens.delete(containerId);
     } catch (error) {
-      await this.remove(id).catch(() => undefined);
       throw translateEngineError(error, 'give the slice its token file');
     }
-    return id;
   }
 
   /** Homes whose network this runtime made sure of: looked up once, not on every create. */
@@ -153,8 +165,9 @@ export class DockerodeRuntime implements SliceRuntime {
   async start(containerId: string): Promise<void> {
     try {
       await this.engine().getContainer(containerId).start();
+      await this.handOverToken(containerId);
     } catch (error) {
-      if (statusOf(error) === 304) return; // already started
+      if (statusOf(error) === 304) return this.handOverToken(containerId); // already started
       const lost = /network (slicedeck-net-([0-9a-f]+)) not found/i.exec(engineMessage(error));
       if (lost) {
         // Removed behind our back (by hand, or a prune): make it again and start once more.
@@ -180,6 +193,7 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
   async remove(containerId: string): Promise<void> {
+    this.pendingTokens.delete(containerId);
     try {
       await this.engine().getContainer(containerId).remove({ force: true, v: false });
     } catch (error) {

@@ -14,7 +14,7 @@ export interface SliceSpec {
   env: Record<string, string>;
   /**
    * The slice's bearer token. Written into the container as a 0400 file owned by the
-   * slice user before it starts (`SLICE_TOKEN_FILE`), never put in the environment.
+   * slice user right after it starts (`SLICE_TOKEN_FILE`; the slice waits for it), never put in the environment.
    */
   token: string;
   memoryBytes: number;
