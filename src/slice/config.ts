@@ -3,7 +3,7 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
@@ -79,13 +79,21 @@ function readToken(env: Env, readFile: (path: string) => string): { token: strin
 /**
  * The host writes the token file just after it starts the container (so that its
  * copy overlaps this process's boot): wait for it, a bounded while, before reading
- * the settings. Returns at once when no file is named or it is there.
+ * the settings. Docker's extraction creates the file, writes it and only then hands
+ * it to the slice user, so "there" means readable and ended by the newline the host
+ * writes after the token. Returns at once when no file is named.
  */
-export async function waitForTokenFile(env: Env, timeoutMs = SLICE_TOKEN_WAIT_MS, exists: (path: string) => boolean = existsSync): Promise<void> {
+export async function waitForTokenFile(env: Env, timeoutMs = SLICE_TOKEN_WAIT_MS, read: (path: string) => string = (path) => readFileSync(path, 'utf8')): Promise<void> {
   const file = env[SLICE_ENV.tokenFile]?.trim();
   if (!file) return;
   const deadline = Date.now() + timeoutMs;
-  while (!exists(file)) {
+  for (;;) {
+    try {
+      if (read(file).endsWith('\n')) return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES') throw error;
+    }
     if (Date.now() >= deadline) {
       throw new SliceConfigError(`${SLICE_ENV.tokenFile}=${file} did not appear within ${Math.round(timeoutMs / 1000)} s. The host writes the slice's token there when it starts the slice; start the slice from slicedeck.`);
     }

@@ -76,11 +76,26 @@ describe('authentication', () => {
   });
 
   it('waits for its token file (the host writes it just after the start), a bounded while', async () => {
-    let checks = 0;
-    await waitForTokenFile({ SLICE_TOKEN_FILE: '/data/.slicedeck/x.token' }, 5_000, () => ++checks >= 3);
-    expect(checks).toBe(3);
-    await expect(waitForTokenFile({ SLICE_TOKEN_FILE: '/nowhere/x.token' }, 50, () => false)).rejects.toThrow(/did not appear within 0 s/);
-    await waitForTokenFile({}, 50, () => false);
+    // What Docker's extraction shows on the way: missing, then root's 0400 file, then half written, then done.
+    const steps: (string | Error)[] = [
+      Object.assign(new Error('missing'), { code: 'ENOENT' }),
+      Object.assign(new Error('still root’s'), { code: 'EACCES' }),
+      'partial-tok',
+      'partial-token-0123456789\n',
+    ];
+    let reads = 0;
+    const read = () => {
+      const step = steps[Math.min(reads++, steps.length - 1)]!;
+      if (step instanceof Error) throw step;
+      return step;
+    };
+    await waitForTokenFile({ SLICE_TOKEN_FILE: '/data/.slicedeck/x.token' }, 5_000, read);
+    expect(reads).toBe(4);
+    const missing = () => {
+      throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    };
+    await expect(waitForTokenFile({ SLICE_TOKEN_FILE: '/nowhere/x.token' }, 50, missing)).rejects.toThrow(/did not appear within 0 s/);
+    await waitForTokenFile({}, 50, missing);
   });
 
   it('listens on the container address, not on every interface', () => {

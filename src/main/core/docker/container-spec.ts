@@ -74,7 +74,8 @@ export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions 
 export function tokenArchive(sliceId: string, token: string, at = new Date()): Buffer {
   const dir = SLICE_TOKEN_DIR.slice(DATA_MOUNT.length + 1);
   const file = sliceTokenFile(sliceId).slice(DATA_MOUNT.length + 1);
-  const body = Buffer.from(token, 'utf8');
+  // The newline tells the slice the file is complete (it waits for it: src/slice/config.ts).
+  const body = Buffer.from(`${token}\n`, 'utf8');
   const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
   body.copy(padded);
   return Buffer.concat([
