@@ -13,12 +13,14 @@ import { createCore, loadConfig, type Core } from './core';
 import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transport/ipc';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { safeStorageProtector } from './secret-protector';
+import { denyAllPermissions, rendererUrl } from './window-guards';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
+// The dev server only in an unpackaged app, and only on loopback (window-guards.ts).
+const appUrl = rendererUrl(process.env, app.isPackaged, APP_ENTRY_URL);
 const resources = join(outDir, '..', 'resources');
 // out/main/index.js → the repository root (scripts/slice-image.mjs builds the slice image)
 const appRoot = join(outDir, '..');
@@ -104,6 +106,11 @@ function createWindow(dataDir: string): BrowserWindow {
   win.webContents.on('will-navigate', (event, url) => {
     if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
   });
+  // A server redirect must not take the window elsewhere either.
+  win.webContents.on('will-redirect', (event, url) => {
+    if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
+  });
+  denyAllPermissions(win.webContents.session);
   // A reload or crash: hold events until the new page subscribes again (a hash change keeps the page).
   win.webContents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) ipc?.rendererNotReady();
