@@ -168,7 +168,7 @@ describe('a running slice', () => {
     const file = sliceTokenFile(coreInternals(t.core).store.getSlice(accountId)!.sliceId!);
     const inside = await execIn(
       containerId,
-      `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(token)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`,
+      `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(`${token}\n`)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`,
     );
     expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ mode: '400', uid: 10001, same: true, environ: false });
     for (const name of readdirSync(t.dataDir).filter((n) => n.startsWith('slicedeck.db'))) {

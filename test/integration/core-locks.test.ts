@@ -139,3 +139,22 @@ describe('a late subscription', () => {
     await t.events.waitForStage(id, 'linking');
   });
 });
+
+describe('the slice network', () => {
+  it('is reconciled away when nothing of the home runs, and made again by the next Connect', async () => {
+    const { reconciler, runtime } = coreInternals(t.core);
+    for (const account of await t.call('accounts.list')) await t.call('slices.destroy', { accountId: account.id });
+    expect(await containersOfHome(t.homeId)).toHaveLength(0);
+    const report = await reconciler.runOnce();
+    expect(report.networkRemoved).toBe(true);
+    expect(await runtime.inspectNetwork(t.homeId)).toBeNull();
+
+    const { id } = await t.call('accounts.add', { name: 'Network again' });
+    await t.call('slices.connect', { accountId: id });
+    await t.events.waitForStage(id, 'qr');
+    expect(await runtime.inspectNetwork(t.homeId)).not.toBeNull();
+    // While a slice runs, a pass leaves the network alone.
+    expect((await reconciler.runOnce()).networkRemoved).toBe(false);
+    expect(await runtime.inspectNetwork(t.homeId)).not.toBeNull();
+  });
+});

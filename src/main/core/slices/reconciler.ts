@@ -7,7 +7,8 @@
  *   ("interrupted — click Connect to retry"), its container removed;
  * - a running slice in qr/linking/ready is adopted: followed again, timers re-armed;
  * - a session volume whose account no longer exists is removed (a volume of an
- *   existing account never is: it holds that account's WhatsApp session).
+ *   existing account never is: it holds that account's WhatsApp session);
+ * - the data dir's slice network is removed when no container of this home exists.
  * Only containers labelled with this `slicedeck.home` are ever listed, so another
  * install's slices on the same engine are never touched.
  */
@@ -23,6 +24,8 @@ export interface ReconcileReport {
   interrupted: number;
   adopted: number;
   volumesRemoved: number;
+  /** The data dir's slice network was removed because nothing of this home runs. */
+  networkRemoved: boolean;
 }
 
 /** Stages after which the container exists and was started, so a healthy one can be finished. */
@@ -64,7 +67,7 @@ export class Reconciler {
 
   private async pass(): Promise<ReconcileReport> {
     const { store, runtime, slices, homeId, logger } = this.deps;
-    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0 };
+    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0, networkRemoved: false };
     const containers = await runtime.listManaged(homeId);
     const bySliceId = new Map<string, ManagedContainer>();
     for (const container of containers) if (container.sliceId) bySliceId.set(container.sliceId, container);
@@ -113,7 +116,13 @@ export class Reconciler {
       report.orphansRemoved++;
     }
     report.volumesRemoved = await this.removeOrphanVolumes();
-    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted || report.volumesRemoved) logger.info(report, 'reconciled');
+    // Nothing of this home runs: its network goes too (zero idle resources). The next
+    // Connect makes it again; a Connect racing this pass recovers in runtime.start().
+    const containersLeft = report.orphansRemoved === containers.length ? 0 : (await runtime.listManaged(homeId)).length;
+    if (containersLeft === 0 && (await runtime.inspectNetwork(homeId))) {
+      report.networkRemoved = await runtime.removeNetworkIfUnused(homeId);
+    }
+    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted || report.volumesRemoved || report.networkRemoved) logger.info(report, 'reconciled');
     return report;
   }
 
