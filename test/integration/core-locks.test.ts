@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreInternals } from '../../src/main/core';
-import { LABELS, authVolumeName } from '../../src/main/core/docker/labels';
+import { LABELS, authVolumeName, sliceNetworkName } from '../../src/main/core/docker/labels';
 import { makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, volumesOfHome } from '../helpers/docker';
 
@@ -156,5 +156,23 @@ describe('the slice network', () => {
     // While a slice runs, a pass leaves the network alone.
     expect((await reconciler.runOnce()).networkRemoved).toBe(false);
     expect(await runtime.inspectNetwork(t.homeId)).not.toBeNull();
+  });
+
+  it('survives two networks of one name (a killed host’s create that the engine finished late): keeps one', async () => {
+    const { id } = await t.call('accounts.add', { name: 'Twins' });
+    // Nothing runs now (the reconciler removes the network), then two creators race.
+    for (const account of await t.call('accounts.list')) await t.call('slices.destroy', { accountId: account.id });
+    await coreInternals(t.core).reconciler.runOnce();
+    const name = sliceNetworkName(t.homeId);
+    const labels = { [LABELS.managed]: 'true', [LABELS.home]: t.homeId };
+    await docker.createNetwork({ Name: name, CheckDuplicate: false, Labels: labels, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
+    await docker.createNetwork({ Name: name, CheckDuplicate: false, Labels: labels, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
+    expect((await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name)).toHaveLength(2);
+
+    t = await t.reopen();
+    await t.call('slices.connect', { accountId: id });
+    await t.events.waitForStage(id, 'qr');
+    expect((await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name)).toHaveLength(1);
+    await t.call('slices.destroy', { accountId: id });
   });
 });

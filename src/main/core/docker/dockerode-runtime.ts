@@ -58,6 +58,11 @@ export function translateEngineError(error: unknown, doing: string): SlicedeckEr
   return new SlicedeckError('slice_failed', `Docker could not ${doing}: ${engineMessage(error)}`);
 }
 
+/** Two networks answer to one name (see removeDuplicateNetworks). */
+function isAmbiguous(error: unknown): boolean {
+  return /is ambiguous|matches found based on name/i.test(engineMessage(error));
+}
+
 function isPortTaken(error: unknown): boolean {
   return /port is already allocated|address already in use/i.test(engineMessage(error));
 }
@@ -159,7 +164,13 @@ export class DockerodeRuntime implements SliceRuntime {
       ensured.catch(() => this.networks.delete(spec.homeId));
     }
     await ensured;
-    return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    try {
+      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    } catch (error) {
+      if (!isAmbiguous(error)) throw error;
+      await this.removeDuplicateNetworks(spec.homeId);
+      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    }
   }
 
   async start(containerId: string): Promise<void> {
@@ -168,6 +179,11 @@ export class DockerodeRuntime implements SliceRuntime {
       await this.handOverToken(containerId);
     } catch (error) {
       if (statusOf(error) === 304) return this.handOverToken(containerId); // already started
+      const twins = /network (slicedeck-net-([0-9a-f]+)) is ambiguous/i.exec(engineMessage(error));
+      if (twins) {
+        await this.removeDuplicateNetworks(twins[2]!);
+        return this.start(containerId);
+      }
       const lost = /network (slicedeck-net-([0-9a-f]+)) not found/i.exec(engineMessage(error));
       if (lost) {
         // Removed behind our back (by hand, or a prune): make it again and start once more.
@@ -290,12 +306,36 @@ export class DockerodeRuntime implements SliceRuntime {
 
   async inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
     const name = sliceNetworkName(homeId);
-    try {
-      const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
-      return networkOf(info);
-    } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw translateEngineError(error, `look up the slice network ${name}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
+        return networkOf(info);
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        if (attempt === 0 && isAmbiguous(error)) {
+          await this.removeDuplicateNetworks(homeId);
+          continue;
+        }
+        throw translateEngineError(error, `look up the slice network ${name}`);
+      }
+    }
+  }
+
+  /**
+   * Docker's duplicate check on create is not atomic: two creators at once (a host
+   * killed mid-request whose create the engine still finishes, and its successor)
+   * can make two networks of one name, which Docker then calls ambiguous. Keep the
+   * oldest; remove the others that no container uses.
+   */
+  private async removeDuplicateNetworks(homeId: string): Promise<void> {
+    const name = sliceNetworkName(homeId);
+    const found = ((await this.engine().listNetworks({ filters: { name: [name] } })) as (NetworkInfo & { Created?: string })[])
+      .filter((network) => network.Name === name)
+      .sort((a, b) => (a.Created ?? '').localeCompare(b.Created ?? '') || a.Id.localeCompare(b.Id));
+    for (const extra of found.slice(1)) {
+      const info = (await this.engine().getNetwork(extra.Id).inspect().catch(() => null)) as NetworkInfo | null;
+      if (!info || Object.keys(info.Containers ?? {}).length > 0) continue;
+      await this.engine().getNetwork(extra.Id).remove().catch(() => undefined);
     }
   }
 
@@ -328,6 +368,7 @@ export class DockerodeRuntime implements SliceRuntime {
   async removeNetworkIfUnused(homeId: string): Promise<boolean> {
     const name = sliceNetworkName(homeId);
     this.networks.delete(homeId);
+    await this.removeDuplicateNetworks(homeId).catch(() => undefined);
     try {
       const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
       if (Object.keys(info.Containers ?? {}).length > 0) return false;
