@@ -169,7 +169,6 @@ describe('the slice network', () => {
     await docker.createNetwork({ Name: name, CheckDuplicate: false, Labels: labels, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
     expect((await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name)).toHaveLength(2);
 
-    t = await t.reopen();
     await t.call('slices.connect', { accountId: id });
     await t.events.waitForStage(id, 'qr');
     expect((await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name)).toHaveLength(1);
