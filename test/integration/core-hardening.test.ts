@@ -116,7 +116,10 @@ describe('secrets at rest', () => {
     expect(statSync(join(dataDir, 'logs', 'slicedeck.log')).mode & 0o777).toBe(0o600);
     await core.close();
     core = null;
-    const log = readFileSync(join(dataDir, 'logs', 'slicedeck.log'), 'utf8');
+    // pino writes asynchronously: wait (bounded) for the note to reach the file.
+    const logFile = join(dataDir, 'logs', 'slicedeck.log');
+    for (let i = 0; i < 100 && !readFileSync(logFile, 'utf8').includes('modes were tightened'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/the data dir was readable by other users; its modes were tightened/);
     expect(log).toMatch(/slicedeck\.db was 0644, now 0600/);
   });
