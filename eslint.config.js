@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // The transports, the tray model, the window state and the web entry are tested under plain Node too.
-    files: ['src/main/core/**/*.ts', 'src/slice/**/*.ts', 'src/main/transport/**/*.ts', 'src/main/tray.ts', 'src/main/window-state.ts', 'src/main/app-protocol.ts', 'src/main/csp.ts', 'src/main/quit-prompt.ts', 'src/main/sqlite-binding.ts', 'src/main/serve.ts', 'src/preload/bridge.ts'],
+    files: ['src/main/core/**/*.ts', 'src/slice/**/*.ts', 'src/main/transport/**/*.ts', 'src/main/tray.ts', 'src/main/window-state.ts', 'src/main/app-protocol.ts', 'src/main/csp.ts', 'src/main/quit-prompt.ts', 'src/main/sqlite-binding.ts', 'src/main/serve.ts', 'src/preload/bridge.ts', 'src/http-kit/**/*.ts', 'src/main/secret-protector.ts', 'src/main/window-guards.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
   },
   {

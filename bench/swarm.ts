@@ -57,6 +57,9 @@ function spec(n: number, port = PORT + 2 * n + 1): SliceSpec {
     memoryBytes: 256 * 1024 * 1024,
     pidsLimit: 128,
     volume: authVolumeName(HOME, accountId),
+    token: randomBytes(16).toString('hex'),
+    cpus: 1,
+    network: 'bridge',
     env: { [SLICE_ENV.token]: randomBytes(16).toString('hex'), [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT), [SLICE_ENV.driver]: 'simulated', [SLICE_ENV.instanceId]: accountId },
   };
 }

@@ -2,7 +2,7 @@
  * The Electron shell, and nothing else: one window, the tray, the IPC adapter and
  * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, screen, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,12 +14,15 @@ import { isOwnAppUrl, registerIpcTransport, type IpcTransport } from './transpor
 import { decideQuit, type QuitDecision } from './quit-prompt';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { missingSqliteBindingWords, sqliteBindingFor } from './sqlite-binding';
+import { safeStorageProtector } from './secret-protector';
+import { denyAllPermissions, rendererUrl } from './window-guards';
 import { TrayService, type TrayAction } from './tray';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL;
+// The dev server only in an unpackaged app, and only on loopback (window-guards.ts).
+const appUrl = rendererUrl(process.env, app.isPackaged, APP_ENTRY_URL);
 const resources = join(outDir, '..', 'resources');
 // out/main/index.js → the source folder (node_modules, scripts/slice-image.mjs) when run from one
 const appRoot = join(outDir, '..');
@@ -69,6 +72,8 @@ async function start(): Promise<void> {
       config,
       sqliteBinding,
       imageBuilder: createSliceImageBuilder({ appRoot: sliceImageRoot, variant: config.imageVariant, ...(app.isPackaged ? { cacheDir: join(config.dataDir, 'cache') } : {}) }),
+      // The slice key sealed by the OS keychain where there is one (docs/SECURITY.md).
+      secretProtector: safeStorageProtector(safeStorage),
     });
   } catch (error) {
     return fatal(error);
@@ -110,6 +115,11 @@ function createWindow(dataDir: string): BrowserWindow {
   win.webContents.on('will-navigate', (event, url) => {
     if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
   });
+  // A server redirect must not take the window elsewhere either.
+  win.webContents.on('will-redirect', (event, url) => {
+    if (!isOwnAppUrl(url, appUrl)) event.preventDefault();
+  });
+  denyAllPermissions(win.webContents.session);
   // A reload or crash: hold events until the new page subscribes again (a hash change keeps the page).
   win.webContents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) ipc?.rendererNotReady();

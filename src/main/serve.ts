@@ -9,6 +9,7 @@ import { createCore, loadConfig, type Core } from './core';
 import { createFileLogger } from './core/logger';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { startWebServer, type WebServer } from './transport/web';
+import { weakTokenWords } from '../http-kit';
 
 const DEFAULT_PORT = 7420;
 
@@ -29,7 +30,10 @@ function readPort(raw: string | undefined): number {
 
 async function main(): Promise<void> {
   const port = readPort(process.env.SLICEDECK_PORT);
-  const token = process.env.SLICEDECK_TOKEN?.trim() || randomBytes(32).toString('base64url');
+  const given = process.env.SLICEDECK_TOKEN?.trim();
+  const weak = given ? weakTokenWords(given, 'SLICEDECK_TOKEN') : null;
+  if (weak) fail(`slicedeck will not start with a weak panel token: ${weak}`);
+  const token = given || randomBytes(32).toString('base64url');
   // out/main/serve.js → out/renderer
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
   // out/main/serve.js → the repository root (scripts/slice-image.mjs builds the slice image)

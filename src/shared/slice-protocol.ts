@@ -3,6 +3,7 @@
  * Shared by the slice service (src/slice) and the host's slice client
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
+import * as z from 'zod/mini';
 import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
@@ -26,9 +27,26 @@ export const SLICE_PATHS = {
   simFault: '/api/sim/fault',
 } as const;
 
+/**
+ * Where the host puts the slice's bearer token inside the container: a 0400 file
+ * owned by the slice user, in the account's volume (the root filesystem is
+ * read-only), named after the slice so a previous slice's file is never read.
+ * The path, not the token, travels in the environment. The host writes it just
+ * after starting the container; the slice waits for it (SLICE_TOKEN_WAIT_MS).
+ */
+export const SLICE_TOKEN_DIR = '/data/.slicedeck';
+export function sliceTokenFile(sliceId: string): string {
+  return `${SLICE_TOKEN_DIR}/${sliceId}.token`;
+}
+/** How long a slice waits for its token file before giving up with words. */
+export const SLICE_TOKEN_WAIT_MS = 30_000;
+
 /** Environment the host gives each slice container. */
 export const SLICE_ENV = {
+  /** For running a slice by hand only; the host passes `tokenFile` instead (an environment is readable by every process). */
   token: 'SLICE_TOKEN',
+  /** A file holding the token (read once at start). */
+  tokenFile: 'SLICE_TOKEN_FILE',
   port: 'SLICE_PORT',
   driver: 'SLICE_DRIVER',
   instanceId: 'SLICE_INSTANCE_ID',
@@ -60,7 +78,7 @@ export const SLICE_ENV = {
   simAckDelayMs: 'SIM_ACK_DELAY_MS',
 } as const;
 
-/** `GET /health` (no token). */
+/** `GET /health` with the token (without it: `{ ok: true }` only, no identity). */
 export interface SliceHealth {
   ok: true;
   driver: DriverName;
@@ -146,4 +164,132 @@ export const SIM_SYNC_MAX_MS = 120_000;
 export interface SimScanRequest {
   /** How long the phone takes between the scan and `authenticated` (default: SIM_LINK_DELAY_MS). */
   syncMs?: number;
+}
+
+// ── schemas: the host never trusts a slice ────────────────────────────────────
+//
+// Every event and answer from a slice is checked against these before it reaches
+// the store or the UI (src/main/core/slice-client.ts). zod/mini: the slice bundles
+// this file too, and pays on every boot for the code it loads. Objects are not
+// strict (a newer slice may add fields), but every field the host reads is checked,
+// and text is bounded so one slice cannot flood the store or a window.
+
+/** Largest event line or answer the host reads from a slice; past it the stream or call is dropped. */
+export const SLICE_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000));
+const epochMs = () => z.number().check(z.int(), z.minimum(0));
+/**
+ * Every value of a union, checked both ways at compile time: a state, driver or status
+ * added to types.ts without being added here fails the type check instead of making
+ * the host refuse every slice that uses it.
+ */
+function allOf<T extends string>() {
+  return <const L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : { missing: Exclude<T, L[number]> })) => list;
+}
+const instanceState = z.enum(allOf<InstanceState>()(['ready', 'connecting', 'disconnected', 'needs_qr', 'error']));
+const driverName = z.enum(allOf<DriverName>()(['simulated', 'whatsapp-web.js']));
+const outgoingStatus = z.enum(allOf<SendResult['status']>()(['queued', 'sent', 'delivered', 'read', 'failed', 'cancelled']));
+
+export const qrInfoSchema = z.object({
+  payload: text(4_096),
+  index: z.number().check(z.int(), z.minimum(1), z.maximum(1_000)),
+  total: z.number().check(z.int(), z.minimum(1), z.maximum(1_000)),
+  issuedAt: epochMs(),
+  expiresAt: epochMs(),
+});
+
+export const chatMessageSchema = z.object({
+  id: text(512),
+  chatId: text(512),
+  fromMe: z.boolean(),
+  body: text(65_536),
+  timestamp: epochMs(),
+  status: z.optional(outgoingStatus),
+  queueId: z.optional(text(512)),
+  error: z.optional(z.nullable(text(4_096))),
+});
+
+export const chatSchema = z.object({
+  id: text(512),
+  name: text(1_024),
+  isGroup: z.boolean(),
+  unreadCount: count(),
+  lastMessage: z.optional(z.object({ body: text(65_536), timestamp: epochMs(), fromMe: z.boolean() })),
+});
+
+export const sendResultSchema = z.object({
+  status: outgoingStatus,
+  instanceState,
+  queueDepth: count(),
+  messageId: z.nullable(text(512)),
+  queueId: z.nullable(text(512)),
+  error: z.nullable(text(4_096)),
+});
+
+export const sliceHealthSchema = z.object({
+  ok: z.literal(true),
+  driver: driverName,
+  instanceId: text(128),
+  uptimeMs: z.number().check(z.minimum(0)),
+});
+
+export const sliceStatusSchema = z.object({
+  state: instanceState,
+  driver: driverName,
+  qr: z.nullable(qrInfoSchema),
+  authenticated: z.boolean(),
+  contacts: count(),
+  queueDepth: count(),
+  restarts: count(),
+  error: z.nullable(text(4_096)),
+});
+
+const empty = z.object({});
+
+/** One schema per event; a new event in SliceEventMap without one here does not compile. */
+export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEventMap[K]> } = {
+  state: z.object({ state: instanceState, reason: z.optional(text(4_096)) }),
+  qr: qrInfoSchema,
+  pairing: z.object({ until: epochMs() }),
+  authenticated: empty as z.ZodMiniType<Record<string, never>>,
+  contacts: z.object({ count: count(), done: z.boolean() }),
+  ready: empty as z.ZodMiniType<Record<string, never>>,
+  disconnected: z.object({ reason: text(4_096) }),
+  error: z.object({ message: text(4_096) }),
+  message: z.object({ message: chatMessageSchema }),
+  'message.ack': z.object({ messageId: text(512), ack: z.number().check(z.int(), z.minimum(-1), z.maximum(10)) }),
+  code: z.object({ code: text(64), issuedAt: epochMs(), expiresAt: epochMs() }),
+  loading: z.object({ percent: z.number().check(z.minimum(0), z.maximum(100)) }),
+  'message.status': z.object({
+    chatId: text(512),
+    queueId: text(512),
+    messageId: z.nullable(text(512)),
+    status: z.enum(['sent', 'failed']),
+    error: z.nullable(text(4_096)),
+  }),
+};
+
+export const pairingCodeResponseSchema = z.object({ code: text(64), expiresAt: epochMs() });
+
+/** For the simulation controls' answers, which the host does not read. */
+export const anyAnswer = z.unknown();
+
+export const sliceChatsSchema = z.array(chatSchema).check(z.maxLength(100_000));
+export const sliceMessagesSchema = z.array(chatMessageSchema).check(z.maxLength(100_000));
+
+/** Parses one event's data; null when the name is unknown, a ZodMiniError-like failure when invalid. */
+export function parseSliceEvent(name: string, data: unknown): { ok: true; event: SliceEvent } | { ok: false; unknown: boolean; problem: string } {
+  if (!Object.hasOwn(SLICE_EVENT_SCHEMAS, name)) return { ok: false, unknown: true, problem: `unknown event ${JSON.stringify(name.slice(0, 64))}` };
+  const parsed = SLICE_EVENT_SCHEMAS[name as SliceEventName].safeParse(data);
+  if (!parsed.success) return { ok: false, unknown: false, problem: describeIssue(name, parsed.error.issues) };
+  return { ok: true, event: { type: name, data: parsed.data } as SliceEvent };
+}
+
+export function describeIssue(what: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  if (!issue) return `${what} is not valid`;
+  const path = issue.path.map(String).join('.');
+  return `${what}${path ? `.${path}` : ''}: ${issue.message}`.slice(0, 300);
 }

@@ -3,8 +3,10 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
@@ -17,10 +19,17 @@ export const CHROME_PATH_ENV = 'CHROME_PATH';
 export const WWEBJS_START_TIMEOUT_ENV = 'WWEBJS_START_TIMEOUT_MS';
 /** Real driver only: link by pairing code to this phone number instead of a QR code. */
 export const PAIRING_PHONE_ENV = 'PAIRING_PHONE_NUMBER';
+/** The address the server binds; by default the container's own address (never 0.0.0.0). */
+export const LISTEN_HOST_ENV = 'SLICE_LISTEN_HOST';
+
+/** A token shorter than this is refused (the host's are 43 characters). */
+export const MIN_TOKEN_LENGTH = 16;
 
 export interface SliceConfig {
   token: string;
   port: number;
+  /** Where the server listens. */
+  listenHost: string;
   driver: DriverName;
   instanceId: string;
   manager: InstanceManagerConfig;
@@ -74,14 +83,69 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-export function loadSliceConfig(env: Env): SliceConfig {
-  const token = env[SLICE_ENV.token]?.trim() ?? '';
+/**
+ * The token: from the file `SLICE_TOKEN_FILE` names (what the host does: a 0400
+ * file, so it is not in `docker inspect` or in every child process's environment),
+ * or from `SLICE_TOKEN` when a slice is run by hand.
+ */
+function readToken(env: Env, readFile: (path: string) => string): { token: string; source: string } {
+  const file = env[SLICE_ENV.tokenFile]?.trim();
+  if (file) {
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch (error) {
+      throw new SliceConfigError(`${SLICE_ENV.tokenFile}=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). The host writes the slice's token there before starting it; start the slice from slicedeck.`);
+    }
+    return { token: text.trim(), source: SLICE_ENV.tokenFile };
+  }
+  return { token: env[SLICE_ENV.token]?.trim() ?? '', source: SLICE_ENV.token };
+}
+
+/**
+ * The host writes the token file just after it starts the container (so that its
+ * copy overlaps this process's boot): wait for it, a bounded while, before reading
+ * the settings. Docker's extraction creates the file, writes it and only then hands
+ * it to the slice user, so "there" means readable and ended by the newline the host
+ * writes after the token. Returns at once when no file is named.
+ */
+export async function waitForTokenFile(env: Env, timeoutMs = SLICE_TOKEN_WAIT_MS, read: (path: string) => string = (path) => readFileSync(path, 'utf8')): Promise<void> {
+  const file = env[SLICE_ENV.tokenFile]?.trim();
+  if (!file) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (read(file).endsWith('\n')) return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES') throw error;
+    }
+    if (Date.now() >= deadline) {
+      throw new SliceConfigError(`${SLICE_ENV.tokenFile}=${file} did not appear within ${Math.round(timeoutMs / 1000)} s. The host writes the slice's token there when it starts the slice; start the slice from slicedeck.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The container's own IPv4 address(es): the slice answers there only, not on every interface. */
+export function containerAddress(interfaces = networkInterfaces()): string | null {
+  for (const addresses of Object.values(interfaces)) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return null;
+}
+
+export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => string; address?: () => string | null } = {}): SliceConfig {
+  const { token, source } = readToken(env, io.readFile ?? ((path) => readFileSync(path, 'utf8')));
   if (!token) {
-    throw new SliceConfigError(`${SLICE_ENV.token} is not set. A slice refuses to start without its bearer token: the host generates one per slice and passes it as ${SLICE_ENV.token}.`);
+    throw new SliceConfigError(`Neither ${SLICE_ENV.tokenFile} nor ${SLICE_ENV.token} gives a token. A slice refuses to start without its bearer token: the host generates one per slice and writes it to the file ${SLICE_ENV.tokenFile} names.`);
   }
-  if (token.length < 16 || /\s/.test(token)) {
-    throw new SliceConfigError(`${SLICE_ENV.token} must be at least 16 characters with no spaces (the host generates a random one).`);
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new SliceConfigError(`The token from ${source} must be at least ${MIN_TOKEN_LENGTH} characters with no spaces (the host generates a random one).`);
   }
+  const listenHost = env[LISTEN_HOST_ENV]?.trim() || (io.address ?? containerAddress)() || '127.0.0.1';
   const driverRaw = env[SLICE_ENV.driver]?.trim() || 'whatsapp-web.js';
   if (driverRaw !== 'simulated' && driverRaw !== 'whatsapp-web.js') {
     throw new SliceConfigError(`${SLICE_ENV.driver}=${JSON.stringify(driverRaw)} is not a driver; use "whatsapp-web.js" or "simulated".`);
@@ -101,6 +165,7 @@ export function loadSliceConfig(env: Env): SliceConfig {
   return {
     token,
     port: readInt(env, SLICE_ENV.port, SLICE_INTERNAL_PORT, 1, 65535),
+    listenHost,
     driver: driverRaw,
     instanceId,
     manager: {

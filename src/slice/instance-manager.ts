@@ -154,11 +154,6 @@ export class InstanceManager {
     };
   }
 
-  /** The items waiting to be sent, oldest first (copies). */
-  queuedItems(): QueueItem[] {
-    return this.queue.map(({ item }) => ({ ...item, payload: { ...item.payload } }));
-  }
-
   // ── events ────────────────────────────────────────────────────────────────
 
   subscribe(listener: Listener): () => void {

@@ -6,7 +6,7 @@
  * restart ladder takes over instead of a half-broken client living on.
  */
 import { createSliceApp } from './app';
-import { loadSliceConfig, SliceConfigError } from './config';
+import { loadSliceConfig, SliceConfigError, waitForTokenFile } from './config';
 import { jsonLineLogger } from './instance-manager';
 import { installCrashGuard } from './crash-guard';
 
@@ -18,6 +18,7 @@ installCrashGuard(process, jsonLineLogger);
 async function main(): Promise<void> {
   let config;
   try {
+    await waitForTokenFile(process.env);
     config = loadSliceConfig(process.env);
   } catch (error) {
     if (error instanceof SliceConfigError) {
@@ -27,8 +28,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createSliceApp(config, { log: jsonLineLogger });
-  const address = await app.server.listen(config.port, '0.0.0.0');
-  jsonLineLogger({ event: 'listening', port: address.port, driver: config.driver, instanceId: config.instanceId });
+  // The container's own address only: docker-proxy and the published port reach it
+  // there; nothing inside the container (Chromium included) finds it on 127.0.0.1.
+  const address = await app.server.listen(config.port, config.listenHost);
+  jsonLineLogger({ event: 'listening', host: address.address, port: address.port, driver: config.driver, instanceId: config.instanceId });
 
   let stopping = false;
   const stop = (signal: string) => {

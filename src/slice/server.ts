@@ -1,16 +1,18 @@
 /**
- * The slice's HTTP face (PRODUCT §2, @shared/slice-protocol): plain node:http,
- * bearer-token auth on everything but `GET /health`, JSON bodies of at most 64 KB
- * validated with zod/mini (a fraction of zod's start-up cost, paid on every slice boot), and a server-sent event stream that replays the current
+ * The slice's HTTP face (PRODUCT §2, @shared/slice-protocol) on the shared HTTP
+ * layer (src/http-kit): bearer-token auth on everything (an untokened `GET /health`
+ * gets liveness only, no identity), JSON bodies of at most 64 KB read within a
+ * deadline and validated with zod/mini (a fraction of zod's start-up cost, paid on
+ * every slice boot), and a server-sent event stream that replays the current
  * state to every new subscriber so a late one misses nothing.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
 import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
+import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
 import type { DriverName } from '@shared/types';
 import { DriverNotReadyError } from './drivers/driver';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
@@ -86,66 +88,10 @@ const simScanSchema = z.nullable(
 );
 
 /** An error that maps to an HTTP answer with words. */
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
+const HttpError = HttpRefusal;
 
-/** Compares tokens in constant time; hashing first makes the lengths equal. */
-function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function bearerOf(request: http.IncomingMessage): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1]! : null;
-}
-
-function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  response.end(text);
-}
-
-function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length'] ?? '0');
-    if (declared > MAX_BODY_BYTES) {
-      reject(new HttpError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`));
-      request.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    request.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        failed = true;
-        reject(new HttpError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (failed) return;
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (!text) return resolve(null);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new HttpError(400, 'The request body is not valid JSON.'));
-      }
-    });
-    request.on('error', (error) => reject(error));
-  });
-}
+const BODY_LIMITS = { maxBytes: MAX_BODY_BYTES, timeoutMs: 10_000 };
+const readJsonBody = async (request: http.IncomingMessage): Promise<unknown> => (await readJson(request, BODY_LIMITS)) ?? null;
 
 function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
@@ -156,37 +102,30 @@ function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 }
 
 function sseFrame(event: SliceEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  return frame(event.data, event.type);
 }
 
 export function createSliceServer(options: SliceServerOptions): SliceServer {
   const { manager } = options;
   const startedAt = Date.now();
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const streams = new Set<http.ServerResponse>();
+  const streams = new Set<{ close(): void }>();
 
   function openEventStream(request: http.IncomingMessage, response: http.ServerResponse): void {
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.flushHeaders();
     // Replay and subscribe in the same tick so no event falls between the two.
-    let frames = ': connected\n\n';
-    for (const event of manager.replay()) frames += sseFrame(event);
-    response.write(frames);
-    const unsubscribe = manager.subscribe((event) => response.write(sseFrame(event)));
-    const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), heartbeatMs);
-    streams.add(response);
-    const cleanUp = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(response);
-    };
-    request.on('close', cleanUp);
-    response.on('close', cleanUp);
+    let preamble = ': connected\n\n';
+    for (const event of manager.replay()) preamble += sseFrame(event);
+    let unsubscribe = () => {};
+    const stream = openSse(request, response, {
+      preamble,
+      heartbeatMs,
+      onClose: () => {
+        unsubscribe();
+        streams.delete(stream);
+      },
+    });
+    unsubscribe = manager.subscribe((event) => stream.write(sseFrame(event)));
+    streams.add(stream);
   }
 
   async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -196,14 +135,16 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
 
     if (path === SLICE_PATHS.health) {
       if (method !== 'GET') throw new HttpError(405, 'Use GET for /health.');
+      // Liveness for anyone; who this slice is (account, driver) only with the token.
+      if (!hasToken(request, options.token)) return sendJson(response, 200, { ok: true });
       const health: SliceHealth = { ok: true, driver: options.driverName, instanceId: options.instanceId, uptimeMs: Date.now() - startedAt };
       return sendJson(response, 200, health);
     }
 
-    const token = bearerOf(request);
-    if (!token || !tokenMatches(token, options.token)) {
+    const token = presentedToken(request);
+    if (!token || !hasToken(request, options.token)) {
       response.setHeader('www-authenticate', 'Bearer');
-      throw new HttpError(401, token ? 'The bearer token is not this slice’s token.' : 'This slice needs `Authorization: Bearer <token>` on every request except GET /health.');
+      throw new HttpError(401, token ? 'The bearer token is not this slice’s token.' : 'This slice needs `Authorization: Bearer <token>` on every request (GET /health without it answers liveness only).');
     }
 
     const expect = (wanted: 'GET' | 'POST') => {
@@ -284,7 +225,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     throw new HttpError(404, `There is no ${method} ${path} on a slice.`);
   }
 
-  const server = http.createServer((request, response) => {
+  const server = createLimitedServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       let status = 500;
       let message = 'The slice hit an unexpected error. Try again; if it keeps happening, check the slice log.';
@@ -296,16 +237,14 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
         response.end();
         return;
       }
-      // Do not read the rest of a refused body: answer and close the connection.
-      if (status === 413) response.setHeader('connection', 'close');
+      // sendJson closes the connection after a 408/413: the rest of that body is never read.
       sendJson(response, status, { error: message });
     });
   });
-  server.keepAliveTimeout = 65_000;
 
   return {
     server,
-    listen(port, host = '0.0.0.0') {
+    listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -315,7 +254,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       });
     },
     close() {
-      for (const stream of streams) stream.end();
+      for (const stream of [...streams]) stream.close();
       streams.clear();
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -4,6 +4,7 @@
  * the process, every container and volume labelled with its home, the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,8 @@ export async function startPanelServer(env: Record<string, string> = {}, opts: S
     throw new Error(`${SERVE_ENTRY} does not exist. Build first: "npx electron-vite build" (or run the tests with "npm run e2e").`);
   }
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'slicedeck-e2e-'));
-  const token = opts.token ?? `e2e-${Math.random().toString(36).slice(2)}-token`;
+  // At least MIN_TOKEN_LENGTH (src/http-kit): serve refuses a shorter SLICEDECK_TOKEN.
+  const token = opts.token ?? `e2e-${randomBytes(18).toString('base64url')}`;
   const child = spawn(process.execPath, [SERVE_ENTRY], {
     cwd: ROOT,
     env: {

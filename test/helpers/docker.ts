@@ -14,13 +14,21 @@ export async function volumesOfHome(homeId: string): Promise<string[]> {
   return (answer.Volumes ?? []).map((v) => v.Name);
 }
 
-/** Removes everything labelled with this home: containers first, then volumes. */
+export async function networksOfHome(homeId: string) {
+  return docker.listNetworks({ filters: { label: ['slicedeck.managed=true', `slicedeck.home=${homeId}`] } });
+}
+
+/** Removes everything labelled with this home: containers first, then volumes and the slice network. */
 export async function removeHome(homeId: string): Promise<void> {
   for (const container of await containersOfHome(homeId)) {
     await docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined);
   }
   for (const name of await volumesOfHome(homeId)) {
     await docker.getVolume(name).remove().catch(() => undefined);
+  }
+  // Docker's address pool holds a few dozen networks: never leave one behind.
+  for (const network of await networksOfHome(homeId)) {
+    await docker.getNetwork(network.Id).remove().catch(() => undefined);
   }
 }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { LABELS, authVolumeName } from '../../src/main/core/docker/labels';
+import { LABELS, authVolumeName, sliceNetworkName } from '../../src/main/core/docker/labels';
 import type { SliceRuntime, SliceSpec } from '../../src/main/core/docker/runtime';
 
 export interface ContractSubject {
@@ -20,8 +20,12 @@ const HEALTH_WAIT_MS = 30_000;
 
 export function contractSpec(subject: ContractSubject, homeId: string, n: number, port: number): SliceSpec {
   const accountId = `acc_contract${n}`;
+  const token = randomBytes(16).toString('hex');
   return {
     homeId,
+    token,
+    cpus: 1,
+    network: sliceNetworkName(homeId),
     accountId,
     sliceId: `slc_contract${n}_${randomBytes(3).toString('hex')}`,
     image: subject.image,
@@ -30,7 +34,8 @@ export function contractSpec(subject: ContractSubject, homeId: string, n: number
     pidsLimit: 128,
     volume: authVolumeName(homeId, accountId),
     env: {
-      [SLICE_ENV.token]: randomBytes(16).toString('hex'),
+      // The runtime under test is handed the token by itself; this lets a slice start with it at once.
+      [SLICE_ENV.token]: token,
       [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT),
       [SLICE_ENV.driver]: 'simulated',
       [SLICE_ENV.instanceId]: accountId,
@@ -76,6 +81,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     afterAll(async () => {
       for (const id of made) await runtime?.remove(id).catch(() => undefined);
       for (const volume of volumes) await runtime?.removeVolume(volume).catch(() => undefined);
+      for (const h of [home, otherHome]) await runtime?.removeNetworkIfUnused(h).catch(() => undefined);
       await teardown();
     }, 180_000);
 
@@ -123,22 +129,24 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.stats(id, { timeoutMs: 5_000 })).toBeNull();
     });
 
+    const volumeNames = async (h: string) => (await runtime.listVolumes(h)).map((v) => v.name);
+
     it('makes, lists and removes session volumes by home', async () => {
       const { id, spec } = await startSlice(home, 3, subject.ports[0]);
       const location = (await runtime.inspect(id))!.location!;
       // The slice's own volume exists where it runs, labelled with its home.
-      expect(await runtime.listVolumes(home)).toContain(spec.volume);
+      expect(await volumeNames(home)).toContain(spec.volume);
       const spare = authVolumeName(home, 'acc_contractspare');
       volumes.push(spare);
       await runtime.ensureVolume(spare, { [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: 'acc_contractspare' }, { node: location.node });
       await runtime.ensureVolume(spare, { [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: 'acc_contractspare' }, { node: location.node });
-      expect(await runtime.listVolumes(home)).toEqual(expect.arrayContaining([spec.volume, spare]));
-      expect(await runtime.listVolumes(otherHome)).not.toContain(spare);
+      expect(await volumeNames(home)).toEqual(expect.arrayContaining([spec.volume, spare]));
+      expect(await volumeNames(otherHome)).not.toContain(spare);
       await runtime.removeVolume(spare);
-      expect(await runtime.listVolumes(home)).not.toContain(spare);
+      expect(await volumeNames(home)).not.toContain(spare);
       await runtime.remove(id);
       await runtime.removeVolume(spec.volume);
-      expect(await runtime.listVolumes(home)).not.toContain(spec.volume);
+      expect(await volumeNames(home)).not.toContain(spec.volume);
       await runtime.removeVolume(spec.volume);
     });
   });

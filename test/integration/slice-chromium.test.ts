@@ -28,7 +28,7 @@ let port = 0;
 async function waitForHealth(timeoutMs: number): Promise<SliceHealth> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; Date.now() < deadline && attempt < 1_000; attempt++) {
-    const answer = await request<SliceHealth>(port, 'GET', '/health', { token: null }).catch(() => null);
+    const answer = await request<SliceHealth>(port, 'GET', '/health', { token }).catch(() => null);
     if (answer?.status === 200) return answer.body;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -28,7 +28,7 @@ async function waitForHealth(timeoutMs: number): Promise<SliceHealth> {
   let last = 'no answer yet';
   for (let attempt = 0; Date.now() < deadline && attempt < 500; attempt++) {
     try {
-      const answer = await request<SliceHealth>(port, 'GET', '/health', { token: null });
+      const answer = await request<SliceHealth>(port, 'GET', '/health', { token });
       if (answer.status === 200) return answer.body;
       last = `HTTP ${answer.status}`;
     } catch (error) {
@@ -83,6 +83,8 @@ describe('the slice image', () => {
   it('answers /health for real, refuses the API without its token, then links end to end', async () => {
     const health = await waitForHealth(20_000);
     expect(health).toMatchObject({ ok: true, driver: 'simulated', instanceId: 'image-test' });
+    // Without the token, /health says it is alive and nothing about whose slice it is.
+    expect((await request(port, 'GET', '/health', { token: null })).body).toEqual({ ok: true });
 
     const refused = await request<{ error: string }>(port, 'GET', '/api/status', { token: null });
     expect(refused.status).toBe(401);

@@ -144,9 +144,9 @@ describe('RPC', () => {
     expect((await answer(response)).error.message).toMatch(/application\/json/);
   });
 
-  it('refuses a body larger than 64 KB', async () => {
+  it('refuses a body larger than 64 KB with 413', async () => {
     const response = await rpc('accounts.add', { name: 'x'.repeat(70 * 1024) });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(413);
     expect((await answer(response)).error.message).toMatch(/64 KB/);
   });
 

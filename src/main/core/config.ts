@@ -64,6 +64,8 @@ export interface CoreConfig {
    * e.g. a proxy; passed to the slice as CHROMIUM_EXTRA_ARGS.
    */
   chromiumExtraArgs: string[];
+  /** CPU limit per slice, in cores (fractions allowed). */
+  sliceCpus: number;
   /** How often the reconciler compares Docker with SQLite (ms); 0 = start-up only. */
   reconcileIntervalMs: number;
   /** How often the health monitor checks running slices (ms); 0 = off. */
@@ -113,6 +115,16 @@ function readInt(env: NodeJS.ProcessEnv, variable: string, fallback: number, min
     throw new ConfigError(variable, raw, `use a whole number from ${min} to ${max}`);
   }
   return parsed.data;
+}
+
+function readCpus(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+(\.\d{1,2})?$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(variable, raw, `use a number of CPU cores from ${min} to ${max} (for example 1 or 0.5)`);
+  }
+  return value;
 }
 
 export function parsePortRange(raw: string, variable = 'SLICEDECK_PORT_RANGE'): PortRange {
@@ -188,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     sliceMemoryBytes: readInt(env, 'SLICEDECK_SLICE_MEMORY_MB', 1024, 64, 65_536) * 1024 * 1024,
     slicePidsLimit: readInt(env, 'SLICEDECK_SLICE_PIDS_LIMIT', 512, 16, 65_536),
     chromiumExtraArgs: readChromiumArgs(env),
+    sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', 1, 0.1, 64),
     reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),

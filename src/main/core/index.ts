@@ -14,7 +14,9 @@ import { DockerodeRuntime } from './docker/dockerode-runtime';
 import type { SliceRuntime } from './docker/runtime';
 import { SwarmRuntime } from './docker/swarm-runtime';
 import { EventBus } from './events';
-import { createFileLogger } from './logger';
+import { createFileLogger, noteTightenedModes } from './logger';
+import { securePrivateDir } from './secrets/data-dir';
+import { SliceTokens, type SecretProtector } from './secrets/slice-tokens';
 import { newAccountId } from './slices/ids';
 import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
@@ -28,6 +30,7 @@ import { OutboxStore } from './outbox/outbox-store';
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
 export type { StageHook, StagePoint } from './slices/slice-service';
+export type { SecretProtector } from './secrets/slice-tokens';
 export { loadConfig } from './config';
 
 export interface Core {
@@ -57,6 +60,11 @@ export interface CreateCoreOptions {
   stageHook?: StageHook;
   /** better-sqlite3's compiled addon for this runtime (the desktop shell's Electron build); the package's own by default. */
   sqliteBinding?: string;
+  /**
+   * Seals the data dir's slice key with a key the OS keeps (the desktop shell passes
+   * one on Electron safeStorage). Without it the key sits in a 0600 file.
+   */
+  secretProtector?: SecretProtector;
 }
 
 /** Internals for tests and the bench; not part of the contract. */
@@ -75,11 +83,15 @@ export function coreInternals(core: Core): CoreInternals {
   return internals;
 }
 
+const NETWORK_CLEANUP_TIMEOUT_MS = 3_000;
+
 export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const { config } = options;
   const ownedLogger = options.logger ? null : createFileLogger(config);
   const logger = options.logger ?? ownedLogger!.logger;
-  const store = new Store(config.dataDir, Date.now, { nativeBinding: options.sqliteBinding });
+  noteTightenedModes(logger, securePrivateDir(config.dataDir));
+  const tokens = SliceTokens.open(config.dataDir, options.secretProtector);
+  const store = new Store(config.dataDir, Date.now, { tokenFor: (sliceId) => tokens.forSlice(sliceId), nativeBinding: options.sqliteBinding });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
@@ -212,6 +224,12 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
         await reconciler.stop();
         await health.stop();
         await slices.close(opts);
+        // The data dir's network goes when no slice is left on it (slices kept running keep it).
+        // Bounded: an engine that stopped answering must not hold up closing.
+        await Promise.race([
+          runtime.removeNetworkIfUnused(homeId).catch((err: unknown) => logger.debug({ err }, 'the slice network stays for now')),
+          new Promise((resolve) => setTimeout(resolve, NETWORK_CLEANUP_TIMEOUT_MS).unref()),
+        ]);
         store.close();
         ownedLogger?.close();
       })();
@@ -219,6 +237,9 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     },
   };
   internalsOf.set(core, { runtime, reconciler, health, slices, store, stats });
-  logger.info({ homeId, dataDir: config.dataDir, driver: config.driver }, 'core started');
+  logger.info(
+    { homeId, dataDir: config.dataDir, driver: config.driver, sliceKey: tokens.protection === 'os' ? `sealed by ${options.secretProtector!.name}` : 'private file (no OS keychain)' },
+    'core started',
+  );
   return core;
 }

@@ -1,7 +1,8 @@
-/** The core's default logger: pino, appending to <dataDir>/logs/slicedeck.log. */
+/** The core's default logger: pino, appending to <dataDir>/logs/slicedeck.log (0600, in a 0700 folder). */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { CoreConfig } from './config';
+import { ensurePrivateFile, securePrivateDir } from './secrets/data-dir';
 
 export interface OwnedLogger {
   logger: Logger;
@@ -9,9 +10,20 @@ export interface OwnedLogger {
   close(): void;
 }
 
+/** Logs what securePrivateDir had to tighten: an operator should know the folder was open before. */
+export function noteTightenedModes(logger: Pick<Logger, 'warn'>, fixed: string[]): void {
+  if (fixed.length === 0) return;
+  logger.warn({ fixed }, 'the data dir was readable by other users; its modes were tightened (folders 0700, files 0600)');
+}
+
 export function createFileLogger(config: CoreConfig): OwnedLogger {
-  const destination = pino.destination({ dest: join(config.dataDir, 'logs', 'slicedeck.log'), mkdir: true, sync: false });
+  const fixed = securePrivateDir(config.dataDir);
+  const file = join(config.dataDir, 'logs', 'slicedeck.log');
+  // pino opens the file later, asynchronously: create it private first.
+  ensurePrivateFile(file);
+  const destination = pino.destination({ dest: file, mkdir: true, sync: false });
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, destination);
+  noteTightenedModes(logger, fixed);
   return {
     logger,
     close() {

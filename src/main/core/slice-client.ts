@@ -2,12 +2,30 @@
  * The host's HTTP + SSE client for one slice (PRODUCT §2, @shared/slice-protocol).
  * Every call carries the slice's bearer token over a keep-alive agent (a round
  * trip through docker-proxy is ~0.3 ms kept alive vs ~0.65 ms without).
+ *
+ * A slice is not trusted (it runs a browser on the open web): answers and event
+ * lines are read up to SLICE_MAX_MESSAGE_BYTES and no further, and every answer
+ * and event is checked against the protocol's schemas before anyone sees it. A
+ * slice that breaks the protocol gets a SliceProtocolError: the call fails with
+ * words, the event stream is dropped for good (no reconnect that would feed the
+ * same flood again), and `onViolation` tells the owner so the health ladder acts.
  */
 import http from 'node:http';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import {
+  SLICE_EVENT_SCHEMAS,
+  SLICE_MAX_MESSAGE_BYTES,
   SLICE_PATHS,
   type PairingCodeResponse,
+  anyAnswer,
+  describeIssue,
+  pairingCodeResponseSchema,
+  parseSliceEvent,
+  sendResultSchema,
+  sliceChatsSchema,
+  sliceHealthSchema,
+  sliceMessagesSchema,
+  sliceStatusSchema,
   type SimFaultKind,
   type SimScanRequest,
   type SliceChatsResponse,
@@ -19,14 +37,23 @@ import {
   type SliceSendResponse,
   type SliceStatus,
 } from '@shared/slice-protocol';
-import { SseParser } from './sse-parser';
+import { SseLimitError, SseParser } from './sse-parser';
 
-/** Every event of SliceEventMap: a Record, so a new event that is not listed here fails to compile. */
-const SLICE_EVENTS: Record<keyof SliceEventMap, true> = {
-  state: true, qr: true, pairing: true, authenticated: true, contacts: true, ready: true, disconnected: true, error: true, message: true, 'message.status': true,
-  'message.ack': true, code: true, loading: true,
-};
-const SLICE_EVENT_NAMES = new Set<string>(Object.keys(SLICE_EVENTS));
+/** A slice broke the protocol: too much data, or data of the wrong shape. */
+export class SliceProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SliceProtocolError';
+  }
+}
+
+/** Anything with a safeParse (zod and zod/mini schemas alike). */
+interface Checker<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+/** The keys of the events the host follows (kept for readers; the schemas are the source). */
+export const SLICE_EVENT_NAMES: readonly (keyof SliceEventMap)[] = Object.keys(SLICE_EVENT_SCHEMAS) as (keyof SliceEventMap)[];
 
 export interface SliceClientOptions {
   port: number;
@@ -34,6 +61,10 @@ export interface SliceClientOptions {
   host?: string;
   /** Per-request timeout for API calls (ms). */
   requestTimeoutMs?: number;
+  /** Largest answer body or event the slice may send (bytes / characters); default SLICE_MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
+  /** Told once per breach (oversized or malformed answer or event); the owner records it and acts. */
+  onViolation?: (error: SliceProtocolError) => void;
 }
 
 export interface SubscribeOptions {
@@ -70,6 +101,7 @@ export class SliceClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly host: string;
   private readonly requestTimeoutMs: number;
+  private readonly maxMessageBytes: number;
   private readonly subscriptions = new Set<SliceSubscription>();
   private inFlight = 0;
   private closing = false;
@@ -77,6 +109,17 @@ export class SliceClient {
   constructor(private readonly options: SliceClientOptions) {
     this.host = options.host ?? '127.0.0.1';
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? SLICE_MAX_MESSAGE_BYTES;
+  }
+
+  private violation(message: string): SliceProtocolError {
+    const error = new SliceProtocolError(message);
+    try {
+      this.options.onViolation?.(error);
+    } catch {
+      // The owner's bookkeeping must not change what the caller sees.
+    }
+    return error;
   }
 
   get port(): number {
@@ -97,14 +140,17 @@ export class SliceClient {
   // ── health ────────────────────────────────────────────────────────────────
 
   /**
-   * One `GET /health`; null unless the slice itself answered 200 within `timeoutMs`
+   * One `GET /health` with the token; null unless the slice itself answered 200 with
+   * its identity (an untokened or wrong-token answer carries none) within `timeoutMs`
    * (a hard deadline: a frozen slice — `docker pause`, a busy loop — still has its TCP
    * connection accepted by the kernel and docker-proxy, and would otherwise never answer).
    */
   async health(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<SliceHealth | null> {
     try {
-      const answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: false });
-      return answer.status === 200 ? (JSON.parse(answer.body) as SliceHealth) : null;
+      const answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: true });
+      if (answer.status !== 200) return null;
+      const parsed = sliceHealthSchema.safeParse(JSON.parse(answer.body));
+      return parsed.success ? parsed.data : null;
     } catch {
       return null;
     }
@@ -132,62 +178,71 @@ export class SliceClient {
 
   // ── API ───────────────────────────────────────────────────────────────────
 
-  initialize(): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.initialize, {});
+  initialize(): Promise<SliceStatus> {
+    return this.call('POST', SLICE_PATHS.initialize, sliceStatusSchema, {});
   }
 
   status(): Promise<SliceStatus> {
-    return this.call('GET', SLICE_PATHS.status);
+    return this.call('GET', SLICE_PATHS.status, sliceStatusSchema);
   }
 
   chats(): Promise<SliceChatsResponse> {
-    return this.call('GET', SLICE_PATHS.chats);
+    return this.call('GET', SLICE_PATHS.chats, sliceChatsSchema);
   }
 
   messages(chatId: string): Promise<SliceMessagesResponse> {
-    return this.call('GET', SLICE_PATHS.chatMessages(chatId));
+    return this.call('GET', SLICE_PATHS.chatMessages(chatId), sliceMessagesSchema);
   }
 
   send(request: SliceSendRequest): Promise<SliceSendResponse> {
-    return this.call('POST', SLICE_PATHS.messages, request);
+    return this.call('POST', SLICE_PATHS.messages, sendResultSchema, request);
   }
 
-  logout(): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.logout, {});
+  logout(): Promise<SliceStatus> {
+    return this.call('POST', SLICE_PATHS.logout, sliceStatusSchema, {});
   }
 
   /** `syncMs`: the phone then takes that long to log in (simulated WhatsApp). */
   simScan(options: SimScanRequest = {}): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.simScan, options);
+    return this.call('POST', SLICE_PATHS.simScan, anyAnswer, options);
   }
 
   /** Link by phone number: WhatsApp's code for it (the number is cleaned and checked by the caller and the slice). */
   pairingCode(phoneNumber: string): Promise<PairingCodeResponse> {
-    return this.call('POST', SLICE_PATHS.pairingCode, { phoneNumber });
+    return this.call('POST', SLICE_PATHS.pairingCode, pairingCodeResponseSchema, { phoneNumber });
   }
 
   simFault(kind: SimFaultKind, count?: number): Promise<unknown> {
-    return this.call('POST', SLICE_PATHS.simFault, count === undefined ? { kind } : { kind, count });
+    return this.call('POST', SLICE_PATHS.simFault, anyAnswer, count === undefined ? { kind } : { kind, count });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, schema: Checker<T>, body?: unknown): Promise<T> {
+    const route = `${method} ${path.split('?')[0]}`;
     let answer: RawAnswer;
     try {
       answer = await this.raw(method, path, body, { timeoutMs: this.requestTimeoutMs, auth: true });
     } catch (error) {
+      if (error instanceof SliceProtocolError) {
+        throw new SlicedeckError('slice_failed', `The slice broke the protocol on ${route} (${error.message}); its answer was refused. Click Connect to start a fresh slice.`);
+      }
       throw new SlicedeckError(
         'slice_unavailable',
         `The account's slice is not answering (${(error as Error).message}). Click Connect to start it again.`,
       );
     }
     const parsed = parseJson(answer.body);
-    if (answer.status >= 200 && answer.status < 300) return parsed as T;
+    if (answer.status >= 200 && answer.status < 300) {
+      const checked = schema.safeParse(parsed);
+      if (checked.success) return checked.data;
+      const problem = this.violation(`its answer to ${route} does not follow the protocol (${describeIssue('answer', checked.error.issues)})`);
+      throw new SlicedeckError('slice_failed', `The slice sent a malformed answer to ${route}; it was refused (${problem.message}). Click Connect to start a fresh slice.`);
+    }
     const words = sliceErrorWords(parsed, answer);
     const code = CALLER_ERROR_OF[answer.status];
     // The slice judged the request itself (bad input, no such chat, not linked yet): the
     // caller's mistake or the account's state, in the slice's own words — never a 5xx.
     if (code) throw new SlicedeckError(code, words);
-    throw new SlicedeckError('slice_failed', `The slice refused ${method} ${path.split('?')[0]}: ${words}`);
+    throw new SlicedeckError('slice_failed', `The slice refused ${route}: ${words}`);
   }
 
   private raw(method: string, path: string, body: unknown, opts: { timeoutMs: number; auth: boolean }): Promise<RawAnswer> {
@@ -199,6 +254,7 @@ export class SliceClient {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
       }
+      const limit = this.maxMessageBytes;
       // A deadline for the whole exchange, not just an idle socket: a slice that trickles
       // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
       const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
@@ -213,8 +269,24 @@ export class SliceClient {
         fn(...args);
       };
       const request = http.request({ host: this.host, port: this.options.port, method, path, headers, agent: this.agent }, (response) => {
+        const declared = Number(response.headers['content-length'] ?? 0);
+        if (declared > limit) {
+          request.destroy();
+          settle(reject)(this.violation(`an answer of ${declared} bytes, more than the ${limit} allowed`));
+          return;
+        }
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > limit) {
+            // Stop reading at once: the rest is never buffered.
+            request.destroy();
+            settle(reject)(this.violation(`an answer longer than the ${limit} bytes allowed`));
+            return;
+          }
+          chunks.push(chunk);
+        });
         response.on('end', settle(() => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
         response.on('error', settle(reject));
       });
@@ -259,18 +331,34 @@ export class SliceClient {
       retryTimer = setTimeout(connect, reconnectDelayMs * failures);
     };
 
+    /** Ends the subscription without retrying: the slice broke the protocol. */
+    const breakOff = (error: SliceProtocolError) => {
+      if (closed) return;
+      closed = true;
+      this.subscriptions.delete(subscription);
+      const request = current;
+      current = null;
+      request?.destroy();
+      if (!everOpened) rejectOpened(error);
+      options.onGiveUp?.(error);
+    };
+
     const connect = () => {
       retryTimer = null;
       if (closed) return;
       const parser = new SseParser((message) => {
-        if (!SLICE_EVENT_NAMES.has(message.event)) return;
-        const data = parseJson(message.data);
+        const parsed = parseSliceEvent(message.event, parseJson(message.data));
+        if (!parsed.ok) {
+          // An event this host does not know (a newer slice) is skipped; a known one with bad data is a breach.
+          if (parsed.unknown) return;
+          throw new SliceProtocolError(`an event that does not follow the protocol (${parsed.problem})`);
+        }
         try {
-          onEvent({ type: message.event, data } as SliceEvent);
+          onEvent(parsed.event);
         } catch {
           // A handler bug must not tear down the stream; the handler logs its own errors.
         }
-      });
+      }, this.maxMessageBytes);
       const request = http.request(
         {
           host: this.host,
@@ -291,9 +379,22 @@ export class SliceClient {
           resolveOpened();
           options.onOpen?.();
           response.setEncoding('utf8');
-          response.on('data', (chunk: string) => parser.feed(chunk));
-          response.on('end', () => retry(new Error('the slice closed its event stream')));
-          response.on('error', (error) => retry(error));
+          response.on('data', (chunk: string) => {
+            if (closed) return;
+            try {
+              parser.feed(chunk);
+            } catch (error) {
+              // Dropped for good: reconnecting would only invite the same flood.
+              const breach = error instanceof SliceProtocolError ? error : new SliceProtocolError(error instanceof SseLimitError ? error.message : String(error));
+              breakOff(this.violation(`the event stream: ${breach.message}`));
+            }
+          });
+          response.on('end', () => {
+            if (!closed) retry(new Error('the slice closed its event stream'));
+          });
+          response.on('error', (error) => {
+            if (!closed) retry(error);
+          });
         },
       );
       request.on('error', (error) => {

@@ -1,7 +1,12 @@
 /**
- * A minimal server-sent-events parser (the WHATWG framing: `event:`, `data:`,
- * `id:`, comments, blank line ends a message). Fed raw chunks; chunk boundaries
- * may fall anywhere, including inside a line or a CRLF.
+ * A server-sent-events parser (the WHATWG framing: `event:`, `data:`, `id:`,
+ * comments, blank line ends a message). Fed raw chunks; chunk boundaries may fall
+ * anywhere, including inside a line or a CRLF.
+ *
+ * Bounded and linear, because the other end (a slice) is not trusted: each chunk
+ * is scanned once from where the last scan stopped (never the whole buffer again),
+ * and a line or message longer than `maxMessageChars` throws SseLimitError instead
+ * of growing without end. After that the parser is spent: drop the stream.
  */
 export interface SseMessage {
   event: string;
@@ -9,25 +14,82 @@ export interface SseMessage {
   id?: string;
 }
 
+/** Long enough for any real slice event (a QR payload is a few hundred bytes). */
+export const DEFAULT_MAX_MESSAGE_CHARS = 1024 * 1024;
+
+export class SseLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`an event longer than ${formatChars(limit)} with no end`);
+    this.name = 'SseLimitError';
+  }
+}
+
+function formatChars(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
 export class SseParser {
-  private buffer = '';
+  /** Pieces of the line not yet ended; joined once when its end arrives. */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** The previous chunk ended with CR: a LF starting the next chunk belongs to it. */
+  private afterCr = false;
   private event = '';
   private data: string[] = [];
+  private dataChars = 0;
   private id: string | undefined;
+  private failed: SseLimitError | null = null;
+  /** Characters looked at while searching for line ends: at most what was fed (the linear-time promise, pinned by a test). */
+  scannedChars = 0;
 
-  constructor(private readonly onMessage: (message: SseMessage) => void) {}
+  constructor(
+    private readonly onMessage: (message: SseMessage) => void,
+    private readonly maxMessageChars = DEFAULT_MAX_MESSAGE_CHARS,
+  ) {}
 
+  /** Throws SseLimitError when a line or message passes the limit (and on every call after). */
   feed(chunk: string): void {
-    this.buffer += chunk;
-    for (;;) {
-      const match = /\r\n|\r|\n/.exec(this.buffer);
-      if (!match) break;
-      // A lone CR at the very end might be the first half of CRLF: wait for more.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) break;
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
+    if (this.failed) throw this.failed;
+    let start = 0;
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (chunk.startsWith('\n')) start = 1;
+    }
+    while (start < chunk.length) {
+      const end = nextLineBreak(chunk, start);
+      this.scannedChars += (end === -1 ? chunk.length : end + 1) - start;
+      if (end === -1) {
+        this.keep(chunk.slice(start));
+        return;
+      }
+      const piece = chunk.slice(start, end);
+      this.checkLength(this.pendingChars + piece.length);
+      const line = this.pending.length > 0 ? this.pending.join('') + piece : piece;
+      this.pending = [];
+      this.pendingChars = 0;
+      if (chunk.charCodeAt(end) === 13 /* CR */) {
+        if (end + 1 === chunk.length) {
+          this.afterCr = true;
+          start = end + 1;
+        } else start = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+      } else start = end + 1;
       this.line(line);
     }
+  }
+
+  private keep(piece: string): void {
+    if (piece.length === 0) return;
+    this.checkLength(this.pendingChars + piece.length);
+    this.pending.push(piece);
+    this.pendingChars += piece.length;
+  }
+
+  private checkLength(chars: number): void {
+    if (chars + this.dataChars <= this.maxMessageChars) return;
+    this.failed = new SseLimitError(this.maxMessageChars);
+    this.pending = [];
+    this.data = [];
+    throw this.failed;
   }
 
   private line(line: string): void {
@@ -39,6 +101,7 @@ export class SseParser {
       }
       this.event = '';
       this.data = [];
+      this.dataChars = 0;
       return;
     }
     if (line.startsWith(':')) return;
@@ -47,7 +110,19 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') this.event = value;
-    else if (field === 'data') this.data.push(value);
-    else if (field === 'id') this.id = value;
+    else if (field === 'data') {
+      this.data.push(value);
+      this.dataChars += value.length + 1;
+      this.checkLength(0);
+    } else if (field === 'id') this.id = value;
   }
+}
+
+const LINE_BREAK = /[\r\n]/g;
+
+/** Index of the first CR or LF at or after `from`, or -1; scans only from `from` on. */
+function nextLineBreak(text: string, from: number): number {
+  LINE_BREAK.lastIndex = from;
+  const match = LINE_BREAK.exec(text);
+  return match ? match.index : -1;
 }

@@ -1,12 +1,20 @@
-/** Reads a JSON request body with a size cap; every refusal is a SlicedeckError with words. */
+/** Reads a JSON request body on the shared HTTP layer; every refusal is a SlicedeckError with words. */
 import type { IncomingMessage } from 'node:http';
 import { SlicedeckError } from '@shared/errors';
+import { DEFAULT_BODY_LIMITS, HttpRefusal, readJson, tooLargeWords } from '../../http-kit';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = DEFAULT_BODY_LIMITS.maxBytes;
 
-export class BodyTooLargeError extends SlicedeckError {
+/** A refusal that must go out with its own HTTP status (413 too large, 408 too slow), not the code's. */
+export class BodyRefusedError extends SlicedeckError {
+  constructor(readonly status: number, message: string) {
+    super('invalid_input', message);
+  }
+}
+
+export class BodyTooLargeError extends BodyRefusedError {
   constructor() {
-    super('invalid_input', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB; send less.`);
+    super(413, tooLargeWords(MAX_BODY_BYTES));
   }
 }
 
@@ -17,26 +25,13 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     req.resume();
     throw new SlicedeckError('invalid_input', 'Send the command input as JSON (Content-Type: application/json).');
   }
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    req.resume();
-    throw new BodyTooLargeError();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      throw new BodyTooLargeError();
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new SlicedeckError('invalid_input', 'The request body is not valid JSON.');
+    return await readJson(req, DEFAULT_BODY_LIMITS);
+  } catch (error) {
+    if (error instanceof HttpRefusal) {
+      if (error.status === 400) throw new SlicedeckError('invalid_input', error.message);
+      throw new BodyRefusedError(error.status, error.message);
+    }
+    throw error;
   }
 }

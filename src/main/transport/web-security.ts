@@ -3,9 +3,9 @@
  * the bearer token (timing-safe), the Host header (DNS rebinding) and the Origin
  * header (cross-site requests from other pages in the operator's browser).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CONTENT_SECURITY_POLICY } from '../csp';
+import { presentedToken as kitPresentedToken } from '../../http-kit';
 
 /** Every response of the web mode carries these; the CSP is the desktop app's too (one policy, src/main/csp.ts). */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -16,22 +16,11 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
-/** Compares two secrets in constant time, whatever their lengths (hashing first equalises them). */
-export function tokensMatch(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
-}
+export { tokensMatch } from '../../http-kit';
 
 /** The token a request presents: the Bearer header, or `?token=` where that is allowed. */
 export function presentedToken(req: IncomingMessage, url: URL, allowQuery: boolean): string | null {
-  const header = req.headers.authorization;
-  if (typeof header === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match) return match[1]!;
-  }
-  if (allowQuery) return url.searchParams.get('token');
-  return null;
+  return kitPresentedToken(req, allowQuery ? url : undefined);
 }
 
 /** The `host:port` values a browser legitimately sends to this server. */

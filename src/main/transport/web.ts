@@ -3,12 +3,13 @@
  * carried over HTTP on loopback. `POST /api/rpc/<command>` → dispatch → envelope;
  * `GET /api/events` → server-sent events; everything else is the built renderer.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppEventSource, CommandHandlers, Envelope } from '@shared/contract';
 import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
-import { readJsonBody } from './web-body';
+import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
+import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
 
@@ -53,9 +54,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   // Filled in once listening: the Host/Origin checks need the real port.
   let hosts = new Set<string>();
-  const streams = new Set<ServerResponse>();
+  const streams = new Set<{ close(): void }>();
 
-  const server = createServer((req, res) => {
+  const server = createLimitedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // The path only: a query string may carry the token.
       logger?.warn({ err: error, path: (req.url ?? '/').split('?')[0] }, 'web request failed unexpectedly');
@@ -101,6 +102,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       try {
         input = await readJsonBody(req);
       } catch (error) {
+        if (error instanceof BodyRefusedError) {
+          return sendJson(res, error.status, { ok: false, error: error.toWire() });
+        }
         return sendError(res, error);
       }
       const envelope = await dispatch(core.handlers, name, input, (error, command) =>
@@ -112,28 +116,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
+    let unsubscribe = () => {};
+    const stream = openSse(req, res, {
+      headers: SECURITY_HEADERS,
+      // `retry` tells EventSource how soon to come back after a drop.
+      preamble: 'retry: 1000\n: connected\n\n',
+      heartbeatMs,
+      onClose: () => {
+        unsubscribe();
+        streams.delete(stream);
+      },
     });
-    // `retry` tells EventSource how soon to come back after a drop.
-    res.write('retry: 1000\n: connected\n\n');
-    streams.add(res);
-    const unsubscribe = core.events.subscribe((event) => {
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
-    heartbeat.unref();
-    const stop = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(res);
-    };
-    req.on('close', stop);
-    res.on('close', stop);
+    streams.add(stream);
+    unsubscribe = core.events.subscribe((event) => stream.write(sseFrame(event)));
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -154,7 +149,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     close() {
       closing ??= new Promise<void>((resolveClose) => {
-        for (const stream of streams) stream.end();
+        for (const stream of [...streams]) stream.close();
         server.close(() => resolveClose());
         server.closeIdleConnections();
         // Event streams and keep-alive sockets would hold close() open forever.
@@ -166,15 +161,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    ...extra,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  kitSendJson(res, status, body, { ...SECURITY_HEADERS, ...extra });
 }
 
 function sendEnvelope(res: ServerResponse, envelope: Envelope<unknown>): void {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SliceClient } from '../../../src/main/core/slice-client';
+import { SliceClient, SliceProtocolError } from '../../../src/main/core/slice-client';
 import type { SliceEvent } from '@shared/slice-protocol';
 
 const servers: http.Server[] = [];
@@ -123,5 +123,74 @@ describe('SliceClient', () => {
     expect(error).toBeInstanceOf(Error);
     expect(events[0]).toEqual({ type: 'contacts', data: { count: 1, done: false } });
     expect(events.every((e) => e.type === 'contacts')).toBe(true);
+  });
+});
+
+describe('SliceClient against a slice that breaks the protocol', () => {
+  function watching(port: number) {
+    const violations: SliceProtocolError[] = [];
+    const c = new SliceClient({ port, token: 'tok', onViolation: (error) => violations.push(error) });
+    clients.push(c);
+    return { c, violations };
+  }
+
+  it('skips events it does not know, and drops the stream for good at an event of the wrong shape', async () => {
+    let connections = 0;
+    const port = await serve((req, res) => {
+      connections++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: from-the-future\ndata: {"x":1}\n\n');
+      res.write('event: contacts\ndata: {"count":2,"done":false}\n\n');
+      res.write('event: qr\ndata: {"payload":42}\n\n');
+      res.write('event: contacts\ndata: {"count":3,"done":false}\n\n');
+    });
+    const { c, violations } = watching(port);
+    const events: SliceEvent[] = [];
+    const gaveUp = new Promise<Error>((resolve) => c.subscribe((event) => events.push(event), { maxReconnects: 5, reconnectDelayMs: 5, onGiveUp: resolve }));
+    const error = await gaveUp;
+    expect(error).toBeInstanceOf(SliceProtocolError);
+    expect(error.message).toMatch(/the event stream: an event that does not follow the protocol \(qr\.payload/);
+    expect(violations).toHaveLength(1);
+    // Only the valid event before the breach got through; nothing after it; no reconnect.
+    expect(events).toEqual([{ type: 'contacts', data: { count: 2, done: false } }]);
+    expect(connections).toBe(1);
+  });
+
+  it('refuses an answer of the wrong shape with words, and reports it', async () => {
+    const port = await serve((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 1, name: 'no' }])));
+    const { c, violations } = watching(port);
+    await expect(c.chats()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/malformed answer to GET \/api\/chats/) });
+    expect(violations).toHaveLength(1);
+  });
+
+  it('refuses an answer over the limit, declared or not, without reading it all', async () => {
+    const port = await serve((req, res) => {
+      if (req.url === '/api/chats') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
+        return void res.write('[');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const piece = 'x'.repeat(64 * 1024);
+      const more = () => {
+        while (!res.destroyed && res.write(piece));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    const { c, violations } = watching(port);
+    await expect(c.chats()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/an answer of 52428800 bytes, more than the 1048576 allowed/) });
+    await expect(c.messages('1@c.us')).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/an answer longer than the 1048576 bytes allowed/) });
+    expect(violations).toHaveLength(2);
+  });
+
+  it('asks /health with its token and accepts only a well-formed identity', async () => {
+    let auth: string | undefined;
+    const port = await serve((req, res) => {
+      auth = req.headers.authorization;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    });
+    expect(await watching(port).c.health()).toBeNull();
+    expect(auth).toBe('Bearer tok');
   });
 });

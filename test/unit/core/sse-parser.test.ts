@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseMessage } from '../../../src/main/core/sse-parser';
+import { SseLimitError, SseParser, type SseMessage } from '../../../src/main/core/sse-parser';
 
 function parseAll(chunks: string[]): SseMessage[] {
   const messages: SseMessage[] = [];
@@ -28,5 +28,43 @@ describe('SseParser', () => {
 
   it('does not dispatch a message with no data', () => {
     expect(parseAll(['event: qr\n\n'])).toEqual([]);
+  });
+});
+
+describe('SseParser against a hostile stream', () => {
+  it('looks at each character once, however the stream is cut (no rescans of what it has seen)', () => {
+    const messages: SseMessage[] = [];
+    const parser = new SseParser((m) => messages.push(m), 1024 * 1024);
+    const event = `event: qr\ndata: ${'x'.repeat(200_000)}\n\n`;
+    // One character per chunk: a parser that rescans its buffer looks at ~200 000²/2 characters.
+    for (const char of event) parser.feed(char);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.data).toHaveLength(200_000);
+    expect(parser.scannedChars).toBeLessThanOrEqual(event.length);
+  });
+
+  it('refuses a line that never ends once it passes the limit, and stays refused', () => {
+    const parser = new SseParser(() => undefined, 64 * 1024);
+    parser.feed('event: qr\ndata: ');
+    const feedMore = () => {
+      for (let i = 0; i < 100; i++) parser.feed('y'.repeat(1024));
+    };
+    expect(feedMore).toThrow(SseLimitError);
+    expect(feedMore).toThrow(/longer than 64 KiB/);
+    expect(() => parser.feed('\n\n')).toThrow(SseLimitError);
+  });
+
+  it('refuses a message whose many short data lines add up past the limit', () => {
+    const parser = new SseParser(() => undefined, 10_000);
+    expect(() => {
+      for (let i = 0; i < 1_000; i++) parser.feed(`data: ${'z'.repeat(50)}\n`);
+    }).toThrow(SseLimitError);
+  });
+
+  it('still delivers messages right up to the limit', () => {
+    const messages: SseMessage[] = [];
+    const parser = new SseParser((m) => messages.push(m), 10_000);
+    parser.feed(`data: ${'a'.repeat(9_000)}\n\n`);
+    expect(messages).toHaveLength(1);
   });
 });

@@ -42,7 +42,7 @@ describe('Store (a real SQLite file)', () => {
 
   it('persists each stage with its timestamp and an audit row', () => {
     store.addAccount('acc_aaaa', 'Alice');
-    store.beginAttempt('acc_aaaa', 'slc_1', 'tok');
+    store.beginAttempt('acc_aaaa', 'slc_1');
     store.setStage('acc_aaaa', 'slc_1', 'allocating_port');
     const row = store.getSlice('acc_aaaa')!;
     expect(row.stage).toBe('allocating_port');
@@ -52,7 +52,7 @@ describe('Store (a real SQLite file)', () => {
 
   it('never lets a stale attempt overwrite the current slice', () => {
     store.addAccount('acc_aaaa', 'Alice');
-    store.beginAttempt('acc_aaaa', 'slc_new', 'tok');
+    store.beginAttempt('acc_aaaa', 'slc_new');
     expect(store.setStage('acc_aaaa', 'slc_old', 'ready')).toBeUndefined();
     expect(store.clearSlice('acc_aaaa', 'idle', null, 'slc_old')).toBeUndefined();
     expect(store.getSlice('acc_aaaa')!.stage).toBe('pending');
@@ -62,7 +62,7 @@ describe('Store (a real SQLite file)', () => {
     const range = { from: 50000, to: 50001 };
     for (const id of ['acc_aaaa', 'acc_bbbb', 'acc_cccc']) {
       store.addAccount(id, id);
-      store.beginAttempt(id, `slc_${id}`, 'tok');
+      store.beginAttempt(id, `slc_${id}`);
     }
     expect(store.reservePort('acc_aaaa', 'slc_acc_aaaa', range, new Set())).toBe(50000);
     expect(store.reservePort('acc_bbbb', 'slc_acc_bbbb', range, new Set())).toBe(50001);
@@ -74,7 +74,7 @@ describe('Store (a real SQLite file)', () => {
 
   it('removes an account with its slice row and history', () => {
     store.addAccount('acc_aaaa', 'Alice');
-    store.beginAttempt('acc_aaaa', 'slc_1', 'tok');
+    store.beginAttempt('acc_aaaa', 'slc_1');
     expect(store.removeAccount('acc_aaaa')).toBe(true);
     expect(store.getSlice('acc_aaaa')).toBeUndefined();
     expect(store.history('acc_aaaa')).toEqual([]);

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SliceHealth, SliceStatus } from '@shared/slice-protocol';
-import { loadSliceConfig, SliceConfigError } from '../../../src/slice/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerAddress, loadSliceConfig, SliceConfigError, waitForTokenFile } from '../../../src/slice/config';
 import { FAST_ENV, request, startSlice, TEST_TOKEN, type RunningSlice } from './harness';
 
 let slice: RunningSlice | null = null;
@@ -10,9 +13,19 @@ afterEach(async () => {
 });
 
 describe('authentication', () => {
-  it('answers /health without a token', async () => {
+  it('answers /health without a token with liveness only: no account, no driver', async () => {
     slice = await startSlice();
-    const health = await slice.request<SliceHealth>('GET', '/health', { token: null });
+    const anonymous = await slice.request<Record<string, unknown>>('GET', '/health', { token: null });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ ok: true });
+    const wrong = await slice.request<Record<string, unknown>>('GET', '/health', { token: 'wrong-token-0123456789' });
+    expect(wrong.body).toEqual({ ok: true });
+    expect(JSON.stringify(wrong.body)).not.toContain('unit-test');
+  });
+
+  it('names itself on /health only to the holder of its token', async () => {
+    slice = await startSlice();
+    const health = await slice.request<SliceHealth>('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, driver: 'simulated', instanceId: 'unit-test' });
     expect(health.body.uptimeMs).toBeGreaterThanOrEqual(0);
@@ -45,8 +58,51 @@ describe('authentication', () => {
   it('refuses to start without a token, or with a weak one, saying why', () => {
     const { SLICE_TOKEN: _dropped, ...withoutToken } = FAST_ENV;
     expect(() => loadSliceConfig(withoutToken)).toThrow(SliceConfigError);
-    expect(() => loadSliceConfig(withoutToken)).toThrow(/SLICE_TOKEN is not set/);
+    expect(() => loadSliceConfig(withoutToken)).toThrow(/Neither SLICE_TOKEN_FILE nor SLICE_TOKEN gives a token/);
     expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN: 'short' })).toThrow(/at least 16/);
+  });
+
+  it('reads its token from the file SLICE_TOKEN_FILE names (what the host passes), before SLICE_TOKEN', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slice-token-'));
+    try {
+      const file = join(dir, 'token');
+      writeFileSync(file, 'from-the-file-0123456789\n', { mode: 0o400 });
+      const config = loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN_FILE: file });
+      expect(config.token).toBe('from-the-file-0123456789');
+      expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN_FILE: join(dir, 'missing') })).toThrow(/SLICE_TOKEN_FILE=.*missing cannot be read \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('waits for its token file (the host writes it just after the start), a bounded while', async () => {
+    // What Docker's extraction shows on the way: missing, then root's 0400 file, then half written, then done.
+    const steps: (string | Error)[] = [
+      Object.assign(new Error('missing'), { code: 'ENOENT' }),
+      Object.assign(new Error('still root’s'), { code: 'EACCES' }),
+      'partial-tok',
+      'partial-token-0123456789\n',
+    ];
+    let reads = 0;
+    const read = () => {
+      const step = steps[Math.min(reads++, steps.length - 1)]!;
+      if (step instanceof Error) throw step;
+      return step;
+    };
+    await waitForTokenFile({ SLICE_TOKEN_FILE: '/data/.slicedeck/x.token' }, 5_000, read);
+    expect(reads).toBe(4);
+    const missing = () => {
+      throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    };
+    await expect(waitForTokenFile({ SLICE_TOKEN_FILE: '/nowhere/x.token' }, 50, missing)).rejects.toThrow(/did not appear within 0 s/);
+    await waitForTokenFile({}, 50, missing);
+  });
+
+  it('listens on the container address, not on every interface', () => {
+    expect(loadSliceConfig(FAST_ENV, { address: () => '172.30.0.5' }).listenHost).toBe('172.30.0.5');
+    expect(loadSliceConfig({ ...FAST_ENV, SLICE_LISTEN_HOST: '10.1.2.3' }, { address: () => '172.30.0.5' }).listenHost).toBe('10.1.2.3');
+    expect(loadSliceConfig(FAST_ENV, { address: () => null }).listenHost).toBe('127.0.0.1');
+    expect(containerAddress({ lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '255.0.0.0', mac: '', cidr: null }], eth0: [{ address: '172.30.0.5', family: 'IPv4', internal: false, netmask: '255.255.0.0', mac: '', cidr: null }] })).toBe('172.30.0.5');
   });
 
   it('refuses bad settings with the variable name and what it accepts', () => {
@@ -168,7 +224,7 @@ describe('the real driver seam', () => {
     const scan = await slice.request<{ error: string }>('POST', '/api/sim/scan', { body: {} });
     expect(scan.status).toBe(404);
     expect(scan.body.error).toMatch(/only with the simulated driver/);
-    const health = await request<SliceHealth>(slice.port, 'GET', '/health', { token: null });
+    const health = await request<SliceHealth>(slice.port, 'GET', '/health');
     expect(health.body.driver).toBe('whatsapp-web.js');
   });
 });

@@ -67,6 +67,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_message ON outbox(account_id, message_id);
   ALTER TABLE accounts ADD COLUMN session_saved_at INTEGER;
   `,
+  // 3: tokens are derived from the slice key (secrets/slice-tokens.ts), never stored:
+  // scrub the ones schema 1 kept (secure_delete overwrites their pages).
+  `
+  UPDATE slices SET token = NULL WHERE token IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

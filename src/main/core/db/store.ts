@@ -3,7 +3,6 @@
  * *intends* (accounts, the one slice each account should have, the audit trail);
  * Docker holds what exists, and the reconciler repairs any difference.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -12,12 +11,14 @@ import type { Stage } from '@shared/stages';
 import { migrate } from './migrations';
 import { choosePort } from '../slices/ports';
 import type { PortRange } from '../config';
+import { ensurePrivateFile, securePrivateDir, withPrivateUmask } from '../secrets/data-dir';
 
 export interface SliceRow {
   accountId: string;
   sliceId: string | null;
   port: number | null;
   containerId: string | null;
+  /** Derived from the slice id (never read from the database, which holds no token); null without a slice. */
   token: string | null;
   stage: Stage;
   stageStartedAt: EpochMs | null;
@@ -35,7 +36,6 @@ interface SliceRecord {
   slice_id: string | null;
   port: number | null;
   container_id: string | null;
-  token: string | null;
   stage: Stage;
   stage_started_at: number | null;
   started_at: number | null;
@@ -52,13 +52,13 @@ function qrOf(json: string | null): { qr: QrInfo | null; pairingUntil: EpochMs |
   return { qr, pairingUntil: typeof pairingUntil === 'number' ? pairingUntil : null };
 }
 
-function toSliceRow(record: SliceRecord): SliceRow {
+function toSliceRow(record: SliceRecord, tokenFor: ((sliceId: string) => string) | null): SliceRow {
   return {
     accountId: record.account_id,
     sliceId: record.slice_id,
     port: record.port,
     containerId: record.container_id,
-    token: record.token,
+    token: record.slice_id && tokenFor ? tokenFor(record.slice_id) : null,
     stage: record.stage,
     stageStartedAt: record.stage_started_at,
     startedAt: record.started_at,
@@ -80,17 +80,30 @@ export interface AuditEntry {
 
 export const DATABASE_FILE = 'slicedeck.db';
 
+export interface StoreOptions {
+  /** Gives each slice row its bearer token (SliceTokens.forSlice); rows carry none without it. */
+  tokenFor?: (sliceId: string) => string;
+  /**
+   * The better_sqlite3.node to load instead of the package's own (which is built for
+   * Node): the desktop shell passes the Electron build kept next to it
+   * (scripts/lib/electron-native.mjs), so neither runtime rebuilds the other's.
+   */
+  nativeBinding?: string | undefined;
+}
+
 export class Store {
   private readonly db: Database.Database;
+  private readonly tokenFor: ((sliceId: string) => string) | null;
 
-  /**
-   * `nativeBinding`: the better_sqlite3.node to load instead of the package's own
-   * (which is built for Node): the desktop shell passes the Electron build kept next
-   * to it (scripts/lib/electron-native.mjs), so neither runtime rebuilds the other's.
-   */
-  constructor(dataDir: string, private readonly now: () => EpochMs = Date.now, opts: { nativeBinding?: string | undefined } = {}) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, DATABASE_FILE), opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  constructor(dataDir: string, private readonly now: () => EpochMs = Date.now, options: StoreOptions = {}) {
+    this.tokenFor = options.tokenFor ?? null;
+    securePrivateDir(dataDir);
+    const path = join(dataDir, DATABASE_FILE);
+    // SQLite gives -wal and -shm the database file's own mode: a private file keeps all three private.
+    ensurePrivateFile(path);
+    this.db = withPrivateUmask(() => new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}));
+    // Deleted rows (old tokens, removed accounts) are overwritten, not left in free pages.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     // Another process (a crashed host's successor, a test) may hold the write lock briefly.
@@ -165,11 +178,11 @@ export class Store {
 
   getSlice(accountId: string): SliceRow | undefined {
     const record = this.db.prepare(`SELECT * FROM slices WHERE account_id = ?`).get(accountId) as SliceRecord | undefined;
-    return record ? toSliceRow(record) : undefined;
+    return record ? toSliceRow(record, this.tokenFor) : undefined;
   }
 
   listSlices(): SliceRow[] {
-    return (this.db.prepare(`SELECT * FROM slices`).all() as SliceRecord[]).map(toSliceRow);
+    return (this.db.prepare(`SELECT * FROM slices`).all() as SliceRecord[]).map((record) => toSliceRow(record, this.tokenFor));
   }
 
   portsInUse(): number {
@@ -180,18 +193,18 @@ export class Store {
    * Starts a connect attempt: the row now names the new slice, in stage `pending`,
    * persisted (and audited) before any work begins.
    */
-  beginAttempt(accountId: string, sliceId: string, token: string): SliceRow {
+  beginAttempt(accountId: string, sliceId: string): SliceRow {
     const at = this.now();
     this.db.transaction(() => {
       this.db
         .prepare(
           `INSERT INTO slices (account_id, slice_id, port, container_id, token, stage, stage_started_at, started_at, error, qr_json, contacts, restarts, created_at, updated_at)
-           VALUES (@accountId, @sliceId, NULL, NULL, @token, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
-           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = @token,
+           VALUES (@accountId, @sliceId, NULL, NULL, NULL, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
+           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL,
              stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, qr_json = NULL, contacts = NULL,
              restarts = 0, updated_at = @at`,
         )
-        .run({ accountId, sliceId, token, at });
+        .run({ accountId, sliceId, at });
       this.insertEvent({ accountId, sliceId, type: 'stage', stage: 'pending', at });
     })();
     return this.getSlice(accountId)!;

@@ -5,9 +5,21 @@
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { containerCreateOptions } from './container-spec';
-import { LABELS, homeFilter } from './labels';
-import { PortTakenError, type ContainerState, type ManagedContainer, type RawContainerStats, type SliceRuntime, type SliceSpec } from './runtime';
+import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import { LABELS, homeFilter, sliceNetworkName } from './labels';
+import {
+  PortTakenError,
+  type ContainerState,
+  type ManagedContainer,
+  type ManagedVolume,
+  type RawContainerStats,
+  type SliceNetwork,
+  type SliceRuntime,
+  type SliceSpec,
+} from './runtime';
+
+/** Docker's bridge option that turns inter-container traffic off on one network. */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 const PING_TIMEOUT_MS = 3_000;
 
@@ -44,6 +56,11 @@ export function translateEngineError(error: unknown, doing: string): SlicedeckEr
     return new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS}${why}`);
   }
   return new SlicedeckError('slice_failed', `Docker could not ${doing}: ${engineMessage(error)}`);
+}
+
+/** Two networks answer to one name (see removeDuplicateNetworks). */
+function isAmbiguous(error: unknown): boolean {
+  return /is ambiguous|matches found based on name/i.test(engineMessage(error));
 }
 
 function isPortTaken(error: unknown): boolean {
@@ -108,22 +125,76 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
   async create(spec: SliceSpec): Promise<string> {
+    let id: string;
     try {
-      const container = await this.engine().createContainer(containerCreateOptions(spec));
-      return container.id;
+      id = await this.createOnNetwork(spec);
     } catch (error) {
       if (statusOf(error) === 404 && /no such image/i.test(engineMessage(error))) {
         throw new SlicedeckError('image_missing', `The slice image ${spec.image} is not in Docker. Build it with \`npm run slice:image\`, then click Connect again.`);
       }
       throw translateEngineError(error, 'create the slice container');
     }
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token });
+    return id;
+  }
+
+  /**
+   * Tokens to hand over right after start. `putArchive` costs a mount of the
+   * container's filesystem (~20–100 ms); after start it overlaps the slice's own
+   * boot, which waits for the file, instead of delaying the start.
+   */
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string }>();
+
+  private async handOverToken(containerId: string): Promise<void> {
+    const pending = this.pendingTokens.get(containerId);
+    if (!pending) return;
+    try {
+      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token), { path: DATA_MOUNT });
+      this.pendingTokens.delete(containerId);
+    } catch (error) {
+      throw translateEngineError(error, 'give the slice its token file');
+    }
+  }
+
+  /** Homes whose network this runtime made sure of: looked up once, not on every create. */
+  private readonly networks = new Map<string, Promise<SliceNetwork>>();
+
+  /** The network is made on first use; if someone removed it since, start() makes it again. */
+  private async createOnNetwork(spec: SliceSpec): Promise<string> {
+    let ensured = this.networks.get(spec.homeId);
+    if (!ensured) {
+      ensured = this.ensureNetwork(spec.homeId);
+      this.networks.set(spec.homeId, ensured);
+      ensured.catch(() => this.networks.delete(spec.homeId));
+    }
+    await ensured;
+    try {
+      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    } catch (error) {
+      if (!isAmbiguous(error)) throw error;
+      await this.removeDuplicateNetworks(spec.homeId);
+      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+    }
   }
 
   async start(containerId: string): Promise<void> {
     try {
       await this.engine().getContainer(containerId).start();
+      await this.handOverToken(containerId);
     } catch (error) {
-      if (statusOf(error) === 304) return; // already started
+      if (statusOf(error) === 304) return this.handOverToken(containerId); // already started
+      const twins = /network (slicedeck-net-([0-9a-f]+)) is ambiguous/i.exec(engineMessage(error));
+      if (twins) {
+        await this.removeDuplicateNetworks(twins[2]!);
+        return this.start(containerId);
+      }
+      const lost = /network (slicedeck-net-([0-9a-f]+)) not found/i.exec(engineMessage(error));
+      if (lost) {
+        // Removed behind our back (by hand, or a prune): make it again and start once more.
+        this.networks.delete(lost[2]!);
+        await this.ensureNetwork(lost[2]!);
+        return this.start(containerId);
+      }
       if (isPortTaken(error)) {
         const port = Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN);
         throw new PortTakenError(port, error);
@@ -142,6 +213,7 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
   async remove(containerId: string): Promise<void> {
+    this.pendingTokens.delete(containerId);
     try {
       await this.engine().getContainer(containerId).remove({ force: true, v: false });
     } catch (error) {
@@ -229,12 +301,103 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async listVolumes(homeId: string): Promise<string[]> {
+  async listVolumes(homeId: string): Promise<ManagedVolume[]> {
     try {
       const answer = await this.engine().listVolumes({ filters: { label: homeFilter(homeId) } });
-      return (answer.Volumes ?? []).map((v) => v.Name);
+      return (answer.Volumes ?? []).map((v) => ({ name: v.Name, accountId: v.Labels?.[LABELS.accountId] ?? null }));
     } catch (error) {
       throw translateEngineError(error, 'list the session volumes');
     }
   }
+
+  async inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
+    const name = sliceNetworkName(homeId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
+        return networkOf(info);
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        if (attempt === 0 && isAmbiguous(error)) {
+          await this.removeDuplicateNetworks(homeId);
+          continue;
+        }
+        throw translateEngineError(error, `look up the slice network ${name}`);
+      }
+    }
+  }
+
+  /**
+   * Docker's duplicate check on create is not atomic: two creators at once (a host
+   * killed mid-request whose create the engine still finishes, and its successor)
+   * can make two networks of one name, which Docker then calls ambiguous. Keep the
+   * oldest; remove the others that no container uses.
+   */
+  private async removeDuplicateNetworks(homeId: string): Promise<void> {
+    const name = sliceNetworkName(homeId);
+    const found = ((await this.engine().listNetworks({ filters: { name: [name] } })) as (NetworkInfo & { Created?: string })[])
+      .filter((network) => network.Name === name)
+      .sort((a, b) => (a.Created ?? '').localeCompare(b.Created ?? '') || a.Id.localeCompare(b.Id));
+    for (const extra of found.slice(1)) {
+      const info = (await this.engine().getNetwork(extra.Id).inspect().catch(() => null)) as NetworkInfo | null;
+      if (!info || Object.keys(info.Containers ?? {}).length > 0) continue;
+      await this.engine().getNetwork(extra.Id).remove().catch(() => undefined);
+    }
+  }
+
+  async ensureNetwork(homeId: string): Promise<SliceNetwork> {
+    const existing = await this.inspectNetwork(homeId);
+    if (existing) return existing;
+    const name = sliceNetworkName(homeId);
+    try {
+      await this.engine().createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABELS.managed]: 'true', [LABELS.home]: homeId },
+        Options: { [ICC_OPTION]: 'false' },
+      });
+    } catch (error) {
+      // 409: a concurrent ensureNetwork (another core over the same data dir) made it first.
+      if (statusOf(error) !== 409) {
+        const words = /non-overlapping|address pool/i.test(engineMessage(error))
+          ? `${engineMessage(error)} — Docker has no free address range for another network; remove networks you no longer need (docker network prune) and try again`
+          : engineMessage(error);
+        throw new SlicedeckError('slice_failed', `Docker could not create the slice network ${name}: ${words}`);
+      }
+    }
+    const made = await this.inspectNetwork(homeId);
+    if (!made) throw new SlicedeckError('slice_failed', `Docker created the slice network ${name} but cannot find it. Try again.`);
+    return made;
+  }
+
+  async removeNetworkIfUnused(homeId: string): Promise<boolean> {
+    const name = sliceNetworkName(homeId);
+    this.networks.delete(homeId);
+    await this.removeDuplicateNetworks(homeId).catch(() => undefined);
+    try {
+      const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
+      if (Object.keys(info.Containers ?? {}).length > 0) return false;
+      await this.engine().getNetwork(name).remove();
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return true;
+      // 403: a container joined meanwhile ("has active endpoints"); it stays.
+      if (status === 403 || status === 409) return false;
+      throw translateEngineError(error, `remove the slice network ${name}`);
+    }
+  }
+}
+
+interface NetworkInfo {
+  Name: string;
+  Id: string;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] };
+  Containers?: Record<string, unknown>;
+}
+
+function networkOf(info: NetworkInfo): SliceNetwork {
+  const ipv4 = (info.IPAM?.Config ?? []).find((config) => config.Subnet && !config.Subnet.includes(':'));
+  return { name: info.Name, id: info.Id, gateway: ipv4?.Gateway ?? null, subnet: ipv4?.Subnet ?? null };
 }

@@ -8,7 +8,6 @@ export const LABELS = {
   home: 'slicedeck.home',
   sliceId: 'slicedeck.slice-id',
   accountId: 'slicedeck.account-id',
-  specHash: 'slicedeck.spec-hash',
 } as const;
 
 export function homeFilter(homeId: string): string[] {
@@ -22,4 +21,12 @@ export function containerName(homeId: string, sliceId: string): string {
 /** One named volume per account keeps its WhatsApp session (LocalAuth) across slices. */
 export function authVolumeName(homeId: string, accountId: string): string {
   return `slicedeck-auth-${homeId}-${accountId}`;
+}
+
+/**
+ * The user-defined bridge network of one data dir: its slices sit on it with
+ * inter-container traffic off, so one slice cannot reach another.
+ */
+export function sliceNetworkName(homeId: string): string {
+  return `slicedeck-net-${homeId}`;
 }

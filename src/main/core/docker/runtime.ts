@@ -10,11 +10,21 @@ export interface SliceSpec {
   image: string;
   /** Host port, published on 127.0.0.1 only. */
   port: number;
+  /** Never secrets: the environment is readable by `docker inspect` and every process in the slice. */
   env: Record<string, string>;
+  /**
+   * The slice's bearer token. Written into the container as a 0400 file owned by the
+   * slice user right after it starts (`SLICE_TOKEN_FILE`; the slice waits for it), never put in the environment.
+   */
+  token: string;
   memoryBytes: number;
   pidsLimit: number;
+  /** CPU limit in cores (Docker's NanoCpus / 1e9). */
+  cpus: number;
   /** Named volume mounted at /data. */
   volume: string;
+  /** The data dir's slice network (sliceNetworkName); created by ensureNetwork. */
+  network: string;
   /**
    * Swarm only: the node (its swarm node id) the slice must run on, because the
    * account's session volume lives there. Absent: wherever the engine puts it. A
@@ -29,6 +39,24 @@ export interface SliceLocation {
   node: string;
   /** The address the host uses to reach the slice's published port: 127.0.0.1 for one engine. */
   address: string;
+}
+
+/** The data dir's slice network as Docker made it. */
+export interface SliceNetwork {
+  name: string;
+  id: string;
+  /**
+   * The host's address on that bridge: what a slice reaches the host on (for
+   * example a stand-in WhatsApp Web bound there). null if Docker did not say.
+   */
+  gateway: string | null;
+  subnet: string | null;
+}
+
+/** One session volume of this home, with the account it belongs to (its label). */
+export interface ManagedVolume {
+  name: string;
+  accountId: string | null;
 }
 
 export interface ManagedContainer {
@@ -105,7 +133,19 @@ export interface SliceRuntime {
   ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void>;
   /** A volume that is already gone is not an error. */
   removeVolume(name: string): Promise<void>;
-  listVolumes(homeId: string): Promise<string[]>;
+  listVolumes(homeId: string): Promise<ManagedVolume[]>;
+  /**
+   * Creates the data dir's slice network when missing (labelled with the home,
+   * inter-container traffic off) and returns it; an existing one is reused.
+   */
+  ensureNetwork(homeId: string): Promise<SliceNetwork>;
+  /** The network if it exists (null otherwise); never creates it. */
+  inspectNetwork(homeId: string): Promise<SliceNetwork | null>;
+  /**
+   * Removes the data dir's slice network when no container uses it any more;
+   * true when it is gone afterwards.
+   */
+  removeNetworkIfUnused(homeId: string): Promise<boolean>;
 }
 
 /** Docker refused to publish the port because something else holds it. */

@@ -21,7 +21,7 @@ import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { containerCreateOptions } from './container-spec';
 import { DOCKER_UNREACHABLE_WORDS, engineMessage, statusOf, translateEngineError } from './dockerode-runtime';
 import { LABELS, homeFilter } from './labels';
-import { PortTakenError, type ContainerState, type ManagedContainer, type RawContainerStats, type SliceLocation, type SliceRuntime, type SliceSpec } from './runtime';
+import { PortTakenError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -133,7 +133,7 @@ export class SwarmRuntime implements SliceRuntime {
       TaskTemplate: {
         ContainerSpec: {
           Image: spec.image,
-          Env: container.Env,
+          Env: swarmEnv(container.Env ?? [], spec.token),
           Labels: labels,
           Init: true,
           CapabilityDrop: ['ALL'],
@@ -159,7 +159,7 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   async create(spec: SliceSpec): Promise<string> {
-    const token = spec.env[SLICE_ENV.token];
+    const token = spec.token;
     try {
       const service = (await this.engine().createService(this.serviceSpec(spec))) as unknown as { id?: string; ID?: string };
       return (service.id ?? service.ID)!;
@@ -433,17 +433,44 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   /** The session volumes of this home on every node that can be asked. */
-  async listVolumes(homeId: string): Promise<string[]> {
-    const names = new Set<string>();
+  async listVolumes(homeId: string): Promise<ManagedVolume[]> {
+    const volumes = new Map<string, ManagedVolume>();
     for (const node of await this.nodes()) {
       if (!node.engine) continue;
       try {
         const answer = await this.nodeEngine(node, 'list the session volumes').listVolumes({ filters: { label: homeFilter(homeId) } });
-        for (const v of answer.Volumes ?? []) names.add(v.Name);
+        for (const v of answer.Volumes ?? []) volumes.set(v.Name, { name: v.Name, accountId: v.Labels?.[LABELS.accountId] ?? null });
       } catch (error) {
         throw translateEngineError(error, `list the session volumes on node ${node.name}`);
       }
     }
-    return [...names].sort();
+    return [...volumes.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
+
+  // A swarm's slices run on each node's default bridge and publish in host mode: a
+  // per-home overlay with inter-container traffic off is not built yet (docs/SCALING.md).
+  // The network calls answer for that default, and never create or remove anything.
+  async ensureNetwork(): Promise<SliceNetwork> {
+    return SWARM_NODE_BRIDGE;
+  }
+
+  async inspectNetwork(): Promise<SliceNetwork | null> {
+    return SWARM_NODE_BRIDGE;
+  }
+
+  async removeNetworkIfUnused(): Promise<boolean> {
+    return true;
+  }
+}
+
+/** What the network calls answer on a swarm (see above). */
+const SWARM_NODE_BRIDGE: SliceNetwork = { name: 'bridge', id: 'bridge', gateway: null, subnet: null };
+
+/**
+ * The token reaches a service's slice in its environment, as SLICE_TOKEN: a token file
+ * needs a copy into the task's volume on its node, which a swarm does not offer before
+ * start (a Swarm secret is the next step, docs/SCALING.md). Never logged.
+ */
+function swarmEnv(env: string[], token: string): string[] {
+  return [...env.filter((entry) => !entry.startsWith(`${SLICE_ENV.tokenFile}=`) && !entry.startsWith(`${SLICE_ENV.token}=`)), `${SLICE_ENV.token}=${token}`];
 }

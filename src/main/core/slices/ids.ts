@@ -9,7 +9,3 @@ export function newSliceId(): string {
   return `slc_${randomBytes(9).toString('hex')}`;
 }
 
-/** The per-slice bearer token: 32 random bytes. */
-export function newSliceToken(): string {
-  return randomBytes(32).toString('base64url');
-}

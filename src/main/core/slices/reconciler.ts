@@ -5,7 +5,10 @@
  * - a row whose container is gone is cleared, with the reason recorded;
  * - a provisioning that a dead host process left half-way ends in `error`
  *   ("interrupted — click Connect to retry"), its container removed;
- * - a running slice in qr/linking/ready is adopted: followed again, timers re-armed.
+ * - a running slice in qr/linking/ready is adopted: followed again, timers re-armed;
+ * - a session volume whose account no longer exists is removed (a volume of an
+ *   existing account never is: it holds that account's WhatsApp session);
+ * - the data dir's slice network is removed when no container of this home exists.
  * Only containers labelled with this `slicedeck.home` are ever listed, so another
  * install's slices on the same engine are never touched.
  */
@@ -20,6 +23,9 @@ export interface ReconcileReport {
   rowsCleared: number;
   interrupted: number;
   adopted: number;
+  volumesRemoved: number;
+  /** The data dir's slice network was removed because nothing of this home runs. */
+  networkRemoved: boolean;
 }
 
 /** Stages after which the container exists and was started, so a healthy one can be finished. */
@@ -61,7 +67,7 @@ export class Reconciler {
 
   private async pass(): Promise<ReconcileReport> {
     const { store, runtime, slices, homeId, logger } = this.deps;
-    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0 };
+    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0, networkRemoved: false };
     const containers = await runtime.listManaged(homeId);
     const bySliceId = new Map<string, ManagedContainer>();
     for (const container of containers) if (container.sliceId) bySliceId.set(container.sliceId, container);
@@ -109,7 +115,41 @@ export class Reconciler {
       await runtime.remove(container.id);
       report.orphansRemoved++;
     }
-    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted) logger.info(report, 'reconciled');
+    report.volumesRemoved = await this.removeOrphanVolumes();
+    // Nothing of this home runs: its network goes too (zero idle resources). The next
+    // Connect makes it again; a Connect racing this pass recovers in runtime.start().
+    const containersLeft = report.orphansRemoved === containers.length ? 0 : (await runtime.listManaged(homeId)).length;
+    if (containersLeft === 0 && (await runtime.inspectNetwork(homeId))) {
+      report.networkRemoved = await runtime.removeNetworkIfUnused(homeId);
+    }
+    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted || report.volumesRemoved || report.networkRemoved) logger.info(report, 'reconciled');
     return report;
+  }
+
+  /**
+   * Session volumes of accounts that are gone (removed while Docker was down, or
+   * by a host that died half-way through Remove). Decided under each account's
+   * lock, so a Remove or Connect in flight is never raced.
+   */
+  private async removeOrphanVolumes(): Promise<number> {
+    const { store, runtime, slices, homeId, logger } = this.deps;
+    let removed = 0;
+    for (const volume of await runtime.listVolumes(homeId)) {
+      // A volume we cannot attribute to an account is not ours to judge.
+      if (!volume.accountId || store.getAccount(volume.accountId)) continue;
+      const accountId = volume.accountId;
+      await slices.withAccountLock(accountId, async () => {
+        if (store.getAccount(accountId)) return;
+        try {
+          await runtime.removeVolume(volume.name);
+          removed++;
+          logger.info({ volume: volume.name, accountId }, 'removed the session volume of an account that no longer exists');
+        } catch (err) {
+          // In use by a container still being removed: the next pass gets it.
+          logger.debug({ volume: volume.name, err }, 'could not remove an orphaned session volume yet');
+        }
+      });
+    }
+    return removed;
   }
 }

@@ -15,9 +15,9 @@ import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import { LABELS, authVolumeName } from '../docker/labels';
 import { PortTakenError, type SliceRuntime } from '../docker/runtime';
-import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, type SliceSubscription } from '../slice-client';
+import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, SliceProtocolError, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
-import { newSliceId, newSliceToken } from './ids';
+import { newSliceId } from './ids';
 import { formatRange, isPortBindable, rangeSize } from './ports';
 import { buildSliceSpec } from './slice-spec';
 import { projectView, type ViewExtras } from './view';
@@ -116,6 +116,8 @@ export class SliceService {
   /** The one safety/QR timer per account, re-armed on every stage change. */
   private readonly stageTimers = new Map<string, NodeJS.Timeout>();
   private readonly lock = new KeyedLock();
+  /** Slices that broke the protocol since their last health check: sick, however well /health answers. */
+  private readonly misbehaved = new Map<string, { sliceId: string; why: string }>();
   private closed = false;
 
   constructor(private readonly deps: SliceServiceDeps) {}
@@ -205,6 +207,9 @@ export class SliceService {
   }
 
   private async connectLocked(accountId: string, attempt: Attempt): Promise<ConnectResult> {
+    // Re-checked under the lock: a Remove queued ahead of this Connect has deleted the account.
+    this.requireAccount(accountId);
+    attempt.controller.signal.throwIfAborted();
     const row = this.deps.store.getSlice(accountId);
     if (row?.sliceId && !isTerminalStage(row.stage)) {
       if (!isProvisioningStage(row.stage) && row.port !== null && row.token && (await this.isHealthy(row))) {
@@ -222,7 +227,9 @@ export class SliceService {
   private async provision(accountId: string, attempt: Attempt): Promise<ConnectResult> {
     const { store, runtime, config } = this.deps;
     const { sliceId } = attempt;
-    const token = newSliceToken();
+    this.publish(accountId, store.beginAttempt(accountId, sliceId));
+    // Derived from the slice id by the data dir's key (secrets/slice-tokens.ts); never stored.
+    const token = store.getSlice(accountId)!.token!;
     const signal = attempt.controller.signal;
     let containerId: string | null = null;
     let port = 0;
@@ -239,7 +246,6 @@ export class SliceService {
       if (hook) await hook({ accountId, sliceId, stage: name });
     };
 
-    this.publish(accountId, store.beginAttempt(accountId, sliceId, token));
     this.afterStageChange(accountId, sliceId, 'pending');
     try {
       await abortable(
@@ -309,6 +315,8 @@ export class SliceService {
           client.close();
         }
         await hold('waiting_for_health');
+        // Aborted while waiting: this attempt must not start following anything.
+        signal.throwIfAborted();
         return this.follow(accountId, sliceId, port, token);
       });
 
@@ -361,44 +369,61 @@ export class SliceService {
   async destroy(accountId: string): Promise<void> {
     this.requireAccount(accountId);
     this.cancelAttempt(accountId, 'Connect was cancelled because the slice was destroyed.');
+    await this.lock.run(accountId, () => this.destroyLocked(accountId));
+  }
+
+  /**
+   * Asks WhatsApp to unlink, destroys the slice, and deletes the session volume —
+   * all under the account lock, so a Connect clicked meanwhile waits and then
+   * starts clean instead of racing the volume's removal.
+   */
+  async logout(accountId: string): Promise<void> {
+    this.requireAccount(accountId);
+    this.cancelAttempt(accountId, 'Connect was cancelled because the account was logged out.');
     await this.lock.run(accountId, async () => {
-      const row = this.deps.store.getSlice(accountId);
-      if (!row) return;
-      if (row.sliceId) await this.teardown(accountId, row.sliceId, 'idle', null);
-      else if (row.stage !== 'idle') this.publish(accountId, this.deps.store.clearSlice(accountId, 'idle', null));
+      const live = this.live.get(accountId);
+      if (live) {
+        // Stop following first: the slice answers our logout with `needs_qr`, which is
+        // ours to act on here, not the phone logging out (followState).
+        const row = this.deps.store.getSlice(accountId);
+        this.unfollow(accountId, live.sliceId);
+        const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ port: row.port, token: row.token }) : null;
+        try {
+          await client?.logout();
+        } catch (error) {
+          // The slice may be dead already; the session is deleted below either way.
+          this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
+        } finally {
+          client?.close();
+        }
+      }
+      await this.destroyLocked(accountId);
+      await this.removeSessionVolume(accountId);
+      this.deps.store.setSessionSaved(accountId, false);
+      this.deps.store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
     });
   }
 
-  /** Asks WhatsApp to unlink, destroys the slice, and deletes the session volume. */
-  async logout(accountId: string): Promise<void> {
+  /**
+   * accounts.remove: the slice, its session volume, then the account itself, under
+   * the account lock. A Connect in flight is cancelled first; one clicked after
+   * waits for the lock and then finds no account.
+   */
+  async removeAccount(accountId: string): Promise<void> {
     this.requireAccount(accountId);
-    const live = this.live.get(accountId);
-    if (live) {
-      // Stop following first: the slice answers our logout with `needs_qr`, which is
-      // ours to act on here, not the phone logging out (followState).
-      const row = this.deps.store.getSlice(accountId);
-      this.unfollow(accountId, live.sliceId);
-      const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ port: row.port, token: row.token }) : null;
-      try {
-        await client?.logout();
-      } catch (error) {
-        // The slice may be dead already; the session is deleted below either way.
-        this.log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
-      } finally {
-        client?.close();
-      }
-    }
-    await this.destroy(accountId);
-    await this.removeSessionVolume(accountId);
-    this.deps.store.setSessionSaved(accountId, false);
-    this.deps.store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
+    this.cancelAttempt(accountId, 'Connect was cancelled because the account was removed.');
+    await this.lock.run(accountId, async () => {
+      await this.destroyLocked(accountId);
+      await this.removeSessionVolume(accountId);
+      this.deps.store.removeAccount(accountId);
+    });
   }
 
-  /** accounts.remove: the slice, its session volume, then the account itself. */
-  async removeAccount(accountId: string): Promise<void> {
-    await this.destroy(accountId);
-    await this.removeSessionVolume(accountId);
-    this.deps.store.removeAccount(accountId);
+  private async destroyLocked(accountId: string): Promise<void> {
+    const row = this.deps.store.getSlice(accountId);
+    if (!row) return;
+    if (row.sliceId) await this.teardown(accountId, row.sliceId, 'idle', null);
+    else if (row.stage !== 'idle') this.publish(accountId, this.deps.store.clearSlice(accountId, 'idle', null));
   }
 
   private async removeSessionVolume(accountId: string): Promise<void> {
@@ -458,12 +483,19 @@ export class SliceService {
 
   // ── following a slice's events ────────────────────────────────────────────
 
-  /** Starts (or keeps) following the slice's event stream. */
+  /**
+   * Starts (or keeps) following the slice's event stream. Only the account's
+   * current slice may be followed: the late follow of an attempt that was aborted
+   * (its work runs on after the abort) must never replace a newer slice's stream.
+   */
   follow(accountId: string, sliceId: string, port: number, token: string): LiveSlice {
     const existing = this.live.get(accountId);
     if (existing?.sliceId === sliceId) return existing;
+    if (this.deps.store.getSlice(accountId)?.sliceId !== sliceId) {
+      throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
+    }
     existing?.client.close();
-    const client = new SliceClient({ port, token });
+    const client = new SliceClient({ port, token, onViolation: (error) => this.onSliceViolation(accountId, sliceId, error) });
     const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
     live.subscription = client.subscribe((event) => this.onSliceEvent(accountId, sliceId, event), {
       onGiveUp: (error) => this.onStreamLost(accountId, sliceId, error),
@@ -664,10 +696,33 @@ export class SliceService {
   /** The event stream stopped and would not come back: find out whether the slice died. */
   private onStreamLost(accountId: string, sliceId: string, error: Error): void {
     if (this.closed) return;
+    // A broken protocol was already reported (onSliceViolation), which started the ladder.
+    if (error instanceof SliceProtocolError) return;
     this.log.info({ accountId, sliceId, err: error }, 'lost the slice event stream; checking the slice');
     // The subscription is dead: forget it so a later healthy check follows the slice afresh.
     this.unfollow(accountId, sliceId);
     void this.checkSlice(accountId, sliceId).catch((err: unknown) => this.log.warn({ accountId, err }, 'checking a lost slice failed'));
+  }
+
+  /**
+   * The slice broke the protocol (an endless or oversized event or answer, or one
+   * of the wrong shape): its stream is already dropped. A History row says so;
+   * then a provisioning slice fails with words, and a running one goes down the
+   * health ladder as a sick slice (restart within the budget, else `error`).
+   */
+  private onSliceViolation(accountId: string, sliceId: string, error: SliceProtocolError): void {
+    if (this.closed) return;
+    const row = this.deps.store.getSlice(accountId);
+    if (!row || row.sliceId !== sliceId) return;
+    this.log.warn({ accountId, sliceId, err: error }, 'the slice broke the protocol');
+    this.deps.store.record({ accountId, sliceId, type: 'slice.protocol', stage: row.stage, message: `The slice broke the protocol: ${error.message}` });
+    this.unfollow(accountId, sliceId);
+    if (this.attempts.get(accountId)?.sliceId === sliceId || isProvisioningStage(row.stage)) {
+      this.failSlice(accountId, sliceId, new SlicedeckError('slice_failed', `The slice broke the protocol (${error.message}) and was stopped. Click Connect to start a fresh one.`));
+      return;
+    }
+    this.misbehaved.set(accountId, { sliceId, why: `it broke the protocol: ${error.message}` });
+    void this.checkSlice(accountId, sliceId).catch((err: unknown) => this.log.warn({ accountId, err }, 'checking a misbehaving slice failed'));
   }
 
   /**
@@ -681,14 +736,17 @@ export class SliceService {
       const row = this.deps.store.getSlice(accountId);
       if (!row || row.sliceId !== sliceId || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
       let state = row.containerId ? await this.deps.runtime.inspect(row.containerId) : null;
-      if (state?.running && (await this.isHealthy(row))) {
+      const breach = this.misbehaved.get(accountId);
+      this.misbehaved.delete(accountId);
+      const broke = breach?.sliceId === sliceId ? breach.why : null;
+      if (!broke && state?.running && (await this.isHealthy(row))) {
         if (!this.isFollowing(accountId, sliceId)) this.follow(accountId, sliceId, row.port!, row.token!);
         return;
       }
       this.unfollow(accountId, sliceId);
       // A probe fails first when the slice is exiting right now: look again (briefly, bounded),
       // so the words name the exit code rather than a missed health check.
-      for (let look = 0; look < SETTLE_LOOKS && state?.running && state.status !== 'paused' && row.containerId; look++) {
+      for (let look = 0; !broke && look < SETTLE_LOOKS && state?.running && state.status !== 'paused' && row.containerId; look++) {
         await delay(SETTLE_LOOK_MS);
         state = await this.deps.runtime.inspect(row.containerId);
       }
@@ -696,9 +754,11 @@ export class SliceService {
         ? 'its container is gone'
         : !state.running
           ? `it stopped (exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory' : ''})`
-          : state.status === 'paused'
-            ? `it is paused in Docker and did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`
-            : `it did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`;
+          : broke
+            ? broke
+            : state.status === 'paused'
+              ? `it is paused in Docker and did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`
+              : `it did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`;
       if (!state || !this.takeRestartBudget(accountId)) {
         const words = !state
           ? `The slice is gone (${why}). Click Connect to start it again.`
@@ -935,10 +995,6 @@ export class SliceService {
   /** Serialises reconciler work with connect/destroy for the same account. */
   withAccountLock<T>(accountId: string, work: () => Promise<T>): Promise<T> {
     return this.lock.run(accountId, work);
-  }
-
-  publishRow(accountId: string, row: SliceRow | undefined): void {
-    this.publish(accountId, row);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /** What a new slice container is made of, from the host's configuration. */
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
-import { authVolumeName } from '../docker/labels';
+import { authVolumeName, sliceNetworkName } from '../docker/labels';
 import type { SliceSpec } from '../docker/runtime';
 
 export const AUTH_MOUNT_DIR = '/data/auth';
@@ -15,9 +15,11 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
     port: ids.port,
     memoryBytes: config.sliceMemoryBytes,
     pidsLimit: config.slicePidsLimit,
+    cpus: config.sliceCpus,
     volume: authVolumeName(ids.homeId, ids.accountId),
+    network: sliceNetworkName(ids.homeId),
+    token: ids.token,
     env: {
-      [SLICE_ENV.token]: ids.token,
       [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT),
       [SLICE_ENV.driver]: config.driver,
       // The account id, not the slice id: LocalAuth's clientId must survive re-created slices.
