@@ -15,6 +15,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLICE_INTERNAL_PORT, sliceTokenFile } from '@shared/slice-protocol';
 import { createCore, coreInternals, type Core } from '../../src/main/core';
+import { MIGRATIONS } from '../../src/main/core/db/migrations';
 import { sliceNetworkName } from '../../src/main/core/docker/labels';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
 import { sliceNetwork } from '../../src/main/core/docker/network';
@@ -125,8 +126,10 @@ describe('secrets at rest', () => {
   });
 
   it('scrubs tokens an older schema stored in the database', async () => {
-    // Schema 1 kept each slice's token in plain text.
+    // Schema 1 kept each slice's token in plain text: a database exactly as schema 1 made it.
+    for (const name of readdirSync(dataDir).filter((n) => n.startsWith('slicedeck.db'))) rmSync(join(dataDir, name));
     const db = new Database(join(dataDir, 'slicedeck.db'));
+    db.exec(MIGRATIONS[0]!);
     db.pragma('user_version = 1');
     const at = Date.now();
     db.prepare(`INSERT INTO accounts (id, name, created_at, updated_at) VALUES ('acc_legacy0000', 'Legacy', ?, ?)`).run(at, at);
