@@ -3,7 +3,10 @@
  * nothing (run here as the unprivileged user `nobody` through setpriv; CI is root).
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hostRoutes, RANGES, cidrsOverlap } from '../../scripts/lib/private-swarm.mjs';
 
 /** Host routes into the swarm's link range (none unless a swarm is up). */
@@ -14,8 +17,22 @@ async function linkRoutes(): Promise<string[]> {
   });
 }
 
+/**
+ * The scripts (they load only Node's own modules) copied where `nobody` may read them:
+ * a checkout may sit in a folder only its owner can enter (a fresh clone in mktemp -d).
+ */
+const readable = mkdtempSync(join(tmpdir(), 'slicedeck-swarm-scripts-'));
+chmodSync(readable, 0o755);
+mkdirSync(join(readable, 'scripts', 'lib'), { recursive: true, mode: 0o755 });
+chmodSync(join(readable, 'scripts'), 0o755);
+for (const file of ['scripts/swarm-up.mjs', 'scripts/swarm-down.mjs', 'scripts/lib/private-swarm.mjs']) {
+  copyFileSync(resolve(file), join(readable, file));
+  chmodSync(join(readable, file), 0o644);
+}
+afterAll(() => rmSync(readable, { recursive: true, force: true }));
+
 function asNobody(script: string) {
-  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, script], { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(readable, script)], { encoding: 'utf8', timeout: 30_000, cwd: readable });
 }
 
 describe('the private swarm scripts without root', () => {
