@@ -29,6 +29,7 @@ import { isPortBindable } from '../../src/main/core/slices/ports';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
 import { authVolumeName } from '../../src/main/core/docker/labels';
 import { coreInternals } from '../../src/main/core';
+import { SliceTokens } from '../../src/main/core/secrets/slice-tokens';
 
 const range = workerPortRange();
 
@@ -186,7 +187,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
       if (point === 'initializing') {
         // Held before `initialize`: the slice was never asked to start WhatsApp, so any code
         // seen after the restart was asked for by the new host.
-        const status = (await fetch(`http://127.0.0.1:${before.port}/api/status`, { headers: { Authorization: `Bearer ${before.token}` } }).then((r) => r.json())) as { qr: unknown };
+        const status = (await fetch(`http://127.0.0.1:${before.port}/api/status`, { headers: { Authorization: `Bearer ${SliceTokens.open(dataDir).forSlice(before.slice_id!)}` } }).then((r) => r.json())) as { qr: unknown };
         expect(status.qr).toBeNull();
       }
       await host.kill9();
