@@ -12,8 +12,9 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV } from '@shared/slice-protocol';
 import { LABELS } from '../../src/main/core/docker/labels';
 import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { coreInternals } from '../../src/main/core';
 import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
-import { workerPortRange } from '../helpers/core';
+import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
 
@@ -158,6 +159,46 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect((await runtime.inspect(id))!.problem).toMatch(words);
     await runtime.remove(id);
   }, 90_000);
+});
+
+describe('the core on the swarm: a slice as a service', () => {
+  let t: TestCore | undefined;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('connect → QR → scan → ready → destroy, the host reaching the slice at its node', async () => {
+    t = await makeTestCore({ runtime: 'swarm', qrTtlMs: 20_000 }, { docker: { socketPath: MANAGER.dockerHost.slice('unix://'.length) } });
+    const manager = new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+    const account = await t.call('accounts.add', { name: 'Swarm' });
+    const began = Date.now();
+    const result = await t.call('slices.connect', { accountId: account.id });
+    expect(result.status).toBe('provisioned');
+    const qr = await t.events.waitForStage(account.id, 'qr');
+    log(`connect → first QR on the swarm: ${Date.now() - began} ms`);
+    expect(qr.qr).toMatchObject({ index: 1 });
+
+    // The slice is a service of this home, and the host reached it at its node's address (not 127.0.0.1).
+    const services = await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } });
+    expect(services.map((s) => s.Spec?.Labels?.[LABELS.sliceId])).toEqual([result.sliceId]);
+    const state = (await coreInternals(t.core).runtime.inspect(services[0]!.ID))!;
+    expect(NODES.map((n) => n.address)).toContain(state.location!.address);
+    expect(coreInternals(t.core).store.getSlice(account.id)).toMatchObject({ address: state.location!.address, node: state.location!.node });
+
+    await t.call('sim.scan', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'ready');
+    expect((await t.call('slices.view', { accountId: account.id })).contacts).toBeGreaterThan(0);
+
+    // A restart of the host finds the slice where the row says it is, and reaches it there.
+    t = await t.reopen();
+    expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('ready');
+    expect(coreInternals(t.core).slices.isFollowing(account.id, result.sliceId)).toBe(true);
+    expect((await t.call('chats.list', { accountId: account.id })).length).toBeGreaterThan(0);
+
+    await t.call('slices.destroy', { accountId: account.id });
+    expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('idle');
+    expect(await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } })).toEqual([]);
+  }, 120_000);
 });
 
 describe('the main engine after the swarm suite', () => {

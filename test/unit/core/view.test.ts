@@ -16,6 +16,8 @@ const base: SliceRow = {
   pairingUntil: null,
   contacts: null,
   restarts: 0,
+  address: null,
+  node: null,
 };
 const qr = { payload: 'code', index: 2, total: 3, issuedAt: 1, expiresAt: 2 };
 

@@ -72,6 +72,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE slices SET token = NULL WHERE token IS NOT NULL;
   `,
+  // 4: where the slice runs (SliceRuntime's location): the address the host reaches its port
+  // on (NULL = 127.0.0.1, one engine) and the engine's node, so a restart finds a swarm slice.
+  `
+  ALTER TABLE slices ADD COLUMN address TEXT;
+  ALTER TABLE slices ADD COLUMN node TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

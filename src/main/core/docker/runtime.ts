@@ -41,6 +41,9 @@ export interface SliceLocation {
   address: string;
 }
 
+/** One engine: every slice is here, reached on loopback. */
+export const LOCAL_LOCATION = { node: 'local', address: '127.0.0.1' } as const;
+
 /** The data dir's slice network as Docker made it. */
 export interface SliceNetwork {
   name: string;
