@@ -138,7 +138,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const worker = nodes.find((n) => n.address !== MANAGER.address)!;
     const { id } = await create(11, from + 33, (spec) => (spec.node = worker.id));
     await runtime.start(id);
-    expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address });
+    expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address, name: worker.name });
     await runtime.remove(id);
   });
 
@@ -184,6 +184,11 @@ describe('the core on the swarm: a slice as a service', () => {
     const state = (await coreInternals(t.core).runtime.inspect(services[0]!.ID))!;
     expect(NODES.map((n) => n.address)).toContain(state.location!.address);
     expect(coreInternals(t.core).store.getSlice(account.id)).toMatchObject({ address: state.location!.address, node: state.location!.node });
+    // The panel names the node (Dashboard), and the audit trail says where the slice ran (History).
+    const node = NODES.find((n) => n.address === state.location!.address)!;
+    expect((await t.call('slices.view', { accountId: account.id })).node).toBe(node.name);
+    const placed = (await t.call('slices.history', { accountId: account.id })).filter((h) => h.type === 'placed');
+    expect(placed.map((h) => h.message)).toEqual([`on node ${node.name} (${node.address})`]);
 
     await t.call('sim.scan', { accountId: account.id });
     await t.events.waitForStage(account.id, 'ready');

@@ -35,6 +35,8 @@ export interface SliceRow {
    */
   address: string | null;
   node: string | null;
+  /** The node's short name for the panel (SliceLocation.name); null on one engine. */
+  nodeName: string | null;
 }
 
 interface SliceRecord {
@@ -51,6 +53,7 @@ interface SliceRecord {
   restarts: number;
   address: string | null;
   node: string | null;
+  node_name: string | null;
 }
 
 /** The code and, once a phone scanned it, `pairingUntil` (stored in the same JSON, no schema change). */
@@ -76,6 +79,7 @@ function toSliceRow(record: SliceRecord, tokenFor: ((sliceId: string) => string)
     restarts: record.restarts,
     address: record.address,
     node: record.node,
+    nodeName: record.node_name,
   };
 }
 
@@ -210,7 +214,7 @@ export class Store {
         .prepare(
           `INSERT INTO slices (account_id, slice_id, port, container_id, token, stage, stage_started_at, started_at, error, qr_json, contacts, restarts, created_at, updated_at)
            VALUES (@accountId, @sliceId, NULL, NULL, NULL, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
-           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL, address = NULL, node = NULL,
+           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL, address = NULL, node = NULL, node_name = NULL,
              stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, qr_json = NULL, contacts = NULL,
              restarts = 0, updated_at = @at`,
         )
@@ -259,10 +263,10 @@ export class Store {
   }
 
   /** Where the runtime placed the slice (after start, and again after a restart: a swarm may move it). */
-  setLocation(accountId: string, sliceId: string, location: { address: string; node: string } | null): SliceRow | undefined {
+  setLocation(accountId: string, sliceId: string, location: { address: string; node: string; name?: string } | null): SliceRow | undefined {
     const changed = this.db
-      .prepare(`UPDATE slices SET address = ?, node = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
-      .run(location?.address ?? null, location?.node ?? null, this.now(), accountId, sliceId).changes;
+      .prepare(`UPDATE slices SET address = ?, node = ?, node_name = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(location?.address ?? null, location?.node ?? null, location?.name ?? null, this.now(), accountId, sliceId).changes;
     return changed ? this.getSlice(accountId) : undefined;
   }
 
@@ -316,7 +320,7 @@ export class Store {
       if (sliceId !== undefined && current.sliceId !== sliceId) return undefined;
       this.db
         .prepare(
-          `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL, address = NULL, node = NULL,
+          `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL, address = NULL, node = NULL, node_name = NULL,
              stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ?`,
         )
         .run(stage, at, error, at, accountId);

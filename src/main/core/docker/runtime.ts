@@ -39,6 +39,8 @@ export interface SliceLocation {
   node: string;
   /** The address the host uses to reach the slice's published port: 127.0.0.1 for one engine. */
   address: string;
+  /** A short name of the node for the panel and words (a swarm's `slicedeck.node` label or hostname); absent on one engine. */
+  name?: string;
 }
 
 /** One engine: every slice is here, reached on loopback. */

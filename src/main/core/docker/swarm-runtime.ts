@@ -279,7 +279,7 @@ export class SwarmRuntime implements SliceRuntime {
         // Swarm does not report an OOM kill; exit 137 is the kernel's kill, the best sign it gives.
         oomKilled: exit === 137,
         startedAt: state === 'running' && task.Status?.Timestamp ? Date.parse(task.Status.Timestamp) : null,
-        location: node ? { node: node.id, address: node.address } : null,
+        location: node ? { node: node.id, address: node.address, name: node.name } : null,
         problem: bad ? (await this.taskError(serviceId, task)).message : null,
       };
     } catch (error) {

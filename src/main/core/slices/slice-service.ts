@@ -14,7 +14,7 @@ import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import { LABELS, authVolumeName } from '../docker/labels';
-import { LOCAL_LOCATION, PortTakenError, type SliceRuntime } from '../docker/runtime';
+import { LOCAL_LOCATION, PortTakenError, type SliceLocation, type SliceRuntime } from '../docker/runtime';
 import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, SliceProtocolError, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
 import { newSliceId } from './ids';
@@ -479,8 +479,13 @@ export class SliceService {
    * restart of the host reaches it there); returns the address to reach its port on.
    */
   private async placeSlice(accountId: string, sliceId: string, containerId: string): Promise<string> {
-    const location = (await this.deps.runtime.inspect(containerId))?.location ?? LOCAL_LOCATION;
-    this.deps.store.setLocation(accountId, sliceId, location);
+    const location: SliceLocation = (await this.deps.runtime.inspect(containerId))?.location ?? LOCAL_LOCATION;
+    const row = this.deps.store.setLocation(accountId, sliceId, location);
+    // A node worth naming (a swarm's): the audit trail says where each slice ran, and the panel shows it.
+    if (row && location.name) {
+      this.deps.store.record({ accountId, sliceId, type: 'placed', stage: row.stage, message: `on node ${location.name} (${location.address})` });
+      this.publish(accountId, row);
+    }
     return location.address;
   }
 
