@@ -13,7 +13,7 @@ import { SLICE_ENV } from '@shared/slice-protocol';
 import { LABELS } from '../../src/main/core/docker/labels';
 import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
 import { coreInternals } from '../../src/main/core';
-import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
@@ -163,12 +163,13 @@ describe('SwarmRuntime: what only a swarm does', () => {
 
 describe('the core on the swarm: a slice as a service', () => {
   let t: TestCore | undefined;
+  const coreOnSwarm = () => makeTestCore({ runtime: 'swarm', qrTtlMs: 20_000 }, { docker: { socketPath: MANAGER.dockerHost.slice('unix://'.length) } });
   afterAll(async () => {
     await t?.cleanup();
   });
 
   it('connect → QR → scan → ready → destroy, the host reaching the slice at its node', async () => {
-    t = await makeTestCore({ runtime: 'swarm', qrTtlMs: 20_000 }, { docker: { socketPath: MANAGER.dockerHost.slice('unix://'.length) } });
+    t = await coreOnSwarm();
     const manager = new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
     const account = await t.call('accounts.add', { name: 'Swarm' });
     const began = Date.now();
@@ -203,6 +204,41 @@ describe('the core on the swarm: a slice as a service', () => {
     await t.call('slices.destroy', { accountId: account.id });
     expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('idle');
     expect(await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } })).toEqual([]);
+  }, 120_000);
+
+  it('a slice whose node is drained is restarted by the health check where the swarm puts it now, and reached there', async () => {
+    t ??= await coreOnSwarm();
+    const account = await t!.call('accounts.add', { name: 'Moved' });
+    const { sliceId } = await t!.call('slices.connect', { accountId: account.id });
+    await t!.events.waitForStage(account.id, 'qr');
+    const { store, slices } = coreInternals(t!.core);
+    const before = store.getSlice(account.id)!;
+    const first = NODES.find((n) => n.address === before.address)!;
+    const other = NODES.find((n) => n !== first)!;
+    // Its node takes no task any more: the swarm shuts the slice's task down there.
+    await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', before.node!]);
+    try {
+      // (Whether the swarm then starts a task elsewhere by itself or not, the host must find the slice again.)
+      const stillThere = async () => {
+        const state = await coreInternals(t!.core).runtime.inspect(before.containerId!);
+        return Boolean(state?.running && state.location?.address === first.address);
+      };
+      await expect.poll(stillThere, { timeout: 30_000 }).toBe(false);
+      const restartedAt = Date.now();
+      await slices.checkSlice(account.id, sliceId);
+      const after = store.getSlice(account.id)!;
+      expect(after).toMatchObject({ sliceId, restarts: 1, address: other.address, nodeName: other.name });
+      expect((await t!.call('slices.view', { accountId: account.id })).node).toBe(other.name);
+      // The host follows the slice on its new node: its new code arrives, and a scan there reaches Ready.
+      await t!.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'qr' && (v.qr?.issuedAt ?? 0) >= restartedAt);
+      await t!.call('sim.scan', { accountId: account.id });
+      await t!.events.waitForStage(account.id, 'ready');
+      const placed = (await t!.call('slices.history', { accountId: account.id })).filter((h) => h.type === 'placed').map((h) => h.message);
+      expect(placed).toEqual([`on node ${first.name} (${first.address})`, `on node ${other.name} (${other.address})`]);
+    } finally {
+      await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', before.node!]);
+    }
+    await t!.call('slices.destroy', { accountId: account.id });
   }, 120_000);
 });
 
