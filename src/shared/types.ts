@@ -53,6 +53,8 @@ export interface SliceView {
    */
   note?: string;
   port?: number;
+  /** The swarm node the slice runs on (its short name); absent on one engine. */
+  node?: string;
   /** Times the host restarted this slice's container (health monitor). */
   restarts?: number;
 }

@@ -22,7 +22,6 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PROVISIONING_STAGES, STAGE_INFO, type ProvisioningStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
-import { SliceTokens } from '../../src/main/core/secrets/slice-tokens';
 import { makeTestCore, workerPortRange } from '../helpers/core';
 import { containersOfHome, docker, removeHome, volumesOfHome } from '../helpers/docker';
 import { spawnHost } from '../helpers/spawn-host';
@@ -30,6 +29,7 @@ import { isPortBindable } from '../../src/main/core/slices/ports';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
 import { authVolumeName } from '../../src/main/core/docker/labels';
 import { coreInternals } from '../../src/main/core';
+import { SliceTokens } from '../../src/main/core/secrets/slice-tokens';
 
 const range = workerPortRange();
 
@@ -187,9 +187,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
       if (point === 'initializing') {
         // Held before `initialize`: the slice was never asked to start WhatsApp, so any code
         // seen after the restart was asked for by the new host.
-        // The token is stored nowhere: it is derived from the data dir's slice key, as the host does.
-        const token = SliceTokens.open(dataDir).forSlice(before.slice_id!);
-        const status = (await fetch(`http://127.0.0.1:${before.port}/api/status`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json())) as { qr: unknown };
+        const status = (await fetch(`http://127.0.0.1:${before.port}/api/status`, { headers: { Authorization: `Bearer ${SliceTokens.open(dataDir).forSlice(before.slice_id!)}` } }).then((r) => r.json())) as { qr: unknown };
         expect(status.qr).toBeNull();
       }
       await host.kill9();

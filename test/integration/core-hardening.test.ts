@@ -5,7 +5,7 @@
  * engine, real slice containers; a second container of our own plays the attacker.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,8 +15,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLICE_INTERNAL_PORT, sliceTokenFile } from '@shared/slice-protocol';
 import { createCore, coreInternals, type Core } from '../../src/main/core';
-import { MIGRATIONS } from '../../src/main/core/db/migrations';
 import { sliceNetworkName } from '../../src/main/core/docker/labels';
+import { MIGRATIONS } from '../../src/main/core/db/migrations';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
 import { sliceNetwork } from '../../src/main/core/docker/network';
 import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
@@ -126,23 +126,26 @@ describe('secrets at rest', () => {
   });
 
   it('scrubs tokens an older schema stored in the database', async () => {
-    // Schema 1 kept each slice's token in plain text: a database exactly as schema 1 made it.
-    for (const name of readdirSync(dataDir).filter((n) => n.startsWith('slicedeck.db'))) rmSync(join(dataDir, name));
-    const db = new Database(join(dataDir, 'slicedeck.db'));
-    db.exec(MIGRATIONS[0]!);
-    db.pragma('user_version = 1');
+    // Schemas 1 and 2 kept each slice's token in plain text: a database truly at schema 2
+    // (its own data dir; rewinding user_version on a newer one would re-run migrations it has).
+    const legacyDir = join(parent, 'legacy');
+    mkdirSync(legacyDir, { mode: 0o700 });
+    const db = new Database(join(legacyDir, 'slicedeck.db'));
+    for (const migration of MIGRATIONS.slice(0, 2)) db.exec(migration);
+    db.pragma('user_version = 2');
     const at = Date.now();
     db.prepare(`INSERT INTO accounts (id, name, created_at, updated_at) VALUES ('acc_legacy0000', 'Legacy', ?, ?)`).run(at, at);
     db.prepare(`INSERT INTO slices (account_id, slice_id, token, stage, created_at, updated_at) VALUES ('acc_legacy0000', NULL, 'legacy-plaintext-token-0123456789', 'idle', ?, ?)`).run(at, at);
     db.close();
-    core = await createCore({ config: testConfig(dataDir), logger: pino({ level: 'silent' }) });
+    core = await createCore({ config: testConfig(legacyDir), logger: pino({ level: 'silent' }) });
     await core.close();
     core = null;
-    const check = new Database(join(dataDir, 'slicedeck.db'), { readonly: true });
+    const check = new Database(join(legacyDir, 'slicedeck.db'), { readonly: true });
     expect(check.prepare('SELECT COUNT(*) AS n FROM slices WHERE token IS NOT NULL').get()).toEqual({ n: 0 });
+    expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     check.close();
-    for (const name of readdirSync(dataDir).filter((n) => n.startsWith('slicedeck.db'))) {
-      expect(readFileSync(join(dataDir, name)).includes('legacy-plaintext-token')).toBe(false);
+    for (const name of readdirSync(legacyDir).filter((n) => n.startsWith('slicedeck.db'))) {
+      expect(readFileSync(join(legacyDir, name)).includes('legacy-plaintext-token')).toBe(false);
     }
   });
 });

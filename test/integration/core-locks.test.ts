@@ -132,7 +132,7 @@ describe('a late subscription', () => {
     await t.events.waitForStage(id, 'qr');
     const row = store.getSlice(id)!;
     // What an aborted attempt's work does when it resumes after the abort: follow its own (old) slice.
-    expect(() => slices.follow(id, 'slc_aborted0000000000', row.port!, row.token!)).toThrow(/no longer the account’s current one/);
+    expect(() => slices.follow(id, 'slc_aborted0000000000', row.port!, row.token!, '127.0.0.1')).toThrow(/no longer the account’s current one/);
     expect(slices.isFollowing(id, result.sliceId)).toBe(true);
     // The newer slice's events still arrive.
     await t.call('sim.scan', { accountId: id });

@@ -12,8 +12,9 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV } from '@shared/slice-protocol';
 import { LABELS } from '../../src/main/core/docker/labels';
 import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
-import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
-import { workerPortRange } from '../helpers/core';
+import { coreInternals } from '../../src/main/core';
+import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
 
@@ -137,7 +138,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const worker = nodes.find((n) => n.address !== MANAGER.address)!;
     const { id } = await create(11, from + 33, (spec) => (spec.node = worker.id));
     await runtime.start(id);
-    expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address });
+    expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address, name: worker.name });
     await runtime.remove(id);
   });
 
@@ -158,6 +159,87 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect((await runtime.inspect(id))!.problem).toMatch(words);
     await runtime.remove(id);
   }, 90_000);
+});
+
+describe('the core on the swarm: a slice as a service', () => {
+  let t: TestCore | undefined;
+  const coreOnSwarm = () => makeTestCore({ runtime: 'swarm', qrTtlMs: 20_000 }, { docker: { socketPath: MANAGER.dockerHost.slice('unix://'.length) } });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('connect → QR → scan → ready → destroy, the host reaching the slice at its node', async () => {
+    t = await coreOnSwarm();
+    const manager = new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+    const account = await t.call('accounts.add', { name: 'Swarm' });
+    const began = Date.now();
+    const result = await t.call('slices.connect', { accountId: account.id });
+    expect(result.status).toBe('provisioned');
+    const qr = await t.events.waitForStage(account.id, 'qr');
+    log(`connect → first QR on the swarm: ${Date.now() - began} ms`);
+    expect(qr.qr).toMatchObject({ index: 1 });
+
+    // The slice is a service of this home, and the host reached it at its node's address (not 127.0.0.1).
+    const services = await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } });
+    expect(services.map((s) => s.Spec?.Labels?.[LABELS.sliceId])).toEqual([result.sliceId]);
+    const state = (await coreInternals(t.core).runtime.inspect(services[0]!.ID))!;
+    expect(NODES.map((n) => n.address)).toContain(state.location!.address);
+    expect(coreInternals(t.core).store.getSlice(account.id)).toMatchObject({ address: state.location!.address, node: state.location!.node });
+    // The panel names the node (Dashboard), and the audit trail says where the slice ran (History).
+    const node = NODES.find((n) => n.address === state.location!.address)!;
+    expect((await t.call('slices.view', { accountId: account.id })).node).toBe(node.name);
+    const placed = (await t.call('slices.history', { accountId: account.id })).filter((h) => h.type === 'placed');
+    expect(placed.map((h) => h.message)).toEqual([`on node ${node.name} (${node.address})`]);
+
+    await t.call('sim.scan', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'ready');
+    expect((await t.call('slices.view', { accountId: account.id })).contacts).toBeGreaterThan(0);
+
+    // A restart of the host finds the slice where the row says it is, and reaches it there.
+    t = await t.reopen();
+    expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('ready');
+    expect(coreInternals(t.core).slices.isFollowing(account.id, result.sliceId)).toBe(true);
+    expect((await t.call('chats.list', { accountId: account.id })).length).toBeGreaterThan(0);
+
+    await t.call('slices.destroy', { accountId: account.id });
+    expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('idle');
+    expect(await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } })).toEqual([]);
+  }, 120_000);
+
+  it('a slice whose node is drained is restarted by the health check where the swarm puts it now, and reached there', async () => {
+    t ??= await coreOnSwarm();
+    const account = await t!.call('accounts.add', { name: 'Moved' });
+    const { sliceId } = await t!.call('slices.connect', { accountId: account.id });
+    await t!.events.waitForStage(account.id, 'qr');
+    const { store, slices } = coreInternals(t!.core);
+    const before = store.getSlice(account.id)!;
+    const first = NODES.find((n) => n.address === before.address)!;
+    const other = NODES.find((n) => n !== first)!;
+    // Its node takes no task any more: the swarm shuts the slice's task down there.
+    await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', before.node!]);
+    try {
+      // (Whether the swarm then starts a task elsewhere by itself or not, the host must find the slice again.)
+      const stillThere = async () => {
+        const state = await coreInternals(t!.core).runtime.inspect(before.containerId!);
+        return Boolean(state?.running && state.location?.address === first.address);
+      };
+      await expect.poll(stillThere, { timeout: 30_000 }).toBe(false);
+      const restartedAt = Date.now();
+      await slices.checkSlice(account.id, sliceId);
+      const after = store.getSlice(account.id)!;
+      expect(after).toMatchObject({ sliceId, restarts: 1, address: other.address, nodeName: other.name });
+      expect((await t!.call('slices.view', { accountId: account.id })).node).toBe(other.name);
+      // The host follows the slice on its new node: its new code arrives, and a scan there reaches Ready.
+      await t!.events.waitFor('slice', (v) => v.accountId === account.id && v.stage === 'qr' && (v.qr?.issuedAt ?? 0) >= restartedAt);
+      await t!.call('sim.scan', { accountId: account.id });
+      await t!.events.waitForStage(account.id, 'ready');
+      const placed = (await t!.call('slices.history', { accountId: account.id })).filter((h) => h.type === 'placed').map((h) => h.message);
+      expect(placed).toEqual([`on node ${first.name} (${first.address})`, `on node ${other.name} (${other.address})`]);
+    } finally {
+      await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', before.node!]);
+    }
+    await t!.call('slices.destroy', { accountId: account.id });
+  }, 120_000);
 });
 
 describe('the main engine after the swarm suite', () => {

@@ -28,6 +28,7 @@ describe('historyLabel', () => {
     expect(historyLabel({ type: 'stage', stage: 'qr_timeout' })).toBe('Codes expired');
     expect(historyLabel({ type: 'qr', stage: 'qr' })).toBe('New code');
     expect(historyLabel({ type: 'slice.dead', stage: 'ready' })).toBe('The slice stopped');
+    expect(historyLabel({ type: 'placed', stage: 'starting' })).toBe('Runs on a node');
     expect(historyLabel({ type: 'slice.rebooted_twice', stage: null })).toBe('Slice rebooted twice');
   });
 });

@@ -52,6 +52,7 @@ const TYPE_LABELS: Record<string, string> = {
   'slice.dead': 'The slice stopped',
   restart: 'Slice restarted',
   adopted: 'Picked up again',
+  placed: 'Runs on a node',
 };
 
 const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'disconnected', 'logged_out']);

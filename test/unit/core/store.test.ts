@@ -58,6 +58,24 @@ describe('Store (a real SQLite file)', () => {
     expect(store.getSlice('acc_aaaa')!.stage).toBe('pending');
   });
 
+  it('keeps where the current slice runs until it is cleared or replaced, never for a stale slice', () => {
+    store.addAccount('acc_aaaa', 'Alice');
+    store.beginAttempt('acc_aaaa', 'slc_one');
+    expect(store.setLocation('acc_aaaa', 'slc_old', { node: 'x', address: '10.0.0.9' })).toBeUndefined();
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ address: null, node: null, nodeName: null });
+    store.setLocation('acc_aaaa', 'slc_one', { node: 'node0id', address: '10.213.0.12', name: 'n2' });
+    // A new store over the same file (a restart of the host) finds it.
+    store.close();
+    store = new Store(dir);
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ address: '10.213.0.12', node: 'node0id', nodeName: 'n2' });
+    store.beginAttempt('acc_aaaa', 'slc_two');
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ address: null, node: null, nodeName: null });
+    store.setLocation('acc_aaaa', 'slc_two', { node: 'local', address: '127.0.0.1' });
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ address: '127.0.0.1', node: 'local', nodeName: null });
+    store.clearSlice('acc_aaaa', 'idle', null);
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ address: null, node: null, nodeName: null });
+  });
+
   it('hands out distinct ports and frees them when the slice is cleared', () => {
     const range = { from: 50000, to: 50001 };
     for (const id of ['acc_aaaa', 'acc_bbbb', 'acc_cccc']) {

@@ -16,6 +16,9 @@ const base: SliceRow = {
   pairingUntil: null,
   contacts: null,
   restarts: 0,
+  address: null,
+  node: null,
+  nodeName: null,
 };
 const qr = { payload: 'code', index: 2, total: 3, issuedAt: 1, expiresAt: 2 };
 
@@ -62,6 +65,11 @@ describe('projectView', () => {
     expect(loggedOut).toMatchObject({ phase: 'setup', note: 'WhatsApp logged this account out' });
     expect(loggedOut.error).toBeUndefined();
     expect(projectView('acc_test1', { ...base, stage: 'error', error: 'It broke' }).note).toBeUndefined();
+  });
+
+  it('names the node of a slice on a swarm, and none on one engine', () => {
+    expect(projectView('acc_test1', { ...base, stage: 'qr', node: 'node0id', nodeName: 'n2', address: '10.213.0.12' }).node).toBe('n2');
+    expect(projectView('acc_test1', { ...base, stage: 'qr', node: 'local', nodeName: null, address: '127.0.0.1' })).not.toHaveProperty('node');
   });
 
   it('never leaks the slice token', () => {

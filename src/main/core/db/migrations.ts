@@ -72,6 +72,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE slices SET token = NULL WHERE token IS NOT NULL;
   `,
+  // 4: where the slice runs (SliceRuntime's location): the address the host reaches its port
+  // on (NULL = 127.0.0.1, one engine), so a restart finds a swarm slice, and the node (its id,
+  // and its short name for the panel; NULL on one engine).
+  `
+  ALTER TABLE slices ADD COLUMN address TEXT;
+  ALTER TABLE slices ADD COLUMN node TEXT;
+  ALTER TABLE slices ADD COLUMN node_name TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -29,6 +29,14 @@ export interface SliceRow {
   pairingUntil: EpochMs | null;
   contacts: number | null;
   restarts: number;
+  /**
+   * Where the slice's port is reached (SliceRuntime location; 127.0.0.1 on one engine) and
+   * the engine's node for it; null until the slice has started.
+   */
+  address: string | null;
+  node: string | null;
+  /** The node's short name for the panel (SliceLocation.name); null on one engine. */
+  nodeName: string | null;
 }
 
 interface SliceRecord {
@@ -43,6 +51,9 @@ interface SliceRecord {
   qr_json: string | null;
   contacts: number | null;
   restarts: number;
+  address: string | null;
+  node: string | null;
+  node_name: string | null;
 }
 
 /** The code and, once a phone scanned it, `pairingUntil` (stored in the same JSON, no schema change). */
@@ -66,6 +77,9 @@ function toSliceRow(record: SliceRecord, tokenFor: ((sliceId: string) => string)
     ...qrOf(record.qr_json),
     contacts: record.contacts,
     restarts: record.restarts,
+    address: record.address,
+    node: record.node,
+    nodeName: record.node_name,
   };
 }
 
@@ -200,7 +214,7 @@ export class Store {
         .prepare(
           `INSERT INTO slices (account_id, slice_id, port, container_id, token, stage, stage_started_at, started_at, error, qr_json, contacts, restarts, created_at, updated_at)
            VALUES (@accountId, @sliceId, NULL, NULL, NULL, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
-           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL,
+           ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL, address = NULL, node = NULL, node_name = NULL,
              stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, qr_json = NULL, contacts = NULL,
              restarts = 0, updated_at = @at`,
         )
@@ -246,6 +260,14 @@ export class Store {
 
   setContainer(accountId: string, sliceId: string, containerId: string | null): void {
     this.db.prepare(`UPDATE slices SET container_id = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(containerId, this.now(), accountId, sliceId);
+  }
+
+  /** Where the runtime placed the slice (after start, and again after a restart: a swarm may move it). */
+  setLocation(accountId: string, sliceId: string, location: { address: string; node: string; name?: string } | null): SliceRow | undefined {
+    const changed = this.db
+      .prepare(`UPDATE slices SET address = ?, node = ?, node_name = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .run(location?.address ?? null, location?.node ?? null, location?.name ?? null, this.now(), accountId, sliceId).changes;
+    return changed ? this.getSlice(accountId) : undefined;
   }
 
   setQr(accountId: string, sliceId: string, qr: QrInfo | null): SliceRow | undefined {
@@ -298,7 +320,7 @@ export class Store {
       if (sliceId !== undefined && current.sliceId !== sliceId) return undefined;
       this.db
         .prepare(
-          `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL,
+          `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL, address = NULL, node = NULL, node_name = NULL,
              stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ?`,
         )
         .run(stage, at, error, at, accountId);

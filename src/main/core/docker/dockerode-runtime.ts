@@ -8,6 +8,7 @@ import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
+  LOCAL_LOCATION,
   PortTakenError,
   type ContainerState,
   type ManagedContainer,
@@ -72,9 +73,6 @@ function epochOf(iso: string | undefined): number | null {
   const at = iso ? Date.parse(iso) : NaN;
   return Number.isFinite(at) && at > 0 ? at : null;
 }
-
-/** One engine: every slice is here, reached on loopback. */
-export const LOCAL_LOCATION = { node: 'local', address: '127.0.0.1' } as const;
 
 export class DockerodeRuntime implements SliceRuntime {
   readonly kind = 'docker' as const;

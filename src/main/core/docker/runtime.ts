@@ -39,7 +39,12 @@ export interface SliceLocation {
   node: string;
   /** The address the host uses to reach the slice's published port: 127.0.0.1 for one engine. */
   address: string;
+  /** A short name of the node for the panel and words (a swarm's `slicedeck.node` label or hostname); absent on one engine. */
+  name?: string;
 }
+
+/** One engine: every slice is here, reached on loopback. */
+export const LOCAL_LOCATION = { node: 'local', address: '127.0.0.1' } as const;
 
 /** The data dir's slice network as Docker made it. */
 export interface SliceNetwork {

@@ -44,6 +44,7 @@ const PING_TIMEOUT_MS = 3_000;
 interface Task {
   ID: string;
   NodeID?: string;
+  DesiredState?: string;
   Version?: { Index?: number };
   Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
 }
@@ -199,19 +200,23 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   async restart(serviceId: string): Promise<void> {
+    let before: Set<string>;
     try {
+      // The tasks before the restart: the one that ended (e.g. on a node drained since) is not the answer.
+      before = new Set(((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).map((task) => task.ID));
       await this.setReplicas(serviceId, 1, true);
     } catch (error) {
       throw translateEngineError(error, 'restart the slice service');
     }
-    await this.waitRunning(serviceId);
+    await this.waitRunning(serviceId, before);
   }
 
-  private async waitRunning(serviceId: string): Promise<void> {
+  /** Until the service's current task (one not in `ignore`) runs, or fails in words. */
+  private async waitRunning(serviceId: string, ignore: ReadonlySet<string> = new Set()): Promise<void> {
     const deadline = Date.now() + START_WAIT_MS;
     let last: Task | null = null;
     while (Date.now() < deadline) {
-      last = await this.currentTask(serviceId);
+      last = await this.currentTask(serviceId, ignore);
       const state = last?.Status?.State;
       if (state === 'running') return;
       const err = last?.Status?.Err;
@@ -246,10 +251,15 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   /** The newest task of a service, or null when it has none (yet). */
-  private async currentTask(serviceId: string): Promise<Task | null> {
-    const tasks = (await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[];
+  /**
+   * The service's current task: the newest of those the swarm still wants running (an old
+   * task being shut down can carry a newer version than its replacement), else the newest.
+   */
+  private async currentTask(serviceId: string, ignore: ReadonlySet<string> = new Set()): Promise<Task | null> {
+    const tasks = ((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).filter((task) => !ignore.has(task.ID));
     if (tasks.length === 0) return null;
-    return tasks.reduce((a, b) => ((a.Version?.Index ?? 0) >= (b.Version?.Index ?? 0) ? a : b));
+    const wanted = tasks.filter((task) => task.DesiredState === 'running');
+    return (wanted.length > 0 ? wanted : tasks).reduce((a, b) => ((a.Version?.Index ?? 0) >= (b.Version?.Index ?? 0) ? a : b));
   }
 
   async remove(serviceId: string): Promise<void> {
@@ -279,7 +289,7 @@ export class SwarmRuntime implements SliceRuntime {
         // Swarm does not report an OOM kill; exit 137 is the kernel's kill, the best sign it gives.
         oomKilled: exit === 137,
         startedAt: state === 'running' && task.Status?.Timestamp ? Date.parse(task.Status.Timestamp) : null,
-        location: node ? { node: node.id, address: node.address } : null,
+        location: node ? { node: node.id, address: node.address, name: node.name } : null,
         problem: bad ? (await this.taskError(serviceId, task)).message : null,
       };
     } catch (error) {

@@ -14,7 +14,7 @@ import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import { LABELS, authVolumeName } from '../docker/labels';
-import { PortTakenError, type SliceRuntime } from '../docker/runtime';
+import { LOCAL_LOCATION, PortTakenError, type SliceLocation, type SliceRuntime } from '../docker/runtime';
 import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, SliceProtocolError, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
 import { newSliceId } from './ids';
@@ -213,7 +213,7 @@ export class SliceService {
     const row = this.deps.store.getSlice(accountId);
     if (row?.sliceId && !isTerminalStage(row.stage)) {
       if (!isProvisioningStage(row.stage) && row.port !== null && row.token && (await this.isHealthy(row))) {
-        const live = this.follow(accountId, row.sliceId, row.port, row.token);
+        const live = this.follow(accountId, row.sliceId, row.port, row.token, hostOf(row));
         await live.client.initialize();
         this.deps.store.record({ accountId, sliceId: row.sliceId, type: 'initialize', stage: row.stage, message: 'Connect reused the running slice' });
         return { status: 'initialized', sliceId: row.sliceId, port: row.port };
@@ -233,6 +233,8 @@ export class SliceService {
     const signal = attempt.controller.signal;
     let containerId: string | null = null;
     let port = 0;
+    /** Where the started slice's port is reached (the runtime's location: 127.0.0.1 on one engine, a node on a swarm). */
+    let host: string = LOCAL_LOCATION.address;
 
     /** Persist + emit the stage before its work starts, then run the work unless aborted. */
     const stage = async <T>(name: ProvisioningStage, work: () => Promise<T>): Promise<T> => {
@@ -285,6 +287,7 @@ export class SliceService {
         try {
           await stage('starting', async () => {
             await runtime.start(containerId!);
+            host = await this.placeSlice(accountId, sliceId, containerId!);
             await hold('starting');
           });
           break;
@@ -300,7 +303,7 @@ export class SliceService {
       }
 
       const live = await stage('waiting_for_health', async () => {
-        const client = new SliceClient({ port, token });
+        const client = new SliceClient({ host, port, token });
         // Stop waiting as soon as the container dies (crash, out of memory) instead of at the timeout.
         const watching = new AbortController();
         try {
@@ -317,7 +320,7 @@ export class SliceService {
         await hold('waiting_for_health');
         // Aborted while waiting: this attempt must not start following anything.
         signal.throwIfAborted();
-        return this.follow(accountId, sliceId, port, token);
+        return this.follow(accountId, sliceId, port, token, host);
       });
 
       await stage('initializing', async () => {
@@ -387,7 +390,7 @@ export class SliceService {
         // ours to act on here, not the phone logging out (followState).
         const row = this.deps.store.getSlice(accountId);
         this.unfollow(accountId, live.sliceId);
-        const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ port: row.port, token: row.token }) : null;
+        const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ host: hostOf(row), port: row.port, token: row.token }) : null;
         try {
           await client?.logout();
         } catch (error) {
@@ -471,6 +474,21 @@ export class SliceService {
     await this.clientFor(accountId).simScan(syncMs === undefined ? {} : { syncMs });
   }
 
+  /**
+   * Asks the runtime where the started slice runs and records it with the row (so a
+   * restart of the host reaches it there); returns the address to reach its port on.
+   */
+  private async placeSlice(accountId: string, sliceId: string, containerId: string): Promise<string> {
+    const location: SliceLocation = (await this.deps.runtime.inspect(containerId))?.location ?? LOCAL_LOCATION;
+    const row = this.deps.store.setLocation(accountId, sliceId, location);
+    // A node worth naming (a swarm's): the audit trail says where each slice ran, and the panel shows it.
+    if (row && location.name) {
+      this.deps.store.record({ accountId, sliceId, type: 'placed', stage: row.stage, message: `on node ${location.name} (${location.address})` });
+      this.publish(accountId, row);
+    }
+    return location.address;
+  }
+
   private clientFor(accountId: string): SliceClient {
     this.requireAccount(accountId);
     const live = this.live.get(accountId);
@@ -488,14 +506,14 @@ export class SliceService {
    * current slice may be followed: the late follow of an attempt that was aborted
    * (its work runs on after the abort) must never replace a newer slice's stream.
    */
-  follow(accountId: string, sliceId: string, port: number, token: string): LiveSlice {
+  follow(accountId: string, sliceId: string, port: number, token: string, host: string): LiveSlice {
     const existing = this.live.get(accountId);
     if (existing?.sliceId === sliceId) return existing;
     if (this.deps.store.getSlice(accountId)?.sliceId !== sliceId) {
       throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
     }
     existing?.client.close();
-    const client = new SliceClient({ port, token, onViolation: (error) => this.onSliceViolation(accountId, sliceId, error) });
+    const client = new SliceClient({ host, port, token, onViolation: (error) => this.onSliceViolation(accountId, sliceId, error) });
     const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
     live.subscription = client.subscribe((event) => this.onSliceEvent(accountId, sliceId, event), {
       onGiveUp: (error) => this.onStreamLost(accountId, sliceId, error),
@@ -740,7 +758,7 @@ export class SliceService {
       this.misbehaved.delete(accountId);
       const broke = breach?.sliceId === sliceId ? breach.why : null;
       if (!broke && state?.running && (await this.isHealthy(row))) {
-        if (!this.isFollowing(accountId, sliceId)) this.follow(accountId, sliceId, row.port!, row.token!);
+        if (!this.isFollowing(accountId, sliceId)) this.follow(accountId, sliceId, row.port!, row.token!, hostOf(row));
         return;
       }
       this.unfollow(accountId, sliceId);
@@ -796,13 +814,15 @@ export class SliceService {
     this.log.warn({ accountId, sliceId, why, restarts }, 'restarting a dead slice');
     try {
       await runtime.restart(row.containerId!);
-      const probe = new SliceClient({ port: row.port!, token: row.token! });
+      // A swarm may put the restarted task on another node: ask where it is now.
+      const host = await this.placeSlice(accountId, sliceId, row.containerId!);
+      const probe = new SliceClient({ host, port: row.port!, token: row.token! });
       try {
         await probe.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health });
       } finally {
         probe.close();
       }
-      const live = this.follow(accountId, sliceId, row.port!, row.token!);
+      const live = this.follow(accountId, sliceId, row.port!, row.token!, host);
       await live.subscription.opened;
       await live.client.initialize();
       this.publish(accountId, store.setNote(accountId, sliceId, null));
@@ -955,7 +975,7 @@ export class SliceService {
     if (!row.containerId || row.port === null) return false;
     const state = await this.deps.runtime.inspect(row.containerId);
     if (!state?.running) return false;
-    const probe = new SliceClient({ port: row.port, token: row.token ?? '' });
+    const probe = new SliceClient({ host: hostOf(row), port: row.port, token: row.token ?? '' });
     try {
       return (await probe.health()) !== null;
     } finally {
@@ -966,7 +986,7 @@ export class SliceService {
   /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */
   adopt(row: SliceRow): void {
     if (!row.sliceId || row.port === null || !row.token) return;
-    this.follow(row.accountId, row.sliceId, row.port, row.token);
+    this.follow(row.accountId, row.sliceId, row.port, row.token, hostOf(row));
     if (row.stage === 'qr' && row.qr) this.armQrTimer(row.accountId, row.sliceId, this.qrDeadline(row.qr, row.pairingUntil));
     else this.afterStageChange(row.accountId, row.sliceId, row.stage);
     this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: row.stage, message: 'Found running at start-up; following it again' });
@@ -981,7 +1001,7 @@ export class SliceService {
     if (!row.sliceId || row.port === null || !row.token || !(await this.isHealthy(row))) return false;
     try {
       this.enterStage(row.accountId, row.sliceId, 'initializing');
-      const live = this.follow(row.accountId, row.sliceId, row.port, row.token);
+      const live = this.follow(row.accountId, row.sliceId, row.port, row.token, hostOf(row));
       await live.subscription.opened;
       await live.client.initialize();
       this.deps.store.record({ accountId: row.accountId, sliceId: row.sliceId, type: 'adopted', stage: 'initializing', message: 'A provisioning interrupted by a restart of slicedeck was resumed' });
@@ -1055,4 +1075,9 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** The address of a slice's published port: where the runtime placed it, 127.0.0.1 for rows from before that was recorded. */
+function hostOf(row: SliceRow): string {
+  return row.address ?? LOCAL_LOCATION.address;
 }

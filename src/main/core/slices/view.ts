@@ -30,6 +30,7 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
   };
   if (row.sliceId) view.sliceId = row.sliceId;
   if (row.port !== null) view.port = row.port;
+  if (row.nodeName) view.node = row.nodeName;
   // A code is only worth showing while the operator is meant to scan it.
   if (row.qr && row.stage === 'qr') {
     view.qr = row.qr;

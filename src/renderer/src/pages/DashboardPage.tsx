@@ -1,5 +1,5 @@
 /**
- * Dashboard: every slice with its phase, uptime, port, CPU and memory (Docker
+ * Dashboard: every slice with its phase, uptime, node (on a swarm), port, CPU and memory (Docker
  * stats), restarts, and Destroy. Stats flow as `stats` events while this page
  * keeps asking; nobody looking means the host does not sample at all.
  */
@@ -50,6 +50,8 @@ export function DashboardPage() {
     .filter((row) => row.view.phase !== 'setup' && row.view.phase !== 'expired');
 
   const running = rows.filter((r) => r.stats).length;
+  // Slices on a swarm name their node; on one engine every slice is here and the column would say nothing.
+  const showNode = rows.some((r) => r.view.node !== undefined);
   const memory = rows.reduce((sum, r) => sum + (r.stats?.memoryBytes ?? 0), 0);
 
   const destroy = async (account: Account) => {
@@ -101,6 +103,7 @@ export function DashboardPage() {
                 <th scope="col">Account</th>
                 <th scope="col">Phase</th>
                 <th scope="col">Uptime</th>
+                {showNode && <th scope="col">Node</th>}
                 <th scope="col">Port</th>
                 <th scope="col">CPU</th>
                 <th scope="col">Memory</th>
@@ -121,6 +124,7 @@ export function DashboardPage() {
                     <PhaseBadge view={view} compact />
                   </td>
                   <td className="num">{s?.startedAt ? formatDuration(now - s.startedAt) : '—'}</td>
+                  {showNode && <td data-testid="slice-node">{view.node ?? '—'}</td>}
                   <td className="num">{view.port ?? '—'}</td>
                   <td className="num" data-testid="slice-cpu">
                     {s?.cpuPercent != null ? `${s.cpuPercent.toFixed(1)}%` : '—'}

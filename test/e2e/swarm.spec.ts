@@ -1,0 +1,59 @@
+/**
+ * The panel on the private swarm (`npm run swarm:up`, brought up here under the shared
+ * lease when it is not already): a slice runs as a service, the Dashboard names its node
+ * and History says where it ran. Needs root (network namespaces), as the swarm tests do.
+ */
+import Docker from 'dockerode';
+import { LABELS } from '../../src/main/core/docker/labels';
+import { MANAGER, NODES, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { accountName, expect, test } from './fixtures';
+import { HistorySection } from './pages';
+
+const manager = new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+
+test.describe('on the private swarm', () => {
+  test.use({ serverEnv: { SLICEDECK_RUNTIME: 'swarm', DOCKER_HOST: MANAGER.dockerHost } });
+  test.beforeAll(async () => {
+    test.setTimeout(300_000);
+    await leaseSwarm({ image: process.env.SLICEDECK_IMAGE });
+  });
+  test.afterAll(async () => {
+    test.setTimeout(120_000);
+    await releaseSwarm();
+  });
+
+  test('the Dashboard names the node of a slice, and History says where it ran', async ({ page, accounts, server }) => {
+    try {
+      const name = accountName('Nia');
+      const accountId = await accounts.add(name);
+      const connect = await accounts.openConnect(name);
+      await connect.connectButton.click();
+      await expect(connect.codeOf(1)).toBeVisible();
+
+      const [service] = await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`, `${LABELS.accountId}=${accountId}`] } });
+      expect(service).toBeDefined();
+      const [task] = await manager.listTasks({ filters: { service: [service!.ID], 'desired-state': ['running'] } });
+      const node = (await manager.getNode(task!.NodeID!).inspect()) as { Spec?: { Labels?: Record<string, string> } };
+      const nodeName = node.Spec?.Labels?.['slicedeck.node'];
+      expect(NODES.map((n) => n.name)).toContain(nodeName);
+      const address = NODES.find((n) => n.name === nodeName)!.address;
+
+      const history = new HistorySection(page);
+      await history.open();
+      await expect(history.entries(name).filter({ hasText: 'Runs on a node' })).toContainText(`on node ${nodeName} (${address})`);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+      await expect(page.getByRole('columnheader', { name: 'Node' })).toBeVisible();
+      const row = page.getByTestId(`slice-row-${accountId}`);
+      await expect(row.getByTestId('slice-node')).toHaveText(nodeName!);
+
+      await row.getByRole('button', { name: `Destroy the slice of ${name}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Destroy slice' }).click();
+      await expect(row).toHaveCount(0);
+      await expect.poll(async () => (await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })).length, { timeout: 10_000 }).toBe(0);
+    } finally {
+      // Whatever the outcome, no service of this run stays on the swarm.
+      for (const s of await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })) await manager.getService(s.ID).remove().catch(() => undefined);
+    }
+  });
+});
