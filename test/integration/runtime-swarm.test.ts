@@ -318,6 +318,21 @@ describe('the core on the swarm: a slice as a service', () => {
       await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', nodeA]);
     }
 
+    // B Ready on its node, that node drained: the health check's restart does not move B away from its session, and says so.
+    await connectToReady(b.id, false);
+    const nameB = nameOf(b.id);
+    const bRow = store.getSlice(b.id)!;
+    await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', nodeB]);
+    try {
+      await expect.poll(async () => Boolean((await coreInternals(core.core).runtime.inspect(bRow.containerId!))?.running), { timeout: 30_000 }).toBe(false);
+      await coreInternals(core.core).slices.checkSlice(b.id, bRow.sliceId!);
+      const view = await core.call('slices.view', { accountId: b.id });
+      expect(view.stage).toBe('error');
+      expect(view.error).toMatch(new RegExp(`node ${nameB}.*Wait for node ${nameB} to come back, or Log out and link again elsewhere`));
+    } finally {
+      await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', nodeB]);
+    }
+
     // Log out forgets the pin: the next link goes wherever the swarm puts it.
     await core.call('slices.logout', { accountId: a.id });
     expect(store.sessionNode(a.id)).toBeNull();

@@ -840,6 +840,12 @@ export class SliceService {
       await live.client.initialize();
       this.publish(accountId, store.setNote(accountId, sliceId, null));
     } catch (error) {
+      // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
+      const pinned = config.runtime === 'swarm' ? store.sessionNode(accountId) : null;
+      if (pinned && /no suitable node/i.test((error as Error).message)) {
+        await this.teardown(accountId, sliceId, 'error', `The slice stopped and could not be restarted. ${pinnedNodeWords(pinned.name, 'no suitable node')}`);
+        return;
+      }
       await this.teardown(accountId, sliceId, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
     }
   }
