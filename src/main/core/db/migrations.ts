@@ -80,6 +80,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE slices ADD COLUMN node TEXT;
   ALTER TABLE slices ADD COLUMN node_name TEXT;
   `,
+  // 5: the node that holds a linked account's session volume (a swarm's volumes are node-local),
+  // so its next slice is pinned there; NULL when unlinked or on one engine.
+  `
+  ALTER TABLE accounts ADD COLUMN session_node TEXT;
+  ALTER TABLE accounts ADD COLUMN session_node_name TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

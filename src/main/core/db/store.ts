@@ -142,8 +142,20 @@ export class Store {
     return row?.at != null;
   }
 
+  /** Unsaved also forgets the session's node: an unlinked account goes wherever the swarm puts it. */
   setSessionSaved(accountId: string, saved: boolean): void {
-    this.db.prepare(`UPDATE accounts SET session_saved_at = ? WHERE id = ?`).run(saved ? this.now() : null, accountId);
+    if (saved) this.db.prepare(`UPDATE accounts SET session_saved_at = ? WHERE id = ?`).run(this.now(), accountId);
+    else this.db.prepare(`UPDATE accounts SET session_saved_at = NULL, session_node = NULL, session_node_name = NULL WHERE id = ?`).run(accountId);
+  }
+
+  /** The swarm node holding the account's saved session (its volume is node-local); null when none is pinned. */
+  sessionNode(accountId: string): { node: string; name: string } | null {
+    const row = this.db.prepare(`SELECT session_node AS node, session_node_name AS name FROM accounts WHERE id = ?`).get(accountId) as { node: string | null; name: string | null } | undefined;
+    return row?.node ? { node: row.node, name: row.name ?? row.node.slice(0, 12) } : null;
+  }
+
+  setSessionNode(accountId: string, node: { node: string; name: string } | null): void {
+    this.db.prepare(`UPDATE accounts SET session_node = ?, session_node_name = ? WHERE id = ?`).run(node?.node ?? null, node?.name ?? null, accountId);
   }
 
   // ── meta ──────────────────────────────────────────────────────────────────

@@ -26,6 +26,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
 /** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
 export const SESSION_REFUSED_WORDS = 'WhatsApp did not accept the saved session (the device was probably removed on the phone, under Linked devices). Scan the new code to link this account again.';
+/** A linked account's session is on a node that takes no slices now (swarm: volumes are node-local). */
+export function pinnedNodeWords(name: string, why: string): string {
+  return `This account's WhatsApp session is saved on node ${name}, which cannot run its slice now (down or drained: ${why}). Wait for node ${name} to come back, or Log out and link again elsewhere (a new code, on whichever node the swarm chooses).`;
+}
 export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged out or unlinked on the phone). Click Connect WhatsApp to link it again with a new code.';
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
@@ -233,6 +237,8 @@ export class SliceService {
     const signal = attempt.controller.signal;
     let containerId: string | null = null;
     let port = 0;
+    /** The swarm node holding the account's saved session, which its slice must run on; null when unpinned. */
+    const pinned = config.runtime === 'swarm' && store.sessionSaved(accountId) ? store.sessionNode(accountId) : null;
     /** Where the started slice's port is reached (the runtime's location: 127.0.0.1 on one engine, a node on a swarm). */
     let host: string = LOCAL_LOCATION.address;
 
@@ -269,6 +275,8 @@ export class SliceService {
           return reserved;
         });
         const spec = buildSliceSpec(config, { homeId: this.deps.homeId, accountId, sliceId, port, token });
+        // A linked account relinks where its session volume is (node-local on a swarm); others go where the swarm puts them.
+        if (pinned) spec.node = pinned.node;
         containerId = await stage('creating_container', async () => {
           await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: this.deps.homeId, [LABELS.accountId]: accountId });
           const creating = runtime.create(spec);
@@ -286,7 +294,10 @@ export class SliceService {
         });
         try {
           await stage('starting', async () => {
-            await runtime.start(containerId!);
+            await runtime.start(containerId!).catch((error: unknown) => {
+              if (pinned && error instanceof SlicedeckError && /no suitable node/i.test(error.message)) throw new SlicedeckError('slice_failed', pinnedNodeWords(pinned.name, 'no suitable node'));
+              throw error;
+            });
             host = await this.placeSlice(accountId, sliceId, containerId!);
             await hold('starting');
           });
@@ -597,6 +608,8 @@ export class SliceService {
         if (row.stage === 'ready') return;
         // The session is on the account's volume now: the next slice restores it without a code.
         store.setSessionSaved(accountId, true);
+        // On a swarm the session volume is on the node the slice ran on: pin the account there.
+        if (this.deps.config.runtime === 'swarm' && row.node) store.setSessionNode(accountId, { node: row.node, name: row.nodeName ?? row.node.slice(0, 12) });
         this.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'ready');
@@ -827,6 +840,12 @@ export class SliceService {
       await live.client.initialize();
       this.publish(accountId, store.setNote(accountId, sliceId, null));
     } catch (error) {
+      // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
+      const pinned = config.runtime === 'swarm' ? store.sessionNode(accountId) : null;
+      if (pinned && /no suitable node/i.test((error as Error).message)) {
+        await this.teardown(accountId, sliceId, 'error', `The slice stopped and could not be restarted. ${pinnedNodeWords(pinned.name, 'no suitable node')}`);
+        return;
+      }
       await this.teardown(accountId, sliceId, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
     }
   }
