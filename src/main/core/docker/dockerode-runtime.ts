@@ -74,43 +74,54 @@ function epochOf(iso: string | undefined): number | null {
   return Number.isFinite(at) && at > 0 ? at : null;
 }
 
+/**
+ * The dockerode client for `options`, behind a getter: a malformed DOCKER_HOST must not
+ * crash the host, so then every call answers with words instead.
+ */
+export function engineGetter(options?: Docker.DockerOptions): () => Docker {
+  try {
+    const docker = new Docker(options);
+    return () => docker;
+  } catch (error) {
+    const failure = new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
+    return () => {
+      throw failure;
+    };
+  }
+}
+
+/** `work`, or a rejection with code ETIMEDOUT once the engine took longer than PING_TIMEOUT_MS to answer. */
+export async function withinPingTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('ping timed out'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class DockerodeRuntime implements SliceRuntime {
   readonly kind = 'docker' as const;
-  private readonly docker: Docker | null;
-  private readonly constructionError: SlicedeckError | null;
+  private readonly engine: () => Docker;
 
   constructor(options?: Docker.DockerOptions) {
-    try {
-      this.docker = new Docker(options);
-      this.constructionError = null;
-    } catch (error) {
-      // A malformed DOCKER_HOST must not crash the host: every call answers with words.
-      this.docker = null;
-      this.constructionError = new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
-    }
-  }
-
-  private engine(): Docker {
-    if (!this.docker) throw this.constructionError!;
-    return this.docker;
+    this.engine = engineGetter(options);
   }
 
   async ping(): Promise<void> {
     const engine = this.engine();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        engine.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error('ping timed out'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-        }),
-      ]);
+      await withinPingTimeout(engine.ping());
     } catch (error) {
       throw isConnectionFailure(error) ? translateEngineError(error, 'answer') : new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
-    } finally {
-      clearTimeout(timer);
     }
   }
+
 
   async imagePresent(image: string): Promise<boolean> {
     try {

@@ -19,7 +19,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { containerCreateOptions } from './container-spec';
-import { DOCKER_UNREACHABLE_WORDS, engineMessage, statusOf, translateEngineError } from './dockerode-runtime';
+import { engineGetter, engineMessage, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter } from './labels';
 import { PortTakenError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
@@ -38,7 +38,6 @@ const START_WAIT_MS = 60_000;
 const POLL_MS = 100;
 /** Swarm reserves this share of a slice's memory limit when it places it (an idle slice uses ~160–260 MiB of 1 GiB). */
 const RESERVATION_SHARE = 4;
-const PING_TIMEOUT_MS = 3_000;
 
 /** The parts of a swarm task the runtime reads (dockerode's typings leave most out). */
 interface Task {
@@ -69,40 +68,20 @@ function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
 
 export class SwarmRuntime implements SliceRuntime {
   readonly kind = 'swarm' as const;
-  private readonly docker: Docker | null;
-  private readonly constructionError: SlicedeckError | null;
+  private readonly engine: () => Docker;
   private readonly nodeEngines = new Map<string, Docker>();
 
   constructor(options?: Docker.DockerOptions) {
-    try {
-      this.docker = new Docker(options);
-      this.constructionError = null;
-    } catch (error) {
-      this.docker = null;
-      this.constructionError = new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
-    }
-  }
-
-  private engine(): Docker {
-    if (!this.docker) throw this.constructionError!;
-    return this.docker;
+    this.engine = engineGetter(options);
   }
 
   async ping(): Promise<void> {
     const engine = this.engine();
-    let timer: NodeJS.Timeout | undefined;
     let info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
     try {
-      info = (await Promise.race([
-        engine.info(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error('ping timed out'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-        }),
-      ])) as typeof info;
+      info = (await withinPingTimeout(engine.info())) as typeof info;
     } catch (error) {
       throw translateEngineError(error, 'answer');
-    } finally {
-      clearTimeout(timer);
     }
     if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable) {
       throw new SlicedeckError(
