@@ -1,8 +1,8 @@
 /** Whole-panel conditions the operator must act on: Docker, the slice image, the event stream. */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { SystemStatus } from '@shared/types';
 import { useApp, useActions } from '../state/context';
-import { messageOf } from '../state/store';
+import { useBuildImage } from '../use-build-image';
 
 /** How often the host is asked again while Docker or the image is not there. */
 const RECHECK_MS = 5_000;
@@ -49,22 +49,8 @@ export function SystemBanner() {
 
 /** The image is missing or being built: offers the build right here, and says how it went. */
 function ImageBanner({ system }: { system: SystemStatus }) {
-  const { buildImage } = useActions();
-  const [asking, setAsking] = useState(false);
-  const [refusal, setRefusal] = useState<string | null>(null);
   // Another window (or a reload) may have started the build: the host's status decides.
-  const building = system.image === 'building' || asking;
-  const build = async () => {
-    setAsking(true);
-    setRefusal(null);
-    try {
-      await buildImage();
-    } catch (error) {
-      setRefusal(messageOf(error));
-    } finally {
-      setAsking(false);
-    }
-  };
+  const { building, refusal, build } = useBuildImage(system);
   return (
     <div className="banner" role="alert" data-testid="banner-image" aria-busy={building}>
       <strong>{building ? 'Building the slice image' : 'The slice image is missing'}</strong>

@@ -13,6 +13,7 @@ import { formatElapsed } from '../format';
 import { hrefOf, navigate } from '../router';
 import { useActions, useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
+import { useBuildImage } from '../use-build-image';
 import { useNow } from '../use-now';
 
 export function ConnectPage({ accountId }: { accountId: string }) {
@@ -209,23 +210,9 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
 /** The image is missing (the host says so, or the error does): offer the build here, not just a command to run. */
 function BuildImageIfMissing({ error }: { error: string | undefined }) {
   const system = useApp((s) => s.system);
-  const { buildImage } = useActions();
-  const [asking, setAsking] = useState(false);
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const { building, refusal, build } = useBuildImage(system);
   const missing = system?.image === 'missing' || system?.image === 'building' || /slice image .* is not in Docker/.test(error ?? '');
   if (!missing || system?.image === 'present') return null;
-  const building = system?.image === 'building' || asking;
-  const build = async () => {
-    setAsking(true);
-    setRefusal(null);
-    try {
-      await buildImage();
-    } catch (e) {
-      setRefusal(messageOf(e));
-    } finally {
-      setAsking(false);
-    }
-  };
   return (
     <>
       <button type="button" disabled={building} onClick={() => void build()} data-testid="connect-build-image">
