@@ -5,16 +5,7 @@
  * at zero, then the chats — never "The code expired".
  */
 import { test, expect, accountName } from './fixtures';
-import type { PanelServer } from './panel-server';
-
-async function rpc(server: PanelServer, name: string, input: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
-  const response = await fetch(`${server.origin}/api/rpc/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  return (await response.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-}
+import { rpc } from './panel-server';
 
 test.describe('a code scanned in its last moments', () => {
   // One code of 6 s (first) — later codes would be 2 s; a phone that scanned gets 60 s.

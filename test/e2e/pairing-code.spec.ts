@@ -5,16 +5,7 @@
  * the (simulated) phone links the account and the chats open. Screenshot kept.
  */
 import { test, expect, accountName } from './fixtures';
-import type { PanelServer } from './panel-server';
-
-async function rpc(server: PanelServer, name: string, input: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
-  const response = await fetch(`${server.origin}/api/rpc/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify(input),
-  });
-  return (await response.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-}
+import { rpc } from './panel-server';
 
 test.describe('link with phone number', () => {
   test.use({ serverEnv: { SLICEDECK_PAIRING_CODE_TTL_MS: '6000', SLICEDECK_QR_CODES: '5' } });

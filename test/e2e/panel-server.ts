@@ -202,3 +202,13 @@ export async function sweepDeadRuns(): Promise<number> {
   }
   return swept;
 }
+
+/** One command over the web transport with the server's token, as the page would send it. */
+export async function rpc(server: PanelServer, name: string, input: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+  const response = await fetch(`${server.origin}/api/rpc/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(input),
+  });
+  return (await response.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+}
