@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SliceView } from '@shared/types';
 import { makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, execIn } from '../helpers/docker';
+import { coreInternals } from '../../src/main/core';
 import { SESSION_REFUSED_WORDS } from '../../src/main/core/slices/slice-service';
 
 let t: TestCore;
@@ -53,6 +54,9 @@ describe('a linked account stays linked', () => {
     // (The node-only image has no shell: node lists the directory.)
     const listing = await execIn(container!.Id, ['node', '-e', `console.log(require('fs').readdirSync('/data/auth/${accountId}/session-${accountId}/Default').join('\\n'))`]);
     expect(listing).toMatch(/slicedeck-simulated-session\.json/);
+    // One engine is one place: the session is pinned to no node (a swarm's would be: placement.ts), so a
+    // data dir moved to a swarm later is placed freely rather than on a node called 'local'.
+    expect(coreInternals(t.core).store.sessionNode(accountId)).toBeNull();
 
     await t.call('slices.destroy', { accountId });
     expect(await containersOfHome(t.homeId, { accountId })).toHaveLength(0);

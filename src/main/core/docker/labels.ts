@@ -23,6 +23,11 @@ export function authVolumeName(homeId: string, accountId: string): string {
   return `slicedeck-auth-${homeId}-${accountId}`;
 }
 
+/** The labels of an account's session volume: the reconciler finds it by home, and knows whose it is. */
+export function volumeLabels(homeId: string, accountId: string): Record<string, string> {
+  return { [LABELS.managed]: 'true', [LABELS.home]: homeId, [LABELS.accountId]: accountId };
+}
+
 /**
  * The user-defined bridge network of one data dir: its slices sit on it with
  * inter-container traffic off, so one slice cannot reach another.

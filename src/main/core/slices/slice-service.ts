@@ -5,7 +5,7 @@
  * teardown that always frees what was taken.
  */
 import type { Logger } from 'pino';
-import { SlicedeckError, isSlicedeckError } from '@shared/errors';
+import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, isTerminalStage, type ProvisioningStage, type Stage } from '@shared/stages';
 import type { Chat, ChatMessage, InstanceState, QrInfo, SendResult, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
@@ -13,8 +13,10 @@ import type { SimFaultKind, SliceEvent } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
-import { LABELS, authVolumeName } from '../docker/labels';
+import { authVolumeName, volumeLabels } from '../docker/labels';
 import { LOCAL_LOCATION, PortTakenError, type SliceLocation, type SliceRuntime } from '../docker/runtime';
+import { hostOf, pinnedNodeFailure, sessionNodeOf } from './placement';
+import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, asSlicedeckError, sliceErrorWords } from './words';
 import { HEALTH_PROBE_TIMEOUT_MS, SliceClient, SliceProtocolError, type SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
 import { newSliceId } from './ids';
@@ -23,14 +25,7 @@ import { buildSliceSpec } from './slice-spec';
 import { projectView, type ViewExtras } from './view';
 import { setTimeout as delay } from 'node:timers/promises';
 
-export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
-/** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
-export const SESSION_REFUSED_WORDS = 'WhatsApp did not accept the saved session (the device was probably removed on the phone, under Linked devices). Scan the new code to link this account again.';
-/** A linked account's session is on a node that takes no slices now (swarm: volumes are node-local). */
-export function pinnedNodeWords(name: string, why: string): string {
-  return `This account's WhatsApp session is saved on node ${name}, which cannot run its slice now (down or drained: ${why}). Wait for node ${name} to come back, or Log out and link again elsewhere (a new code, on whichever node the swarm chooses).`;
-}
-export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged out or unlinked on the phone). Click Connect WhatsApp to link it again with a new code.';
+export { INTERRUPTED_WORDS, LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, pinnedNodeWords } from './words';
 const MAX_PORT_PROBES = 32;
 const EXIT_WATCH_INTERVAL_MS = 250;
 const MAX_PORT_TAKEN_RETRIES = 3;
@@ -237,8 +232,11 @@ export class SliceService {
     const signal = attempt.controller.signal;
     let containerId: string | null = null;
     let port = 0;
-    /** The swarm node holding the account's saved session, which its slice must run on; null when unpinned. */
-    const pinned = config.runtime === 'swarm' && store.sessionSaved(accountId) ? store.sessionNode(accountId) : null;
+    /**
+     * The node holding the account's saved session, which its slice must run on (volumes
+     * are node-local on a swarm); null when unpinned. One engine never records one.
+     */
+    const pinned = store.sessionSaved(accountId) ? store.sessionNode(accountId) : null;
     /** Where the started slice's port is reached (the runtime's location: 127.0.0.1 on one engine, a node on a swarm). */
     let host: string = LOCAL_LOCATION.address;
 
@@ -278,7 +276,7 @@ export class SliceService {
         // A linked account relinks where its session volume is (node-local on a swarm); others go where the swarm puts them.
         if (pinned) spec.node = pinned.node;
         containerId = await stage('creating_container', async () => {
-          await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: this.deps.homeId, [LABELS.accountId]: accountId });
+          await runtime.ensureVolume(spec.volume, volumeLabels(this.deps.homeId, accountId));
           const creating = runtime.create(spec);
           // If we are aborted while Docker is still creating, remove the container the moment it exists.
           creating.then(
@@ -295,7 +293,8 @@ export class SliceService {
         try {
           await stage('starting', async () => {
             await runtime.start(containerId!).catch((error: unknown) => {
-              if (pinned && error instanceof SlicedeckError && /no suitable node/i.test(error.message)) throw new SlicedeckError('slice_failed', pinnedNodeWords(pinned.name, 'no suitable node'));
+              const words = error instanceof SlicedeckError ? pinnedNodeFailure(pinned, error) : null;
+              if (words) throw new SlicedeckError('slice_failed', words);
               throw error;
             });
             host = await this.placeSlice(accountId, sliceId, containerId!);
@@ -604,16 +603,18 @@ export class SliceService {
         this.publish(accountId, updated);
         return;
       }
-      case 'ready':
+      case 'ready': {
         if (row.stage === 'ready') return;
         // The session is on the account's volume now: the next slice restores it without a code.
         store.setSessionSaved(accountId, true);
-        // On a swarm the session volume is on the node the slice ran on: pin the account there.
-        if (this.deps.config.runtime === 'swarm' && row.node) store.setSessionNode(accountId, { node: row.node, name: row.nodeName ?? row.node.slice(0, 12) });
+        // Where volumes are node-local (a swarm), that volume is on the node the slice ran on: pin the account there.
+        const sessionNode = sessionNodeOf(row);
+        if (sessionNode) store.setSessionNode(accountId, sessionNode);
         this.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         this.enterStage(accountId, sliceId, 'ready');
         return;
+      }
       case 'error':
         // The slice's words (e.g. the restart ladder gave up) already say what happened.
         store.record({ accountId, sliceId, type: 'slice.error', stage: row.stage, message: event.data.message });
@@ -841,9 +842,9 @@ export class SliceService {
       this.publish(accountId, store.setNote(accountId, sliceId, null));
     } catch (error) {
       // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
-      const pinned = config.runtime === 'swarm' ? store.sessionNode(accountId) : null;
-      if (pinned && /no suitable node/i.test((error as Error).message)) {
-        await this.teardown(accountId, sliceId, 'error', `The slice stopped and could not be restarted. ${pinnedNodeWords(pinned.name, 'no suitable node')}`);
+      const pinned = pinnedNodeFailure(store.sessionNode(accountId), error);
+      if (pinned) {
+        await this.teardown(accountId, sliceId, 'error', `The slice stopped and could not be restarted. ${pinned}`);
         return;
       }
       await this.teardown(accountId, sliceId, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
@@ -1060,20 +1061,6 @@ export class SliceService {
   }
 }
 
-/** The slice's error words, with what to do added unless they already say it. */
-function sliceErrorWords(message: string): string {
-  const words = message.trim().replace(/\.*$/, '.');
-  return /click connect/i.test(words) ? words : `WhatsApp Web failed in the slice: ${words} Click Connect to retry.`;
-}
-
-function asSlicedeckError(error: unknown): SlicedeckError {
-  if (isSlicedeckError(error)) return error;
-  if (error instanceof PortTakenError) {
-    return new SlicedeckError('ports_exhausted', `Docker kept finding the chosen ports taken (last: ${error.port}). Free ports in SLICEDECK_PORT_RANGE or choose another range, then click Connect again.`);
-  }
-  return new SlicedeckError('slice_failed', `Starting the slice failed: ${(error as Error)?.message ?? String(error)}. Click Connect to retry.`);
-}
-
 /** Rejects as soon as `signal` aborts; the work itself continues and its result is ignored. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
@@ -1094,9 +1081,4 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-/** The address of a slice's published port: where the runtime placed it, 127.0.0.1 for rows from before that was recorded. */
-function hostOf(row: SliceRow): string {
-  return row.address ?? LOCAL_LOCATION.address;
 }

@@ -1,0 +1,42 @@
+/**
+ * Where a slice runs, as the runtime says (`inspect().location`), kept with its row
+ * so a restarted host reaches it there; and the node a linked account's session is
+ * pinned to. Nothing here asks which runtime it is: one engine answers
+ * LOCAL_LOCATION (one place, nothing to pin to), a swarm names its nodes, and a
+ * runtime with one place ignores `SliceSpec.node`.
+ */
+import { LOCAL_LOCATION } from '../docker/runtime';
+import type { SliceRow } from '../db/store';
+import { pinnedNodeWords } from './words';
+
+export interface PinnedNode {
+  /** The engine's node id (SliceSpec.node). */
+  node: string;
+  /** Its short name, for words. */
+  name: string;
+}
+
+/** The address of a slice's published port: where the runtime placed it, 127.0.0.1 for rows from before that was recorded. */
+export function hostOf(row: SliceRow): string {
+  return row.address ?? LOCAL_LOCATION.address;
+}
+
+/**
+ * The node a slice that just linked ran on, which now holds the account's session
+ * (volumes are node-local on a swarm); null on one engine, whose single place
+ * (LOCAL_LOCATION) is nothing to pin to.
+ */
+export function sessionNodeOf(row: SliceRow): PinnedNode | null {
+  if (!row.node || row.node === LOCAL_LOCATION.node) return null;
+  return { node: row.node, name: row.nodeName ?? row.node.slice(0, 12) };
+}
+
+/**
+ * Words for a pinned slice that its node would not take, or null when the failure is
+ * something else. "no suitable node" is how a swarm says no node can take the task
+ * (SwarmRuntime puts the task's error in its words); one engine never says it.
+ */
+export function pinnedNodeFailure(pinned: PinnedNode | null, error: unknown): string | null {
+  if (!pinned || !/no suitable node/i.test((error as Error)?.message ?? '')) return null;
+  return pinnedNodeWords(pinned.name, 'no suitable node');
+}

@@ -1,0 +1,32 @@
+/**
+ * The operator's words of the slice flow, in one place: the steps (provision,
+ * follow, supervise, tear down) and the reconciler end slices with them, and tests
+ * compare against them.
+ */
+import { SlicedeckError, isSlicedeckError } from '@shared/errors';
+import { PortTakenError } from '../docker/runtime';
+
+export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
+/** Why a Ready account went back to Connect on its own (PRODUCT §1 step 6). */
+export const SESSION_REFUSED_WORDS = 'WhatsApp did not accept the saved session (the device was probably removed on the phone, under Linked devices). Scan the new code to link this account again.';
+export const LOGGED_OUT_WORDS = 'WhatsApp logged this account out (it was logged out or unlinked on the phone). Click Connect WhatsApp to link it again with a new code.';
+
+/** A linked account's session is on a node that takes no slices now (swarm: volumes are node-local). */
+export function pinnedNodeWords(name: string, why: string): string {
+  return `This account's WhatsApp session is saved on node ${name}, which cannot run its slice now (down or drained: ${why}). Wait for node ${name} to come back, or Log out and link again elsewhere (a new code, on whichever node the swarm chooses).`;
+}
+
+/** The slice's error words, with what to do added unless they already say it. */
+export function sliceErrorWords(message: string): string {
+  const words = message.trim().replace(/\.*$/, '.');
+  return /click connect/i.test(words) ? words : `WhatsApp Web failed in the slice: ${words} Click Connect to retry.`;
+}
+
+/** Any failure of the engine or the slice as a SlicedeckError with words (what the operator sees). */
+export function asSlicedeckError(error: unknown): SlicedeckError {
+  if (isSlicedeckError(error)) return error;
+  if (error instanceof PortTakenError) {
+    return new SlicedeckError('ports_exhausted', `Docker kept finding the chosen ports taken (last: ${error.port}). Free ports in SLICEDECK_PORT_RANGE or choose another range, then click Connect again.`);
+  }
+  return new SlicedeckError('slice_failed', `Starting the slice failed: ${(error as Error)?.message ?? String(error)}. Click Connect to retry.`);
+}
