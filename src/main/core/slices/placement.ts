@@ -5,8 +5,9 @@
  * LOCAL_LOCATION (one place, nothing to pin to), a swarm names its nodes, and a
  * runtime with one place ignores `SliceSpec.node`.
  */
-import { LOCAL_LOCATION } from '../docker/runtime';
-import type { SliceRow } from '../db/store';
+import { LOCAL_LOCATION, type SliceLocation, type SliceRuntime } from '../docker/runtime';
+import type { SliceRow, Store } from '../db/store';
+import type { SliceHandle } from './slice-state';
 import { pinnedNodeWords } from './words';
 
 export interface PinnedNode {
@@ -19,6 +20,21 @@ export interface PinnedNode {
 /** The address of a slice's published port: where the runtime placed it, 127.0.0.1 for rows from before that was recorded. */
 export function hostOf(row: SliceRow): string {
   return row.address ?? LOCAL_LOCATION.address;
+}
+
+/**
+ * Asks the runtime where the started slice runs and records it with the row (so a
+ * restart of the host reaches it there); returns the address to reach its port on.
+ */
+export async function placeSlice(runtime: SliceRuntime, store: Store, slice: SliceHandle, containerId: string): Promise<string> {
+  const location: SliceLocation = (await runtime.inspect(containerId))?.location ?? LOCAL_LOCATION;
+  const row = store.setLocation(slice.accountId, slice.sliceId, location);
+  // A node worth naming (a swarm's): the audit trail says where each slice ran, and the panel shows it.
+  if (row && location.name) {
+    slice.record('placed', row.stage, `on node ${location.name} (${location.address})`);
+    slice.publish(row);
+  }
+  return location.address;
 }
 
 /**

@@ -1,0 +1,288 @@
+/**
+ * Following a slice: its event stream turned into stages, History rows and views
+ * (codes, pairing, linking, contacts, Ready), the QR clock re-armed by each code,
+ * the slice's `state` after `authenticated` (a drop is a note beside Ready,
+ * `needs_qr` takes the account out of Ready), and what the slice says about
+ * messages. A stream that is lost or breaks the protocol is handed to supervision.
+ */
+import { SlicedeckError } from '@shared/errors';
+import { isProvisioningStage, isTerminalStage } from '@shared/stages';
+import type { InstanceState } from '@shared/types';
+import type { SliceEvent } from '@shared/slice-protocol';
+import type { SliceRow } from '../db/store';
+import { SliceClient, SliceProtocolError } from '../slice-client';
+import { hostOf, sessionNodeOf } from './placement';
+import type { LiveSlice, SliceHandle, SliceState } from './slice-state';
+import { QR_DECISION_MARGIN_MS, QR_ROTATION_GRACE_MS, type StageClock } from './stage-clock';
+import type { Teardown } from './teardown';
+import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, sliceErrorWords } from './words';
+
+/** How many message ids a followed slice remembers, so a replayed message is shown once. */
+const SEEN_MESSAGES = 5_000;
+
+/** What the follower hands to supervision (supervisor.ts). */
+export interface Supervision {
+  /** Is the slice alive? Follow it again if so, else down the restart ladder. */
+  check(slice: SliceHandle): Promise<void>;
+  /** The slice misbehaved: sick however well /health answers, so down the ladder. */
+  reportSick(slice: SliceHandle, why: string): Promise<void>;
+}
+
+export class SliceFollower {
+  constructor(
+    private readonly state: SliceState,
+    private readonly clock: StageClock,
+    private readonly teardown: Teardown,
+    private readonly supervision: Supervision,
+  ) {}
+
+  /**
+   * Starts (or keeps) following the slice's event stream. Only the account's
+   * current slice may be followed: the late follow of an attempt that was aborted
+   * (its work runs on after the abort) must never replace a newer slice's stream.
+   */
+  follow(slice: SliceHandle, port: number, token: string, host: string): LiveSlice {
+    const { accountId, sliceId } = slice;
+    const existing = this.state.live.get(accountId);
+    if (existing?.sliceId === sliceId) return existing;
+    if (!slice.current()) {
+      throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
+    }
+    existing?.client.close();
+    const client = new SliceClient({ host, port, token, onViolation: (error) => this.onSliceViolation(slice, error) });
+    const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
+    live.subscription = client.subscribe((event) => this.onSliceEvent(slice, event), {
+      onGiveUp: (error) => this.onStreamLost(slice, error),
+    });
+    this.state.live.set(accountId, live);
+    return live;
+  }
+
+  /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */
+  adopt(row: SliceRow): void {
+    if (!row.sliceId || row.port === null || !row.token) return;
+    const slice = this.state.slice(row.accountId, row.sliceId);
+    this.follow(slice, row.port, row.token, hostOf(row));
+    this.clock.rearm(slice, row);
+    slice.record('adopted', row.stage, 'Found running at start-up; following it again');
+  }
+
+  private onSliceEvent(slice: SliceHandle, event: SliceEvent): void {
+    try {
+      this.handleSliceEvent(slice, event);
+    } catch (error) {
+      this.state.log.error({ ...slice.ids, err: error, event: event.type }, 'handling a slice event failed');
+    }
+  }
+
+  private handleSliceEvent(slice: SliceHandle, event: SliceEvent): void {
+    const { store, deps } = this.state;
+    const clock = this.clock;
+    const { accountId, sliceId } = slice;
+    const row = slice.current();
+    // Events of a slice that is no longer the account's current one are history.
+    if (!row || isTerminalStage(row.stage)) return;
+    const live = this.state.live.get(accountId);
+
+    switch (event.type) {
+      case 'qr': {
+        const qr = event.data;
+        // A late subscriber gets old events replayed: skip codes already expired or older than the current stage.
+        if (qr.expiresAt <= Date.now() || (row.stageStartedAt !== null && qr.issuedAt < row.stageStartedAt && row.stage !== 'qr' && row.stage !== 'initializing')) return;
+        if (row.qr && row.qr.issuedAt === qr.issuedAt && row.qr.index === qr.index && row.stage === 'qr') return;
+        store.setQr(accountId, sliceId, qr);
+        if (row.stage !== 'qr') clock.enterStage(slice, 'qr', null, false);
+        else slice.publish(store.getSlice(accountId));
+        slice.record('qr', 'qr', `Code ${qr.index} of ${qr.total}`);
+        if (store.sessionSaved(accountId)) {
+          // A saved session should have restored without a code: WhatsApp refused it (removed on the phone, or expired).
+          store.setSessionSaved(accountId, false);
+          slice.record('session.refused', 'qr', 'WhatsApp did not accept the saved session; a new code is needed');
+          slice.note(SESSION_REFUSED_WORDS);
+        }
+        clock.armQr(slice, clock.qrDeadline(qr, null));
+        return;
+      }
+      case 'pairing': {
+        // A phone scanned and is logging in after the codes ran out: keep the slice until then.
+        const { until } = event.data;
+        if (row.stage !== 'qr' || until <= Date.now() || row.pairingUntil === until) return;
+        const updated = store.setPairing(accountId, sliceId, until);
+        if (row.pairingUntil === null) slice.record('pairing', 'qr', 'Code scanned; the phone is logging in');
+        slice.publish(updated);
+        if (row.qr) clock.armQr(slice, clock.qrDeadline(row.qr, until));
+        return;
+      }
+      case 'authenticated': {
+        if (row.stage === 'linking' || row.stage === 'ready') return;
+        if (row.stage !== 'qr' && store.sessionSaved(accountId)) {
+          slice.record('session.restored', row.stage, 'Restored the saved session; no code was needed');
+        }
+        // The pairing code is spent; WhatsApp's loading percent (it may have come first) stays.
+        const info = this.state.linkInfo.get(accountId);
+        if (info?.sliceId === sliceId && info.loadingPercent !== undefined) this.state.linkInfo.set(accountId, { sliceId, loadingPercent: info.loadingPercent });
+        else this.state.linkInfo.delete(accountId);
+        store.setQr(accountId, sliceId, null);
+        clock.enterStage(slice, 'linking');
+        return;
+      }
+      case 'contacts': {
+        if (row.contacts === event.data.count) return;
+        const updated = store.setContacts(accountId, sliceId, event.data.count);
+        if (event.data.done) slice.record('contacts', row.stage, `Found ${event.data.count} contacts`);
+        slice.publish(updated);
+        return;
+      }
+      case 'ready': {
+        if (row.stage === 'ready') return;
+        // The session is on the account's volume now: the next slice restores it without a code.
+        store.setSessionSaved(accountId, true);
+        // Where volumes are node-local (a swarm), that volume is on the node the slice ran on: pin the account there.
+        const sessionNode = sessionNodeOf(row);
+        if (sessionNode) store.setSessionNode(accountId, sessionNode);
+        this.state.linkInfo.delete(accountId);
+        store.setQr(accountId, sliceId, null);
+        clock.enterStage(slice, 'ready');
+        return;
+      }
+      case 'error':
+        // The slice's words (e.g. the restart ladder gave up) already say what happened.
+        slice.record('slice.error', row.stage, event.data.message);
+        this.teardown.failSlice(slice, new SlicedeckError('slice_failed', sliceErrorWords(event.data.message)));
+        return;
+      case 'disconnected':
+        slice.record('disconnected', row.stage, event.data.reason);
+        return;
+      case 'state':
+        this.followState(slice, row, event.data.state, event.data.reason);
+        return;
+      case 'message': {
+        const message = event.data.message;
+        if (live) {
+          if (live.seenMessageIds.has(message.id)) return;
+          live.seenMessageIds.add(message.id);
+          if (live.seenMessageIds.size > SEEN_MESSAGES) live.seenMessageIds.delete(live.seenMessageIds.values().next().value!);
+        }
+        deps.bus.emit('chat.message', { accountId, message });
+        return;
+      }
+      case 'message.status':
+        // The slice's own queue settled a message the host handed it while its link was down.
+        deps.outgoing?.sliceQueued(accountId, sliceId, event.data.queueId, event.data.messageId, event.data.error);
+        return;
+      case 'message.ack':
+        deps.outgoing?.ack(accountId, event.data.messageId, event.data.ack);
+        return;
+      case 'code': {
+        if (row.stage !== 'qr' || event.data.expiresAt <= Date.now()) return;
+        const { code, expiresAt } = event.data;
+        this.state.linkInfo.set(accountId, { sliceId, pairingCode: { code, expiresAt } });
+        // Never the code itself in History: it is a credential while it lives.
+        slice.record('pairing_code', 'qr', 'Pairing code issued');
+        clock.armQr(slice, expiresAt + QR_ROTATION_GRACE_MS + QR_DECISION_MARGIN_MS);
+        slice.publish(store.getSlice(accountId));
+        return;
+      }
+      case 'loading': {
+        // Offline progress may come before `authenticated` (a restored session) or after it.
+        if (row.stage !== 'linking' && row.stage !== 'initializing') return;
+        const info = this.state.linkInfo.get(accountId);
+        this.state.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, loadingPercent: event.data.percent });
+        slice.publish(row);
+        return;
+      }
+    }
+  }
+
+  /**
+   * After `authenticated` the panel follows the slice's state (PRODUCT §1 step 6):
+   * a dropped link that WhatsApp is bringing back is a note beside Ready, cleared when
+   * it is back; `needs_qr` (logged out or unlinked on the phone, the session refused)
+   * takes the account out of Ready. Before that, the code paths own the stage; an
+   * `error` state always comes with the slice's `error` event, which ends the slice.
+   */
+  private followState(slice: SliceHandle, row: SliceRow, state: InstanceState, reason: string | undefined): void {
+    if (row.stage !== 'ready' && row.stage !== 'linking') return;
+    switch (state) {
+      case 'ready':
+        if (row.stage === 'ready' && row.error) {
+          slice.record('reconnected', row.stage, 'WhatsApp is linked again');
+          slice.note(null);
+        }
+        return;
+      case 'disconnected':
+      case 'connecting': {
+        // A drop comes with its reason (History has it from the `disconnected` event). A
+        // reasonless state is a replay or a (re)start: while linking the slice is
+        // `connecting` anyway, so only beside Ready is it news.
+        const dropped = state === 'disconnected' && reason !== undefined;
+        if (!dropped && row.stage !== 'ready') return;
+        const note = dropped
+          ? `WhatsApp lost the link to the phone (${reason}) and is reconnecting by itself. Messages sent now are queued.`
+          : (row.error ?? 'WhatsApp is reconnecting by itself. Messages sent now are queued.');
+        if (row.error === note) return;
+        slice.note(note);
+        return;
+      }
+      case 'needs_qr':
+        void this.state.lock
+          .run(slice.accountId, () => this.leaveLinked(slice, reason))
+          .catch((err: unknown) => this.state.log.error({ accountId: slice.accountId, err }, 'taking a logged-out account out of Ready failed'));
+        return;
+      case 'error':
+        return;
+    }
+  }
+
+  /**
+   * WhatsApp no longer accepts this device: the slice's session is gone, so the slice
+   * (an idle container now) and its session volume go too, and the account is back at
+   * Connect with words saying why. Runs under the account lock.
+   */
+  private async leaveLinked(slice: SliceHandle, reason: string | undefined): Promise<void> {
+    const { store, log } = this.state;
+    const row = slice.current();
+    if (!row || (row.stage !== 'ready' && row.stage !== 'linking')) return;
+    log.info({ ...slice.ids, reason }, 'WhatsApp logged the account out; destroying its slice');
+    slice.record('logged_out', row.stage, reason ?? 'The slice needs a new QR code: the session is no longer valid');
+    store.setSessionSaved(slice.accountId, false);
+    await this.teardown.teardown(slice, 'idle', LOGGED_OUT_WORDS);
+    try {
+      await this.teardown.removeSessionVolume(slice.accountId);
+    } catch (err) {
+      // The next Connect shows codes either way; a stale volume is removed with the account.
+      log.warn({ accountId: slice.accountId, err }, 'could not delete the session volume of a logged-out account');
+    }
+  }
+
+  /** The event stream stopped and would not come back: find out whether the slice died. */
+  private onStreamLost(slice: SliceHandle, error: Error): void {
+    if (this.state.closed) return;
+    // A broken protocol was already reported (onSliceViolation), which started the ladder.
+    if (error instanceof SliceProtocolError) return;
+    this.state.log.info({ ...slice.ids, err: error }, 'lost the slice event stream; checking the slice');
+    // The subscription is dead: forget it so a later healthy check follows the slice afresh.
+    this.state.unfollow(slice.accountId, slice.sliceId);
+    void this.supervision.check(slice).catch((err: unknown) => this.state.log.warn({ accountId: slice.accountId, err }, 'checking a lost slice failed'));
+  }
+
+  /**
+   * The slice broke the protocol (an endless or oversized event or answer, or one
+   * of the wrong shape): its stream is already dropped. A History row says so;
+   * then a provisioning slice fails with words, and a running one goes down the
+   * health ladder as a sick slice (restart within the budget, else `error`).
+   */
+  private onSliceViolation(slice: SliceHandle, error: SliceProtocolError): void {
+    if (this.state.closed) return;
+    const row = slice.current();
+    if (!row) return;
+    this.state.log.warn({ ...slice.ids, err: error }, 'the slice broke the protocol');
+    slice.record('slice.protocol', row.stage, `The slice broke the protocol: ${error.message}`);
+    this.state.unfollow(slice.accountId, slice.sliceId);
+    if (this.state.attempts.get(slice.accountId)?.sliceId === slice.sliceId || isProvisioningStage(row.stage)) {
+      this.teardown.failSlice(slice, new SlicedeckError('slice_failed', `The slice broke the protocol (${error.message}) and was stopped. Click Connect to start a fresh one.`));
+      return;
+    }
+    void this.supervision.reportSick(slice, `it broke the protocol: ${error.message}`).catch((err: unknown) => this.state.log.warn({ accountId: slice.accountId, err }, 'checking a misbehaving slice failed'));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Stages and the host's own clocks: a stage is persisted and shown before its work
+ * starts, and each one re-arms the account's single timer — a safety timeout for
+ * provisioning stages and `linking`, the QR deadline while codes are shown. A timer
+ * that fires for a slice that is no longer current, or has left the stage, does
+ * nothing.
+ */
+import { SlicedeckError } from '@shared/errors';
+import { isProvisioningStage, type Stage } from '@shared/stages';
+import type { QrInfo } from '@shared/types';
+import type { SliceHandle, SliceState } from './slice-state';
+
+/**
+ * Allowance after an intermediate code's expiry before the host assumes the slice
+ * stopped rotating (WhatsApp's rotation is its own; the driver allows 3 s too).
+ */
+export const QR_ROTATION_GRACE_MS = 3_000;
+/**
+ * After the codes' end, the slice asks WhatsApp whether a phone is logging in and
+ * says so (`pairing`); the host's timer is only a backstop, this much later.
+ */
+export const QR_DECISION_MARGIN_MS = 3_000;
+
+/** What the clock does when it runs out: the teardown step's work (teardown.ts). */
+export interface ClockActions {
+  /** A stage took too long: fail the slice with these words. */
+  failSlice(slice: SliceHandle, error: SlicedeckError): void;
+  /** Clears the slice away into `finalStage`; called under the account lock. */
+  teardown(slice: SliceHandle, finalStage: Stage, error: string | null): Promise<void>;
+}
+
+export class StageClock {
+  constructor(
+    private readonly state: SliceState,
+    private readonly actions: ClockActions,
+  ) {}
+
+  /** Persists (and audits) the stage, emits the view, re-arms the stage's safety timer. */
+  enterStage(slice: SliceHandle, stage: Stage, error: string | null = null, arm = true): void {
+    const row = this.state.store.setStage(slice.accountId, slice.sliceId, stage, error);
+    if (!row) throw new SlicedeckError('conflict', 'This connect attempt was replaced by a newer one.');
+    slice.publish(row);
+    if (arm) this.afterStageChange(slice, stage);
+  }
+
+  /** Arms the stage's safety timeout (provisioning stages and `linking`); other stages have none. */
+  afterStageChange(slice: SliceHandle, stage: Stage): void {
+    const { config } = this.state.deps;
+    this.state.clearTimer(slice.accountId);
+    const timeout = isProvisioningStage(stage) ? config.stageTimeoutsMs[stage] : stage === 'linking' ? config.linkingTimeoutMs : 0;
+    if (!timeout) return;
+    this.state.setTimer(slice.accountId, timeout, () => {
+      if (slice.current()?.stage !== stage) return;
+      const words = `The slice took longer than ${Math.round(timeout / 1000)} s at “${stage.replace(/_/g, ' ')}” and was stopped. Check that Docker has enough memory and CPU free, then click Connect to retry.`;
+      this.state.log.warn({ ...slice.ids, stage, timeout }, 'stage safety timeout');
+      this.actions.failSlice(slice, new SlicedeckError('timeout', words));
+    });
+  }
+
+  /**
+   * When the host gives up on the codes: the shown code's own expiry, plus the
+   * lifetimes of the codes still to come (every code after the first lives
+   * `qrTtlMs`), plus margins for the slice to rotate and to decide. While a phone
+   * is logging in (`pairingUntil`), shortly after that instead.
+   */
+  qrDeadline(qr: QrInfo, pairingUntil: number | null): number {
+    const { config } = this.state.deps;
+    if (pairingUntil !== null) return pairingUntil + QR_DECISION_MARGIN_MS;
+    const remaining = Math.max(0, qr.total - qr.index);
+    let later = 0;
+    for (let index = qr.index + 1; index <= qr.total; index++) later += index === 1 ? config.qrFirstTtlMs : config.qrTtlMs;
+    return qr.expiresAt + later + (remaining > 0 ? QR_ROTATION_GRACE_MS : 0) + QR_DECISION_MARGIN_MS;
+  }
+
+  /**
+   * The host's own QR clock (authoritative, needs no window): when the codes are
+   * over unscanned (or a phone that scanned never finished logging in) the slice
+   * is destroyed. The slice normally says so first; this is the backstop.
+   */
+  armQr(slice: SliceHandle, fireAt: number): void {
+    const { state } = this;
+    state.clearTimer(slice.accountId);
+    state.setTimer(slice.accountId, Math.max(0, fireAt - Date.now()), () => {
+      void state.lock
+        .run(slice.accountId, async () => {
+          const row = slice.current();
+          if (row?.stage !== 'qr') return;
+          const pairing = row.pairingUntil !== null;
+          state.log.info({ ...slice.ids, pairing }, pairing ? 'the phone that scanned did not finish logging in; destroying the slice' : 'the last QR code expired unscanned; destroying the slice');
+          await this.actions.teardown(slice, 'qr_timeout', pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null);
+        })
+        .catch((err: unknown) => state.log.error({ accountId: slice.accountId, err }, 'QR expiry teardown failed'));
+    });
+  }
+
+  /** Re-arms the account's timer from the persisted row (a slice adopted at start-up or resumed). */
+  rearm(slice: SliceHandle, row: { stage: Stage; qr: QrInfo | null; pairingUntil: number | null }): void {
+    if (row.stage === 'qr' && row.qr) this.armQr(slice, this.qrDeadline(row.qr, row.pairingUntil));
+    else this.afterStageChange(slice, row.stage);
+  }
+}

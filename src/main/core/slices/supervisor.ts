@@ -1,0 +1,160 @@
+/**
+ * Supervision of running slices: the health pass over all of them (health-monitor.ts
+ * calls it on a timer), the check of one (a lost stream, a broken protocol), and the
+ * restart ladder — a dead, silent or misbehaving slice is reported at once, then
+ * restarted within the budget (`maxSliceRestarts` per `restartWindowMs`), else it
+ * ends in `error` with words.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isProvisioningStage, isTerminalStage } from '@shared/stages';
+import type { SliceRow } from '../db/store';
+import { HEALTH_PROBE_TIMEOUT_MS, SliceClient } from '../slice-client';
+import { hostOf, pinnedNodeFailure, placeSlice } from './placement';
+import type { SliceFollower } from './slice-follower';
+import type { SliceHandle, SliceState } from './slice-state';
+import type { Teardown } from './teardown';
+
+/** After a failed health probe, how often and how far apart the container is looked at again. */
+const SETTLE_LOOKS = 4;
+const SETTLE_LOOK_MS = 150;
+
+export class Supervisor {
+  /** Slices that broke the protocol since their last health check: sick, however well /health answers. */
+  private readonly misbehaved = new Map<string, { sliceId: string; why: string }>();
+  /** When each account's slice was last restarted, within the window (the budget). */
+  private readonly restartTimes = new Map<string, number[]>();
+
+  constructor(
+    private readonly state: SliceState,
+    private readonly follower: SliceFollower,
+    private readonly teardown: Teardown,
+  ) {}
+
+  /** Running in the engine and answering /health (bounded by HEALTH_PROBE_TIMEOUT_MS). */
+  async isHealthy(row: SliceRow): Promise<boolean> {
+    if (!row.containerId || row.port === null) return false;
+    const state = await this.state.deps.runtime.inspect(row.containerId);
+    if (!state?.running) return false;
+    const probe = new SliceClient({ host: hostOf(row), port: row.port, token: row.token ?? '' });
+    try {
+      return (await probe.health()) !== null;
+    } finally {
+      probe.close();
+    }
+  }
+
+  /**
+   * One health pass over every slice the host should be running, all at once: each
+   * probe is bounded (HEALTH_PROBE_TIMEOUT_MS), so a hung slice is found within one
+   * interval plus that bound however many slices there are, and delays no other.
+   */
+  async checkAll(): Promise<void> {
+    await Promise.all(
+      this.state.store
+        .listSlices()
+        .filter((row) => row.sliceId && !isTerminalStage(row.stage) && !isProvisioningStage(row.stage))
+        .map((row) => this.check(this.state.slice(row.accountId, row.sliceId!)).catch((err: unknown) => this.state.log.warn({ accountId: row.accountId, err }, 'health check failed'))),
+    );
+  }
+
+  /** The slice broke the protocol: its next check treats it as sick whatever /health says. */
+  reportSick(slice: SliceHandle, why: string): Promise<void> {
+    this.misbehaved.set(slice.accountId, { sliceId: slice.sliceId, why });
+    return this.check(slice);
+  }
+
+  /**
+   * Health check of one running slice (health monitor, lost event stream):
+   * healthy → make sure we follow it; dead or silent → reported at once, then
+   * restarted within the budget, else `error`.
+   */
+  check(slice: SliceHandle): Promise<void> {
+    const { state } = this;
+    const { accountId, sliceId } = slice;
+    return state.lock.run(accountId, async () => {
+      if (state.closed || state.attempts.has(accountId)) return;
+      const row = slice.current();
+      if (!row || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
+      const { runtime, config } = state.deps;
+      let engine = row.containerId ? await runtime.inspect(row.containerId) : null;
+      const breach = this.misbehaved.get(accountId);
+      this.misbehaved.delete(accountId);
+      const broke = breach?.sliceId === sliceId ? breach.why : null;
+      if (!broke && engine?.running && (await this.isHealthy(row))) {
+        if (!state.isFollowing(accountId, sliceId)) this.follower.follow(slice, row.port!, row.token!, hostOf(row));
+        return;
+      }
+      state.unfollow(accountId, sliceId);
+      // A probe fails first when the slice is exiting right now: look again (briefly, bounded),
+      // so the words name the exit code rather than a missed health check.
+      for (let look = 0; !broke && look < SETTLE_LOOKS && engine?.running && engine.status !== 'paused' && row.containerId; look++) {
+        await delay(SETTLE_LOOK_MS);
+        engine = await runtime.inspect(row.containerId);
+      }
+      const why = !engine
+        ? 'its container is gone'
+        : !engine.running
+          ? `it stopped (exit code ${engine.exitCode ?? 'unknown'}${engine.oomKilled ? ', out of memory' : ''})`
+          : broke
+            ? broke
+            : engine.status === 'paused'
+              ? `it is paused in Docker and did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`
+              : `it did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`;
+      if (!engine || !this.takeRestartBudget(accountId)) {
+        const words = !engine
+          ? `The slice is gone (${why}). Click Connect to start it again.`
+          : `The slice kept failing (${why}; ${config.maxSliceRestarts} restart${config.maxSliceRestarts === 1 ? '' : 's'} already tried). Click Connect to start a fresh one.`;
+        slice.record('slice.dead', row.stage, why);
+        await this.teardown.teardown(slice, 'error', words);
+        return;
+      }
+      await this.restart(slice, row, why);
+    });
+  }
+
+  private takeRestartBudget(accountId: string): boolean {
+    const { maxSliceRestarts, restartWindowMs } = this.state.deps.config;
+    const now = Date.now();
+    const recent = (this.restartTimes.get(accountId) ?? []).filter((at) => now - at < restartWindowMs);
+    if (recent.length >= maxSliceRestarts) return false;
+    recent.push(now);
+    this.restartTimes.set(accountId, recent);
+    return true;
+  }
+
+  /** One rung of the ladder: said at once, then the container restarted, waited for, followed and initialized again. */
+  private async restart(slice: SliceHandle, row: SliceRow, why: string): Promise<void> {
+    const { store, deps, log } = this.state;
+    const { runtime, config } = deps;
+    const restarts = row.restarts + 1;
+    const note = `The slice stopped unexpectedly (${why}); restarting it (${restarts})…`;
+    store.setRestarts(slice.accountId, slice.sliceId, restarts);
+    // Reported at once, before the (slower) restart.
+    slice.note(note);
+    slice.record('restart', row.stage, note);
+    log.warn({ ...slice.ids, why, restarts }, 'restarting a dead slice');
+    try {
+      await runtime.restart(row.containerId!);
+      // A swarm may put the restarted task on another node: ask where it is now.
+      const host = await placeSlice(runtime, store, slice, row.containerId!);
+      const probe = new SliceClient({ host, port: row.port!, token: row.token! });
+      try {
+        await probe.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health });
+      } finally {
+        probe.close();
+      }
+      const live = this.follower.follow(slice, row.port!, row.token!, host);
+      await live.subscription.opened;
+      await live.client.initialize();
+      slice.note(null);
+    } catch (error) {
+      // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
+      const pinned = pinnedNodeFailure(store.sessionNode(slice.accountId), error);
+      if (pinned) {
+        await this.teardown.teardown(slice, 'error', `The slice stopped and could not be restarted. ${pinned}`);
+        return;
+      }
+      await this.teardown.teardown(slice, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The last step of the connect flow, and the operator's ways out: a slice is torn
+ * down (container removed, port, token and timer freed, the final stage recorded),
+ * a failing one is failed, and Destroy / Log out / Remove cancel a connect in flight
+ * and end under the account lock. Teardown always frees what was taken; the
+ * session volume stays unless the session itself is being thrown away.
+ */
+import { SlicedeckError } from '@shared/errors';
+import type { Stage } from '@shared/stages';
+import { authVolumeName } from '../docker/labels';
+import { SliceClient } from '../slice-client';
+import { hostOf } from './placement';
+import type { SliceHandle, SliceState } from './slice-state';
+import { asSlicedeckError } from './words';
+
+export class Teardown {
+  constructor(private readonly state: SliceState) {}
+
+  /**
+   * Removes the slice's container (force) and clears the row: port, token and
+   * container freed, `finalStage` recorded and emitted. The volume is kept.
+   * Idempotent and guarded by the slice id, so a late timer never clears a newer slice.
+   */
+  async teardown(slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+    const { store, deps } = this.state;
+    this.state.unfollow(slice.accountId, slice.sliceId);
+    const row = slice.current();
+    if (!row) return;
+    this.state.clearTimer(slice.accountId);
+    try {
+      if (row.containerId) await deps.runtime.remove(row.containerId);
+      if (opts.sweepLabels) {
+        // A container Docker created but whose id we never learned (aborted mid-create).
+        for (const container of await deps.runtime.listManaged(deps.homeId)) {
+          if (container.sliceId === slice.sliceId) await deps.runtime.remove(container.id);
+        }
+      }
+    } catch (err) {
+      // The reconciler removes it later (its slice id no longer matches any row); the port is re-checked before reuse.
+      this.state.log.warn({ ...slice.ids, err }, 'could not remove the slice container now; the reconciler will');
+    }
+    slice.publish(store.clearSlice(slice.accountId, finalStage, error, slice.sliceId));
+  }
+
+  /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
+  failSlice(slice: SliceHandle, error: SlicedeckError): void {
+    const attempt = this.state.attempts.get(slice.accountId);
+    if (attempt?.sliceId === slice.sliceId && !attempt.controller.signal.aborted) {
+      attempt.controller.abort(error);
+      return;
+    }
+    void this.state.lock
+      .run(slice.accountId, () => this.teardown(slice, 'error', error.message))
+      .catch((err: unknown) => this.state.log.error({ accountId: slice.accountId, err }, 'teardown after a failure failed'));
+  }
+
+  /** Removes the container and frees the port; the session volume stays. Back to `setup`. */
+  async destroy(accountId: string): Promise<void> {
+    this.state.requireAccount(accountId);
+    this.cancelAttempt(accountId, 'Connect was cancelled because the slice was destroyed.');
+    await this.state.lock.run(accountId, () => this.destroyLocked(accountId));
+  }
+
+  /**
+   * Asks WhatsApp to unlink, destroys the slice, and deletes the session volume —
+   * all under the account lock, so a Connect clicked meanwhile waits and then
+   * starts clean instead of racing the volume's removal.
+   */
+  async logout(accountId: string): Promise<void> {
+    const { store, log } = this.state;
+    this.state.requireAccount(accountId);
+    this.cancelAttempt(accountId, 'Connect was cancelled because the account was logged out.');
+    await this.state.lock.run(accountId, async () => {
+      const live = this.state.live.get(accountId);
+      if (live) {
+        // Stop following first: the slice answers our logout with `needs_qr`, which is
+        // ours to act on here, not the phone logging out (the follower's followState).
+        const row = store.getSlice(accountId);
+        this.state.unfollow(accountId, live.sliceId);
+        const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ host: hostOf(row), port: row.port, token: row.token }) : null;
+        try {
+          await client?.logout();
+        } catch (error) {
+          // The slice may be dead already; the session is deleted below either way.
+          log.info({ accountId, err: error }, 'the slice could not log out; deleting its session anyway');
+        } finally {
+          client?.close();
+        }
+      }
+      await this.destroyLocked(accountId);
+      await this.removeSessionVolume(accountId);
+      store.setSessionSaved(accountId, false);
+      store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
+    });
+  }
+
+  /**
+   * accounts.remove: the slice, its session volume, then the account itself, under
+   * the account lock. A Connect in flight is cancelled first; one clicked after
+   * waits for the lock and then finds no account.
+   */
+  async removeAccount(accountId: string): Promise<void> {
+    this.state.requireAccount(accountId);
+    this.cancelAttempt(accountId, 'Connect was cancelled because the account was removed.');
+    await this.state.lock.run(accountId, async () => {
+      await this.destroyLocked(accountId);
+      await this.removeSessionVolume(accountId);
+      this.state.store.removeAccount(accountId);
+    });
+  }
+
+  /** Under the account lock: whatever slice the account has goes, and it is back at `idle`. */
+  async destroyLocked(accountId: string): Promise<void> {
+    const row = this.state.store.getSlice(accountId);
+    if (!row) return;
+    if (row.sliceId) await this.teardown(this.state.slice(accountId, row.sliceId), 'idle', null);
+    else if (row.stage !== 'idle') this.state.publish(accountId, this.state.store.clearSlice(accountId, 'idle', null));
+  }
+
+  /** Deletes the account's session volume (its WhatsApp session): the next slice shows codes. */
+  async removeSessionVolume(accountId: string): Promise<void> {
+    const { deps } = this.state;
+    try {
+      await deps.requireDocker();
+      await deps.runtime.removeVolume(authVolumeName(deps.homeId, accountId));
+    } catch (error) {
+      throw asSlicedeckError(error);
+    }
+  }
+
+  /** Aborts the account's connect in flight; it ends in `idle` (not `error`), its teardown sweeping what it made. */
+  cancelAttempt(accountId: string, words: string): void {
+    const attempt = this.state.attempts.get(accountId);
+    if (!attempt || attempt.controller.signal.aborted) return;
+    attempt.cancelled = true;
+    attempt.controller.abort(new SlicedeckError('conflict', words));
+  }
+}
