@@ -1,7 +1,7 @@
 /**
  * Periodic inspect + /health of every running slice. A dead slice is reported
- * at once and restarted within a bounded budget (SliceService.checkSlice);
- * passes never overlap. Each pass also refreshes the engine status, so the UI
+ * at once and restarted within a bounded budget (supervisor.ts, reached through
+ * SliceService.checkAll); passes never overlap. Each pass also refreshes the engine status, so the UI
  * hears (a `system` event) when Docker goes away or comes back.
  */
 import type { Logger } from 'pino';
