@@ -1,6 +1,8 @@
 /**
  * Host-side QR expiry (PRODUCT §1): after the last code expires unscanned the host
- * removes the container, frees the port and shows `expired` — no window needed.
+ * removes the container, frees the port and shows `expired` — no window needed; a
+ * host restarted while the last code is shown keeps that deadline (the adopted
+ * slice's QR clock is re-armed from the row).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCore, type TestCore } from '../helpers/core';
@@ -43,5 +45,27 @@ describe('QR expiry', () => {
     await t.events.waitForStage(account.id, 'qr');
     await t.call('slices.destroy', { accountId: account.id });
     expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+  });
+});
+
+describe('QR expiry across a host restart', () => {
+  it('re-arms the deadline of a slice adopted while its last code is shown, and expires it', async () => {
+    // Two codes of 5 s: the restart happens while code 2 of 2 is shown, so no later code re-arms the
+    // clock; only the deadline rebuilt from the row at adoption (stage-clock.ts rearm) can end it.
+    let host = await makeTestCore({ qrCodes: 2, qrTtlMs: 5_000 });
+    try {
+      const account = await host.call('accounts.add', { name: 'Restarted' });
+      const { sliceId } = await host.call('slices.connect', { accountId: account.id });
+      await host.events.waitFor('slice', (v) => v.accountId === account.id && v.qr?.index === 2, 20_000, 'code 2 of 2');
+      host = await host.reopen();
+      const history = await host.call('slices.history', { accountId: account.id });
+      expect(history).toContainEqual(expect.objectContaining({ type: 'adopted', stage: 'qr', sliceId }));
+      // No new code comes (the last one is shown): the re-armed host clock ends it.
+      const expired = await host.events.waitForStage(account.id, 'qr_timeout', 20_000);
+      expect(expired.phase).toBe('expired');
+      expect(await containersOfHome(host.homeId, { accountId: account.id })).toHaveLength(0);
+    } finally {
+      await host.cleanup();
+    }
   });
 });
