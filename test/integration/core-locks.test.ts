@@ -61,6 +61,22 @@ describe('Remove during Connect', () => {
   });
 });
 
+describe('Destroy during Connect', () => {
+  it('ends the attempt in setup, never in error: the operator cancelling is not a failure', async () => {
+    const { id } = await t.call('accounts.add', { name: 'Cancelled' });
+    const connecting = t.call('slices.connect', { accountId: id });
+    await t.events.waitForStage(id, 'starting');
+    const [connect, destroy] = await Promise.allSettled([connecting, t.call('slices.destroy', { accountId: id })]);
+    expect(destroy.status).toBe('fulfilled');
+    expect(connect).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/cancelled because the slice was destroyed/) } });
+    expect(await t.call('slices.view', { accountId: id })).toMatchObject({ phase: 'setup', stage: 'idle' });
+    // Not even for a moment: no error view was emitted and History records no error stage.
+    expect(t.events.of('slice').filter((v) => v.accountId === id && v.phase === 'error')).toEqual([]);
+    expect((await t.call('slices.history', { accountId: id })).filter((row) => row.stage === 'error')).toEqual([]);
+    expect(await containersOfHome(t.homeId, { accountId: id })).toHaveLength(0);
+  });
+});
+
 describe('Log out during Connect', () => {
   it('logs out first, then the Connect starts a clean slice (the two never interleave)', async () => {
     const { id } = await t.call('accounts.add', { name: 'Logout' });
