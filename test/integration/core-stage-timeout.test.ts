@@ -2,7 +2,8 @@
  * The host's safety timeout per stage: a slice that starts and keeps running but
  * never answers its health check must not hang the operator forever. When the
  * stage's timeout passes, the attempt ends in `error` with words, the container
- * is removed and the port freed.
+ * is removed and the port freed. `linking` has its own (SLICEDECK_LINKING_TIMEOUT_MS):
+ * a phone that scanned but whose link never finishes ends the same way.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,5 +53,28 @@ describe('a slice that runs but never answers', () => {
 
     expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
     expect((await t.call('system.status')).portsInUse).toBe(0);
+  });
+});
+
+describe('a link that never finishes', () => {
+  let t: TestCore;
+  beforeAll(async () => {
+    // 100 contacts, 2 per 500 ms tick: the simulated link takes about 25 s, far past the linking timeout.
+    t = await makeTestCore({ linkingTimeoutMs: 2_000, simContacts: 100, simContactIntervalMs: 500, qrTtlMs: 20_000 });
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('ends in error at the linking timeout, with words, and leaves no container behind', async () => {
+    const account = await t.call('accounts.add', { name: 'Slow link' });
+    await t.call('slices.connect', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'qr');
+    await t.call('sim.scan', { accountId: account.id });
+    await t.events.waitForStage(account.id, 'linking');
+    const view = await t.events.waitForStage(account.id, 'error', 20_000);
+    expect(view.error).toMatch(/took longer than 2 s at “linking” and was stopped/);
+    expect(view.error).toMatch(/Connect to retry/);
+    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
   });
 });
