@@ -1,14 +1,19 @@
 /**
  * Remove and Log out take the account's lock (no race with Connect); session
  * volumes of accounts that no longer exist are reconciled away, never a live
- * account's; a late subscription of an aborted attempt cannot replace a newer one.
+ * account's; a late subscription of an aborted attempt cannot replace a newer one;
+ * Destroy during Connect is a cancel (setup, not error) that leaves no container.
  * Real core, real engine, real slices.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreInternals } from '../../src/main/core';
+import { coreInternals, createCore } from '../../src/main/core';
 import { LABELS, authVolumeName, sliceNetworkName } from '../../src/main/core/docker/labels';
-import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome, docker, volumesOfHome } from '../helpers/docker';
+import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
+import { containersOfHome, docker, removeHome, volumesOfHome } from '../helpers/docker';
 
 let t: TestCore;
 beforeAll(async () => {
@@ -74,6 +79,41 @@ describe('Destroy during Connect', () => {
     expect(t.events.of('slice').filter((v) => v.accountId === id && v.phase === 'error')).toEqual([]);
     expect((await t.call('slices.history', { accountId: id })).filter((row) => row.stage === 'error')).toEqual([]);
     expect(await containersOfHome(t.homeId, { accountId: id })).toHaveLength(0);
+  });
+
+  it('removes a container Docker made whose id the host had not stored yet (swept by its labels)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-sweep-'));
+    let arrived!: () => void;
+    const atCreate = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Held inside creating_container: the container exists, its id is not in the row yet (StagePoint).
+    const core = await createCore({
+      config: testConfig(dataDir),
+      logger: pino({ level: 'silent' }),
+      stageHook: async ({ stage }) => {
+        if (stage !== 'creating_container') return;
+        arrived();
+        await released;
+      },
+    });
+    try {
+      const account = await core.handlers['accounts.add']({ name: 'Swept' });
+      const connecting = core.handlers['slices.connect']({ accountId: account.id });
+      await atCreate;
+      expect(await containersOfHome(core.homeId, { accountId: account.id })).toHaveLength(1);
+      expect(coreInternals(core).store.getSlice(account.id)!.containerId).toBeNull();
+      const [connect, destroy] = await Promise.allSettled([connecting, core.handlers['slices.destroy']({ accountId: account.id })]);
+      expect(destroy.status).toBe('fulfilled');
+      expect(connect.status).toBe('rejected');
+      // Gone with the cancelled attempt, not left for the reconciler's next pass.
+      expect(await containersOfHome(core.homeId, { accountId: account.id })).toHaveLength(0);
+    } finally {
+      release();
+      await core.close({ destroySlices: true });
+      await removeHome(core.homeId);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
