@@ -31,14 +31,20 @@ async function expectNothingLeft(accountId: string): Promise<void> {
   expect(coreInternals(t.core).store.getSlice(accountId)).toBeUndefined();
 }
 
+/** A new account's Connect, cancelled by `cancel` while its container is being started: the cancel succeeds, the Connect is refused with `words`. */
+async function cancelWhileStarting(name: string, cancel: (accountId: string) => Promise<unknown>, words: RegExp): Promise<string> {
+  const { id } = await t.call('accounts.add', { name });
+  const connecting = t.call('slices.connect', { accountId: id });
+  await t.events.waitForStage(id, 'starting');
+  const [connect, cancelled] = await Promise.allSettled([connecting, cancel(id)]);
+  expect(cancelled.status).toBe('fulfilled');
+  expect(connect).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(words) } });
+  return id;
+}
+
 describe('Remove during Connect', () => {
   it('leaves nothing when Remove comes while the container is being started', async () => {
-    const { id } = await t.call('accounts.add', { name: 'Mid-connect' });
-    const connecting = t.call('slices.connect', { accountId: id });
-    await t.events.waitForStage(id, 'starting');
-    const [connect, remove] = await Promise.allSettled([connecting, t.call('accounts.remove', { accountId: id })]);
-    expect(remove.status).toBe('fulfilled');
-    expect(connect).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/cancelled because the account was removed/) } });
+    const id = await cancelWhileStarting('Mid-connect', (accountId) => t.call('accounts.remove', { accountId }), /cancelled because the account was removed/);
     await expectNothingLeft(id);
   });
 
@@ -68,12 +74,7 @@ describe('Remove during Connect', () => {
 
 describe('Destroy during Connect', () => {
   it('ends the attempt in setup, never in error: the operator cancelling is not a failure', async () => {
-    const { id } = await t.call('accounts.add', { name: 'Cancelled' });
-    const connecting = t.call('slices.connect', { accountId: id });
-    await t.events.waitForStage(id, 'starting');
-    const [connect, destroy] = await Promise.allSettled([connecting, t.call('slices.destroy', { accountId: id })]);
-    expect(destroy.status).toBe('fulfilled');
-    expect(connect).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/cancelled because the slice was destroyed/) } });
+    const id = await cancelWhileStarting('Cancelled', (accountId) => t.call('slices.destroy', { accountId }), /cancelled because the slice was destroyed/);
     expect(await t.call('slices.view', { accountId: id })).toMatchObject({ phase: 'setup', stage: 'idle' });
     // Not even for a moment: no error view was emitted and History records no error stage.
     expect(t.events.of('slice').filter((v) => v.accountId === id && v.phase === 'error')).toEqual([]);

@@ -14,7 +14,7 @@
  * operator's commands to the slice.
  */
 import { SlicedeckError } from '@shared/errors';
-import { isProvisioningStage } from '@shared/stages';
+import { isProvisioningStage, type Stage } from '@shared/stages';
 import type { Chat, ChatMessage, SendResult, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
 import type { SimFaultKind } from '@shared/slice-protocol';
@@ -126,7 +126,7 @@ export class SliceService {
   }
 
   /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown); call under the account lock. */
-  teardown(accountId: string, sliceId: string, finalStage: SliceRow['stage'], error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
     return this.ending.teardown(this.state.slice(accountId, sliceId), finalStage, error, opts);
   }
 
