@@ -826,7 +826,9 @@ export class SliceService {
     store.record({ accountId, sliceId, type: 'restart', stage: row.stage, message: note });
     this.log.warn({ accountId, sliceId, why, restarts }, 'restarting a dead slice');
     try {
-      await runtime.restart(row.containerId!);
+      // A linked account's slice restarts on the swarm node holding its session volume; others go where the swarm puts them.
+      const session = config.runtime === 'swarm' ? store.sessionNode(accountId) : null;
+      await runtime.restart(row.containerId!, session ? { node: session.node } : {});
       // A swarm may put the restarted task on another node: ask where it is now.
       const host = await this.placeSlice(accountId, sliceId, row.containerId!);
       const probe = new SliceClient({ host, port: row.port!, token: row.token! });
