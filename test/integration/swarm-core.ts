@@ -24,7 +24,7 @@ import { coreInternals } from '../../src/main/core';
 import { LABELS, authVolumeName } from '../../src/main/core/docker/labels';
 import type { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
-import { MANAGER, NODES, nodeDocker } from '../../scripts/lib/private-swarm.mjs';
+import { MANAGER, NODES, leaseSwarm, nodeDocker, swarmStatus } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { NodeLabelProxy } from '../helpers/node-label-proxy';
 import { spawnHost } from '../helpers/spawn-host';
@@ -143,6 +143,23 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       for (const home of homes) await cleanHome(home);
     }, 120_000);
 
+    it('the shared swarm: a lease taken while another run has a node drained reuses the swarm (it is complete), never rebuilds it under that run', async () => {
+      const before = (await subject().runtime.nodes()).map((n) => n.id).sort();
+      const worker = NODES.find((n) => n.role === 'worker')!;
+      const workerId = (await subject().runtime.nodes()).find((n) => n.address === worker.address)!.id;
+      await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', workerId]);
+      try {
+        // Complete as it is (checked first, so that a wrong answer never gets as far as a rebuild).
+        expect((await swarmStatus()).swarm).toEqual({ nodes: NODES.length, ready: NODES.length });
+        // This process holds a lease already: taking it again only rewrites its own lease file.
+        const again = await leaseSwarm({ image: subject().image, log });
+        expect(again.reused).toBe(true);
+        expect((await subject().runtime.nodes()).map((n) => n.id).sort()).toEqual(before);
+      } finally {
+        await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', workerId]);
+      }
+    }, 60_000);
+
     it('reconciler over services: an orphan of this home goes at start-up and by the periodic pass, with its task container and the volume of no account; another home is spared', async () => {
       t = await coreOnSwarm();
       const home = t.homeId;
@@ -163,6 +180,17 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       await plant(home).catch((error: unknown) => expect((error as Error).message).toMatch(/The slice service is gone \(it was removed while starting\)/));
       await eventually(async () => (await servicesOf(home)).length === 0, 'the periodic removal of the orphan service');
       await eventually(async () => (await taskContainersOf(home)).length === 0, "the orphan's task container leaving its node", 5_000);
+
+      // A slice whose service vanished behind the host's back: cleared, its port freed, words saying what to do.
+      const account = await t.call('accounts.add', { name: 'Vanishing' });
+      await t.call('slices.connect', { accountId: account.id });
+      await t.events.waitForStage(account.id, 'qr');
+      const [service] = await servicesOf(home, account.id);
+      await manager.getService(service!.ID).remove();
+      const cleared = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.phase === 'error', 20_000, 'the view cleared by the reconciler');
+      expect(cleared.port).toBeUndefined();
+      expect(cleared.error ?? '').toMatch(/Connect/);
+      expect((await t.call('system.status')).portsInUse).toBe(0);
 
       // Another home's service was never touched.
       expect((await subject().runtime.inspect(foreign.id))?.running).toBe(true);
