@@ -119,6 +119,8 @@ export class SwarmRuntime implements SliceRuntime {
           Labels: labels,
           Init: true,
           CapabilityDrop: ['ALL'],
+          // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
+          StopGracePeriod: 1_000_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: volumeLabels } },
             // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
@@ -256,33 +258,42 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   /**
-   * Forced removal, as on one engine: the service, then its task containers on their
-   * nodes (where they can be asked), so that when this resolves the slice no longer
-   * runs, its port on the node is free and its volume can be removed. Removing the
-   * service alone leaves each container to stop within its grace period, later.
+   * Forced removal, as on one engine: the service, then the slice's containers on the
+   * nodes that can be asked, so that when this resolves the slice no longer runs, its
+   * port on the node is free and its volume can be removed. Removing the service alone
+   * leaves each container to its node, stopped within its grace period, later.
    */
   async remove(serviceId: string): Promise<void> {
-    // Known before the service goes: the manager forgets its tasks with it.
-    const containers = await this.taskContainers(serviceId).catch(() => []);
+    let labels: Record<string, string> = {};
     try {
+      const service = (await this.engine().getService(serviceId).inspect()) as { Spec?: { Labels?: Record<string, string> } };
+      labels = service.Spec?.Labels ?? {};
       await this.engine().getService(serviceId).remove();
     } catch (error) {
+      if (statusOf(error) === 404 && !labels[LABELS.sliceId]) return;
       if (statusOf(error) !== 404) throw translateEngineError(error, 'remove the slice service');
     }
-    await Promise.all(containers.map(({ engine, containerId }) => forceRemoveContainer(engine, containerId)));
+    const sliceId = labels[LABELS.sliceId];
+    const home = labels[LABELS.home];
+    if (sliceId && home) await this.removeSliceContainers(home, sliceId);
   }
 
-  /** The containers of a service's tasks, with the engine of a node that can be asked about them. */
-  private async taskContainers(serviceId: string): Promise<{ engine: Docker; containerId: string }[]> {
-    const tasks = (await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[];
-    const found: { engine: Docker; containerId: string }[] = [];
-    for (const task of tasks) {
-      const containerId = task.Status?.ContainerStatus?.ContainerID;
-      if (!containerId || !task.NodeID) continue;
-      const node = await this.nodeInfo(task.NodeID).catch(() => null);
-      if (node?.engine) found.push({ engine: this.nodeEngine(node, 'remove the slice container'), containerId });
+  /**
+   * The slice's containers (by its labels, stopped ones too) removed on every node that can
+   * be asked. A node that was still preparing the task when the service went may make its
+   * container after a first look: look again until a look finds none (bounded).
+   */
+  private async removeSliceContainers(homeId: string, sliceId: string): Promise<void> {
+    const engines = (await this.nodes().catch(() => [])).filter((node) => node.engine).map((node) => this.nodeEngine(node, 'remove the slice container'));
+    const label = [`${LABELS.home}=${homeId}`, `${LABELS.sliceId}=${sliceId}`];
+    const deadline = Date.now() + REMOVE_WAIT_MS;
+    while (Date.now() < deadline) {
+      const found = await Promise.all(
+        engines.map(async (engine) => ((await engine.listContainers({ all: true, filters: { label } }).catch(() => [])) as { Id: string }[]).map((c) => ({ engine, id: c.Id }))),
+      );
+      if (found.flat().length === 0) return;
+      await Promise.all(found.flat().map(({ engine, id }) => forceRemoveContainer(engine, id)));
     }
-    return found;
   }
 
   async inspect(serviceId: string): Promise<ContainerState | null> {
