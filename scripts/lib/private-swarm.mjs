@@ -210,7 +210,10 @@ export async function swarmStatus() {
     const r = await nodeDocker(MANAGER, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], { timeoutMs: 10_000 });
     if (r.code === 0) {
       const lines = r.stdout.trim().split('\n').filter(Boolean);
-      swarm = { nodes: lines.length, ready: lines.filter((l) => / Ready Active$/.test(l)).length };
+      // Ready whatever its availability: a node drained by a test run that holds a lease is
+      // part of a complete swarm; counting it as missing made the next lease rebuild the
+      // swarm under the runs using it.
+      swarm = { nodes: lines.length, ready: lines.filter((l) => / Ready (Active|Drain|Pause)$/.test(l)).length };
     }
   }
   return { namespaces: ns, engines, swarm };

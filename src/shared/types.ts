@@ -159,4 +159,10 @@ export interface SliceStats {
   /** Times the host restarted this slice's container (same as SliceView.restarts). */
   restarts: number;
   sampledAt: EpochMs;
+  /**
+   * Why this slice has no figures although it runs: where it runs cannot be asked from
+   * this host (a swarm node without a reachable engine), in words saying what to do.
+   * The figures are null then, never zeros.
+   */
+  unavailable?: string;
 }

@@ -3,13 +3,18 @@
  * lease when it is not already): a slice runs as a service, the Dashboard names its node
  * and History says where it ran. Needs root (network namespaces), as the swarm tests do.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LABELS } from '../../src/main/core/docker/labels';
 import { MANAGER, NODES, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { NodeLabelProxy } from '../helpers/node-label-proxy';
 import { accountName, expect, test } from './fixtures';
 import { HistorySection } from './pages';
 
 const manager = new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+/** This worker's path to the manager that hides the nodes' engine labels (see NodeLabelProxy). */
+const UNASKABLE_NODES = join(tmpdir(), `slicedeck-e2e-nodes-${process.pid}.sock`);
 
 test.describe('on the private swarm', () => {
   test.use({ serverEnv: { SLICEDECK_RUNTIME: 'swarm', DOCKER_HOST: MANAGER.dockerHost } });
@@ -55,5 +60,37 @@ test.describe('on the private swarm', () => {
       // Whatever the outcome, no service of this run stays on the swarm.
       for (const s of await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })) await manager.getService(s.ID).remove().catch(() => undefined);
     }
+  });
+
+  test.describe('a node this host cannot ask', () => {
+    const proxy = new NodeLabelProxy(UNASKABLE_NODES, MANAGER.dockerHost.slice('unix://'.length));
+    test.use({ serverEnv: { SLICEDECK_RUNTIME: 'swarm', DOCKER_HOST: `unix://${UNASKABLE_NODES}` } });
+    test.beforeAll(async () => {
+      proxy.mode = 'drop';
+      await proxy.start();
+    });
+    test.afterAll(async () => {
+      await proxy.stop();
+    });
+
+    test('the Dashboard shows no figures for its slice, and words that name the node and what to do', async ({ page, accounts, server }) => {
+      try {
+        const name = accountName('Ode');
+        const accountId = await accounts.add(name);
+        const connect = await accounts.openConnect(name);
+        await connect.connectButton.click();
+        await expect(connect.codeOf(1)).toBeVisible();
+
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+        const row = page.getByTestId(`slice-row-${accountId}`);
+        const nodeName = (await row.getByTestId('slice-node').textContent())!;
+        expect(NODES.map((n) => n.name)).toContain(nodeName);
+        await expect(row.getByTestId('slice-memory')).toHaveText('no figures');
+        await expect(page.getByTestId('stats-unavailable')).toContainText(`node ${nodeName}`);
+        await expect(page.getByTestId('stats-unavailable')).toContainText('slicedeck.engine');
+      } finally {
+        for (const s of await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })) await manager.getService(s.ID).remove().catch(() => undefined);
+      }
+    });
   });
 });

@@ -10,6 +10,9 @@
  *
  * HOST_SEND_CHAT + HOST_SEND_TEXT: once codes are on screen (the account is linking),
  * sends that message and prints the answer as `queued` (outgoing-queue crash test).
+ *
+ * HOST_SCAN=1: once a code is on screen, scans it (simulated phone), so the account
+ * reaches Ready in this host (a crash test with linked slices running).
  */
 import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
@@ -33,9 +36,14 @@ async function main(): Promise<void> {
   const core = await createCore({ config, logger: pino({ level: 'silent' }), ...(stageHook ? { stageHook } : {}) });
   print({ type: 'home', homeId: core.homeId });
   let sent = false;
+  let scanned = false;
   core.events.subscribe((event) => {
     if (event.type !== 'slice') return;
     print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });
+    if (event.data.stage === 'qr' && !scanned && process.env.HOST_SCAN === '1') {
+      scanned = true;
+      void dispatch(core.handlers, 'sim.scan', { accountId: event.data.accountId });
+    }
     if (event.data.stage === 'qr' && !sent && process.env.HOST_SEND_CHAT && process.env.HOST_SEND_TEXT) {
       sent = true;
       void dispatch(core.handlers, 'messages.send', { accountId: event.data.accountId, chatId: process.env.HOST_SEND_CHAT, text: process.env.HOST_SEND_TEXT }).then((answer) =>

@@ -17,6 +17,7 @@ import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
+import { swarmCoreSuite } from './swarm-core';
 
 interface MainEngineSnapshot {
   swarmState: string;
@@ -339,6 +340,9 @@ describe('the core on the swarm: a slice as a service', () => {
     await core.call('slices.destroy', { accountId: b.id });
   }, 240_000);
 });
+
+// The core's one-engine promises on the swarm (reconciler, crash, QR expiry, restart ladder, stats, task errors).
+swarmCoreSuite(() => ({ runtime, image }));
 
 describe('the main engine after the swarm suite', () => {
   it('is exactly as it was: swarm state, bridge subnet, no swarm network, host routes', async () => {

@@ -118,8 +118,12 @@ export interface SliceRuntime {
   /** Creates (not starts) the slice container; returns its id. */
   create(spec: SliceSpec): Promise<string>;
   start(containerId: string): Promise<void>;
-  /** Stops (briefly) and starts again; used when a running slice stops answering. */
-  restart(containerId: string): Promise<void>;
+  /**
+   * Stops (briefly) and starts again; used when a running slice stops answering.
+   * `node` (swarm): the restarted slice must run there, because its account's session
+   * volume is there; one engine has one place and ignores it.
+   */
+  restart(containerId: string, opts?: { node?: string }): Promise<void>;
   /** Forced removal; a container that is already gone is not an error. */
   remove(containerId: string): Promise<void>;
   /** null when the container does not exist. */
@@ -127,7 +131,9 @@ export interface SliceRuntime {
   /**
    * One stats reading (not a stream; the engine spends about a second to fill in
    * the previous CPU reading). null when the container does not exist;
-   * throws SlicedeckError('timeout') when the engine takes longer than `timeoutMs`.
+   * throws SlicedeckError('timeout') when the engine takes longer than `timeoutMs`,
+   * and StatsUnavailableError when the place the slice runs cannot be asked (a swarm
+   * node this host cannot reach), while the engine itself answers.
    */
   stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
   listManaged(homeId: string): Promise<ManagedContainer[]>;
@@ -151,6 +157,18 @@ export interface SliceRuntime {
    * true when it is gone afterwards.
    */
   removeNetworkIfUnused(homeId: string): Promise<boolean>;
+}
+
+/**
+ * The slice runs, but where it runs cannot be asked for its stats from this host (a
+ * swarm node without a reachable engine endpoint). Its message says which node and
+ * what to do; the Dashboard shows those words instead of figures.
+ */
+export class StatsUnavailableError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StatsUnavailableError';
+  }
 }
 
 /** Docker refused to publish the port because something else holds it. */

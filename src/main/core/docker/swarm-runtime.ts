@@ -19,9 +19,9 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { containerCreateOptions } from './container-spec';
-import { engineGetter, engineMessage, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
+import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter } from './labels';
-import { PortTakenError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
+import { PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -35,6 +35,8 @@ export const NODE_LABELS = {
 
 /** How long `start` waits for the task to run (or to fail in words) before giving up. */
 const START_WAIT_MS = 60_000;
+/** How long `remove` waits for a task container that is already being removed on its node. */
+const REMOVE_WAIT_MS = 15_000;
 const POLL_MS = 100;
 /** Swarm reserves this share of a slice's memory limit when it places it (an idle slice uses ~160–260 MiB of 1 GiB). */
 const RESERVATION_SHARE = 4;
@@ -117,6 +119,8 @@ export class SwarmRuntime implements SliceRuntime {
           Labels: labels,
           Init: true,
           CapabilityDrop: ['ALL'],
+          // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
+          StopGracePeriod: 1_000_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: volumeLabels } },
             // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
@@ -150,13 +154,14 @@ export class SwarmRuntime implements SliceRuntime {
     }
   }
 
-  private async setReplicas(serviceId: string, replicas: number, force = false): Promise<void> {
+  private async setReplicas(serviceId: string, replicas: number, force = false, node?: string): Promise<void> {
     const service = this.engine().getService(serviceId);
     // A concurrent update bumps the version: read, write, retry a few times.
     for (let attempt = 0; ; attempt++) {
       const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } } };
       const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
       if (force) spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
+      if (node) spec.TaskTemplate = { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Constraints: [`node.id==${node}`] } };
       try {
         await service.update({ version: info.Version.Index, ...spec } as never);
         return;
@@ -178,12 +183,17 @@ export class SwarmRuntime implements SliceRuntime {
     await this.waitRunning(serviceId);
   }
 
-  async restart(serviceId: string): Promise<void> {
+  /**
+   * A new task for the service. With `node` the new task is pinned there: a slice created
+   * unpinned (its account not linked yet) whose account linked since has its session on
+   * that node's volume, and Swarm's spread would otherwise put the new task anywhere.
+   */
+  async restart(serviceId: string, opts: { node?: string } = {}): Promise<void> {
     let before: Set<string>;
     try {
       // The tasks before the restart: the one that ended (e.g. on a node drained since) is not the answer.
       before = new Set(((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).map((task) => task.ID));
-      await this.setReplicas(serviceId, 1, true);
+      await this.setReplicas(serviceId, 1, true, opts.node);
     } catch (error) {
       throw translateEngineError(error, 'restart the slice service');
     }
@@ -195,7 +205,13 @@ export class SwarmRuntime implements SliceRuntime {
     const deadline = Date.now() + START_WAIT_MS;
     let last: Task | null = null;
     while (Date.now() < deadline) {
-      last = await this.currentTask(serviceId, ignore);
+      try {
+        last = await this.currentTask(serviceId, ignore);
+      } catch (error) {
+        // Removed meanwhile (a Destroy, or the reconciler found it orphaned): words, not the engine's 404.
+        if (statusOf(error) === 404) throw new SlicedeckError('slice_failed', 'The slice service is gone (it was removed while starting). Click Connect again.');
+        throw translateEngineError(error, 'follow the slice task');
+      }
       const state = last?.Status?.State;
       if (state === 'running') return;
       const err = last?.Status?.Err;
@@ -241,12 +257,42 @@ export class SwarmRuntime implements SliceRuntime {
     return (wanted.length > 0 ? wanted : tasks).reduce((a, b) => ((a.Version?.Index ?? 0) >= (b.Version?.Index ?? 0) ? a : b));
   }
 
+  /**
+   * Forced removal, as on one engine: the service, then the slice's containers on the
+   * nodes that can be asked, so that when this resolves the slice no longer runs, its
+   * port on the node is free and its volume can be removed. Removing the service alone
+   * leaves each container to its node, stopped within its grace period, later.
+   */
   async remove(serviceId: string): Promise<void> {
+    let labels: Record<string, string> = {};
     try {
+      const service = (await this.engine().getService(serviceId).inspect()) as { Spec?: { Labels?: Record<string, string> } };
+      labels = service.Spec?.Labels ?? {};
       await this.engine().getService(serviceId).remove();
     } catch (error) {
-      if (statusOf(error) === 404) return;
-      throw translateEngineError(error, 'remove the slice service');
+      if (statusOf(error) === 404 && !labels[LABELS.sliceId]) return;
+      if (statusOf(error) !== 404) throw translateEngineError(error, 'remove the slice service');
+    }
+    const sliceId = labels[LABELS.sliceId];
+    const home = labels[LABELS.home];
+    if (sliceId && home) await this.removeSliceContainers(home, sliceId);
+  }
+
+  /**
+   * The slice's containers (by its labels, stopped ones too) removed on every node that can
+   * be asked. A node that was still preparing the task when the service went may make its
+   * container after a first look: look again until a look finds none (bounded).
+   */
+  private async removeSliceContainers(homeId: string, sliceId: string): Promise<void> {
+    const engines = (await this.nodes().catch(() => [])).filter((node) => node.engine).map((node) => this.nodeEngine(node, 'remove the slice container'));
+    const label = [`${LABELS.home}=${homeId}`, `${LABELS.sliceId}=${sliceId}`];
+    const deadline = Date.now() + REMOVE_WAIT_MS;
+    while (Date.now() < deadline) {
+      const found = await Promise.all(
+        engines.map(async (engine) => ((await engine.listContainers({ all: true, filters: { label } }).catch(() => [])) as { Id: string }[]).map((c) => ({ engine, id: c.Id }))),
+      );
+      if (found.flat().length === 0) return;
+      await Promise.all(found.flat().map(({ engine, id }) => forceRemoveContainer(engine, id)));
     }
   }
 
@@ -265,8 +311,7 @@ export class SwarmRuntime implements SliceRuntime {
         running: state === 'running',
         status: state,
         exitCode: typeof exit === 'number' && FINAL.has(state) ? exit : null,
-        // Swarm does not report an OOM kill; exit 137 is the kernel's kill, the best sign it gives.
-        oomKilled: exit === 137,
+        oomKilled: exit === 137 && (await this.oomKilled(node, task)),
         startedAt: state === 'running' && task.Status?.Timestamp ? Date.parse(task.Status.Timestamp) : null,
         location: node ? { node: node.id, address: node.address, name: node.name } : null,
         problem: bad ? (await this.taskError(serviceId, task)).message : null,
@@ -274,6 +319,22 @@ export class SwarmRuntime implements SliceRuntime {
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw translateEngineError(error, 'inspect the slice service');
+    }
+  }
+
+  /**
+   * Whether a task that exited 137 was killed for memory: its node's engine knows (a
+   * `docker kill` exits 137 too). Swarm itself does not report it, so where the node
+   * cannot be asked, 137 (the kernel's kill) is taken as the best sign there is.
+   */
+  private async oomKilled(node: NodeInfo | null, task: Task): Promise<boolean> {
+    const containerId = task.Status?.ContainerStatus?.ContainerID;
+    if (!node?.engine || !containerId) return true;
+    try {
+      const info = await this.nodeEngine(node, 'inspect the slice container').getContainer(containerId).inspect();
+      return info.State.OOMKilled === true;
+    } catch {
+      return true;
     }
   }
 
@@ -332,6 +393,11 @@ export class SwarmRuntime implements SliceRuntime {
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
     if (!task || !containerId || !task.NodeID) return null;
     const node = await this.nodeInfo(task.NodeID);
+    if (!node.engine) {
+      throw new StatsUnavailableError(
+        `No figures: node ${node.name} (${node.address}), where this slice runs, cannot be asked from this host. Label the node with ${NODE_LABELS.engine}=<a Docker endpoint of its engine that this host reaches> (docker node update --label-add …) to see them.`,
+      );
+    }
     const engine = this.nodeEngine(node, "read the slice's stats");
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
@@ -341,6 +407,13 @@ export class SwarmRuntime implements SliceRuntime {
     } catch (error) {
       if (statusOf(error) === 404) return null;
       if (controller.signal.aborted) throw new SlicedeckError('timeout', `Node ${node.name} took longer than ${opts.timeoutMs} ms to report the slice's stats.`);
+      // No answer at all: the node's engine is out of this host's reach (the manager answered, so Docker itself is fine).
+      if (isConnectionFailure(error)) {
+        throw new StatsUnavailableError(
+          `No figures: the engine of node ${node.name} (${node.address}), where this slice runs, did not answer at ${node.engine} (${engineMessage(error)}). Check that this host can reach it, or correct the node's ${NODE_LABELS.engine} label.`,
+          error,
+        );
+      }
       throw translateEngineError(error, `read the slice's stats on node ${node.name}`);
     } finally {
       clearTimeout(timer);
@@ -449,6 +522,22 @@ export class SwarmRuntime implements SliceRuntime {
 
   async removeNetworkIfUnused(): Promise<boolean> {
     return true;
+  }
+}
+
+/** Removes a container now (SIGKILL, as one engine's forced removal); waits, bounded, for one already being removed. */
+async function forceRemoveContainer(engine: Docker, containerId: string): Promise<void> {
+  const deadline = Date.now() + REMOVE_WAIT_MS;
+  while (Date.now() < deadline) {
+    try {
+      await engine.getContainer(containerId).remove({ force: true });
+      return;
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      // 409: its node is removing it already (the task was shut down with the service); anything else: the swarm removes it in time.
+      if (statusOf(error) !== 409) return;
+    }
+    await sleep(POLL_MS);
   }
 }
 

@@ -14,7 +14,7 @@ import { isSlicedeckError } from '@shared/errors';
 import { isTerminalStage } from '@shared/stages';
 import type { EpochMs, MemorySample, SliceStats } from '@shared/types';
 import type { SliceRow, Store } from '../db/store';
-import type { SliceRuntime } from '../docker/runtime';
+import { StatsUnavailableError, type SliceRuntime } from '../docker/runtime';
 import type { EventBus } from '../events';
 import { cpuPercent, memoryInUse, memoryLimit } from './docker-stats';
 import { RingBuffer } from './ring-buffer';
@@ -189,10 +189,17 @@ export class StatsSampler {
     const state = await runtime.inspect(row.containerId);
     if (!state) return null;
     let raw = null;
+    let unavailable: string | null = null;
     if (state.running) {
       this.counters.engineCalls += 1;
-      raw = await runtime.stats(row.containerId, { timeoutMs: this.opts.callTimeoutMs ?? STATS_CALL_TIMEOUT_MS });
-      if (!raw) return null;
+      try {
+        raw = await runtime.stats(row.containerId, { timeoutMs: this.opts.callTimeoutMs ?? STATS_CALL_TIMEOUT_MS });
+        if (!raw) return null;
+      } catch (error) {
+        // It runs where this host cannot look (a swarm node): the row says so, with no figures rather than zeros.
+        if (!(error instanceof StatsUnavailableError)) throw error;
+        unavailable = error.message;
+      }
     }
     const sampledAt = this.now();
     const memoryBytes = raw ? memoryInUse(raw) : null;
@@ -211,6 +218,7 @@ export class StatsSampler {
       memoryHistory: history.toArray(),
       restarts: row.restarts,
       sampledAt,
+      ...(unavailable ? { unavailable } : {}),
     };
   }
 

@@ -134,7 +134,10 @@ export class Supervisor {
     slice.record('restart', row.stage, note);
     log.warn({ ...slice.ids, why, restarts }, 'restarting a dead slice');
     try {
-      await runtime.restart(row.containerId!);
+      // A linked account's slice restarts on the node holding its session volume (a
+      // swarm's; one engine records no session node), others go where the engine puts them.
+      const session = store.sessionNode(slice.accountId);
+      await runtime.restart(row.containerId!, session ? { node: session.node } : {});
       // A swarm may put the restarted task on another node: ask where it is now.
       const host = await placeSlice(runtime, store, slice, row.containerId!);
       const probe = new SliceClient({ host, port: row.port!, token: row.token! });

@@ -53,6 +53,8 @@ export function DashboardPage() {
   // Slices on a swarm name their node; on one engine every slice is here and the column would say nothing.
   const showNode = rows.some((r) => r.view.node !== undefined);
   const memory = rows.reduce((sum, r) => sum + (r.stats?.memoryBytes ?? 0), 0);
+  // Slices running where this host cannot look (a swarm node it cannot ask): their rows show no figures, and this says why.
+  const unavailable = [...new Set(rows.map((r) => r.stats?.unavailable).filter((words): words is string => Boolean(words)))];
 
   const destroy = async (account: Account) => {
     setDestroying(null);
@@ -86,6 +88,12 @@ export function DashboardPage() {
           Docker stats are not available: {statsError}
         </p>
       )}
+
+      {unavailable.map((words) => (
+        <p key={words} className="muted" role="status" data-testid="stats-unavailable">
+          {words}
+        </p>
+      ))}
 
       {rows.length === 0 ? (
         <div className="card empty" data-testid="dashboard-empty">
@@ -129,8 +137,8 @@ export function DashboardPage() {
                   <td className="num" data-testid="slice-cpu">
                     {s?.cpuPercent != null ? `${s.cpuPercent.toFixed(1)}%` : '—'}
                   </td>
-                  <td className="num" data-testid="slice-memory">
-                    {s?.memoryBytes != null ? formatBytes(s.memoryBytes) : '—'}
+                  <td className="num" data-testid="slice-memory" title={s?.unavailable}>
+                    {s?.unavailable ? <span className="muted">no figures</span> : s?.memoryBytes != null ? formatBytes(s.memoryBytes) : '—'}
                     {s?.memoryLimitBytes ? <span className="muted"> / {formatBytes(s.memoryLimitBytes)}</span> : null}
                   </td>
                   <td>
