@@ -16,12 +16,15 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
 import { MANAGER, NODES, leaseSwarm, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { ensureImageOnNodes } from '../../scripts/lib/swarm-image.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, homeId } from './runtime-contract';
 
 const TAG = `i10img-${randomBytes(4).toString('hex')}`;
 const OWN = `slicedeck-slice:${TAG}`;
+/** A second tag of the same image: `npm run slice:image` puts both of its tags (`image`, `pinned`) on the nodes in one stream. */
+const OWN_PINNED = `slicedeck-slice:${TAG}-pinned`;
 /** A registry on each node's own loopback where nothing listens: the pull fails at once, with no traffic off the machine. */
 const REGISTRY_REF = `127.0.0.1:5999/slicedeck-slice:${TAG}`;
 const MAIN_ENGINE = 'unix:///var/run/docker.sock';
@@ -64,13 +67,16 @@ beforeAll(async () => {
   const up = await leaseSwarm({ image: process.env.SLICEDECK_IMAGE, log });
   image = up.image;
   // This run's own tag of the slice image, on the main engine only.
-  const [repo, tag] = OWN.split(':') as [string, string];
-  await mainEngine.getImage(image).tag({ repo, tag });
+  for (const ref of [OWN, OWN_PINNED]) {
+    const [repo, tag] = ref.split(':') as [string, string];
+    await mainEngine.getImage(image).tag({ repo, tag });
+  }
 }, 300_000);
 
 afterAll(async () => {
   for (const engine of [mainEngine, ...NODES.map((n) => nodeEngine(n.dockerHost))]) {
     await untag(engine, OWN);
+    await untag(engine, OWN_PINNED);
     await untag(engine, REGISTRY_REF);
   }
   await releaseSwarm({ log }).catch((error: unknown) => log(`could not release the swarm: ${(error as Error).message}`));
@@ -109,6 +115,21 @@ describe('npm run slice:image on a swarm (no registry)', () => {
     expect(run.out).toContain(`node ${reachable.name} (${reachable.address}): loaded ${OWN}`);
     expect(await idOn(nodeEngine(reachable.dockerHost), OWN)).toBe(await idOn(mainEngine, OWN));
     expect(await idOn(nodeEngine(unreachable.dockerHost), OWN)).toBeNull();
+  }, 240_000);
+
+  it('puts several tags of the image on a node in one save → load, and counts a node as present only when every tag is there', async () => {
+    for (const node of NODES) await untag(nodeEngine(node.dockerHost), OWN);
+    const lines: string[] = [];
+    const first = await ensureImageOnNodes({ images: [OWN, OWN_PINNED], sourceEndpoint: MAIN_ENGINE, managerEndpoint: MANAGER.dockerHost, log: (line: string) => lines.push(line) });
+    expect(first.lacking).toEqual([]);
+    expect(first.nodes.map((n) => n.state)).toEqual(NODES.map(() => 'loaded'));
+    for (const node of NODES) {
+      for (const ref of [OWN, OWN_PINNED]) expect(await idOn(nodeEngine(node.dockerHost), ref)).toBe(await idOn(mainEngine, ref));
+    }
+    // One tag missing on one node: that node is loaded again, the other is present.
+    await untag(nodeEngine(NODES[1]!.dockerHost), OWN_PINNED);
+    const second = await ensureImageOnNodes({ images: [OWN, OWN_PINNED], sourceEndpoint: MAIN_ENGINE, managerEndpoint: MANAGER.dockerHost, log: () => {} });
+    expect(second.nodes.map((n) => n.state)).toEqual(['present', 'loaded']);
   }, 240_000);
 
   it('says which engine lacks the image when the source does not have it', async () => {
