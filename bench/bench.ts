@@ -504,7 +504,12 @@ async function main() {
   if (runs('latency')) await eventLatency();
   if (runs('memory')) await idleMemory();
   if (runs('swarm')) {
-    const swarm = await swarmFigures();
+    // A swarm that cannot be brought up costs its rows, not the one-engine figures above.
+    const swarm = await swarmFigures().catch((error: unknown) => {
+      const failed = error instanceof Error ? error.message : String(error);
+      row('swarm figures', `failed: ${failed}`);
+      return { failed } as Record<string, unknown>;
+    });
     results.swarm = swarm;
     if (swarm.crowd) results.crowd = { ...(results.crowd as object), n: CROWD_N, swarm: swarm.crowd };
   }
