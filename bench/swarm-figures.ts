@@ -40,8 +40,14 @@ export function swarmAbsentReason(): string | null {
 
 export async function leaseBenchSwarm(image: string): Promise<{ ms: number; reused: boolean }> {
   const wasUp = Boolean((await swarmStatus()).swarm);
-  const up = await leaseSwarm({ image, log: () => {} });
-  return { ms: up.ms, reused: wasUp };
+  try {
+    const up = await leaseSwarm({ image, log: () => {} });
+    return { ms: up.ms, reused: wasUp };
+  } catch (error) {
+    // Our lease goes with the failure: the last one out takes down a swarm that tests brought up.
+    await releaseSwarm({ log: () => {} }).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function releaseBenchSwarm(): Promise<void> {
