@@ -3,8 +3,19 @@
  * engine and the real slice image, side by side with bare Docker in the same run.
  *
  * Every scenario uses its own throwaway data dir and removes what it made.
- * Figures are printed as a table and written to bench/results.json.
+ * Figures are printed as a table and written to bench/results.json. No figure fails the
+ * run: targets are marked ✓/✗, and the JSON keeps every sample's summary.
+ *
+ * Both runtimes: one engine (the main Docker engine), and — where the private swarm can run
+ * (root, Linux) — the swarm of `npm run swarm:up`, leased as the tests lease it
+ * (bench/swarm-figures.ts); elsewhere the swarm figures are absent and the table says why.
+ * For each runtime, the crowd baseline (bench/crowd.ts): N bare starts at once against N
+ * connects at once through the core, same run.
+ *
+ * Host ports 52000–53999: away from the product's 47100–47299, the e2e servers' 47600–47699
+ * and the integration tests' 48000–51999 (other runs on this machine may be using those).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,9 +31,28 @@ import { summarize, round, type Summary } from './stats';
 import { waitFor200 } from './http-wait';
 import { SseParser } from '../src/main/core/sse-parser';
 import { HEALTH_POLL_INTERVAL_MS } from '../src/main/core/slice-client';
+import { SwarmRuntime } from '../src/main/core/docker/swarm-runtime';
+import { crowdLine, crowdRounds, type CrowdResult } from './crowd';
+import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
-const IMAGE = process.env.SLICEDECK_IMAGE ?? 'slicedeck-slice:latest';
+/** The crowd: N at once (8 fits a 2-core machine), over this many rounds after a warm-up round. */
+const CROWD_N = Number(process.env.BENCH_CROWD ?? 8);
+const CROWD_ROUNDS = Number(process.env.BENCH_CROWD_ROUNDS ?? 3);
+const SWARM_REPS = Number(process.env.BENCH_SWARM_REPS ?? 8);
+/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, swarm); all by default. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const runs = (section: string) => ONLY.length === 0 || ONLY.includes(section);
+/**
+ * The slice image's content tag (`slicedeck-slice:<hash12>`), which never moves once made:
+ * `:latest` moves whenever another checkout builds, and is never loaded into the swarm's nodes.
+ * Found in a child: slice-image.mjs finds the repository from its own path, which bundling moves.
+ */
+const IMAGE =
+  process.env.SLICEDECK_IMAGE ??
+  execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./scripts/slice-image.mjs'); console.log((await m.ensureSliceImage({ log() {} })).pinned);"], {
+    encoding: 'utf8',
+  }).trim();
 const docker = new Docker();
 const results: Record<string, unknown> = {};
 const table: { metric: string; value: string; target?: string; ok?: boolean }[] = [];
@@ -30,7 +60,7 @@ const table: { metric: string; value: string; target?: string; ok?: boolean }[] 
 function row(metric: string, value: string, target?: string, ok?: boolean) {
   table.push({ metric, value, target, ok });
   const mark = ok === undefined ? '' : ok ? '  ✓' : '  ✗';
-  console.log(`  ${metric.padEnd(46)} ${value.padEnd(34)} ${target ?? ''}${mark}`);
+  console.log(`  ${metric.padEnd(58)} ${value.padEnd(34)} ${target ?? ''}${mark}`);
 }
 
 // ── a core in a throwaway data dir ──────────────────────────────────────────
@@ -41,8 +71,9 @@ interface BenchCore {
   close(): Promise<void>;
 }
 
-let portBase = 48_000;
-async function makeCore(overrides: Partial<CoreConfig> = {}, span = 40): Promise<BenchCore> {
+let portBase = 52_000;
+/** A core in a throwaway data dir; `swarm` puts it on the private swarm's manager. */
+async function makeCore(overrides: Partial<CoreConfig> = {}, span = 40, swarm = false): Promise<BenchCore> {
   const dir = mkdtempSync(join(tmpdir(), 'slicedeck-bench-'));
   const from = portBase;
   portBase += span;
@@ -51,13 +82,14 @@ async function makeCore(overrides: Partial<CoreConfig> = {}, span = 40): Promise
     // A bench that shortens the codes shortens the first one too (WhatsApp's is 60 s by default).
     { portRange: { from, to: from + span - 1 }, reconcileIntervalMs: 0, ...(overrides.qrTtlMs ? { qrFirstTtlMs: overrides.qrTtlMs } : {}), ...overrides },
   );
-  const core = await createCore({ config });
+  const core = await createCore({ config: swarm ? { ...config, runtime: 'swarm' } : config, ...(swarm ? { docker: { socketPath: MANAGER_SOCKET } } : {}) });
   return {
     core,
     dir,
     async close() {
       await core.close({ destroySlices: true });
-      await removeByLabel(`slicedeck.home=${core.homeId}`);
+      if (swarm) await removeSwarmHome(core.homeId);
+      else await removeByLabel(`slicedeck.home=${core.homeId}`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -68,6 +100,13 @@ async function removeByLabel(label: string) {
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   const volumes = (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? [];
   await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+}
+
+/** What a bench core left on the swarm: its services, and its volumes on every node. */
+async function removeSwarmHome(homeId: string) {
+  const runtime = new SwarmRuntime({ socketPath: MANAGER_SOCKET });
+  for (const slice of await runtime.listManaged(homeId)) await runtime.remove(slice.id).catch(() => undefined);
+  for (const volume of await runtime.listVolumes(homeId).catch(() => [])) await runtime.removeVolume(volume.name).catch(() => undefined);
 }
 
 /** Resolves with the first slice view for `accountId` that satisfies `predicate`. */
@@ -145,9 +184,9 @@ async function connectPairs() {
   const stageMs = new Map<string, number[]>();
   try {
     // One unmeasured warm-up of each path (first container start pays page-cache costs).
-    await bareDockerRunToHealthy(49_990);
+    await bareDockerRunToHealthy(53_990);
     for (let i = 0; i <= REPS; i++) {
-      const base = await bareDockerRunToHealthy(49_990);
+      const base = await bareDockerRunToHealthy(53_990);
       const account = await bench.core.handlers['accounts.add']({ name: `bench ${i}` });
       const clickedAt = performance.now();
       const sawHealthy = nextView(bench.core, account.id, (v) => v.stage === 'initializing').then(() => performance.now() - clickedAt);
@@ -325,7 +364,7 @@ async function idleRealDriverMemoryMiB(): Promise<number> {
   const script = new URL('../scripts/slice-image.mjs', `file://${resolve('bench')}/`).href;
   const { ensureSliceImage } = (await import(script)) as { ensureSliceImage: (o: { withChromium: boolean; log: (l: string) => void }) => Promise<{ image: string }> };
   const { image } = await ensureSliceImage({ withChromium: true, log: (line) => console.log(`  [slice-image] ${line}`) });
-  const container = await runBareSlice(image, 'whatsapp-web.js', 49_991);
+  const container = await runBareSlice(image, 'whatsapp-web.js', 53_991);
   try {
     await new Promise((r) => setTimeout(r, 2_000));
     return memoryMiB((await container.stats({ stream: false })) as never);
@@ -360,22 +399,127 @@ async function idleMemory() {
   results.hostRssMiB = round(rssMiB);
 }
 
+/**
+ * N accounts connect at once through the core → every one shows its first QR (wall time);
+ * the accounts are removed afterwards (slices and session volumes gone) for the next round.
+ */
+async function coreCrowd(bench: BenchCore, n: number): Promise<number> {
+  const accounts = await Promise.all(Array.from({ length: n }, (_, i) => bench.core.handlers['accounts.add']({ name: `crowd ${i}` })));
+  try {
+    const started = performance.now();
+    const allQr = Promise.all(accounts.map((a) => nextView(bench.core, a.id, (v) => v.qr !== undefined, 120_000)));
+    await Promise.all(accounts.map((a) => bench.core.handlers['slices.connect']({ accountId: a.id })));
+    await allQr;
+    return performance.now() - started;
+  } finally {
+    await Promise.all(accounts.map((a) => bench.core.handlers['accounts.remove']({ accountId: a.id }).catch(() => undefined)));
+  }
+}
+
+/**
+ * A bare slice on `port`, or on a port further on when that one is taken: ports here are in
+ * the kernel's ephemeral range, so an outgoing connection may hold one for a moment (the core
+ * does the same on PortTakenError). Bounded: three ports.
+ */
+async function runBareSliceOnAFreePort(port: number, step: number): Promise<Docker.Container> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runBareSlice(IMAGE, 'simulated', port + attempt * step);
+    } catch (error) {
+      if (attempt < 2 && /address already in use|port is already allocated/i.test(String((error as Error).message))) continue;
+      throw error;
+    }
+  }
+}
+
+/** N bare `docker run`s at once (each its own port) → every one healthy (wall time). */
+async function bareDockerCrowd(n: number): Promise<number> {
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(Array.from({ length: n }, (_, k) => runBareSliceOnAFreePort(53_900 + k, n)));
+  const elapsed = performance.now() - started;
+  await Promise.all(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.remove({ force: true }).catch(() => undefined) : undefined)));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return elapsed;
+}
+
+function crowdRow(label: string, result: CrowdResult) {
+  row(`${label}: ${result.n} at once, bare → healthy (ms)`, `p50 ${result.bareMs.p50}  (${result.rounds.map((r) => r.bareMs).join(', ')})`);
+  row(`${label}: ${result.n} connects at once → all first QR (ms)`, `p50 ${result.coreMs.p50}  (${result.rounds.map((r) => r.coreMs).join(', ')})`);
+  row(`  ratio core / bare, round by round`, crowdLine(result));
+}
+
+async function dockerCrowd(): Promise<CrowdResult> {
+  console.log(`\nCrowd baseline, one engine: ${CROWD_N} bare docker runs at once vs ${CROWD_N} connects at once (${CROWD_ROUNDS} rounds after a warm-up)`);
+  const bench = await makeCore({}, 40);
+  try {
+    const result = await crowdRounds(CROWD_N, CROWD_ROUNDS, bareDockerCrowd, (n) => coreCrowd(bench, n));
+    crowdRow('one engine', result);
+    return result;
+  } finally {
+    await bench.close();
+  }
+}
+
+/** The swarm's figures, or why they are absent. */
+async function swarmFigures(): Promise<Record<string, unknown>> {
+  const absent = swarmAbsentReason();
+  console.log(`\nDocker Swarm (the private two-node swarm of npm run swarm:up)`);
+  if (absent) {
+    row('swarm figures', `absent: ${absent}`);
+    return { absent };
+  }
+  const lease = await leaseBenchSwarm(IMAGE);
+  row('swarm: lease', lease.reused ? `reused a swarm that was up (${lease.ms} ms to check and load the image)` : `swarm:up from nothing in ${lease.ms} ms, image loaded into both nodes`);
+  try {
+    const pairs = await swarmPairs(IMAGE, SWARM_REPS, row);
+    console.log(`\nCrowd baseline, swarm: ${CROWD_N} bare service creates at once vs ${CROWD_N} connects at once (${CROWD_ROUNDS} rounds after a warm-up)`);
+    const bench = await makeCore({}, 40, true);
+    let crowd: CrowdResult;
+    try {
+      crowd = await swarmCrowd(IMAGE, CROWD_N, CROWD_ROUNDS, (n) => coreCrowd(bench, n));
+    } finally {
+      await bench.close();
+    }
+    crowdRow('swarm', crowd);
+    return { lease, ...pairs, crowd };
+  } finally {
+    await releaseBenchSwarm();
+  }
+}
+
 async function main() {
   const info = await docker.version();
   const machine = { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30), node: process.version, docker: info.Version, image: IMAGE };
   console.log(`slicedeck bench — ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Docker ${machine.docker}, image ${IMAGE}`);
   await removeByLabel('slicedeck.bench=baseline');
-  await connectPairs();
-  await qrExpiry();
-  console.log('\nConcurrent connects');
-  results.concurrent = [await concurrentConnects(1), await concurrentConnects(10), await concurrentConnects(20)];
-  await eventLatency();
-  await idleMemory();
+  console.log(`crowd N = ${CROWD_N} (BENCH_CROWD), ${CROWD_ROUNDS} rounds (BENCH_CROWD_ROUNDS); swarm pairs ${SWARM_REPS} (BENCH_SWARM_REPS)`);
+  if (runs('pairs')) await connectPairs();
+  if (runs('expiry')) await qrExpiry();
+  if (runs('concurrent')) {
+    console.log('\nConcurrent connects');
+    results.concurrent = [await concurrentConnects(1), await concurrentConnects(10), await concurrentConnects(20)];
+  }
+  if (runs('crowd')) results.crowd = { n: CROWD_N, docker: await dockerCrowd() };
+  if (runs('latency')) await eventLatency();
+  if (runs('memory')) await idleMemory();
+  if (runs('swarm')) {
+    // A swarm that cannot be brought up costs its rows, not the one-engine figures above.
+    const swarm = await swarmFigures().catch((error: unknown) => {
+      const failed = error instanceof Error ? error.message : String(error);
+      row('swarm figures', `failed: ${failed}`);
+      return { failed } as Record<string, unknown>;
+    });
+    results.swarm = swarm;
+    if (swarm.crowd) results.crowd = { ...(results.crowd as object), n: CROWD_N, swarm: swarm.crowd };
+  }
 
-  const out = { date: new Date().toISOString(), machine, reps: REPS, results, table };
+  const out = { date: new Date().toISOString(), machine, reps: REPS, crowdN: CROWD_N, crowdRounds: CROWD_ROUNDS, swarmReps: SWARM_REPS, results, table };
   mkdirSync('bench', { recursive: true });
-  writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
-  console.log('\nwritten bench/results.json');
+  // A partial run (BENCH_ONLY) does not overwrite the full run's figures.
+  const file = ONLY.length ? `bench/results-${ONLY.join('-')}.json` : 'bench/results.json';
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nwritten ${file}`);
   const missed = table.filter((r) => r.ok === false);
   if (missed.length) console.log(`targets missed: ${missed.map((r) => r.metric.trim()).join('; ')}`);
 }

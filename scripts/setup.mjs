@@ -4,6 +4,7 @@
  * `npm run slice:image` need, done on their own on a fresh machine:
  *
  *   node scripts/setup.mjs <start|serve|test|bench|slice-image|dist> [--force-image] [--chromium]
+ *   SLICEDECK_RUNTIME=swarm DOCKER_HOST=<manager> node scripts/setup.mjs slice-image [--image=<ref>] [--from=<engine>]
  *
  * 1. dependencies (npm ci) and a better-sqlite3 that loads under this Node,
  * 2. a Docker engine (started, even installed, when none answers and we are root on Linux),
@@ -11,6 +12,9 @@
  * 4. the electron-vite build (when its inputs changed),
  * 5. the slice image (built without a registry): the small simulated-driver image for
  *    test/bench, the Chromium one when the panel will run the real WhatsApp driver,
+ *    With SLICEDECK_RUNTIME=swarm, `slice-image` then puts it on every node of the swarm
+ *    (lib/swarm-image.mjs): --image names an image that exists already (no build), --from
+ *    the engine that holds or builds it (default: DOCKER_HOST's).
  * 6. (start, dist) Electron's binary, by Electron's own installer, and an Electron
  *    build of better-sqlite3 kept next to the Node one (lib/electron-setup.mjs).
  *
@@ -169,9 +173,10 @@ async function ensureBuild() {
   });
 }
 
+/** @returns {Promise<string[]>} the tags of the image made sure of (none when it could not be) */
 async function ensureSliceImageStep({ mode, forceImage, chromium }) {
   const required = MODES[mode].docker === 'required';
-  await step('slice image', async () => {
+  const outcome = await step('slice image', async () => {
     const plan = sliceImagePlan({ mode, chromium, env: process.env });
     if (plan.kind === 'custom') return `using SLICEDECK_IMAGE=${plan.image} (yours to build)`;
     const script = join(ROOT, 'scripts', 'slice-image.mjs');
@@ -180,11 +185,36 @@ async function ensureSliceImageStep({ mode, forceImage, chromium }) {
     try {
       const { ensureSliceImage } = await import(pathToFileURL(script).href);
       const result = await ensureSliceImage({ force: forceImage, withChromium: plan.withChromium, log: (line) => lines.push(line) });
-      return result.built ? `built ${result.image} without a registry (${result.hash.slice(0, 12)})` : `${result.image} is up to date`;
+      return { line: result.built ? `built ${result.image} without a registry (${result.hash.slice(0, 12)})` : `${result.image} is up to date`, tags: [result.image, result.pinned] };
     } catch (error) {
       const log = lines.length ? `${lines.join('\n')}\n` : '';
       return fail(required, `${log}The slice image could not be built: ${error instanceof Error ? error.message : String(error)}`);
     }
+  });
+  return typeof outcome === 'string' ? [] : outcome.tags;
+}
+
+/**
+ * `slice-image` with SLICEDECK_RUNTIME=swarm: the image on every node of the swarm DOCKER_HOST
+ * manages (lib/swarm-image.mjs), one line per node; fails when any node lacks it.
+ */
+async function ensureImageOnSwarmStep({ tags, from }) {
+  await step('swarm nodes', async () => {
+    const { ensureImageOnNodes, parseNodeEngines } = await import('./lib/swarm-image.mjs');
+    console.log(`setup ▸ swarm nodes: ${tags[0]} on each node of the swarm at ${process.env.DOCKER_HOST ?? 'the default socket'} (from the engine at ${from ?? process.env.DOCKER_HOST ?? 'the default socket'})`);
+    let result;
+    try {
+      result = await ensureImageOnNodes({
+        images: tags,
+        sourceEndpoint: from ?? process.env.DOCKER_HOST,
+        managerEndpoint: process.env.DOCKER_HOST,
+        overrides: parseNodeEngines(process.env.SLICEDECK_NODE_ENGINES),
+      });
+    } catch (error) {
+      throw new SetupFailure(error instanceof Error ? error.message : String(error));
+    }
+    if (result.lacking.length) throw new SetupFailure(`The slice image is not on ${result.lacking.length === 1 ? 'node' : 'nodes'} ${result.lacking.join(', ')} (above: why, and what to do). Slices Swarm places there will end in "Image not found".`);
+    return `${tags[0]} is on all ${result.nodes.length} nodes`;
   });
 }
 
@@ -304,9 +334,21 @@ export async function main(argv = process.argv.slice(2)) {
     if (needs.build) await ensureBuild();
     // Before the slice image: a missing Electron stops `npm start` before minutes of image build.
     if (needs.electron) await ensureElectronSqlite(await ensureElectron());
-    if (needs.image) {
-      if (dockerReachable) await ensureSliceImageStep(parsed);
-      else console.log('setup ▸ slice image: skipped (no Docker engine to build it in)');
+    const toSwarm = parsed.mode === 'slice-image' && process.env.SLICEDECK_RUNTIME?.trim() === 'swarm';
+    if (parsed.image && !toSwarm) throw new SetupFailure(`--image=${parsed.image} loads an image into a swarm's nodes: set SLICEDECK_RUNTIME=swarm and DOCKER_HOST to a manager of that swarm.`);
+    if (needs.image && !parsed.image) {
+      // The engine that builds the image: --from when given, else DOCKER_HOST's (the docker CLI's own choice).
+      const dockerHost = process.env.DOCKER_HOST;
+      if (parsed.from) process.env.DOCKER_HOST = parsed.from;
+      try {
+        const tags = dockerReachable || parsed.from ? await ensureSliceImageStep(parsed) : (console.log('setup ▸ slice image: skipped (no Docker engine to build it in)'), []);
+        if (toSwarm && tags.length) await ensureImageOnSwarmStep({ tags, from: parsed.from });
+      } finally {
+        if (dockerHost === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = dockerHost;
+      }
+    } else if (toSwarm && parsed.image) {
+      await ensureImageOnSwarmStep({ tags: [parsed.image], from: parsed.from });
     }
     return 0;
   } catch (error) {

@@ -9,7 +9,7 @@ export interface ModeNeeds {
 }
 export const MODES: Record<SetupMode, ModeNeeds>;
 export const USAGE: string;
-export function parseSetupArgs(argv: string[]): { mode: SetupMode; forceImage: boolean; chromium: boolean; error?: undefined } | { error: string };
+export function parseSetupArgs(argv: string[]): { mode: SetupMode; forceImage: boolean; chromium: boolean; image?: string; from?: string; error?: undefined } | { error: string };
 export const NODE_SLICE_IMAGE: string;
 export const CHROMIUM_SLICE_IMAGE: string;
 export function sliceImagePlan(opts: {

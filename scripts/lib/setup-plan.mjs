@@ -19,7 +19,7 @@ export const MODES = {
   dist: { docker: 'unused', chromium: false, build: true, image: false, electron: true },
 };
 
-export const USAGE = `usage: node scripts/setup.mjs <${Object.keys(MODES).join('|')}> [--force-image] [--chromium]`;
+export const USAGE = `usage: node scripts/setup.mjs <${Object.keys(MODES).join('|')}> [--force-image] [--chromium] [slice-image: --image=<ref> --from=<engine>]`;
 
 const FORCE_FLAGS = ['--force-image', '--force'];
 
@@ -30,7 +30,12 @@ const FORCE_FLAGS = ['--force-image', '--force'];
  */
 export function parseSetupArgs(argv) {
   const positional = argv.filter((arg) => !arg.startsWith('--'));
-  const flags = argv.filter((arg) => arg.startsWith('--'));
+  const valued = {};
+  for (const arg of argv) {
+    const match = /^--(image|from)=(.*)$/.exec(arg);
+    if (match) valued[match[1]] = match[2].trim();
+  }
+  const flags = argv.filter((arg) => arg.startsWith('--') && !/^--(image|from)=/.test(arg));
   const unknownFlags = flags.filter((flag) => !FORCE_FLAGS.includes(flag) && flag !== '--chromium');
   if (positional.length !== 1) {
     return { error: `Tell setup what to prepare for (exactly one mode).\n${USAGE}` };
@@ -42,7 +47,17 @@ export function parseSetupArgs(argv) {
   if (unknownFlags.length > 0) {
     return { error: `Unknown option ${unknownFlags.join(', ')}.\n${USAGE}` };
   }
-  return { mode, forceImage: flags.some((flag) => FORCE_FLAGS.includes(flag)), chromium: flags.includes('--chromium') };
+  // --image / --from: which image to put on a swarm's nodes, and the engine that holds it (slice-image only).
+  if ((valued.image !== undefined || valued.from !== undefined) && mode !== 'slice-image') {
+    return { error: `--image and --from belong to slice-image (which image to load into a swarm's nodes, from which engine).\n${USAGE}` };
+  }
+  for (const [name, value] of Object.entries(valued)) {
+    if (!value) return { error: `--${name}= needs a value.\n${USAGE}` };
+  }
+  if (valued.from !== undefined && !/^(unix|tcp):\/\//.test(valued.from)) {
+    return { error: `--from=${valued.from} is not an engine endpoint (use unix:///path/to/docker.sock or tcp://host:port).\n${USAGE}` };
+  }
+  return { mode, forceImage: flags.some((flag) => FORCE_FLAGS.includes(flag)), chromium: flags.includes('--chromium'), ...valued };
 }
 
 export const NODE_SLICE_IMAGE = 'slicedeck-slice:latest';

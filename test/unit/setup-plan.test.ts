@@ -26,6 +26,19 @@ describe('setup arguments', () => {
     expect(parseSetupArgs(['slice-image', '--chromium'])).toEqual({ mode: 'slice-image', forceImage: false, chromium: true });
   });
 
+  it('takes --image=<ref> and --from=<engine> for slice-image only (the image to put on a swarm\'s nodes, the engine holding it)', () => {
+    expect(parseSetupArgs(['slice-image', '--image=reg.example:5000/s:1', '--from=unix:///var/run/docker.sock'])).toEqual({
+      mode: 'slice-image',
+      forceImage: false,
+      chromium: false,
+      image: 'reg.example:5000/s:1',
+      from: 'unix:///var/run/docker.sock',
+    });
+    expect(parseSetupArgs(['test', '--image=x:1']).error).toMatch(/--image and --from belong to slice-image/);
+    expect(parseSetupArgs(['slice-image', '--image=']).error).toMatch(/--image= needs a value/);
+    expect(parseSetupArgs(['slice-image', '--from=10.0.0.1:2375']).error).toMatch(/--from=10\.0\.0\.1:2375 is not an engine endpoint/);
+  });
+
   it('refuses a missing, unknown or doubled mode with the usage line', () => {
     for (const argv of [[], ['deploy'], ['start', 'test'], ['start', '--yes']]) {
       const parsed = parseSetupArgs(argv);

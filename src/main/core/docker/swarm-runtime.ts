@@ -93,13 +93,17 @@ export class SwarmRuntime implements SliceRuntime {
     }
   }
 
-  /** On the manager's engine; a node without the image fails its task with words (see start). */
+  /**
+   * On the manager's engine. A reference with a registry host (`registry.example.com:5000/slicedeck-slice:1`)
+   * counts as present even when the manager lacks it: each node pulls it when its task starts,
+   * and a node that cannot pull fails its task with words ("Image not found on node X", see start).
+   */
   async imagePresent(image: string): Promise<boolean> {
     try {
       await this.engine().getImage(image).inspect();
       return true;
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return hasRegistryHost(image);
       throw translateEngineError(error, `look up the image ${image}`);
     }
   }
@@ -539,6 +543,18 @@ async function forceRemoveContainer(engine: Docker, containerId: string): Promis
     }
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * Whether an image reference names a registry host, by Docker's own rule: the part before
+ * the first `/` is a host when it has a `.` or a `:`, or is `localhost` (`slicedeck-slice:1`
+ * and `library/x` have none: Docker Hub, which Swarm nodes here cannot reach).
+ */
+export function hasRegistryHost(image: string): boolean {
+  const slash = image.indexOf('/');
+  if (slash < 0) return false;
+  const first = image.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost';
 }
 
 /** What the network calls answer on a swarm (see above). */
