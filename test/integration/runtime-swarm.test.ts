@@ -144,7 +144,8 @@ describe('SwarmRuntime: what only a swarm does', () => {
   const made: string[] = [];
   afterAll(async () => {
     for (const id of made) await runtime.remove(id).catch(() => undefined);
-  });
+    await runtime.removeNetworkIfUnused(home).catch(() => undefined);
+  }, 60_000);
 
   async function create(n: number, port: number, change: (spec: ReturnType<typeof contractSpec>) => void = () => {}) {
     const spec = contractSpec({ image }, home, n, port);
@@ -221,14 +222,15 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const server = http.createServer((_req, res) => res.end('host'));
     await new Promise<void>((resolve) => server.listen(0, HOST_ADDRESS, resolve));
     const outside = `http://${HOST_ADDRESS}:${(server.address() as AddressInfo).port}/`;
+    let b1: string | undefined;
     try {
-      const a1 = await create(20, from + 35, (spec) => (spec.node = n1.id));
+      // Room for three probe processes at once beside the slice.
+      const a1 = await create(20, from + 35, (spec) => Object.assign(spec, { node: n1.id, memoryBytes: 768 * 1024 * 1024 }));
       const a2 = await create(21, from + 36, (spec) => (spec.node = n1.id));
       const a3 = await create(22, from + 37, (spec) => (spec.node = n2.id));
       const bSpec = contractSpec({ image }, other, 23, from + 38);
       bSpec.node = n1.id;
-      const b1 = await runtime.create(bSpec);
-      made.push(b1);
+      b1 = await runtime.create(bSpec);
       const ids = [a1.id, a2.id, a3.id, b1];
       await Promise.all(ids.map((id) => runtime.start(id)));
       // The host reaches every slice at its node's address and published port.
@@ -236,6 +238,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
         expect((await healthOf((await runtime.inspect(id))!.location!.address, port)).ok).toBe(true);
       }
       const [c1, c2, c3, cb] = await Promise.all(ids.map((id) => taskContainer(id)));
+      const probing = Date.now();
       const addressOn = (c: Awaited<ReturnType<typeof taskContainer>>, h: string) => {
         // On its home's network only (no default bridge, no docker_gwbridge).
         expect(Object.keys(c.info.NetworkSettings.Networks)).toEqual([sliceNetworkName(h)]);
@@ -243,14 +246,26 @@ describe('SwarmRuntime: what only a swarm does', () => {
       };
       const probe = (from: typeof c1, url: string) => execNode(from.engine, from.info.Id, fetchScript(url));
       const [sameNode, otherNode, otherHome] = [addressOn(c2!, home), addressOn(c3!, home), addressOn(cb!, other)];
-      addressOn(c1!, home);
-      expect(await probe(c1!, `http://${sameNode}:${SLICE_INTERNAL_PORT}/health`)).toMatch(/^BLOCKED/);
-      expect(await probe(c1!, `http://${otherNode}:${SLICE_INTERNAL_PORT}/health`)).toMatch(/^BLOCKED/);
-      expect(await probe(c1!, `http://${otherHome}:${SLICE_INTERNAL_PORT}/health`)).toMatch(/^BLOCKED/);
-      expect(await probe(cb!, `http://${addressOn(c1!, home)}:${SLICE_INTERNAL_PORT}/health`)).toMatch(/^BLOCKED/);
+      const c1Address = addressOn(c1!, home);
+      // At once: each probe that is blocked waits out its 3 s.
+      const [toSameNode, toOtherNode, toOtherHome, fromOtherHome, outFromN1, outFromN2] = await Promise.all([
+        probe(c1!, `http://${sameNode}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, `http://${otherNode}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, `http://${otherHome}:${SLICE_INTERNAL_PORT}/health`),
+        probe(cb!, `http://${c1Address}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, outside),
+        probe(c3!, outside),
+      ]);
+      expect({ toSameNode, toOtherNode, toOtherHome, fromOtherHome }).toEqual({
+        toSameNode: expect.stringMatching(/^BLOCKED/),
+        toOtherNode: expect.stringMatching(/^BLOCKED/),
+        toOtherHome: expect.stringMatching(/^BLOCKED/),
+        fromOtherHome: expect.stringMatching(/^BLOCKED/),
+      });
       // Control (the probe is not simply broken): the outside is reached, from either node.
-      expect(await probe(c1!, outside)).toMatch(/^REACHED 200 host/);
-      expect(await probe(c3!, outside)).toMatch(/^REACHED 200 host/);
+      expect(outFromN1).toMatch(/^REACHED 200 host/);
+      expect(outFromN2).toMatch(/^REACHED 200 host/);
+      log(`six probes from inside slices in ${Date.now() - probing} ms`);
 
       // The swarm network takes its settings from a config-only network of the home on every node: ICC off.
       const network = (await manager().getNetwork(sliceNetworkName(home)).inspect()) as { Scope: string; Driver: string; ConfigFrom?: { Network?: string } };
@@ -264,7 +279,9 @@ describe('SwarmRuntime: what only a swarm does', () => {
       for (const id of [a1.id, a2.id, a3.id]) await runtime.remove(id);
       expect(await runtime.removeNetworkIfUnused(other)).toBe(false);
       expect(await runtime.inspectNetwork(other)).not.toBeNull();
+      const removing = Date.now();
       expect(await runtime.removeNetworkIfUnused(home)).toBe(true);
+      log(`a home's network removed from the swarm and its ${NODES.length} nodes in ${Date.now() - removing} ms`);
       expect(await runtime.inspectNetwork(home)).toBeNull();
       for (const node of NODES) {
         const names = (await new Docker({ socketPath: node.dockerHost.slice(7) }).listNetworks()).map((n) => n.Name);
@@ -275,6 +292,9 @@ describe('SwarmRuntime: what only a swarm does', () => {
       expect(await runtime.removeNetworkIfUnused(other)).toBe(true);
     } finally {
       server.close();
+      // The other home's slice and network are this test's to clean up (the describe's afterAll knows only `home`).
+      if (b1) await runtime.remove(b1).catch(() => undefined);
+      await runtime.removeNetworkIfUnused(other).catch(() => undefined);
     }
   }, 120_000);
 
