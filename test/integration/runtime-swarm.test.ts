@@ -324,6 +324,24 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect((await runtime.inspect(id))!.problem).toMatch(words);
     await runtime.remove(id);
   }, 90_000);
+  it('says which node lacks the network settings when a task lands on a node slicedeck could not ask, and makes them again on the next create', async () => {
+    const worker = (await runtime.nodes()).find((n) => n.address !== MANAGER.address)!;
+    const onWorker = new Docker({ socketPath: NODES.find((n) => n.address === worker.address)!.dockerHost.slice('unix://'.length) });
+    const { id } = await create(13, from + 39, (spec) => (spec.node = worker.id));
+    // As on a node without the slicedeck.engine label: its config-only network was never made.
+    await onWorker.getNetwork(sliceNetworkConfigName(home)).remove();
+    const failure = (await runtime.start(id).then(
+      () => null,
+      (error: unknown) => error,
+    )) as Error | null;
+    log(`node without the network settings: ${failure?.message}`);
+    expect(failure?.message).toMatch(new RegExp(`Node ${worker.name} has no slicedeck network settings .*Label the node with slicedeck\\.engine=`));
+    await runtime.remove(id);
+    const again = await create(14, from + 39, (spec) => (spec.node = worker.id));
+    await runtime.start(again.id);
+    expect((await onWorker.getNetwork(sliceNetworkConfigName(home)).inspect()).Name).toBe(sliceNetworkConfigName(home));
+    await runtime.remove(again.id);
+  }, 90_000);
 });
 
 describe('the core on the swarm: a slice as a service', () => {

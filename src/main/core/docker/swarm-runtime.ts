@@ -301,6 +301,9 @@ export class SwarmRuntime implements SliceRuntime {
     if (/no suitable node/i.test(err)) {
       return new SlicedeckError('slice_failed', `No suitable node: the swarm has no node the slice may run on (${err}). If the account is pinned to a node that is down or drained, wait for it, or Log out and link again elsewhere.`);
     }
+    if (/configuration network .* does not exist/i.test(err)) {
+      return new SlicedeckError('slice_failed', `Node ${node?.name ?? 'of the task'} has no slicedeck network settings (${err}): slicedeck makes them on every node it can ask. Label the node with ${NODE_LABELS.engine}=<a Docker endpoint this host reaches> (docker node update --label-add …), or drain it, then click Connect again.`);
+    }
     if (/no such image|not found|pull access denied|manifest unknown/i.test(err)) {
       return new SlicedeckError('image_missing', `Image not found on ${where}: ${err}. Load the slice image into every node (\`npm run swarm:up\` does it for the private swarm; otherwise push it to a registry every node can pull from).`);
     }
