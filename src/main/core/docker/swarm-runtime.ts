@@ -150,7 +150,8 @@ export class SwarmRuntime implements SliceRuntime {
           Reservations: { MemoryBytes: Math.floor(spec.memoryBytes / RESERVATION_SHARE) },
         },
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Networks: [{ Target: spec.network }],
+        // The home's network that create makes sure of (spec.network names the same one when the core builds the spec).
+        Networks: [{ Target: sliceNetworkName(spec.homeId) }],
         Placement: spec.node ? { Constraints: [`node.id==${spec.node}`] } : {},
       },
       // Created with no replica: `start` asks for the one task, as `docker start` would.
