@@ -328,8 +328,11 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const worker = (await runtime.nodes()).find((n) => n.address !== MANAGER.address)!;
     const onWorker = new Docker({ socketPath: NODES.find((n) => n.address === worker.address)!.dockerHost.slice('unix://'.length) });
     const { id } = await create(13, from + 39, (spec) => (spec.node = worker.id));
-    // As on a node without the slicedeck.engine label: its config-only network was never made.
-    await onWorker.getNetwork(sliceNetworkConfigName(home)).remove();
+    // As on a node without the slicedeck.engine label: its config-only network was never made. (A slice
+    // of an earlier test that ran there leaves it "in use" for a few seconds.)
+    await expect
+      .poll(() => onWorker.getNetwork(sliceNetworkConfigName(home)).remove().then(() => 'removed', (error: Error) => error.message), { timeout: 20_000, interval: 250 })
+      .toBe('removed');
     const failure = (await runtime.start(id).then(
       () => null,
       (error: unknown) => error,
