@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { LABELS, sliceNetworkConfigName, sliceNetworkName } from '../../src/main/core/docker/labels';
@@ -142,6 +142,13 @@ runtimeContract('SwarmRuntime on the private swarm', async () => ({
 describe('SwarmRuntime: what only a swarm does', () => {
   const home = homeId();
   const made: string[] = [];
+  // Other checkouts' runs on this machine share the private swarm under its lease, and their tests
+  // drain a node for a while: these tests place slices on given nodes, so wait (bounded) for both.
+  beforeEach(async () => {
+    await expect
+      .poll(async () => (await manager().listNodes()).every((n) => n.Spec?.Availability === 'active' && n.Status?.State === 'ready'), { timeout: 120_000, interval: 500 })
+      .toBe(true);
+  }, 130_000);
   afterAll(async () => {
     for (const id of made) await runtime.remove(id).catch(() => undefined);
     await runtime.removeNetworkIfUnused(home).catch(() => undefined);
