@@ -182,6 +182,8 @@ export async function swarmPairs(image: string, reps: number, row: Row): Promise
     }
     await settle(docker);
   }
+  // The runtime made this bench home's slice network (a swarm-scoped bridge and a config-only network on each node).
+  await runtime.removeNetworkIfUnused(HOME).catch(() => undefined);
   const b = summarize(bare);
   const r = summarize(viaRuntime);
   const ratio = { p50: round(percentile(ratios, 50), 2), p95: round(percentile(ratios, 95), 2) };

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_PATHS } from '@shared/slice-protocol';
 import { LABELS, authVolumeName, sliceNetworkName } from '../../src/main/core/docker/labels';
 import type { SliceRuntime, SliceSpec } from '../../src/main/core/docker/runtime';
 
@@ -14,11 +14,16 @@ export interface ContractSubject {
   image: string;
   /** Two ports the runtime may publish slices on. */
   ports: [number, number];
+  /**
+   * Every environment the engine shows for a slice (`docker inspect`'s Config.Env; on a
+   * swarm also the service spec's): what anyone who may read the engine can see.
+   */
+  envOf(id: string): Promise<string[][]>;
 }
 
 const HEALTH_WAIT_MS = 30_000;
 
-export function contractSpec(subject: ContractSubject, homeId: string, n: number, port: number): SliceSpec {
+export function contractSpec(subject: Pick<ContractSubject, 'image'>, homeId: string, n: number, port: number): SliceSpec {
   const accountId = `acc_contract${n}`;
   const token = randomBytes(16).toString('hex');
   return {
@@ -33,9 +38,8 @@ export function contractSpec(subject: ContractSubject, homeId: string, n: number
     memoryBytes: 256 * 1024 * 1024,
     pidsLimit: 128,
     volume: authVolumeName(homeId, accountId),
+    // No token here: the runtime hands it to the slice by itself (a file), never through the environment.
     env: {
-      // The runtime under test is handed the token by itself; this lets a slice start with it at once.
-      [SLICE_ENV.token]: token,
       [SLICE_ENV.port]: String(SLICE_INTERNAL_PORT),
       [SLICE_ENV.driver]: 'simulated',
       [SLICE_ENV.instanceId]: accountId,
@@ -127,6 +131,25 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       // Removing what is gone is not an error; neither is its stats or inspect.
       await runtime.remove(id);
       expect(await runtime.stats(id, { timeoutMs: 5_000 })).toBeNull();
+    });
+
+    it('keeps the token out of every environment the engine shows; the slice answers with its token and refuses without or with another', async () => {
+      const { id, spec } = await startSlice(home, 4, subject.ports[1]);
+      const address = (await runtime.inspect(id))!.location!.address;
+      await healthOf(address, spec.port);
+      const envs = await subject.envOf(id);
+      expect(envs.length).toBeGreaterThan(0);
+      for (const env of envs) {
+        expect(env.filter((entry) => entry.startsWith(`${SLICE_ENV.tokenFile}=`))).toHaveLength(1);
+        expect(env.filter((entry) => entry.startsWith(`${SLICE_ENV.token}=`))).toEqual([]);
+        expect(env.join('\n')).not.toContain(spec.token);
+      }
+      const status = async (token?: string) =>
+        (await fetch(`http://${address}:${spec.port}${SLICE_PATHS.status}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5_000) })).status;
+      expect(await status(spec.token)).toBe(200);
+      expect(await status()).toBe(401);
+      expect(await status(randomBytes(16).toString('hex'))).toBe(401);
+      await runtime.remove(id);
     });
 
     const volumeNames = async (h: string) => (await runtime.listVolumes(h)).map((v) => v.name);

@@ -6,14 +6,16 @@
  *
  * Needs root (network namespaces): CI runs as root; elsewhere the set-up fails with words.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlicedeckError } from '@shared/errors';
-import { SLICE_ENV } from '@shared/slice-protocol';
-import { LABELS } from '../../src/main/core/docker/labels';
-import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { LABELS, sliceNetworkConfigName, sliceNetworkName } from '../../src/main/core/docker/labels';
+import { SWARM_TOKEN_FILE, SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
 import { coreInternals } from '../../src/main/core';
-import { HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
+import { HOST_ADDRESS, HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
@@ -70,6 +72,31 @@ async function strayRoutes(): Promise<string[]> {
   });
 }
 
+/** Runs `node -e script` in a container as its own user; its output. */
+async function execNode(engine: Docker, containerId: string, script: string): Promise<string> {
+  const exec = await engine.getContainer(containerId).exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve());
+  });
+  // Docker's multiplexed stream: frames of an 8-byte header (stream, 0, 0, 0, size BE) and a payload.
+  const buffer = Buffer.concat(chunks);
+  let text = '';
+  for (let at = 0; at + 8 <= buffer.length; ) {
+    const size = buffer.readUInt32BE(at + 4);
+    text += buffer.subarray(at + 8, at + 8 + size).toString('utf8');
+    at += 8 + size;
+  }
+  return text;
+}
+
+/** A node -e script that tries one URL and prints REACHED or BLOCKED (bounded by a 3 s timeout). */
+function fetchScript(url: string): string {
+  return `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(3000) }).then(async (r) => console.log('REACHED', r.status, await r.text()), (e) => console.log('BLOCKED', e.cause?.code ?? e.name))`;
+}
+
 let before: MainEngineSnapshot;
 let image: string;
 let runtime: SwarmRuntime;
@@ -92,17 +119,44 @@ afterAll(async () => {
   });
 }, 120_000);
 
-runtimeContract('SwarmRuntime on the private swarm', async () => ({ runtime, image, ports: [from + 30, from + 31] }));
+const manager = () => new Docker({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
+
+/** A slice service's task container, asked on the node it landed on. */
+async function taskContainer(serviceId: string): Promise<{ node: (typeof NODES)[number]; engine: Docker; info: Docker.ContainerInspectInfo }> {
+  const state = (await runtime.inspect(serviceId))!;
+  const node = NODES.find((n) => n.address === state.location!.address)!;
+  const engine = new Docker({ socketPath: node.dockerHost.slice('unix://'.length) });
+  const [summary] = await engine.listContainers({ filters: { label: [`com.docker.swarm.service.id=${serviceId}`] } });
+  return { node, engine, info: await engine.getContainer(summary!.Id).inspect() };
+}
+
+runtimeContract('SwarmRuntime on the private swarm', async () => ({
+  runtime,
+  image,
+  ports: [from + 30, from + 31],
+  envOf: async (id) => {
+    const service = (await manager().getService(id).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Env?: string[] } } } };
+    return [service.Spec.TaskTemplate.ContainerSpec.Env ?? [], (await taskContainer(id)).info.Config.Env ?? []];
+  },
+}));
 
 describe('SwarmRuntime: what only a swarm does', () => {
   const home = homeId();
   const made: string[] = [];
+  // Other checkouts' runs on this machine share the private swarm under its lease, and their tests
+  // drain a node for a while: these tests place slices on given nodes, so wait (bounded) for both.
+  beforeEach(async () => {
+    await expect
+      .poll(async () => (await manager().listNodes()).every((n) => n.Spec?.Availability === 'active' && n.Status?.State === 'ready'), { timeout: 120_000, interval: 500 })
+      .toBe(true);
+  }, 130_000);
   afterAll(async () => {
     for (const id of made) await runtime.remove(id).catch(() => undefined);
-  });
+    await runtime.removeNetworkIfUnused(home).catch(() => undefined);
+  }, 60_000);
 
   async function create(n: number, port: number, change: (spec: ReturnType<typeof contractSpec>) => void = () => {}) {
-    const spec = contractSpec({ runtime, image, ports: [port, port] }, home, n, port);
+    const spec = contractSpec({ image }, home, n, port);
     change(spec);
     const id = await runtime.create(spec);
     made.push(id);
@@ -129,10 +183,128 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const info = await onNode.getContainer(summary!.Id).inspect();
     expect(info.Config.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: spec.accountId });
     expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit });
-    expect(info.Config.Env).toContain(`${SLICE_ENV.token}=${spec.env[SLICE_ENV.token]}`);
     expect((await healthOf(state.location!.address, spec.port)).ok).toBe(true);
+
+    // The token is a Swarm secret of this slice, labelled like its service, mounted as a 0400 file of the slice user.
+    expect(info.Config.Env).toContain(`${SLICE_ENV.tokenFile}=${SWARM_TOKEN_FILE}`);
+    const secrets = await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } });
+    expect(secrets.map((s) => s.Spec?.Labels)).toEqual([{ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId }]);
+    const file = await execNode(onNode, summary!.Id, `const s = require('fs').statSync(${JSON.stringify(SWARM_TOKEN_FILE)}); console.log(s.uid, s.gid, (s.mode & 0o777).toString(8), process.getuid())`);
+    expect(file.trim()).toBe('10001 10001 400 10001');
+
+    // Removed with its service: nothing of the token stays in the swarm.
     await runtime.remove(id);
+    expect(await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } })).toEqual([]);
   });
+
+  it('a token secret whose service is gone is listed as this home\'s orphan and removed with it; another home\'s is never listed', async () => {
+    const other = homeId();
+    const orphan = async (h: string, sliceId: string) =>
+      (await manager().createSecret({
+        Name: `slicedeck-tok-${h}-${sliceId}`,
+        Labels: { [LABELS.managed]: 'true', [LABELS.home]: h, [LABELS.sliceId]: sliceId, [LABELS.accountId]: 'acc_orphan' },
+        Data: Buffer.from('not-a-real-token-0000000000\n').toString('base64'),
+      })) as { id: string };
+    const mine = await orphan(home, 'slc_orphan_mine');
+    const theirs = await orphan(other, 'slc_orphan_theirs');
+    try {
+      const listed = await runtime.listManaged(home);
+      const entry = listed.find((c) => c.sliceId === 'slc_orphan_mine');
+      expect(entry).toMatchObject({ running: false, accountId: 'acc_orphan', hostPort: null });
+      expect(listed.map((c) => c.sliceId)).not.toContain('slc_orphan_theirs');
+      await runtime.remove(entry!.id);
+      expect((await runtime.listManaged(home)).map((c) => c.sliceId)).not.toContain('slc_orphan_mine');
+      expect((await manager().listSecrets()).map((s) => s.ID)).toEqual(expect.arrayContaining([theirs.id]));
+      expect((await manager().listSecrets()).map((s) => s.ID)).not.toContain(mine.id);
+    } finally {
+      for (const s of [mine, theirs]) await manager().getSecret(s.id).remove().catch(() => undefined);
+    }
+  });
+
+  it("puts a home's slices on its own swarm-scoped bridge, inter-container traffic off: a slice reaches no other slice by its address (its home's or another's), reaches the outside, and the host reaches each at node:port", async () => {
+    const nodes = await runtime.nodes();
+    const n1 = nodes.find((n) => n.address === MANAGER.address)!;
+    const n2 = nodes.find((n) => n.address !== MANAGER.address)!;
+    const other = homeId();
+    // Something outside the swarm's nodes a slice must reach (as it reaches WhatsApp Web): the host's side of the private link.
+    const server = http.createServer((_req, res) => res.end('host'));
+    await new Promise<void>((resolve) => server.listen(0, HOST_ADDRESS, resolve));
+    const outside = `http://${HOST_ADDRESS}:${(server.address() as AddressInfo).port}/`;
+    let b1: string | undefined;
+    try {
+      // Room for three probe processes at once beside the slice.
+      const a1 = await create(20, from + 35, (spec) => Object.assign(spec, { node: n1.id, memoryBytes: 768 * 1024 * 1024 }));
+      const a2 = await create(21, from + 36, (spec) => (spec.node = n1.id));
+      const a3 = await create(22, from + 37, (spec) => (spec.node = n2.id));
+      const bSpec = contractSpec({ image }, other, 23, from + 38);
+      bSpec.node = n1.id;
+      b1 = await runtime.create(bSpec);
+      const ids = [a1.id, a2.id, a3.id, b1];
+      await Promise.all(ids.map((id) => runtime.start(id)));
+      // The host reaches every slice at its node's address and published port.
+      for (const [id, port] of [[a1.id, a1.spec.port], [a2.id, a2.spec.port], [a3.id, a3.spec.port], [b1, bSpec.port]] as const) {
+        expect((await healthOf((await runtime.inspect(id))!.location!.address, port)).ok).toBe(true);
+      }
+      const [c1, c2, c3, cb] = await Promise.all(ids.map((id) => taskContainer(id)));
+      const probing = Date.now();
+      const addressOn = (c: Awaited<ReturnType<typeof taskContainer>>, h: string) => {
+        // On its home's network only (no default bridge, no docker_gwbridge).
+        expect(Object.keys(c.info.NetworkSettings.Networks)).toEqual([sliceNetworkName(h)]);
+        return c.info.NetworkSettings.Networks[sliceNetworkName(h)]!.IPAddress;
+      };
+      const probe = (from: typeof c1, url: string) => execNode(from.engine, from.info.Id, fetchScript(url));
+      const [sameNode, otherNode, otherHome] = [addressOn(c2!, home), addressOn(c3!, home), addressOn(cb!, other)];
+      const c1Address = addressOn(c1!, home);
+      // At once: each probe that is blocked waits out its 3 s.
+      const [toSameNode, toOtherNode, toOtherHome, fromOtherHome, outFromN1, outFromN2] = await Promise.all([
+        probe(c1!, `http://${sameNode}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, `http://${otherNode}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, `http://${otherHome}:${SLICE_INTERNAL_PORT}/health`),
+        probe(cb!, `http://${c1Address}:${SLICE_INTERNAL_PORT}/health`),
+        probe(c1!, outside),
+        probe(c3!, outside),
+      ]);
+      expect({ toSameNode, toOtherNode, toOtherHome, fromOtherHome }).toEqual({
+        toSameNode: expect.stringMatching(/^BLOCKED/),
+        toOtherNode: expect.stringMatching(/^BLOCKED/),
+        toOtherHome: expect.stringMatching(/^BLOCKED/),
+        fromOtherHome: expect.stringMatching(/^BLOCKED/),
+      });
+      // Control (the probe is not simply broken): the outside is reached, from either node.
+      expect(outFromN1).toMatch(/^REACHED 200 host/);
+      expect(outFromN2).toMatch(/^REACHED 200 host/);
+      log(`six probes from inside slices in ${Date.now() - probing} ms`);
+
+      // The swarm network takes its settings from a config-only network of the home on every node: ICC off.
+      const network = (await manager().getNetwork(sliceNetworkName(home)).inspect()) as { Scope: string; Driver: string; ConfigFrom?: { Network?: string } };
+      expect(network).toMatchObject({ Scope: 'swarm', Driver: 'bridge', ConfigFrom: { Network: sliceNetworkConfigName(home) } });
+      for (const node of NODES) {
+        const config = (await new Docker({ socketPath: node.dockerHost.slice(7) }).getNetwork(sliceNetworkConfigName(home)).inspect()) as { ConfigOnly: boolean; Options: Record<string, string>; Labels: Record<string, string> };
+        expect(config).toMatchObject({ ConfigOnly: true, Options: { 'com.docker.network.bridge.enable_icc': 'false' }, Labels: { [LABELS.home]: home } });
+      }
+
+      // Nothing of a home left: its networks go, on the manager and on every node; the other home's stays while it runs.
+      for (const id of [a1.id, a2.id, a3.id]) await runtime.remove(id);
+      expect(await runtime.removeNetworkIfUnused(other)).toBe(false);
+      expect(await runtime.inspectNetwork(other)).not.toBeNull();
+      const removing = Date.now();
+      expect(await runtime.removeNetworkIfUnused(home)).toBe(true);
+      log(`a home's network removed from the swarm and its ${NODES.length} nodes in ${Date.now() - removing} ms`);
+      expect(await runtime.inspectNetwork(home)).toBeNull();
+      for (const node of NODES) {
+        const names = (await new Docker({ socketPath: node.dockerHost.slice(7) }).listNetworks()).map((n) => n.Name);
+        expect(names).not.toContain(sliceNetworkConfigName(home));
+        expect(names).toContain(sliceNetworkConfigName(other));
+      }
+      await runtime.remove(b1);
+      expect(await runtime.removeNetworkIfUnused(other)).toBe(true);
+    } finally {
+      server.close();
+      // The other home's slice and network are this test's to clean up (the describe's afterAll knows only `home`).
+      if (b1) await runtime.remove(b1).catch(() => undefined);
+      await runtime.removeNetworkIfUnused(other).catch(() => undefined);
+    }
+  }, 120_000);
 
   it('pins a slice to a node: it runs there', async () => {
     const nodes = await runtime.nodes();
@@ -156,9 +328,30 @@ describe('SwarmRuntime: what only a swarm does', () => {
     log(`${_name}: ${(failure as Error)?.message}`);
     expect(failure).toBeInstanceOf(SlicedeckError);
     expect((failure as Error).message).toMatch(words);
-    expect((failure as Error).message).not.toContain(spec.env[SLICE_ENV.token]);
+    expect((failure as Error).message).not.toContain(spec.token);
     expect((await runtime.inspect(id))!.problem).toMatch(words);
     await runtime.remove(id);
+  }, 90_000);
+  it('says which node lacks the network settings when a task lands on a node slicedeck could not ask, and makes them again on the next create', async () => {
+    const worker = (await runtime.nodes()).find((n) => n.address !== MANAGER.address)!;
+    const onWorker = new Docker({ socketPath: NODES.find((n) => n.address === worker.address)!.dockerHost.slice('unix://'.length) });
+    const { id } = await create(13, from + 39, (spec) => (spec.node = worker.id));
+    // As on a node without the slicedeck.engine label: its config-only network was never made. (A slice
+    // of an earlier test that ran there leaves it "in use" for a few seconds.)
+    await expect
+      .poll(() => onWorker.getNetwork(sliceNetworkConfigName(home)).remove().then(() => 'removed', (error: Error) => error.message), { timeout: 20_000, interval: 250 })
+      .toBe('removed');
+    const failure = (await runtime.start(id).then(
+      () => null,
+      (error: unknown) => error,
+    )) as Error | null;
+    log(`node without the network settings: ${failure?.message}`);
+    expect(failure?.message).toMatch(new RegExp(`Node ${worker.name} has no slicedeck network settings .*Label the node with slicedeck\\.engine=`));
+    await runtime.remove(id);
+    const again = await create(14, from + 39, (spec) => (spec.node = worker.id));
+    await runtime.start(again.id);
+    expect((await onWorker.getNetwork(sliceNetworkConfigName(home)).inspect()).Name).toBe(sliceNetworkConfigName(home));
+    await runtime.remove(again.id);
   }, 90_000);
 });
 
@@ -206,6 +399,27 @@ describe('the core on the swarm: a slice as a service', () => {
     expect((await t.call('slices.view', { accountId: account.id })).stage).toBe('idle');
     expect(await manager.listServices({ filters: { label: [`${LABELS.home}=${t.homeId}`] } })).toEqual([]);
   }, 120_000);
+
+  it("the reconciler removes a token secret of this home left without its service (a host that died mid-create), and spares another home's", async () => {
+    t ??= await coreOnSwarm();
+    const other = homeId();
+    const leave = async (h: string, sliceId: string) =>
+      (await manager().createSecret({
+        Name: `slicedeck-tok-${h}-${sliceId}`,
+        Labels: { [LABELS.managed]: 'true', [LABELS.home]: h, [LABELS.sliceId]: sliceId, [LABELS.accountId]: 'acc_leftbehind' },
+        Data: Buffer.from('not-a-real-token-0000000000\n').toString('base64'),
+      })) as { id: string };
+    const mine = await leave(t.homeId, 'slc_leftbehind_mine');
+    const theirs = await leave(other, 'slc_leftbehind_theirs');
+    try {
+      await coreInternals(t.core).reconciler.runOnce();
+      const left = (await manager().listSecrets()).map((s) => s.ID);
+      expect(left).not.toContain(mine.id);
+      expect(left).toContain(theirs.id);
+    } finally {
+      for (const s of [mine, theirs]) await manager().getSecret(s.id).remove().catch(() => undefined);
+    }
+  }, 60_000);
 
   it('a slice whose node is drained is restarted by the health check where the swarm puts it now, and reached there', async () => {
     t ??= await coreOnSwarm();

@@ -128,7 +128,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       homes.add(home);
       const { runtime, image } = subject();
       const port = plantPort--;
-      const spec = contractSpec({ runtime, image, ports: [port, port] }, home, Number.parseInt(randomBytes(2).toString('hex'), 16), port);
+      const spec = contractSpec({ image }, home, Number.parseInt(randomBytes(2).toString('hex'), 16), port);
       change(spec);
       const id = await runtime.create(spec);
       await runtime.start(id);
@@ -421,7 +421,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       expect(tagged.code, tagged.stderr).toBe(0);
       try {
         expect(await runtime.imagePresent(tag)).toBe(true);
-        const spec = contractSpec({ runtime, image: tag, ports: [plantPort, plantPort] }, home, 1, plantPort--);
+        const spec = contractSpec({ image: tag }, home, 1, plantPort--);
         spec.node = workerId;
         const id = await runtime.create(spec);
         const failure = await runtime.start(id).then(

@@ -156,7 +156,7 @@ describe('a registry reference on the swarm', () => {
 
   it('the service is created with it; a node that cannot pull it fails the task with "Image not found on node X"', async () => {
     const runtime = new SwarmRuntime({ socketPath: MANAGER.dockerHost.slice('unix://'.length) });
-    const spec = contractSpec({ runtime, image: REGISTRY_REF, ports: [from + 36, from + 36] }, homeId(), 40, from + 36);
+    const spec = contractSpec({ image: REGISTRY_REF }, homeId(), 40, from + 36);
     const id = await runtime.create(spec);
     try {
       const service = (await nodeEngine(MANAGER.dockerHost).getService(id).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } };

@@ -35,3 +35,16 @@ export function volumeLabels(homeId: string, accountId: string): Record<string, 
 export function sliceNetworkName(homeId: string): string {
   return `slicedeck-net-${homeId}`;
 }
+
+/**
+ * Swarm only: the node-local network (config-only) that the home's swarm-scoped slice
+ * network takes its settings from on each node: inter-container traffic off.
+ */
+export function sliceNetworkConfigName(homeId: string): string {
+  return `slicedeck-netcfg-${homeId}`;
+}
+
+/** Swarm only: the secret holding one slice's bearer token (Swarm caps names at 64 characters). */
+export function tokenSecretName(homeId: string, sliceId: string): string {
+  return `slicedeck-tok-${homeId}-${sliceId}`;
+}

@@ -15,6 +15,7 @@ export interface SliceSpec {
   /**
    * The slice's bearer token. Written into the container as a 0400 file owned by the
    * slice user right after it starts (`SLICE_TOKEN_FILE`; the slice waits for it), never put in the environment.
+   * On a swarm: a Swarm secret of the slice, mounted as that file.
    */
   token: string;
   memoryBytes: number;
@@ -23,7 +24,7 @@ export interface SliceSpec {
   cpus: number;
   /** Named volume mounted at /data. */
   volume: string;
-  /** The data dir's slice network (sliceNetworkName); created by ensureNetwork. */
+  /** The data dir's slice network (sliceNetworkName); created by ensureNetwork (on a swarm, by create itself). */
   network: string;
   /**
    * Swarm only: the node (its swarm node id) the slice must run on, because the

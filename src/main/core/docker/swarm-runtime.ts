@@ -14,13 +14,18 @@
  * Swarm on API 1.41 (Docker 20.10) has no per-service no-new-privileges or swap
  * setting: all capabilities are dropped and the image runs as an unprivileged user,
  * and the memory limit is the limit (Swarm sets no extra swap for it).
+ *
+ * The per-slice token is a Swarm secret (one per slice, labelled like the service),
+ * mounted as a 0400 file of the slice user; only its path is in the environment.
+ * The slices of one home sit on a swarm-scoped bridge network whose settings (inter-
+ * container traffic off) come from a config-only network on each node: see ensureNetwork.
  */
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { containerCreateOptions } from './container-spec';
+import { SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
-import { LABELS, homeFilter } from './labels';
+import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName } from './labels';
 import { PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
@@ -40,6 +45,13 @@ const REMOVE_WAIT_MS = 15_000;
 const POLL_MS = 100;
 /** Swarm reserves this share of a slice's memory limit when it places it (an idle slice uses ~160–260 MiB of 1 GiB). */
 const RESERVATION_SHARE = 4;
+
+/** Where the token secret is mounted in the slice (Swarm mounts secrets under /run/secrets). */
+export const SWARM_TOKEN_FILE = '/run/secrets/slicedeck-token';
+/** listManaged's id for a token secret whose service is gone (what `remove` then removes). */
+export const ORPHAN_SECRET_PREFIX = 'secret:';
+/** Docker's option that turns inter-container traffic off on a bridge. */
+const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 /** The parts of a swarm task the runtime reads (dockerode's typings leave most out). */
 interface Task {
@@ -108,8 +120,11 @@ export class SwarmRuntime implements SliceRuntime {
     }
   }
 
-  /** The service spec: the container settings of one engine, translated to Swarm's terms. */
-  serviceSpec(spec: SliceSpec): Docker.CreateServiceOptions {
+  /**
+   * The service spec: the container settings of one engine, translated to Swarm's terms,
+   * on the home's slice network, with the token secret (its id) mounted as the token file.
+   */
+  serviceSpec(spec: SliceSpec, secretId: string): Docker.CreateServiceOptions {
     const container = containerCreateOptions(spec);
     const labels = container.Labels!;
     const volumeLabels = { [LABELS.managed]: 'true', [LABELS.home]: spec.homeId, [LABELS.accountId]: spec.accountId };
@@ -119,8 +134,15 @@ export class SwarmRuntime implements SliceRuntime {
       TaskTemplate: {
         ContainerSpec: {
           Image: spec.image,
-          Env: swarmEnv(container.Env ?? [], spec.token),
+          Env: swarmEnv(container.Env ?? []),
           Labels: labels,
+          Secrets: [
+            {
+              SecretID: secretId,
+              SecretName: tokenSecretName(spec.homeId, spec.sliceId),
+              File: { Name: SWARM_TOKEN_FILE.slice('/run/secrets/'.length), UID: String(SLICE_UID), GID: String(SLICE_UID), Mode: 0o400 },
+            },
+          ],
           Init: true,
           CapabilityDrop: ['ALL'],
           // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
@@ -136,6 +158,8 @@ export class SwarmRuntime implements SliceRuntime {
           Reservations: { MemoryBytes: Math.floor(spec.memoryBytes / RESERVATION_SHARE) },
         },
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        // The home's network that create makes sure of (spec.network names the same one when the core builds the spec).
+        Networks: [{ Target: sliceNetworkName(spec.homeId) }],
         Placement: spec.node ? { Constraints: [`node.id==${spec.node}`] } : {},
       },
       // Created with no replica: `start` asks for the one task, as `docker start` would.
@@ -147,14 +171,70 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   async create(spec: SliceSpec): Promise<string> {
-    const token = spec.token;
     try {
-      const service = (await this.engine().createService(this.serviceSpec(spec))) as unknown as { id?: string; ID?: string };
-      return (service.id ?? service.ID)!;
+      await this.ensureNetwork(spec.homeId);
+      const secretId = await this.createTokenSecret(spec);
+      try {
+        return await this.createService(spec, secretId).catch(async (error: unknown) => {
+          // The network was removed since (the reconciler drops it when nothing of the home runs): once more.
+          if (!/network .* not found/i.test(engineMessage(error))) throw error;
+          await this.ensureNetwork(spec.homeId);
+          return this.createService(spec, secretId);
+        });
+      } catch (error) {
+        // A secret without its service is of no use: do not leave it behind (else the reconciler removes it later).
+        await this.removeSecret(secretId).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       // The engine's words never carry the per-slice token into a log or the UI.
       const words = translateEngineError(error, 'create the slice service');
-      throw token ? new SlicedeckError(words.code, words.message.split(token).join('<token>')) : words;
+      throw spec.token ? new SlicedeckError(words.code, words.message.split(spec.token).join('<token>')) : words;
+    }
+  }
+
+  private async createService(spec: SliceSpec, secretId: string): Promise<string> {
+    const service = (await this.engine().createService(this.serviceSpec(spec, secretId))) as unknown as { id?: string; ID?: string };
+    return (service.id ?? service.ID)!;
+  }
+
+  /**
+   * The slice's token as a Swarm secret, labelled like its service (so listManaged finds
+   * it when its service is gone). One left by an earlier try of the same slice is replaced.
+   */
+  private async createTokenSecret(spec: SliceSpec): Promise<string> {
+    const name = tokenSecretName(spec.homeId, spec.sliceId);
+    const options = {
+      Name: name,
+      Labels: { [LABELS.managed]: 'true', [LABELS.home]: spec.homeId, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId },
+      // The newline tells the slice the file is complete (src/slice/config.ts waits for it).
+      Data: Buffer.from(`${spec.token}\n`, 'utf8').toString('base64'),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const secret = (await this.engine().createSecret(options)) as unknown as { id?: string; ID?: string };
+        return (secret.id ?? secret.ID)!;
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt > 0) throw translateEngineError(error, `create the token secret ${name}`);
+        await this.removeSecret(name);
+      }
+    }
+  }
+
+  /** A secret still named by a service being removed is retried briefly; one already gone is not an error. */
+  private async removeSecret(idOrName: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.engine().getSecret(idOrName).remove();
+        return;
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        if (/in use/i.test(engineMessage(error)) && attempt < 50) {
+          await sleep(200);
+          continue;
+        }
+        throw translateEngineError(error, 'remove the slice\'s token secret');
+      }
     }
   }
 
@@ -242,6 +322,9 @@ export class SwarmRuntime implements SliceRuntime {
     if (/no suitable node/i.test(err)) {
       return new SlicedeckError('slice_failed', `No suitable node: the swarm has no node the slice may run on (${err}). If the account is pinned to a node that is down or drained, wait for it, or Log out and link again elsewhere.`);
     }
+    if (/configuration network .* does not exist/i.test(err)) {
+      return new SlicedeckError('slice_failed', `Node ${node?.name ?? 'of the task'} has no slicedeck network settings (${err}): slicedeck makes them on every node it can ask. Label the node with ${NODE_LABELS.engine}=<a Docker endpoint this host reaches> (docker node update --label-add …), or drain it, then click Connect again.`);
+    }
     if (/no such image|not found|pull access denied|manifest unknown/i.test(err)) {
       return new SlicedeckError('image_missing', `Image not found on ${where}: ${err}. Load the slice image into every node (\`npm run swarm:up\` does it for the private swarm; otherwise push it to a registry every node can pull from).`);
     }
@@ -264,15 +347,20 @@ export class SwarmRuntime implements SliceRuntime {
   /**
    * Forced removal, as on one engine: the service, then the slice's containers on the
    * nodes that can be asked, so that when this resolves the slice no longer runs, its
-   * port on the node is free and its volume can be removed. Removing the service alone
-   * leaves each container to its node, stopped within its grace period, later.
+   * port on the node is free and its volume can be removed (removing the service alone
+   * leaves each container to its node, stopped within its grace period, later); last its
+   * token secret (Docker refuses to remove a secret a service names).
    */
   async remove(serviceId: string): Promise<void> {
+    if (serviceId.startsWith(ORPHAN_SECRET_PREFIX)) return this.removeSecret(serviceId.slice(ORPHAN_SECRET_PREFIX.length));
     let labels: Record<string, string> = {};
+    let secrets: string[] = [];
     try {
-      const service = (await this.engine().getService(serviceId).inspect()) as { Spec?: { Labels?: Record<string, string> } };
-      labels = service.Spec?.Labels ?? {};
-      await this.engine().getService(serviceId).remove();
+      const service = this.engine().getService(serviceId);
+      const info = (await service.inspect()) as { Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID?: string }[] } } } };
+      labels = info.Spec?.Labels ?? {};
+      secrets = (info.Spec?.TaskTemplate?.ContainerSpec?.Secrets ?? []).map((s) => s.SecretID ?? '').filter(Boolean);
+      await service.remove();
     } catch (error) {
       if (statusOf(error) === 404 && !labels[LABELS.sliceId]) return;
       if (statusOf(error) !== 404) throw translateEngineError(error, 'remove the slice service');
@@ -280,6 +368,7 @@ export class SwarmRuntime implements SliceRuntime {
     const sliceId = labels[LABELS.sliceId];
     const home = labels[LABELS.home];
     if (sliceId && home) await this.removeSliceContainers(home, sliceId);
+    for (const secret of secrets) await this.removeSecret(secret);
   }
 
   /**
@@ -424,15 +513,22 @@ export class SwarmRuntime implements SliceRuntime {
     }
   }
 
+  /**
+   * This home's slice services, and its token secrets whose service is gone (a host that
+   * died between making the secret and the service): those are listed as not running,
+   * with an id that `remove` understands, so the reconciler removes them as orphans.
+   */
   async listManaged(homeId: string): Promise<ManagedContainer[]> {
     try {
+      // Secrets first: one made after this listing is not judged; one whose service is made meanwhile is seen with it.
+      const secrets = (await this.engine().listSecrets({ filters: { label: homeFilter(homeId) } })) as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[];
       const services = (await this.engine().listServices({ filters: { label: homeFilter(homeId) } })) as {
         ID: string;
         Spec?: { Name?: string; Labels?: Record<string, string> };
         Endpoint?: { Ports?: { TargetPort?: number; PublishedPort?: number }[] };
       }[];
-      return Promise.all(
-        services.map(async (s) => {
+      const listed = await Promise.all(
+        services.map(async (s): Promise<ManagedContainer> => {
           const task = await this.currentTask(s.ID);
           const state = task?.Status?.State ?? 'created';
           const port = s.Endpoint?.Ports?.find((p) => p.TargetPort === SLICE_INTERNAL_PORT)?.PublishedPort ?? null;
@@ -447,6 +543,21 @@ export class SwarmRuntime implements SliceRuntime {
           };
         }),
       );
+      const withService = new Set(listed.map((s) => s.sliceId));
+      for (const secret of secrets) {
+        const sliceId = secret.Spec?.Labels?.[LABELS.sliceId] ?? null;
+        if (sliceId && withService.has(sliceId)) continue;
+        listed.push({
+          id: `${ORPHAN_SECRET_PREFIX}${secret.ID}`,
+          name: secret.Spec?.Name ?? '',
+          sliceId,
+          accountId: secret.Spec?.Labels?.[LABELS.accountId] ?? null,
+          running: false,
+          state: 'token secret without its service',
+          hostPort: null,
+        });
+      }
+      return listed;
     } catch (error) {
       throw translateEngineError(error, 'list the slice services');
     }
@@ -513,19 +624,128 @@ export class SwarmRuntime implements SliceRuntime {
     return [...volumes.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  // A swarm's slices run on each node's default bridge and publish in host mode: a
-  // per-home overlay with inter-container traffic off is not built yet (docs/SCALING.md).
-  // The network calls answer for that default, and never create or remove anything.
-  async ensureNetwork(): Promise<SliceNetwork> {
-    return SWARM_NODE_BRIDGE;
+  /**
+   * The home's slice network: a swarm-scoped bridge (`--scope swarm --config-from`) whose
+   * settings come from a config-only network of the same home on each node, with
+   * inter-container traffic off. Each node makes its own local bridge from it when a
+   * task lands there (a subnet from that node's address pools), so slices of one home
+   * cannot reach each other, nor other homes' slices or other containers, and reach the
+   * outside through the node as on one engine; ports are published on the node. An
+   * overlay would join a home's slices across nodes with no way to turn that traffic
+   * off, and publish through docker_gwbridge, an address the slice does not listen on.
+   *
+   * The config-only network is made on every ready node this host can ask (see
+   * NODE_LABELS.engine) on each call, so a node that joined since gets it; a task that
+   * lands on a node without it is rejected by Swarm ("configuration network … does not exist").
+   * Swarm takes no labels on a network made from a config: the name carries the home,
+   * the config-only networks carry the labels.
+   */
+  async ensureNetwork(homeId: string): Promise<SliceNetwork> {
+    const config = sliceNetworkConfigName(homeId);
+    const labels = { [LABELS.managed]: 'true', [LABELS.home]: homeId };
+    await Promise.all(
+      (await this.askableNodes()).map(async (node) => {
+        const engine = this.nodeEngine(node, `make the slice network ${config}`);
+        try {
+          await engine.getNetwork(config).inspect();
+          return;
+        } catch (error) {
+          if (statusOf(error) !== 404) throw translateEngineError(error, `look up the slice network ${config} on node ${node.name}`);
+        }
+        try {
+          await engine.createNetwork({ Name: config, ConfigOnly: true, CheckDuplicate: true, Labels: labels, Options: { [ICC_OPTION]: 'false' } } as Docker.NetworkCreateOptions);
+        } catch (error) {
+          // 409: a concurrent ensureNetwork made it first.
+          if (statusOf(error) !== 409) throw translateEngineError(error, `make the slice network ${config} on node ${node.name}`);
+        }
+      }),
+    );
+    const name = sliceNetworkName(homeId);
+    try {
+      // No CheckDuplicate: the manager would count its own local copy of a network just removed (it lingers for
+      // seconds) and refuse; the swarm itself keeps names unique (409 when the home's network exists).
+      const made = (await this.engine().createNetwork({ Name: name, Driver: 'bridge', Scope: 'swarm', ConfigFrom: { Network: config } } as Docker.NetworkCreateOptions)) as { id?: string };
+      return { name, id: made.id ?? name, gateway: null, subnet: null };
+    } catch (error) {
+      if (statusOf(error) !== 409) throw translateEngineError(error, `make the slice network ${name}`);
+    }
+    const existing = await this.swarmNetwork(homeId);
+    if (!existing) throw new SlicedeckError('slice_failed', `The swarm says the slice network ${name} exists but cannot find it. Try again.`);
+    return existing;
   }
 
-  async inspectNetwork(): Promise<SliceNetwork | null> {
-    return SWARM_NODE_BRIDGE;
+  /** The home's swarm network as the manager shows it (null when it does not exist); its subnet and gateway differ per node. */
+  private async swarmNetwork(homeId: string): Promise<SliceNetwork | null> {
+    const name = sliceNetworkName(homeId);
+    try {
+      // dockerode passes the options on as the query (its typings know no options here).
+      const network = this.engine().getNetwork(name) as unknown as { inspect(opts: { scope: string }): Promise<{ Id: string; Name: string }> };
+      const info = await network.inspect({ scope: 'swarm' });
+      return { name: info.Name, id: info.Id, gateway: null, subnet: null };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw translateEngineError(error, `look up the slice network ${name}`);
+    }
   }
 
-  async removeNetworkIfUnused(): Promise<boolean> {
-    return true;
+  /**
+   * The home's swarm network; or, when it is gone but a node still holds the home's
+   * config-only network (a removal cut short), that one, so the reconciler finishes the removal.
+   */
+  async inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
+    const network = await this.swarmNetwork(homeId);
+    if (network) return network;
+    const config = sliceNetworkConfigName(homeId);
+    for (const node of await this.askableNodes()) {
+      try {
+        const info = (await this.nodeEngine(node, `look up the slice network ${config}`).getNetwork(config).inspect()) as { Id: string; Name: string };
+        return { name: info.Name, id: info.Id, gateway: null, subnet: null };
+      } catch (error) {
+        if (statusOf(error) !== 404) throw translateEngineError(error, `look up the slice network ${config} on node ${node.name}`);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The swarm network when no service uses it, then the config-only network on each
+   * node (a node keeps its local copy of the swarm network for a moment after its last
+   * task: "in use" is retried briefly). False when something of the home still uses it.
+   */
+  async removeNetworkIfUnused(homeId: string): Promise<boolean> {
+    const name = sliceNetworkName(homeId);
+    try {
+      await this.engine().getNetwork(name).remove();
+    } catch (error) {
+      if (statusOf(error) !== 404) {
+        if (/in use/i.test(engineMessage(error))) return false;
+        throw translateEngineError(error, `remove the slice network ${name}`);
+      }
+    }
+    const config = sliceNetworkConfigName(homeId);
+    const gone = await Promise.all(
+      (await this.askableNodes()).map(async (node) => {
+        const engine = this.nodeEngine(node, `remove the slice network ${config}`);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await engine.getNetwork(config).remove();
+            return true;
+          } catch (error) {
+            if (statusOf(error) === 404) return true;
+            if (!/in use/i.test(engineMessage(error))) throw translateEngineError(error, `remove the slice network ${config} on node ${node.name}`);
+            // Still in use after a while: the swarm network was made again meanwhile (a Connect); it stays.
+            if (attempt >= 50) return false;
+            await sleep(200);
+          }
+        }
+      }),
+    );
+    return gone.every(Boolean);
+  }
+
+  /** The ready nodes whose own engine this host can ask. */
+  private async askableNodes(): Promise<NodeInfo[]> {
+    return (await this.nodes()).filter((node) => node.ready && node.engine);
   }
 }
 
@@ -557,14 +777,10 @@ export function hasRegistryHost(image: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost';
 }
 
-/** What the network calls answer on a swarm (see above). */
-const SWARM_NODE_BRIDGE: SliceNetwork = { name: 'bridge', id: 'bridge', gateway: null, subnet: null };
-
 /**
- * The token reaches a service's slice in its environment, as SLICE_TOKEN: a token file
- * needs a copy into the task's volume on its node, which a swarm does not offer before
- * start (a Swarm secret is the next step, docs/SCALING.md). Never logged.
+ * The environment of a service's slice: the token file is the mounted secret; no
+ * token (SLICE_TOKEN) is ever in it, so `docker service inspect` does not show it.
  */
-function swarmEnv(env: string[], token: string): string[] {
-  return [...env.filter((entry) => !entry.startsWith(`${SLICE_ENV.tokenFile}=`) && !entry.startsWith(`${SLICE_ENV.token}=`)), `${SLICE_ENV.token}=${token}`];
+function swarmEnv(env: string[]): string[] {
+  return [...env.filter((entry) => !entry.startsWith(`${SLICE_ENV.tokenFile}=`) && !entry.startsWith(`${SLICE_ENV.token}=`)), `${SLICE_ENV.tokenFile}=${SWARM_TOKEN_FILE}`];
 }
