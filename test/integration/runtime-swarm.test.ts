@@ -182,7 +182,10 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const [summary] = await onNode.listContainers({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } });
     const info = await onNode.getContainer(summary!.Id).inspect();
     expect(info.Config.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: spec.accountId });
-    expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit });
+    expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit, NanoCpus: spec.cpus * 1e9, ReadonlyRootfs: true });
+    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
+    const tmpfs = (info.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Destination).sort();
+    expect(tmpfs).toEqual(['/app/.wwebjs_cache', '/dev/shm', '/home/slice', '/tmp']);
     expect((await healthOf(state.location!.address, spec.port)).ok).toBe(true);
 
     // The token is a Swarm secret of this slice, labelled like its service, mounted as a 0400 file of the slice user.

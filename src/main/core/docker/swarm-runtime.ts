@@ -23,7 +23,7 @@
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { SLICE_UID, containerCreateOptions } from './container-spec';
+import { SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName } from './labels';
 import { PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
@@ -145,19 +145,24 @@ export class SwarmRuntime implements SliceRuntime {
           ],
           Init: true,
           CapabilityDrop: ['ALL'],
+          // As on one engine: a read-only root, with tmpfs scratch space where the slice and Chromium write.
+          ReadOnly: true,
           // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
           StopGracePeriod: 1_000_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: volumeLabels } },
             // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
             { Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: 256 * 1024 * 1024 } },
+            ...swarmTmpfsMounts(),
           ],
         },
         Resources: {
-          Limits: { MemoryBytes: spec.memoryBytes, Pids: spec.pidsLimit },
+          Limits: { MemoryBytes: spec.memoryBytes, Pids: spec.pidsLimit, NanoCPUs: Math.round(spec.cpus * 1e9) },
           Reservations: { MemoryBytes: Math.floor(spec.memoryBytes / RESERVATION_SHARE) },
         },
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        // One slice must not fill its node's disk with its output (one engine's rotation).
+        LogDriver: { Name: SLICE_LOG_CONFIG.Type, Options: { ...SLICE_LOG_CONFIG.Config } },
         // The home's network that create makes sure of (spec.network names the same one when the core builds the spec).
         Networks: [{ Target: sliceNetworkName(spec.homeId) }],
         Placement: spec.node ? { Constraints: [`node.id==${spec.node}`] } : {},
@@ -775,6 +780,19 @@ export function hasRegistryHost(image: string): boolean {
   if (slash < 0) return false;
   const first = image.slice(0, slash);
   return first.includes('.') || first.includes(':') || first === 'localhost';
+}
+
+/**
+ * One engine's tmpfs scratch mounts (SLICE_TMPFS) as service mounts. A service's tmpfs
+ * takes only a size and a mode on API 1.41 (no uid/gid), so the slice user's directories
+ * are sticky and world-writable, like /tmp: only the slice user runs in the container.
+ */
+export function swarmTmpfsMounts(): { Type: 'tmpfs'; Target: string; TmpfsOptions: { SizeBytes: number; Mode: number } }[] {
+  return Object.entries(SLICE_TMPFS).map(([target, options]) => {
+    const size = /(?:^|,)size=(\d+)m(?:,|$)/.exec(options);
+    if (!size) throw new Error(`SLICE_TMPFS ${target} has no size in MiB: ${options}`);
+    return { Type: 'tmpfs', Target: target, TmpfsOptions: { SizeBytes: Number(size[1]) * 1024 * 1024, Mode: 0o1777 } };
+  });
 }
 
 /**
