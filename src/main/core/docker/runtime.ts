@@ -3,6 +3,8 @@
  * implementation is the real one; the seam keeps the slice logic readable and
  * lets the engine's faults be translated into words in one place.
  */
+import { SlicedeckError } from '@shared/errors';
+
 export interface SliceSpec {
   homeId: string;
   accountId: string;
@@ -177,5 +179,17 @@ export class PortTakenError extends Error {
   constructor(readonly port: number, cause: unknown) {
     super(`port ${port} is already taken on 127.0.0.1`, { cause });
     this.name = 'PortTakenError';
+  }
+}
+
+/**
+ * No node may run the slice's task under its placement (a pinned node down or drained,
+ * or no node at all). Typed so that the slice logic can turn it into the pinned-node
+ * words without reading an engine's text; a lack of room is another error (words about memory).
+ */
+export class NoSuitableNodeError extends SlicedeckError {
+  constructor(message: string) {
+    super('slice_failed', message);
+    this.name = 'NoSuitableNodeError';
   }
 }

@@ -25,8 +25,8 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
-import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName } from './labels';
-import { PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
+import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
+import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -127,7 +127,7 @@ export class SwarmRuntime implements SliceRuntime {
   serviceSpec(spec: SliceSpec, secretId: string): Docker.CreateServiceOptions {
     const container = containerCreateOptions(spec);
     const labels = container.Labels!;
-    const volumeLabels = { [LABELS.managed]: 'true', [LABELS.home]: spec.homeId, [LABELS.accountId]: spec.accountId };
+    const sessionVolumeLabels = volumeLabels(spec.homeId, spec.accountId);
     return {
       Name: container.name,
       Labels: labels,
@@ -150,7 +150,7 @@ export class SwarmRuntime implements SliceRuntime {
           // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
           StopGracePeriod: 1_000_000_000,
           Mounts: [
-            { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: volumeLabels } },
+            { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: sessionVolumeLabels } },
             // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
             { Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: 256 * 1024 * 1024 } },
             ...swarmTmpfsMounts(),
@@ -325,7 +325,7 @@ export class SwarmRuntime implements SliceRuntime {
       return new SlicedeckError('slice_failed', `No swarm node has room for the slice: insufficient memory (${err}). Free memory on a node, add a node, or lower SLICEDECK_SLICE_MEMORY_MB.`);
     }
     if (/no suitable node/i.test(err)) {
-      return new SlicedeckError('slice_failed', `No suitable node: the swarm has no node the slice may run on (${err}). If the account is pinned to a node that is down or drained, wait for it, or Log out and link again elsewhere.`);
+      return new NoSuitableNodeError(`No suitable node: the swarm has no node the slice may run on (${err}). If the account is pinned to a node that is down or drained, wait for it, or Log out and link again elsewhere.`);
     }
     if (/configuration network .* does not exist/i.test(err)) {
       return new SlicedeckError('slice_failed', `Node ${node?.name ?? 'of the task'} has no slicedeck network settings (${err}): slicedeck makes them on every node it can ask. Label the node with ${NODE_LABELS.engine}=<a Docker endpoint this host reaches> (docker node update --label-add …), or drain it, then click Connect again.`);

@@ -5,7 +5,7 @@
  * LOCAL_LOCATION (one place, nothing to pin to), a swarm names its nodes, and a
  * runtime with one place ignores `SliceSpec.node`.
  */
-import { LOCAL_LOCATION, type SliceLocation, type SliceRuntime } from '../docker/runtime';
+import { LOCAL_LOCATION, NoSuitableNodeError, type SliceLocation, type SliceRuntime } from '../docker/runtime';
 import type { SliceRow, Store } from '../db/store';
 import type { SliceHandle } from './slice-state';
 import { pinnedNodeWords } from './words';
@@ -49,10 +49,10 @@ export function sessionNodeOf(row: SliceRow): PinnedNode | null {
 
 /**
  * Words for a pinned slice that its node would not take, or null when the failure is
- * something else. "no suitable node" is how a swarm says no node can take the task
- * (SwarmRuntime puts the task's error in its words); one engine never says it.
+ * something else. A runtime says no node may take the task with NoSuitableNodeError
+ * (a swarm's constraint; one engine never throws it); a lack of memory is not this.
  */
 export function pinnedNodeFailure(pinned: PinnedNode | null, error: unknown): string | null {
-  if (!pinned || !/no suitable node/i.test((error as Error)?.message ?? '')) return null;
+  if (!pinned || !(error instanceof NoSuitableNodeError)) return null;
   return pinnedNodeWords(pinned.name, 'no suitable node');
 }

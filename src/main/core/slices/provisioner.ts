@@ -151,7 +151,7 @@ export class Provisioner {
         try {
           await stage('starting', async () => {
             await runtime.start(containerId!).catch((error: unknown) => {
-              const words = error instanceof SlicedeckError ? pinnedNodeFailure(pinned, error) : null;
+              const words = pinnedNodeFailure(pinned, error);
               if (words) throw new SlicedeckError('slice_failed', words);
               throw error;
             });
