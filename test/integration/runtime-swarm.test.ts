@@ -18,49 +18,9 @@ import { coreInternals } from '../../src/main/core';
 import { HOST_ADDRESS, HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { docker as mainEngine } from '../helpers/docker';
+import { snapshotMainEngine as snapshotOf, type MainEngineSnapshot } from '../../scripts/lib/main-engine.mjs';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
 import { swarmCoreSuite } from './swarm-core';
-
-interface MainEngineSnapshot {
-  swarmState: string;
-  swarmNodeId: string;
-  bridgeSubnets: string[];
-  swarmNetworks: string[];
-  hasGwbridgeNetwork: boolean;
-  /**
-   * Host routes into the main engine's default pools (172.16/12, 192.168/16), into the private
-   * swarm's ranges, and the default route: less the main engine's user networks (br-*: other
-   * test runs make and drop them) and the swarm's own veth. Other routes belong to other
-   * engineers' namespaces on this shared machine and come and go.
-   */
-  routes: string[];
-  docker0Route: string | undefined;
-}
-
-const WATCHED = ['172.16.0.0/12', '192.168.0.0/16', ...Object.values(RANGES)];
-function watched(route: string): boolean {
-  const prefix = route.split(' ')[0]!;
-  if (prefix === 'default') return true;
-  return WATCHED.some((range) => cidrsOverlap(range, prefix.includes('/') ? prefix : `${prefix}/32`));
-}
-
-/** What must not change on the machine's main engine and the host's network. */
-async function snapshotMainEngine(): Promise<MainEngineSnapshot> {
-  const info = (await mainEngine.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string } };
-  const bridge = (await mainEngine.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
-  const networks = await mainEngine.listNetworks();
-  // `linkdown` comes and goes with the main engine's containers (other test runs): not ours to compare.
-  const routes = (await hostRoutes()).map((r) => r.replace(/\s+linkdown\b/, '').trim());
-  return {
-    swarmState: info.Swarm?.LocalNodeState ?? '',
-    swarmNodeId: info.Swarm?.NodeID ?? '',
-    bridgeSubnets: (bridge.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''),
-    swarmNetworks: networks.filter((n) => n.Scope === 'swarm').map((n) => n.Name).sort(),
-    hasGwbridgeNetwork: networks.some((n) => n.Name === 'docker_gwbridge'),
-    routes: routes.filter((r) => !/ dev br-[0-9a-f]{12}\b/.test(r) && !r.includes(`dev ${HOST_VETH}`) && watched(r)).sort(),
-    docker0Route: routes.find((r) => r.includes('dev docker0')),
-  };
-}
 
 /** Host routes into any range of the private swarm other than its one link to the host. */
 async function strayRoutes(): Promise<string[]> {
@@ -96,6 +56,9 @@ async function execNode(engine: Docker, containerId: string, script: string): Pr
 function fetchScript(url: string): string {
   return `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(3000) }).then(async (r) => console.log('REACHED', r.status, await r.text()), (e) => console.log('BLOCKED', e.cause?.code ?? e.name))`;
 }
+
+/** What must not change on the machine's main engine and the host's network (scripts/lib/main-engine.mjs). */
+const snapshotMainEngine = () => snapshotOf(mainEngine);
 
 let before: MainEngineSnapshot;
 let image: string;
