@@ -20,7 +20,7 @@ import { MIGRATIONS } from '../../src/main/core/db/migrations';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
 import { sliceNetwork } from '../../src/main/core/docker/network';
 import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
-import { containersOfHome, docker, removeHome } from '../helpers/docker';
+import { containersOfHome, demuxDockerStream, docker, execIn, fetchScript, removeHome } from '../helpers/docker';
 
 const image = process.env.SLICEDECK_IMAGE!;
 
@@ -35,37 +35,10 @@ async function probe(network: string, script: string, label: string): Promise<st
   try {
     await container.start();
     await container.wait();
-    return demux(await container.logs({ stdout: true, stderr: true }));
+    return demuxDockerStream(await container.logs({ stdout: true, stderr: true }));
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-}
-
-/** A node -e script that tries one URL and prints REACHED or BLOCKED (bounded by a 3 s timeout). */
-function fetchScript(url: string): string {
-  return `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(3000) }).then(async (r) => console.log('REACHED', r.status, await r.text()), (e) => console.log('BLOCKED', e.cause?.code ?? e.name))`;
-}
-
-async function execIn(containerId: string, script: string): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve());
-  });
-  return demux(Buffer.concat(chunks));
-}
-
-/** Docker's multiplexed stream: frames of an 8-byte header (stream, 0, 0, 0, size BE) and a payload. */
-function demux(buffer: Buffer): string {
-  let text = '';
-  for (let at = 0; at + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(at + 4);
-    text += buffer.subarray(at + 8, at + 8 + size).toString('utf8');
-    at += 8 + size;
-  }
-  return text;
 }
 
 describe('secrets at rest', () => {
@@ -177,7 +150,8 @@ describe('a running slice', () => {
     const file = sliceTokenFile(coreInternals(t.core).store.getSlice(accountId)!.sliceId!);
     const inside = await execIn(
       containerId,
-      `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(`${token}\n`)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`,
+      ['node', '-e', `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(`${token}\n`)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`],
+      { stderr: true },
     );
     expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ mode: '400', uid: 10001, same: true, environ: false });
     for (const name of readdirSync(t.dataDir).filter((n) => n.startsWith('slicedeck.db'))) {
@@ -201,7 +175,8 @@ describe('a running slice', () => {
     // The root really is read-only; the tmpfs and the volume are not.
     const writes = await execIn(
       containerId,
-      `const fs=require('fs');const r={};for(const p of ['/app/x','/tmp/x','/home/slice/x','/data/x']){try{fs.writeFileSync(p,'1');fs.unlinkSync(p);r[p]='ok'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`,
+      ['node', '-e', `const fs=require('fs');const r={};for(const p of ['/app/x','/tmp/x','/home/slice/x','/data/x']){try{fs.writeFileSync(p,'1');fs.unlinkSync(p);r[p]='ok'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`],
+      { stderr: true },
     );
     expect(JSON.parse(writes.trim().split('\n').at(-1)!)).toEqual({ '/app/x': 'EROFS', '/tmp/x': 'ok', '/home/slice/x': 'ok', '/data/x': 'ok' });
   });
@@ -211,7 +186,8 @@ describe('a running slice', () => {
     const address = info.NetworkSettings.Networks[sliceNetworkName(t.homeId)]!.IPAddress;
     const inside = await execIn(
       containerId,
-      `Promise.all(['127.0.0.1', ${JSON.stringify(address)}].map((h) => fetch('http://' + h + ':${SLICE_INTERNAL_PORT}/health').then((r) => r.text(), (e) => e.cause?.code))).then((r) => console.log(JSON.stringify(r)))`,
+      ['node', '-e', `Promise.all(['127.0.0.1', ${JSON.stringify(address)}].map((h) => fetch('http://' + h + ':${SLICE_INTERNAL_PORT}/health').then((r) => r.text(), (e) => e.cause?.code))).then((r) => console.log(JSON.stringify(r)))`],
+      { stderr: true },
     );
     expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual(['ECONNREFUSED', '{"ok":true}']);
   });

@@ -17,7 +17,10 @@ import { SWARM_TOKEN_FILE, SwarmRuntime } from '../../src/main/core/docker/swarm
 import { coreInternals } from '../../src/main/core';
 import { HOST_ADDRESS, HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
-import { docker as mainEngine } from '../helpers/docker';
+import { execIn, fetchScript, docker as mainEngine } from '../helpers/docker';
+
+/** Runs `node -e script` in a container as its own user, on the engine that runs it; its output. */
+const execNode = (engine: Docker, containerId: string, script: string) => execIn(containerId, ['node', '-e', script], { engine, stderr: true });
 import { snapshotMainEngine as snapshotOf, type MainEngineSnapshot } from '../../scripts/lib/main-engine.mjs';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
 import { swarmCoreSuite } from './swarm-core';
@@ -30,31 +33,6 @@ async function strayRoutes(): Promise<string[]> {
     if (prefix === 'default' || r.includes(`dev ${HOST_VETH}`)) return false;
     return ranges.some((range) => cidrsOverlap(range, prefix.includes('/') ? prefix : `${prefix}/32`));
   });
-}
-
-/** Runs `node -e script` in a container as its own user; its output. */
-async function execNode(engine: Docker, containerId: string, script: string): Promise<string> {
-  const exec = await engine.getContainer(containerId).exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve());
-  });
-  // Docker's multiplexed stream: frames of an 8-byte header (stream, 0, 0, 0, size BE) and a payload.
-  const buffer = Buffer.concat(chunks);
-  let text = '';
-  for (let at = 0; at + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(at + 4);
-    text += buffer.subarray(at + 8, at + 8 + size).toString('utf8');
-    at += 8 + size;
-  }
-  return text;
-}
-
-/** A node -e script that tries one URL and prints REACHED or BLOCKED (bounded by a 3 s timeout). */
-function fetchScript(url: string): string {
-  return `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(3000) }).then(async (r) => console.log('REACHED', r.status, await r.text()), (e) => console.log('BLOCKED', e.cause?.code ?? e.name))`;
 }
 
 /** What must not change on the machine's main engine and the host's network (scripts/lib/main-engine.mjs). */
@@ -157,6 +135,13 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect(secrets.map((s) => s.Spec?.Labels)).toEqual([{ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId }]);
     const file = await execNode(onNode, summary!.Id, `const s = require('fs').statSync(${JSON.stringify(SWARM_TOKEN_FILE)}); console.log(s.uid, s.gid, (s.mode & 0o777).toString(8), process.getuid())`);
     expect(file.trim()).toBe('10001 10001 400 10001');
+    // The root really is read-only; the slice user writes in its tmpfs scratch and its volume.
+    const writes = await execNode(
+      onNode,
+      summary!.Id,
+      `const fs=require('fs');const r={};for(const p of ['/app/x','/tmp/x','/home/slice/x','/app/.wwebjs_cache/x','/data/x']){try{fs.writeFileSync(p,'1');fs.unlinkSync(p);r[p]='ok'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`,
+    );
+    expect(JSON.parse(writes.trim().split('\n').at(-1)!)).toEqual({ '/app/x': 'EROFS', '/tmp/x': 'ok', '/home/slice/x': 'ok', '/app/.wwebjs_cache/x': 'ok', '/data/x': 'ok' });
 
     // Removed with its service: nothing of the token stays in the swarm.
     await runtime.remove(id);
