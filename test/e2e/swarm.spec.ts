@@ -66,7 +66,8 @@ test.describe('on the private swarm', () => {
     const proxy = new NodeLabelProxy(UNASKABLE_NODES, MANAGER.dockerHost.slice('unix://'.length));
     test.use({ serverEnv: { SLICEDECK_RUNTIME: 'swarm', DOCKER_HOST: `unix://${UNASKABLE_NODES}` } });
     test.beforeAll(async () => {
-      proxy.mode = 'drop';
+      // Askable while the slice is made (its home's network settings go onto every node), then not.
+      proxy.mode = 'pass';
       await proxy.start();
     });
     test.afterAll(async () => {
@@ -80,6 +81,8 @@ test.describe('on the private swarm', () => {
         const connect = await accounts.openConnect(name);
         await connect.connectButton.click();
         await expect(connect.codeOf(1)).toBeVisible();
+        // The nodes' engines stop being askable from this host (their slicedeck.engine labels hidden).
+        proxy.mode = 'drop';
 
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
         const row = page.getByTestId(`slice-row-${accountId}`);
@@ -89,6 +92,8 @@ test.describe('on the private swarm', () => {
         await expect(page.getByTestId('stats-unavailable')).toContainText(`node ${nodeName}`);
         await expect(page.getByTestId('stats-unavailable')).toContainText('slicedeck.engine');
       } finally {
+        // Askable again, so the server's close removes its home's network settings from every node.
+        proxy.mode = 'pass';
         for (const s of await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })) await manager.getService(s.ID).remove().catch(() => undefined);
       }
     });
