@@ -126,7 +126,8 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit, NanoCpus: spec.cpus * 1e9, ReadonlyRootfs: true });
     expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     const tmpfs = (info.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Destination).sort();
-    expect(tmpfs).toEqual(['/app/.wwebjs_cache', '/dev/shm', '/home/slice', '/tmp']);
+    expect(tmpfs).toEqual(['/app/.wwebjs_cache', '/dev/shm', '/tmp']);
+    expect(info.Config.Env).toContain('HOME=/tmp');
     expect((await healthOf(state.location!.address, spec.port)).ok).toBe(true);
 
     // The token is a Swarm secret of this slice, labelled like its service, mounted as a 0400 file of the slice user.
@@ -135,13 +136,13 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect(secrets.map((s) => s.Spec?.Labels)).toEqual([{ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId }]);
     const file = await execNode(onNode, summary!.Id, `const s = require('fs').statSync(${JSON.stringify(SWARM_TOKEN_FILE)}); console.log(s.uid, s.gid, (s.mode & 0o777).toString(8), process.getuid())`);
     expect(file.trim()).toBe('10001 10001 400 10001');
-    // The root really is read-only; the slice user writes in its tmpfs scratch and its volume.
+    // The root really is read-only; the slice user writes in its HOME, its tmpfs scratch and its volume.
     const writes = await execNode(
       onNode,
       summary!.Id,
-      `const fs=require('fs');const r={};for(const p of ['/app/x','/tmp/x','/home/slice/x','/app/.wwebjs_cache/x','/data/x']){try{fs.writeFileSync(p,'1');fs.unlinkSync(p);r[p]='ok'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`,
+      `const fs=require('fs');const r={};for(const p of ['/app/x','/home/slice/x',process.env.HOME+'/.config/x','/app/.wwebjs_cache/x','/data/x']){try{fs.mkdirSync(require('path').dirname(p),{recursive:true});fs.writeFileSync(p,'1');fs.unlinkSync(p);r[p]='ok'}catch(e){r[p]=e.code}}console.log(JSON.stringify(r))`,
     );
-    expect(JSON.parse(writes.trim().split('\n').at(-1)!)).toEqual({ '/app/x': 'EROFS', '/tmp/x': 'ok', '/home/slice/x': 'ok', '/app/.wwebjs_cache/x': 'ok', '/data/x': 'ok' });
+    expect(JSON.parse(writes.trim().split('\n').at(-1)!)).toEqual({ '/app/x': 'EROFS', '/home/slice/x': 'EROFS', '/tmp/.config/x': 'ok', '/app/.wwebjs_cache/x': 'ok', '/data/x': 'ok' });
 
     // Removed with its service: nothing of the token stays in the swarm.
     await runtime.remove(id);

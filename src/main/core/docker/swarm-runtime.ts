@@ -23,7 +23,7 @@
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
+import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
 import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
@@ -783,22 +783,30 @@ export function hasRegistryHost(image: string): boolean {
 }
 
 /**
- * One engine's tmpfs scratch mounts (SLICE_TMPFS) as service mounts. A service's tmpfs
- * takes only a size and a mode on API 1.41 (no uid/gid), so the slice user's directories
- * are sticky and world-writable, like /tmp: only the slice user runs in the container.
+ * One engine's tmpfs scratch mounts (SLICE_TMPFS) as service mounts, less the slice
+ * user's HOME. A service's tmpfs takes only a size and a mode on API 1.41 (no uid/gid),
+ * and over a directory the image has (/home/slice) it takes that directory's mode with
+ * root as owner, so the slice user could not write there: on a swarm HOME is /tmp
+ * (SWARM_SLICE_HOME), sticky and world-writable like any /tmp, where only the slice user runs.
  */
 export function swarmTmpfsMounts(): { Type: 'tmpfs'; Target: string; TmpfsOptions: { SizeBytes: number; Mode: number } }[] {
-  return Object.entries(SLICE_TMPFS).map(([target, options]) => {
-    const size = /(?:^|,)size=(\d+)m(?:,|$)/.exec(options);
-    if (!size) throw new Error(`SLICE_TMPFS ${target} has no size in MiB: ${options}`);
-    return { Type: 'tmpfs', Target: target, TmpfsOptions: { SizeBytes: Number(size[1]) * 1024 * 1024, Mode: 0o1777 } };
-  });
+  return Object.entries(SLICE_TMPFS)
+    .filter(([target]) => target !== SLICE_HOME)
+    .map(([target, options]) => {
+      const size = /(?:^|,)size=(\d+)m(?:,|$)/.exec(options);
+      if (!size) throw new Error(`SLICE_TMPFS ${target} has no size in MiB: ${options}`);
+      return { Type: 'tmpfs', Target: target, TmpfsOptions: { SizeBytes: Number(size[1]) * 1024 * 1024, Mode: 0o1777 } };
+    });
 }
+
+/** The slice user's HOME on a swarm (see swarmTmpfsMounts): Chromium keeps its caches there. */
+export const SWARM_SLICE_HOME = '/tmp';
 
 /**
  * The environment of a service's slice: the token file is the mounted secret; no
  * token (SLICE_TOKEN) is ever in it, so `docker service inspect` does not show it.
  */
 function swarmEnv(env: string[]): string[] {
-  return [...env.filter((entry) => !entry.startsWith(`${SLICE_ENV.tokenFile}=`) && !entry.startsWith(`${SLICE_ENV.token}=`)), `${SLICE_ENV.tokenFile}=${SWARM_TOKEN_FILE}`];
+  const ours = [`${SLICE_ENV.tokenFile}=`, `${SLICE_ENV.token}=`, 'HOME='];
+  return [...env.filter((entry) => !ours.some((name) => entry.startsWith(name))), `${SLICE_ENV.tokenFile}=${SWARM_TOKEN_FILE}`, `HOME=${SWARM_SLICE_HOME}`];
 }
