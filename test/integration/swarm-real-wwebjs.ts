@@ -21,6 +21,7 @@ import { loadConfig } from '../../src/main/core/config';
 import { LABELS } from '../../src/main/core/docker/labels';
 import { HOST_ADDRESS, MANAGER, NODES, loadImage, nodeDocker } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, type TestCore } from '../helpers/core';
+import { execIn } from '../helpers/docker';
 import { ensureChromiumImage } from '../helpers/images';
 import { StandinWhatsApp } from '../standin-whatsapp/server';
 
@@ -75,15 +76,19 @@ export function swarmRealWwebjsSuite(): void {
       return view;
     }
 
-    /** The slice's task container and its memory (less page cache), asked on the node it runs on. */
-    async function memoryOnNode(accountId: string): Promise<{ node: string; mib: number }> {
+    /**
+     * The slice's task container and its memory (less page cache), asked on the node it runs on,
+     * and what its scratch tmpfs hold (Chromium runs with --disable-dev-shm-usage: its shared memory is in /tmp).
+     */
+    async function memoryOnNode(accountId: string): Promise<{ node: string; mib: number; scratch: string }> {
       const row = coreInternals(t!.core).store.getSlice(accountId)!;
       const node = NODES.find((n) => n.address === row.address)!;
       const engine = new Docker({ socketPath: node.dockerHost.slice('unix://'.length) });
       const [container] = await engine.listContainers({ filters: { label: [`${LABELS.home}=${t!.homeId}`, `${LABELS.accountId}=${accountId}`] } });
       const stats = (await engine.getContainer(container!.Id).stats({ stream: false })) as { memory_stats: { usage: number; stats?: { cache?: number; inactive_file?: number } } };
       const cache = stats.memory_stats.stats?.inactive_file ?? stats.memory_stats.stats?.cache ?? 0;
-      return { node: node.name, mib: Math.round((stats.memory_stats.usage - cache) / 1024 / 1024) };
+      const scratch = (await execIn(container!.Id, ['du', '-sk', '/dev/shm', '/tmp', '/app/.wwebjs_cache'], { engine })).trim().split('\n').map((line) => line.split('\t').reverse().join(' ')).join(', ');
+      return { node: node.name, mib: Math.round((stats.memory_stats.usage - cache) / 1024 / 1024), scratch: `${scratch} (KiB)` };
     }
 
     it('connect → code 1 → scan → ready with its contacts → chats → destroy → connect again restores on its node with no code', async () => {
@@ -114,6 +119,7 @@ export function swarmRealWwebjsSuite(): void {
       const memory = await memoryOnNode(account.id);
       figures.readyMemoryMiB = memory.mib;
       figures.readyNode = memory.node;
+      figures.readyScratch = memory.scratch;
       expect(memory.node).toBe(node!.name);
       // Linked: its session is on that node.
       expect(store.sessionNode(account.id)?.name).toBe(node!.name);
