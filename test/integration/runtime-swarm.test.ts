@@ -24,6 +24,7 @@ const execNode = (engine: Docker, containerId: string, script: string) => execIn
 import { snapshotMainEngine as snapshotOf, type MainEngineSnapshot } from '../../scripts/lib/main-engine.mjs';
 import { contractSpec, healthOf, homeId, runtimeContract } from './runtime-contract';
 import { swarmCoreSuite } from './swarm-core';
+import { swarmRealWwebjsSuite } from './swarm-real-wwebjs';
 
 /** Host routes into any range of the private swarm other than its one link to the host. */
 async function strayRoutes(): Promise<string[]> {
@@ -509,6 +510,9 @@ describe('the core on the swarm: a slice as a service', () => {
 
 // The core's one-engine promises on the swarm (reconciler, crash, QR expiry, restart ladder, stats, task errors).
 swarmCoreSuite(() => ({ runtime, image }));
+
+// The real Chromium slice as a service, against the stand-in WhatsApp Web on the host's end of the swarm's link.
+swarmRealWwebjsSuite();
 
 describe('the main engine after the swarm suite', () => {
   it('is exactly as it was: swarm state, bridge subnet, no swarm network, host routes', async () => {

@@ -151,7 +151,9 @@ export class SwarmRuntime implements SliceRuntime {
           StopGracePeriod: 1_000_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: sessionVolumeLabels } },
-            // Chromium needs more than Docker's 64 MB default /dev/shm; services have no --shm-size.
+            // One engine's ShmSize (services have no --shm-size). The slice's Chromium runs with
+            // --disable-dev-shm-usage, so its shared memory is in the /tmp tmpfs below, which is what
+            // it needs (without it the browser does not start: test/integration/swarm-real-wwebjs.ts).
             { Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: 256 * 1024 * 1024 } },
             ...swarmTmpfsMounts(),
           ],
