@@ -12,6 +12,7 @@ import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
 import type { CommandArgs, CommandName, CommandResult } from '@shared/contract';
 import { SlicedeckError } from '@shared/errors';
+import type { SliceView } from '@shared/types';
 import { createCore, type Core, type ImageBuilder } from '../../src/main/core';
 import { loadConfig, type CoreConfig } from '../../src/main/core/config';
 import { EventRecorder } from './events';
@@ -120,4 +121,14 @@ export async function makeTestCore(overrides: Partial<CoreConfig> = {}, opts: Op
   const owned = { cleanups: [] as (() => Promise<void>)[] };
   owned.cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   return open(dataDir, overrides, owned, opts);
+}
+
+/** A new account, connected, its first code scanned on the simulated phone, and Ready; its Ready view. */
+export async function linkNewAccount(t: TestCore, name: string): Promise<{ accountId: string; view: SliceView }> {
+  const account = await t.call('accounts.add', { name });
+  await t.call('slices.connect', { accountId: account.id });
+  await t.events.waitForStage(account.id, 'qr');
+  await t.call('sim.scan', { accountId: account.id });
+  const view = await t.events.waitForStage(account.id, 'ready');
+  return { accountId: account.id, view };
 }

@@ -49,6 +49,22 @@ export interface HostProcess {
   kill9(): Promise<void>;
 }
 
+/**
+ * The settings every host that a test kills shares: its data dir and ports, the
+ * simulated phone, small slices, and no background passes of its own (the host that
+ * opens the data dir next is the one under test).
+ */
+export function killableHostEnv(dataDir: string, range: { from: number; to: number }): Record<string, string> {
+  return {
+    SLICEDECK_DATA_DIR: dataDir,
+    SLICEDECK_DRIVER: 'simulated',
+    SLICEDECK_PORT_RANGE: `${range.from}-${range.to}`,
+    SLICEDECK_RECONCILE_INTERVAL_MS: '0',
+    SLICEDECK_HEALTH_INTERVAL_MS: '0',
+    SLICEDECK_SLICE_MEMORY_MB: '256',
+  };
+}
+
 export async function spawnHost(env: Record<string, string>): Promise<HostProcess> {
   const script = await bundle();
   const child = spawn(process.execPath, [script], {

@@ -24,7 +24,7 @@ import { PROVISIONING_STAGES, STAGE_INFO, type ProvisioningStage } from '@shared
 import type { SliceView } from '@shared/types';
 import { makeTestCore, workerPortRange } from '../helpers/core';
 import { containersOfHome, docker, removeHome, volumesOfHome } from '../helpers/docker';
-import { spawnHost } from '../helpers/spawn-host';
+import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
 import { isPortBindable } from '../../src/main/core/slices/ports';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
 import { authVolumeName } from '../../src/main/core/docker/labels';
@@ -157,12 +157,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
     let homeId = '';
     try {
       const host = await spawnHost({
-        SLICEDECK_DATA_DIR: dataDir,
-        SLICEDECK_DRIVER: 'simulated',
-        SLICEDECK_PORT_RANGE: `${range.from}-${range.to}`,
-        SLICEDECK_RECONCILE_INTERVAL_MS: '0',
-        SLICEDECK_HEALTH_INTERVAL_MS: '0',
-        SLICEDECK_SLICE_MEMORY_MB: '256',
+        ...killableHostEnv(dataDir, range),
         ...(point === 'qr' ? {} : { HOST_PAUSE_AT: point }),
       });
       homeId = (await host.waitForLine((line) => line.type === 'home')).homeId!;

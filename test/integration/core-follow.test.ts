@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_STATUS_OF } from '@shared/errors';
 import type { SliceView } from '@shared/types';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, volumesOfHome } from '../helpers/docker';
 import { isPortBindable } from '../../src/main/core/slices/ports';
 import { LOGGED_OUT_WORDS } from '../../src/main/core/slices/slice-service';
@@ -23,23 +23,13 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-/** A new account, connected, scanned and Ready. */
-async function readyAccount(name: string): Promise<{ accountId: string; view: SliceView }> {
-  const account = await t.call('accounts.add', { name });
-  await t.call('slices.connect', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'qr');
-  await t.call('sim.scan', { accountId: account.id });
-  const view = await t.events.waitForStage(account.id, 'ready');
-  return { accountId: account.id, view };
-}
-
 function viewsOf(accountId: string): SliceView[] {
   return t.events.of('slice').filter((v) => v.accountId === accountId);
 }
 
 describe('after Ready, the panel follows the phone', () => {
   it('shows a dropped link as a note beside Ready, and clears it when WhatsApp is back by itself', async () => {
-    const { accountId } = await readyAccount('Ivy');
+    const { accountId } = await linkNewAccount(t, 'Ivy');
     // From here on the recorder holds only what the fault caused.
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'drop_link' });
@@ -60,7 +50,7 @@ describe('after Ready, the panel follows the phone', () => {
   });
 
   it('takes the account out of Ready with words when the phone logs out, freeing slice, port and session', async () => {
-    const { accountId, view } = await readyAccount('Jon');
+    const { accountId, view } = await linkNewAccount(t, 'Jon');
     const port = view.port!;
     expect(await volumesOfHome(t.homeId)).toContain(`slicedeck-auth-${t.homeId}-${accountId}`);
     t.events.clear();
@@ -85,7 +75,7 @@ describe('after Ready, the panel follows the phone', () => {
   });
 
   it('does not mistake the operator’s own Log out for the phone’s', async () => {
-    const { accountId } = await readyAccount('Kim');
+    const { accountId } = await linkNewAccount(t, 'Kim');
     await t.call('slices.logout', { accountId });
     const view = await t.call('slices.view', { accountId });
     expect(view).toMatchObject({ phase: 'setup', stage: 'idle' });
@@ -94,7 +84,7 @@ describe('after Ready, the panel follows the phone', () => {
   });
 
   it('ends in error with the slice’s words when its restart ladder gives up', async () => {
-    const { accountId } = await readyAccount('Lou');
+    const { accountId } = await linkNewAccount(t, 'Lou');
     // Every restart of the client fails, then the link drops: the ladder climbs and gives up
     // (the slice's defaults: 5 restarts, backoff 2 s × attempt — about 30 s).
     t.events.clear();
@@ -112,7 +102,7 @@ describe('after Ready, the panel follows the phone', () => {
 
 describe('a slice’s refusal keeps its meaning', () => {
   it('answers 404 not_found with words for a chat the account does not have', async () => {
-    const { accountId } = await readyAccount('Max');
+    const { accountId } = await linkNewAccount(t, 'Max');
     const chatId = '4915550000000@c.us';
     expect((await t.call('chats.list', { accountId })).some((c) => c.id === chatId)).toBe(false);
     const refusal = await t.call('chats.messages', { accountId, chatId }).catch((error: unknown) => error);

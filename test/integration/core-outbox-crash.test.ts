@@ -11,7 +11,7 @@ import type { Envelope } from '@shared/contract';
 import type { SendResult } from '@shared/types';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, removeHome } from '../helpers/docker';
-import { spawnHost } from '../helpers/spawn-host';
+import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
 
 const range = workerPortRange();
 const CHAT = '15550000001@c.us';
@@ -24,12 +24,7 @@ describe('a message accepted while linking survives kill -9 of the host and the 
     try {
       const text = `accepted before the crash ${Date.now()}`;
       const host = await spawnHost({
-        SLICEDECK_DATA_DIR: dataDir,
-        SLICEDECK_DRIVER: 'simulated',
-        SLICEDECK_PORT_RANGE: `${range.from}-${range.to}`,
-        SLICEDECK_RECONCILE_INTERVAL_MS: '0',
-        SLICEDECK_HEALTH_INTERVAL_MS: '0',
-        SLICEDECK_SLICE_MEMORY_MB: '256',
+        ...killableHostEnv(dataDir, range),
         SLICEDECK_QR_TTL_MS: '20000',
         SLICEDECK_QR_FIRST_TTL_MS: '20000',
         HOST_SEND_CHAT: CHAT,

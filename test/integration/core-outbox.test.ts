@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
 
 let t: TestCore;
 beforeAll(async () => {
@@ -18,15 +18,6 @@ afterAll(async () => {
 
 const CHAT = '15550000002@c.us';
 
-async function linkNew(name: string): Promise<string> {
-  const account = await t.call('accounts.add', { name });
-  await t.call('slices.connect', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'qr');
-  await t.call('sim.scan', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'ready');
-  return account.id;
-}
-
 async function mine(accountId: string, body: string) {
   return (await t.call('chats.messages', { accountId, chatId: CHAT })).filter((m) => m.fromMe && m.body === body);
 }
@@ -34,7 +25,7 @@ async function mine(accountId: string, body: string) {
 describe('the outgoing queue', () => {
   let accountId: string;
   beforeAll(async () => {
-    accountId = await linkNew('Outbox');
+    accountId = (await linkNewAccount(t, 'Outbox')).accountId;
   });
 
   it('ten sends with the same idempotency key make one message', async () => {

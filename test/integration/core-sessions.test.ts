@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SliceView } from '@shared/types';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, execIn } from '../helpers/docker';
 import { coreInternals } from '../../src/main/core';
 import { SESSION_REFUSED_WORDS } from '../../src/main/core/slices/slice-service';
@@ -19,15 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.cleanup();
 });
-
-async function linkNew(name: string): Promise<string> {
-  const account = await t.call('accounts.add', { name });
-  await t.call('slices.connect', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'qr');
-  await t.call('sim.scan', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'ready');
-  return account.id;
-}
 
 function viewsOf(accountId: string): SliceView[] {
   return t.events.of('slice').filter((v) => v.accountId === accountId);
@@ -48,7 +39,7 @@ async function relink(accountId: string): Promise<number> {
 
 describe('a linked account stays linked', () => {
   it('relinks without a code after Disconnect, saying it is restoring, and History records it', async () => {
-    const accountId = await linkNew('Saved');
+    const accountId = (await linkNewAccount(t, 'Saved')).accountId;
     // The session is on the volume where LocalAuth keeps it.
     const [container] = await containersOfHome(t.homeId, { accountId });
     // (The node-only image has no shell: node lists the directory.)
@@ -93,7 +84,7 @@ describe('a linked account stays linked', () => {
   });
 
   it('a session removed on the phone meanwhile falls back to a code, with words and a History row', async () => {
-    const accountId = await linkNew('Revoked');
+    const accountId = (await linkNewAccount(t, 'Revoked')).accountId;
     // The phone removes the device; the running client is not told (the computer was "away").
     await t.call('sim.fault', { accountId, kind: 'revoke_session' });
     await t.call('slices.destroy', { accountId });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SliceStats } from '@shared/types';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome } from '../helpers/docker';
 import { DockerSocketProxy } from '../helpers/docker-socket-proxy';
 import { coreInternals } from '../../src/main/core';
@@ -27,15 +27,6 @@ async function idle(t: TestCore, timeoutMs = 20_000): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
-async function readySlice(t: TestCore, name: string): Promise<string> {
-  const account = await t.call('accounts.add', { name });
-  await t.call('slices.connect', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'qr');
-  await t.call('sim.scan', { accountId: account.id });
-  await t.events.waitForStage(account.id, 'ready');
-  return account.id;
-}
-
 const entryOf = (entries: SliceStats[], accountId: string) => entries.find((e) => e.accountId === accountId);
 
 describe('slice stats, sampled while the Dashboard asks', () => {
@@ -44,7 +35,7 @@ describe('slice stats, sampled while the Dashboard asks', () => {
   beforeAll(async () => {
     // Codes live long enough that no slice expires while the tests look at it.
     t = await makeTestCore({ qrTtlMs: 60_000, statsIntervalMs: 300, statsHistory: HISTORY });
-    alice = await readySlice(t, 'Alice');
+    alice = (await linkNewAccount(t, 'Alice')).accountId;
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -92,7 +83,7 @@ describe('slice stats, sampled while the Dashboard asks', () => {
   });
 
   it('drops a destroyed slice at once, and goes quiet when the last one is gone', async () => {
-    const bob = await readySlice(t, 'Bob');
+    const bob = (await linkNewAccount(t, 'Bob')).accountId;
     await t.call('slices.stats');
     await t.events.waitFor('stats', (list) => entryOf(list, bob) !== undefined && entryOf(list, alice) !== undefined, 20_000, 'stats with Alice and Bob');
 

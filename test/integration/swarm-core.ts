@@ -27,7 +27,7 @@ import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
 import { MANAGER, NODES, leaseSwarm, nodeDocker, swarmStatus } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { NodeLabelProxy } from '../helpers/node-label-proxy';
-import { spawnHost } from '../helpers/spawn-host';
+import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
 import type { CoreConfig } from '../../src/main/core/config';
 import { contractSpec, homeId as newHomeId } from './runtime-contract';
 
@@ -201,16 +201,11 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-swarm-crash-'));
       const { image } = subject();
       const env = {
-        SLICEDECK_DATA_DIR: dataDir,
-        SLICEDECK_DRIVER: 'simulated',
+        ...killableHostEnv(dataDir, { from, to: from + 19 }),
         SLICEDECK_RUNTIME: 'swarm',
         DOCKER_HOST: MANAGER.dockerHost,
         SLICEDECK_IMAGE: image,
         SLICEDECK_IMAGE_VARIANT: 'node',
-        SLICEDECK_PORT_RANGE: `${from}-${from + 19}`,
-        SLICEDECK_RECONCILE_INTERVAL_MS: '0',
-        SLICEDECK_HEALTH_INTERVAL_MS: '0',
-        SLICEDECK_SLICE_MEMORY_MB: '256',
         SLICEDECK_QR_TTL_MS: '60000',
         SLICEDECK_QR_FIRST_TTL_MS: '60000',
         SLICEDECK_SIM_LINK_DELAY_MS: '50',
