@@ -26,7 +26,7 @@ import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
-import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceLocation, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
+import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -230,19 +230,8 @@ export class SwarmRuntime implements SliceRuntime {
 
   /** A secret still named by a service being removed is retried briefly; one already gone is not an error. */
   private async removeSecret(idOrName: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.engine().getSecret(idOrName).remove();
-        return;
-      } catch (error) {
-        if (statusOf(error) === 404) return;
-        if (/in use/i.test(engineMessage(error)) && attempt < 50) {
-          await sleep(200);
-          continue;
-        }
-        throw translateEngineError(error, 'remove the slice\'s token secret');
-      }
-    }
+    const busy = await removeWhenFree(() => this.engine().getSecret(idOrName).remove(), isInUse).catch((error: unknown) => error);
+    if (busy) throw translateEngineError(busy, "remove the slice's token secret");
   }
 
   private async setReplicas(serviceId: string, replicas: number, force = false, node?: string): Promise<void> {
@@ -339,7 +328,6 @@ export class SwarmRuntime implements SliceRuntime {
     return new SlicedeckError('slice_failed', `The slice's task on ${where} ended (${task.Status?.State}${typeof exit === 'number' ? `, exit code ${exit}` : ''}): ${err || 'no reason given'}.`);
   }
 
-  /** The newest task of a service, or null when it has none (yet). */
   /**
    * The service's current task: the newest of those the swarm still wants running (an old
    * task being shut down can carry a newer version than its replacement), else the newest.
@@ -570,11 +558,6 @@ export class SwarmRuntime implements SliceRuntime {
     }
   }
 
-  /** Where a slice is (null while unplaced): a convenience over inspect. */
-  async locate(serviceId: string): Promise<SliceLocation | null> {
-    return (await this.inspect(serviceId))?.location ?? null;
-  }
-
   async ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void> {
     // Without a node, Swarm creates the volume (with these labels, see serviceSpec) where the task lands.
     if (!opts?.node) return;
@@ -600,19 +583,8 @@ export class SwarmRuntime implements SliceRuntime {
     for (const node of await this.nodes()) {
       if (!node.engine) continue;
       const engine = this.nodeEngine(node, `remove the session volume ${name}`);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await engine.getVolume(name).remove();
-          break;
-        } catch (error) {
-          if (statusOf(error) === 404) break;
-          if (statusOf(error) === 409 && attempt < 50) {
-            await sleep(200);
-            continue;
-          }
-          throw translateEngineError(error, `remove the session volume ${name} on node ${node.name}`);
-        }
-      }
+      const busy = await removeWhenFree(() => engine.getVolume(name).remove(), (error) => statusOf(error) === 409).catch((error: unknown) => error);
+      if (busy) throw translateEngineError(busy, `remove the session volume ${name} on node ${node.name}`);
     }
   }
 
@@ -733,17 +705,11 @@ export class SwarmRuntime implements SliceRuntime {
     const gone = await Promise.all(
       (await this.askableNodes()).map(async (node) => {
         const engine = this.nodeEngine(node, `remove the slice network ${config}`);
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await engine.getNetwork(config).remove();
-            return true;
-          } catch (error) {
-            if (statusOf(error) === 404) return true;
-            if (!/in use/i.test(engineMessage(error))) throw translateEngineError(error, `remove the slice network ${config} on node ${node.name}`);
-            // Still in use after a while: the swarm network was made again meanwhile (a Connect); it stays.
-            if (attempt >= 50) return false;
-            await sleep(200);
-          }
+        try {
+          // Still in use after a while: the swarm network was made again meanwhile (a Connect); it stays.
+          return (await removeWhenFree(() => engine.getNetwork(config).remove(), isInUse)) === null;
+        } catch (error) {
+          throw translateEngineError(error, `remove the slice network ${config} on node ${node.name}`);
         }
       }),
     );
@@ -753,6 +719,32 @@ export class SwarmRuntime implements SliceRuntime {
   /** The ready nodes whose own engine this host can ask. */
   private async askableNodes(): Promise<NodeInfo[]> {
     return (await this.nodes()).filter((node) => node.ready && node.engine);
+  }
+}
+
+/** How often, and how far apart, removeWhenFree tries again while the thing is still in use. */
+const BUSY_RETRIES = 50;
+const BUSY_RETRY_MS = 200;
+
+const isInUse = (error: unknown) => /in use/i.test(engineMessage(error));
+
+/**
+ * Removes something the engine may still hold for a moment (a secret named by a service
+ * being removed, a volume or network of a task container going away): done when removed
+ * or already gone (404); while `busy(error)`, tried again, bounded. Resolves with null
+ * when done, or with the last "busy" error when it still was at the end; other errors throw.
+ */
+async function removeWhenFree(remove: () => Promise<unknown>, busy: (error: unknown) => boolean): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await remove();
+      return null;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      if (!busy(error)) throw error;
+      if (attempt >= BUSY_RETRIES) return error;
+      await sleep(BUSY_RETRY_MS);
+    }
   }
 }
 
