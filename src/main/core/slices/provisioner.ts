@@ -92,9 +92,10 @@ export class Provisioner {
     let port = 0;
     /**
      * The node holding the account's saved session, which its slice must run on (volumes
-     * are node-local on a swarm); null when unpinned. One engine never records one.
+     * are node-local on a swarm); null when unpinned (forgetting a session forgets its
+     * node: Store.setSessionSaved). One engine never records one.
      */
-    const pinned = store.sessionSaved(accountId) ? store.sessionNode(accountId) : null;
+    const pinned = store.sessionNode(accountId);
     /** Where the started slice's port is reached (the runtime's location: 127.0.0.1 on one engine, a node on a swarm). */
     let host: string = LOCAL_LOCATION.address;
 

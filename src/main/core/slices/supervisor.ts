@@ -34,7 +34,12 @@ export class Supervisor {
   async isHealthy(row: SliceRow): Promise<boolean> {
     if (!row.containerId || row.port === null) return false;
     const state = await this.state.deps.runtime.inspect(row.containerId);
-    if (!state?.running) return false;
+    return state?.running === true && (await this.answersHealth(row));
+  }
+
+  /** Answering /health at its address (bounded by HEALTH_PROBE_TIMEOUT_MS), for a slice the engine says runs. */
+  private async answersHealth(row: SliceRow): Promise<boolean> {
+    if (row.port === null) return false;
     const probe = new SliceClient({ host: hostOf(row), port: row.port, token: row.token ?? '' });
     try {
       return (await probe.health()) !== null;
@@ -80,7 +85,8 @@ export class Supervisor {
       const breach = this.misbehaved.get(accountId);
       this.misbehaved.delete(accountId);
       const broke = breach?.sliceId === sliceId ? breach.why : null;
-      if (!broke && engine?.running && (await this.isHealthy(row))) {
+      // The engine was just asked: only the probe is left to make (one inspect per check, not two).
+      if (!broke && engine?.running && (await this.answersHealth(row))) {
         if (!state.isFollowing(accountId, sliceId)) this.follower.follow(slice, row.port!, row.token!, hostOf(row));
         return;
       }
@@ -133,10 +139,10 @@ export class Supervisor {
     slice.note(note);
     slice.record('restart', row.stage, note);
     log.warn({ ...slice.ids, why, restarts }, 'restarting a dead slice');
+    // A linked account's slice restarts on the node holding its session volume (a
+    // swarm's; one engine records no session node), others go where the engine puts them.
+    const session = store.sessionNode(slice.accountId);
     try {
-      // A linked account's slice restarts on the node holding its session volume (a
-      // swarm's; one engine records no session node), others go where the engine puts them.
-      const session = store.sessionNode(slice.accountId);
       await runtime.restart(row.containerId!, session ? { node: session.node } : {});
       // A swarm may put the restarted task on another node: ask where it is now.
       const host = await placeSlice(runtime, store, slice, row.containerId!);
@@ -152,7 +158,7 @@ export class Supervisor {
       slice.note(null);
     } catch (error) {
       // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
-      const pinned = pinnedNodeFailure(store.sessionNode(slice.accountId), error);
+      const pinned = pinnedNodeFailure(session, error);
       if (pinned) {
         await this.teardown.teardown(slice, 'error', `The slice stopped and could not be restarted. ${pinned}`);
         return;
