@@ -179,7 +179,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       t = await t.reopen(base({ reconcileIntervalMs: 300 }));
       await plant(home).catch((error: unknown) => expect((error as Error).message).toMatch(/The slice service is gone \(it was removed while starting\)/));
       await eventually(async () => (await servicesOf(home)).length === 0, 'the periodic removal of the orphan service');
-      await eventually(async () => (await taskContainersOf(home)).length === 0, "the orphan's task container leaving its node", 5_000);
+      await eventually(async () => (await taskContainersOf(home)).length === 0, "the orphan's task container leaving its node");
 
       // A slice whose service vanished behind the host's back: cleared, its port freed, words saying what to do.
       const account = await t.call('accounts.add', { name: 'Vanishing' });
