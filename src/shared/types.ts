@@ -44,7 +44,11 @@ export interface SliceView {
   /** Messages accepted by the host and not yet taken by WhatsApp. */
   queued?: number;
   contacts?: number;
-  /** What failed, in the `error` phase only. */
+  /**
+   * What ended the attempt: what failed in the `error` phase, or in `expired` why it
+   * expired when the host knows more than "no code was scanned" (a phone scanned but
+   * did not finish logging in). Never beside a live phase.
+   */
   error?: string;
   /**
    * Words beside any other phase, not an error: "WhatsApp lost the link; reconnecting
