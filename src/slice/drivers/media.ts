@@ -102,8 +102,8 @@ function locationOf(message: WaMessage): MessageMedia['location'] | undefined {
   const latitude = Number(message.location?.latitude ?? message._data?.lat);
   const longitude = Number(message.location?.longitude ?? message._data?.lng);
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
-  const described = message.location?.description;
-  const words = [described?.name, described?.address].filter((part): part is string => typeof part === 'string' && part.trim() !== '').join(', ') || message._data?.loc;
+  const named = [message.location?.name, message.location?.address].filter((part): part is string => typeof part === 'string' && part.trim() !== '');
+  const words = named.length > 0 ? named.join(', ') : message._data?.loc;
   const description = typeof words === 'string' ? words.replace(CONTROL, ' ').trim().slice(0, 1_024) : '';
   return description ? { latitude, longitude, description } : { latitude, longitude };
 }

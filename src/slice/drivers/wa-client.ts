@@ -39,7 +39,8 @@ export interface WaMessage {
   hasMedia?: boolean;
   /** Seconds, as WhatsApp gives it (a string or a number). */
   duration?: string | number;
-  location?: { latitude: number | string; longitude: number | string; description?: { name?: string; address?: string } };
+  /** Location.js: `name` and `address` (from `_data.loc`, split at its first line break). */
+  location?: { latitude: number | string; longitude: number | string; name?: string; address?: string };
   /** WhatsApp Web's serialised message (Utils.js getMessageModel): the media fields the Message does not copy. */
   _data?: WaMessageData;
   /** Message.js 513–597: the file, base64, or undefined when WhatsApp no longer has it. */
