@@ -8,6 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { accountName, expect, test } from './fixtures';
 import { snapshot } from './pages';
 
+/** How wide an <img> really drew (0 until its bytes decoded); the test runs under Node's types, not the DOM's. */
+const drawnWidth = (img: unknown) => {
+  const image = img as { complete: boolean; naturalWidth: number };
+  return image.complete ? image.naturalWidth : 0;
+};
+
 /** The simulated phone's first contact holds its media (src/slice/drivers/simulated-media.ts). */
 const MEDIA_CHAT = 'Ana Silva';
 
@@ -29,7 +35,7 @@ test('media messages show as what they are, and download on click', async ({ pag
   // The photo: WhatsApp's thumbnail, really drawn, with its caption beside it.
   const photo = bubble('image');
   await expect(photo.getByTestId('media-thumbnail')).toBeVisible();
-  await expect.poll(() => photo.getByTestId('media-thumbnail').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(64);
+  await expect.poll(() => photo.getByTestId('media-thumbnail').evaluate(drawnWidth)).toBe(64);
   await expect(thread.getByRole('listitem').filter({ has: page.locator(bubbleOf('image')) })).toContainText('The view from the office 🌄');
   // The voice note's length; the document's name and size in people's units.
   await expect(bubble('voice').getByTestId('media-duration')).toHaveText('0:07');
@@ -51,7 +57,7 @@ test('media messages show as what they are, and download on click', async ({ pag
   await photo.getByTestId('media-thumbnail').click();
   const full = photo.getByTestId('media-full-image');
   await expect(full).toBeVisible();
-  await expect.poll(() => full.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
+  await expect.poll(() => full.evaluate(drawnWidth)).toBe(480);
 
   // The video is over the 16 MiB limit: the host's words, and what to do.
   await bubble('video').getByTestId('media-download').click();
