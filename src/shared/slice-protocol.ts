@@ -220,13 +220,15 @@ export const qrInfoSchema = z.object({
 });
 
 const mediaKind = z.enum(allOf<MediaKind>()(['image', 'video', 'audio', 'voice', 'sticker', 'document', 'location']));
-/** `type/subtype` and parameters, nothing a header or an attribute could be made of. */
-const mimetype = () => z.string().check(z.maxLength(255), z.regex(/^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*(;[ a-z0-9=.+"-]*)*$/i));
+/** A mimetype: `type/subtype` and parameters, nothing a header or an attribute could be made of. */
+export const MIMETYPE_PATTERN = /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*(;[ a-z0-9=.+"-]*)*$/i;
+/** base64 of a JPEG (`/9j/` is its FF D8 FF start): the only thumbnail ever put into an <img>. */
+export const JPEG_BASE64_PATTERN = /^\/9j\/[A-Za-z0-9+/]*={0,2}$/;
+const mimetype = () => z.string().check(z.maxLength(255), z.regex(MIMETYPE_PATTERN));
 /** A file's name: no control characters, no folders. */
 // eslint-disable-next-line no-control-regex -- the point: no control characters
 const fileName = () => z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[^\u0000-\u001f\u007f/\\]+$/));
-/** A base64 JPEG (`/9j/` is FF D8 FF): only that is ever put into an <img>. */
-const jpegBase64 = () => z.string().check(z.maxLength(MEDIA_THUMBNAIL_MAX_CHARS), z.regex(/^\/9j\/[A-Za-z0-9+/]*={0,2}$/));
+const jpegBase64 = () => z.string().check(z.maxLength(MEDIA_THUMBNAIL_MAX_CHARS), z.regex(JPEG_BASE64_PATTERN));
 
 export const messageMediaSchema = z.object({
   kind: mediaKind,

@@ -10,7 +10,7 @@
  * checks them again against the protocol's schema.
  */
 import { formatBytes } from '@shared/file-size';
-import { MEDIA_THUMBNAIL_MAX_CHARS } from '@shared/slice-protocol';
+import { JPEG_BASE64_PATTERN, MEDIA_THUMBNAIL_MAX_CHARS, MIMETYPE_PATTERN } from '@shared/slice-protocol';
 import type { MediaFile, MediaKind, MessageMedia } from '@shared/types';
 import type { WaMessage } from './wa-client';
 
@@ -26,9 +26,6 @@ const KIND_OF_TYPE: Readonly<Record<string, MediaKind>> = {
 };
 /** Kinds whose `_data.body` is WhatsApp's JPEG thumbnail (a document's is its first page, when it has one). */
 const THUMBNAIL_KINDS = new Set<MediaKind>(['image', 'video', 'location', 'document']);
-const MIMETYPE = /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*(;[ a-z0-9=.+"-]*)*$/i;
-/** base64 of a JPEG: `/9j/` is its FF D8 FF start. */
-const JPEG_BASE64 = /^\/9j\/[A-Za-z0-9+/]*={0,2}$/;
 const MAX_DURATION_SECONDS = 7 * 24 * 3600;
 // eslint-disable-next-line no-control-regex -- control characters are what is removed
 const CONTROL = /[\u0000-\u001f\u007f]/g;
@@ -69,7 +66,7 @@ export function mediaOf(message: WaMessage): MessageMedia | undefined {
   if (duration !== undefined && (kind === 'voice' || kind === 'audio' || kind === 'video')) media.durationSeconds = duration;
   const fileName = cleanFileName(data.filename);
   if (fileName) media.fileName = fileName;
-  if (THUMBNAIL_KINDS.has(kind) && typeof data.body === 'string' && data.body.length <= MEDIA_THUMBNAIL_MAX_CHARS && JPEG_BASE64.test(data.body)) {
+  if (THUMBNAIL_KINDS.has(kind) && typeof data.body === 'string' && data.body.length <= MEDIA_THUMBNAIL_MAX_CHARS && JPEG_BASE64_PATTERN.test(data.body)) {
     media.thumbnail = data.body;
   }
   if (kind === 'location') {
@@ -80,7 +77,7 @@ export function mediaOf(message: WaMessage): MessageMedia | undefined {
 }
 
 function cleanMimetype(raw: unknown): string | undefined {
-  if (typeof raw !== 'string' || raw.length > 255 || !MIMETYPE.test(raw)) return undefined;
+  if (typeof raw !== 'string' || raw.length > 255 || !MIMETYPE_PATTERN.test(raw)) return undefined;
   return raw.toLowerCase();
 }
 

@@ -105,6 +105,21 @@ describe('what a page hands over is checked, not passed on', () => {
     expect(mapped({ type: 'document', directPath: '/d', filename: '..' }).media?.fileName).toBeUndefined();
   });
 
+  it('the host’s schema refuses, from a slice that skipped the mapping, a thumbnail that is not a JPEG, a file name with folders, a header in a mimetype', () => {
+    const base = { id: 'false_1@c.us_A', chatId: '1@c.us', fromMe: false, body: '', timestamp: 1 };
+    const svg = Buffer.from('<svg onload="alert(1)"/>').toString('base64');
+    for (const media of [
+      { kind: 'image', downloadable: true, thumbnail: svg },
+      { kind: 'image', downloadable: true, thumbnail: `/9j/${'A'.repeat(70_000)}` },
+      { kind: 'document', downloadable: true, fileName: '../secrets.txt' },
+      { kind: 'document', downloadable: true, mimetype: 'text/html\r\nSet-Cookie: a=1' },
+      { kind: 'hologram', downloadable: true },
+    ]) {
+      expect(chatMessageSchema.safeParse({ ...base, media }).success, JSON.stringify(media).slice(0, 80)).toBe(false);
+    }
+    expect(chatMessageSchema.safeParse({ ...base, media: { kind: 'image', downloadable: true, thumbnail: SIM_THUMBNAIL_JPEG } }).success).toBe(true);
+  });
+
   it('a type this version does not name, with a file, is offered as a document', () => {
     expect(mapped({ type: 'album_item', directPath: '/x', mimetype: 'image/heic', size: 10 }).media).toEqual({ kind: 'document', mimetype: 'image/heic', size: 10, downloadable: true });
   });
