@@ -78,6 +78,8 @@ export interface SystemStatus {
   portRange: { from: number; to: number };
   portsInUse: number;
   dataDir: string;
+  /** The largest media file the chat page downloads (SLICEDECK_MEDIA_MAX_BYTES). */
+  mediaMaxBytes?: number;
   /** The `slicedeck.home` label value of this data dir's containers. */
   homeId: string;
   version: string;

@@ -42,6 +42,9 @@ test('media messages show as what they are, and download on click', async ({ pag
   await expect(bubble('document').getByTestId('media-file-name')).toHaveText('Price list 2026.pdf');
   await expect(bubble('document').getByTestId('media-size')).toHaveText('2.5 MB');
   await expect(bubble('video').getByTestId('media-duration')).toHaveText('▶ 1:35');
+  // The panel knows the limit (system.status) and says the video is over it before any click.
+  await expect(bubble('video').getByTestId('media-over-limit')).toHaveText('over the 16.0 MB download limit');
+  await expect(bubble('document').getByTestId('media-over-limit')).toHaveCount(0);
   await snapshot(page, 'chat-media');
 
   // A click saves the document, whole.

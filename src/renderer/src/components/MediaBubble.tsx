@@ -13,7 +13,7 @@
 import { useEffect, useState } from 'react';
 import type { ChatMessage, MediaFile, MessageMedia } from '@shared/types';
 import { formatBytes, formatElapsed } from '../format';
-import { useApi } from '../state/context';
+import { useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
 
 /** Images the window shows itself once downloaded; anything else is saved. */
@@ -43,6 +43,7 @@ type Fetched = { url: string; fileName: string; shown: boolean };
 export function MediaBubble({ accountId, message }: { accountId: string; message: ChatMessage & { media: MessageMedia } }) {
   const { media } = message;
   const api = useApi();
+  const limit = useApp((s) => s.system?.mediaMaxBytes);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fetched, setFetched] = useState<Fetched | null>(null);
@@ -100,6 +101,7 @@ export function MediaBubble({ accountId, message }: { accountId: string; message
               {duration && !media.thumbnail && <span data-testid="media-duration">{duration}</span>}
               {size && <span data-testid="media-size">{size}</span>}
               {media.kind === 'document' && media.mimetype && <span>{kindOfFile(media)}</span>}
+              {limit !== undefined && media.size !== undefined && media.size > limit && <span data-testid="media-over-limit">over the {formatBytes(limit)} download limit</span>}
             </span>
           </span>
           {media.downloadable ? (
