@@ -471,7 +471,7 @@ export class WwebjsDriver implements WhatsAppDriver {
           name: chat.name,
           isGroup: chat.isGroup,
           unreadCount: chat.unreadCount,
-          ...(last ? { lastMessage: { body: last.body, timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
+          ...(last ? { lastMessage: { body: textOf(last), timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
         };
       })
       .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0));

@@ -4,13 +4,17 @@
  * class (its `hasMedia`, `body` = caption, `duration`, `location`), then through the
  * driver's `toChatMessage`; the answer is checked against the host's schema too.
  */
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { chatMessageSchema } from '@shared/slice-protocol';
 import type { ChatMessage } from '@shared/types';
 import { SIM_THUMBNAIL_JPEG } from '../../../src/slice/drivers/simulated-media';
-import { toChatMessage } from '../../../src/slice/drivers/wwebjs';
-import type { WaMessage } from '../../../src/slice/drivers/wa-client';
+import { loadSliceConfig } from '../../../src/slice/config';
+import type { DriverEventSink } from '../../../src/slice/drivers/driver';
+import { WwebjsDriver, toChatMessage } from '../../../src/slice/drivers/wwebjs';
+import type { WaChat, WaClient, WaMessage } from '../../../src/slice/drivers/wa-client';
+import { FAST_ENV } from './harness';
 
 const require = createRequire(import.meta.url);
 const Message = require('whatsapp-web.js/src/structures/Message.js') as new (client: unknown, data: Record<string, unknown>) => WaMessage;
@@ -122,5 +126,34 @@ describe('what a page hands over is checked, not passed on', () => {
 
   it('a type this version does not name, with a file, is offered as a document', () => {
     expect(mapped({ type: 'album_item', directPath: '/x', mimetype: 'image/heic', size: 10 }).media).toEqual({ kind: 'document', mimetype: 'image/heic', size: 10, downloadable: true });
+  });
+});
+
+describe('the chat list', () => {
+  it('previews a chat whose last message is a location or an expired photo by its caption, never the base64 thumbnail the library puts in body', async () => {
+    const lastOf = [received({ type: 'location', lat: 1, lng: 2, body: SIM_THUMBNAIL_JPEG }), received({ type: 'image', caption: 'Old photo', body: SIM_THUMBNAIL_JPEG })];
+    const chats: WaChat[] = lastOf.map((lastMessage, i) => ({ id: { _serialized: `1555000000${i}@c.us` }, name: `Chat ${i}`, isGroup: false, unreadCount: 0, lastMessage, fetchMessages: async () => [] }));
+    const client = Object.assign(new EventEmitter(), {
+      pupPage: null,
+      pupBrowser: null,
+      initialize: async () => undefined,
+      destroy: async () => undefined,
+      logout: async () => undefined,
+      getState: async () => 'CONNECTED' as const,
+      getChats: async () => chats,
+      getChatById: async () => undefined,
+      getMessageById: async () => null,
+      sendMessage: async () => undefined,
+      requestPairingCode: async () => '',
+    }) as unknown as WaClient & EventEmitter;
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    // Every sink callback does nothing but `ready`, which is what the test waits for.
+    const sink = new Proxy({}, { get: (_target, name) => (name === 'ready' ? markReady : () => undefined) }) as DriverEventSink;
+    const driver = new WwebjsDriver('simulated', loadSliceConfig({ ...FAST_ENV, AUTH_BASE_DIR: '/nonexistent-slicedeck-test' }), async () => client, sink, () => undefined);
+    await driver.initialize();
+    client.emit('ready');
+    await ready;
+    expect((await driver.listChats()).map((chat) => chat.lastMessage?.body).sort()).toEqual(['', 'Old photo']);
   });
 });
