@@ -6,12 +6,13 @@
  * Add commands freely; never rename one (the names are part of the contract).
  */
 import { z } from 'zod';
-import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
+import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
 import { SIM_SYNC_MAX_MS, cleanPhoneNumber } from './slice-protocol';
 import type {
   Account,
   Chat,
   ChatMessage,
+  MediaFile,
   OutgoingStatus,
   SendResult,
   SliceEventRecord,
@@ -43,6 +44,12 @@ export const chatIdSchema = z
   .min(1, { error: CHAT_ID_RULE.words.empty })
   .max(CHAT_ID_RULE.maxLength, { error: CHAT_ID_RULE.words.tooLong })
   .regex(CHAT_ID_RULE.pattern, { error: CHAT_ID_RULE.words.pattern });
+
+export const messageIdSchema = z
+  .string({ error: MESSAGE_ID_RULE.words.type })
+  .min(1, { error: MESSAGE_ID_RULE.words.empty })
+  .max(MESSAGE_ID_RULE.maxLength, { error: MESSAGE_ID_RULE.words.tooLong })
+  .regex(MESSAGE_ID_RULE.pattern, { error: MESSAGE_ID_RULE.words.pattern });
 
 export const messageTextSchema = z
   .string({ error: MESSAGE_TEXT_RULE.words.type })
@@ -122,6 +129,14 @@ export const COMMANDS = {
   'messages.send': command<SendResult>()(
     z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, text: messageTextSchema, idempotencyKey: idempotencyKeySchema.optional() }),
     'Send a text message',
+  ),
+  /**
+   * A media message's file (base64, with its mimetype and name), at most the media limit
+   * (SLICEDECK_MEDIA_MAX_BYTES, 16 MiB by default): a larger one is refused with words.
+   */
+  'messages.media': command<MediaFile>()(
+    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, messageId: messageIdSchema }),
+    'Download the file of a photo, voice note, sticker or document',
   ),
   'messages.cancel': command<void>()(
     z.strictObject({ accountId: accountIdSchema, queueId: queueIdSchema }),

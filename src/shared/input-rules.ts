@@ -29,3 +29,19 @@ export const MESSAGE_TEXT_RULE = {
 export function hasVisibleText(text: string): boolean {
   return text.trim().length > 0;
 }
+
+/**
+ * A WhatsApp message id as whatsapp-web.js serialises it: `<fromMe>_<chat>_<id>` (and
+ * `_<participant>` in groups). A path segment of the host's request to the slice, so
+ * never `.`/`..` and nothing a URL or a path would read specially.
+ */
+export const MESSAGE_ID_RULE = {
+  maxLength: 256,
+  pattern: /^(true|false)_[A-Za-z0-9._:@-]+$/,
+  words: {
+    type: 'messageId must be text.',
+    empty: 'messageId is empty.',
+    tooLong: 'messageId is too long.',
+    pattern: 'messageId is not a WhatsApp message id (true_… or false_…).',
+  },
+} as const;

@@ -4,7 +4,7 @@
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
 import * as z from 'zod/mini';
-import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from './types';
+import type { Chat, ChatMessage, DriverName, InstanceState, MediaFile, MediaKind, QrInfo, SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
 export const SLICE_INTERNAL_PORT = 8080;
@@ -19,6 +19,8 @@ export const SLICE_PATHS = {
   /** + `/:chatId/messages` */
   chatMessages: (chatId: string) => `/api/chats/${encodeURIComponent(chatId)}/messages`,
   logout: '/api/logout',
+  /** A media message's file: `{ mimetype, fileName?, size, data (base64) }`, at most MEDIA_MAX_BYTES (413 with words past it). */
+  media: (chatId: string, messageId: string) => `/api/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(messageId)}/media`,
   /** Link by phone number: `{ phoneNumber }` → `{ code, expiresAt }` (whatsapp-web.js requestPairingCode). */
   pairingCode: '/api/pairing-code',
   /** Simulated driver only: the phone scans the code on screen. */
@@ -76,7 +78,24 @@ export const SLICE_ENV = {
   pairingCodeTtlMs: 'PAIRING_CODE_TTL_MS',
   /** Simulated driver: the contact's phone acks a sent message (delivered, then read) after this long each (0 = never). */
   simAckDelayMs: 'SIM_ACK_DELAY_MS',
+  /** The largest media file the slice downloads and answers (bytes; the host's SLICEDECK_MEDIA_MAX_BYTES). */
+  mediaMaxBytes: 'MEDIA_MAX_BYTES',
 } as const;
+
+/** The media limit unless SLICEDECK_MEDIA_MAX_BYTES says otherwise: 16 MiB (WhatsApp sends photos, voice notes and most videos below it). */
+export const DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024;
+/** The largest media limit that may be set: 64 MiB (a file is held whole, base64, in the slice, the host and the window). */
+export const MEDIA_MAX_BYTES_CEILING = 64 * 1024 * 1024;
+/** A thumbnail longer than this (base64 characters) is dropped: WhatsApp's are a few KB. */
+export const MEDIA_THUMBNAIL_MAX_CHARS = 64 * 1024;
+
+/**
+ * The host's cap on the media route's answer: the file in base64 (4 characters per 3
+ * bytes) plus room for the JSON around it. Every other answer keeps SLICE_MAX_MESSAGE_BYTES.
+ */
+export function mediaAnswerCapBytes(mediaMaxBytes: number): number {
+  return Math.ceil(mediaMaxBytes / 3) * 4 + 16 * 1024;
+}
 
 /** `GET /health` with the token (without it: `{ ok: true }` only, no identity). */
 export interface SliceHealth {
@@ -200,11 +219,40 @@ export const qrInfoSchema = z.object({
   expiresAt: epochMs(),
 });
 
+const mediaKind = z.enum(allOf<MediaKind>()(['image', 'video', 'audio', 'voice', 'sticker', 'document', 'location']));
+/** A mimetype: `type/subtype` and parameters, nothing a header or an attribute could be made of. */
+export const MIMETYPE_PATTERN = /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*(;[ a-z0-9=.+"-]*)*$/i;
+/** base64 of a JPEG (`/9j/` is its FF D8 FF start): the only thumbnail ever put into an <img>. */
+export const JPEG_BASE64_PATTERN = /^\/9j\/[A-Za-z0-9+/]*={0,2}$/;
+const mimetype = () => z.string().check(z.maxLength(255), z.regex(MIMETYPE_PATTERN));
+/** A file's name: no control characters, no folders. */
+// eslint-disable-next-line no-control-regex -- the point: no control characters
+const fileName = () => z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[^\u0000-\u001f\u007f/\\]+$/));
+const jpegBase64 = () => z.string().check(z.maxLength(MEDIA_THUMBNAIL_MAX_CHARS), z.regex(JPEG_BASE64_PATTERN));
+
+export const messageMediaSchema = z.object({
+  kind: mediaKind,
+  mimetype: z.optional(mimetype()),
+  size: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
+  durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(7 * 24 * 3600))),
+  fileName: z.optional(fileName()),
+  thumbnail: z.optional(jpegBase64()),
+  downloadable: z.boolean(),
+  location: z.optional(
+    z.object({
+      latitude: z.number().check(z.minimum(-90), z.maximum(90)),
+      longitude: z.number().check(z.minimum(-180), z.maximum(180)),
+      description: z.optional(text(1_024)),
+    }),
+  ),
+});
+
 export const chatMessageSchema = z.object({
   id: text(512),
   chatId: text(512),
   fromMe: z.boolean(),
   body: text(65_536),
+  media: z.optional(messageMediaSchema),
   timestamp: epochMs(),
   status: z.optional(outgoingStatus),
   queueId: z.optional(text(512)),
@@ -270,6 +318,16 @@ export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEv
     error: z.nullable(text(4_096)),
   }),
 };
+
+/** The media route's answer; `data` is checked to be base64 and no larger than the limit by the caller (mediaFileSchema(max)). */
+export function mediaFileSchema(mediaMaxBytes: number): z.ZodMiniType<MediaFile> {
+  return z.object({
+    mimetype: mimetype(),
+    fileName: z.optional(fileName()),
+    size: z.number().check(z.int(), z.minimum(0), z.maximum(mediaMaxBytes)),
+    data: z.string().check(z.maxLength(Math.ceil(mediaMaxBytes / 3) * 4), z.regex(/^[A-Za-z0-9+/]*={0,2}$/)),
+  }) as z.ZodMiniType<MediaFile>;
+}
 
 export const pairingCodeResponseSchema = z.object({ code: text(64), expiresAt: epochMs() });
 

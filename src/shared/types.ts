@@ -44,7 +44,11 @@ export interface SliceView {
   /** Messages accepted by the host and not yet taken by WhatsApp. */
   queued?: number;
   contacts?: number;
-  /** What failed, in the `error` phase only. */
+  /**
+   * What ended the attempt: what failed in the `error` phase, or in `expired` why it
+   * expired when the host knows more than "no code was scanned" (a phone scanned but
+   * did not finish logging in). Never beside a live phase.
+   */
   error?: string;
   /**
    * Words beside any other phase, not an error: "WhatsApp lost the link; reconnecting
@@ -74,6 +78,8 @@ export interface SystemStatus {
   portRange: { from: number; to: number };
   portsInUse: number;
   dataDir: string;
+  /** The largest media file the chat page downloads (SLICEDECK_MEDIA_MAX_BYTES). */
+  mediaMaxBytes?: number;
   /** The `slicedeck.home` label value of this data dir's containers. */
   homeId: string;
   version: string;
@@ -97,11 +103,52 @@ export interface Chat {
  */
 export type OutgoingStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
+/**
+ * What a message carries besides text, by whatsapp-web.js 1.34.7's `Message.type`:
+ * `image`, `video`, `audio`, `voice` (`ptt`, a voice note), `sticker`, `document`,
+ * `location` (src/slice/README.md, "Media").
+ */
+export type MediaKind = 'image' | 'video' | 'audio' | 'voice' | 'sticker' | 'document' | 'location';
+
+export interface MessageMedia {
+  kind: MediaKind;
+  /** As WhatsApp labels the file (`image/jpeg`, `audio/ogg; codecs=opus`, …). */
+  mimetype?: string;
+  /** Bytes of the file, as WhatsApp states it before any download. */
+  size?: number;
+  /** Voice notes, audio and video: whole seconds. */
+  durationSeconds?: number;
+  /** Documents: the name the sender gave it (no folders, no control characters). */
+  fileName?: string;
+  /**
+   * WhatsApp's own small JPEG preview (images, videos, locations, some documents), base64,
+   * at most MEDIA_THUMBNAIL_MAX_CHARS; checked to be a JPEG before anyone shows it.
+   */
+  thumbnail?: string;
+  /** WhatsApp still has the file: `messages.media` can fetch it (whatsapp-web.js `hasMedia`). */
+  downloadable: boolean;
+  /** Locations: where. */
+  location?: { latitude: number; longitude: number; description?: string };
+}
+
+/** A media message's file (`messages.media`): at most the media limit (SLICEDECK_MEDIA_MAX_BYTES). */
+export interface MediaFile {
+  mimetype: string;
+  fileName?: string;
+  /** Bytes once decoded. */
+  size: number;
+  /** The file, base64. */
+  data: string;
+}
+
 export interface ChatMessage {
   id: string;
   chatId: string;
   fromMe: boolean;
+  /** The text; for a media message its caption ('' when it has none). */
   body: string;
+  /** Present when the message is a photo, voice note, sticker, document, … */
+  media?: MessageMedia;
   timestamp: EpochMs;
   /** Outgoing messages only. */
   status?: OutgoingStatus;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
+import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
@@ -43,6 +43,8 @@ export interface SliceConfig {
   chromiumExtraArgs: string[];
   /** How long each pairing code lives before the next is issued (PAIRING_CODE_TTL_MS; WhatsApp: 3 min). */
   pairingCodeTtlMs: number;
+  /** The largest media file downloaded and answered (MEDIA_MAX_BYTES; the host's SLICEDECK_MEDIA_MAX_BYTES). */
+  mediaMaxBytes: number;
 }
 
 /**
@@ -196,5 +198,6 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
     pairingPhoneNumber: pairing,
     chromiumExtraArgs: chromiumArgs.args,
     pairingCodeTtlMs: readInt(env, SLICE_ENV.pairingCodeTtlMs, 180_000, 1_000, 600_000),
+    mediaMaxBytes: readInt(env, SLICE_ENV.mediaMaxBytes, DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),
   };
 }

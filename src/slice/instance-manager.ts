@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
-import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from '@shared/types';
+import type { Chat, ChatMessage, DriverName, InstanceState, MediaFile, QrInfo, SendResult } from '@shared/types';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './drivers/driver';
 
 export interface InstanceManagerConfig {
@@ -558,6 +558,12 @@ export class InstanceManager {
 
   async messages(chatId: string): Promise<ChatMessage[] | null> {
     return this.readyDriver().listMessages(chatId);
+  }
+
+  async media(chatId: string, messageId: string): Promise<MediaFile> {
+    const driver = this.readyDriver();
+    if (!driver.downloadMedia) throw new DriverNotReadyError('This driver cannot download media.');
+    return driver.downloadMedia(chatId, messageId);
   }
 
   private readyDriver(): WhatsAppDriver {

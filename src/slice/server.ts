@@ -10,11 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { CHAT_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
+import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
 import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
 import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
 import type { DriverName } from '@shared/types';
 import { DriverNotReadyError } from './drivers/driver';
+import { MediaRefusal } from './drivers/media';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
 import type { InstanceManager, Logger } from './instance-manager';
 
@@ -46,6 +47,11 @@ const chatIdSchema = z.string({ error: CHAT_ID_RULE.words.type }).check(
   z.minLength(1, { error: CHAT_ID_RULE.words.empty }),
   z.maxLength(CHAT_ID_RULE.maxLength, { error: CHAT_ID_RULE.words.tooLong }),
   z.regex(CHAT_ID_RULE.pattern, { error: CHAT_ID_RULE.words.pattern }),
+);
+const messageIdSchema = z.string({ error: MESSAGE_ID_RULE.words.type }).check(
+  z.minLength(1, { error: MESSAGE_ID_RULE.words.empty }),
+  z.maxLength(MESSAGE_ID_RULE.maxLength, { error: MESSAGE_ID_RULE.words.tooLong }),
+  z.regex(MESSAGE_ID_RULE.pattern, { error: MESSAGE_ID_RULE.words.pattern }),
 );
 const messageTextSchema = z.string({ error: MESSAGE_TEXT_RULE.words.type }).check(
   z.minLength(1, { error: MESSAGE_TEXT_RULE.words.empty }),
@@ -99,6 +105,14 @@ function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.');
   throw new HttpError(400, issue ? `${path ? `${path}: ` : ''}${issue.message}` : 'The request body is not valid.');
+}
+
+function decodeSegment(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `The ${what} in the path is not valid URL encoding.`);
+  }
 }
 
 function sseFrame(event: SliceEvent): string {
@@ -173,16 +187,19 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       expect('GET');
       return sendJson(response, 200, await manager.chats());
     }
+    const media = /^\/api\/chats\/([^/]+)\/messages\/([^/]+)\/media$/.exec(path);
+    if (media) {
+      expect('GET');
+      const chatId = parseWith(chatIdSchema, decodeSegment(media[1]!, 'chat id'));
+      const messageId = parseWith(messageIdSchema, decodeSegment(media[2]!, 'message id'));
+      const file = await manager.media(chatId, messageId);
+      options.log?.({ event: 'media_downloaded', chatId, bytes: file.size, mimetype: file.mimetype });
+      return sendJson(response, 200, file);
+    }
     const chatMessages = /^\/api\/chats\/([^/]+)\/messages$/.exec(path);
     if (chatMessages) {
       expect('GET');
-      let raw: string;
-      try {
-        raw = decodeURIComponent(chatMessages[1]!);
-      } catch {
-        throw new HttpError(400, 'The chat id in the path is not valid URL encoding.');
-      }
-      const chatId = parseWith(chatIdSchema, raw);
+      const chatId = parseWith(chatIdSchema, decodeSegment(chatMessages[1]!, 'chat id'));
       const messages = await manager.messages(chatId);
       if (!messages) throw new HttpError(404, `There is no chat ${chatId} on this account.`);
       return sendJson(response, 200, messages);
@@ -232,6 +249,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       if (error instanceof HttpError) ({ status, message } = error);
       else if (error instanceof SimulatorConflictError) [status, message] = [409, error.message];
       else if (error instanceof DriverNotReadyError) [status, message] = [409, error.message];
+      else if (error instanceof MediaRefusal) [status, message] = [error.status, error.message];
       else options.log?.({ event: 'request_failed', path: request.url, error: (error as Error)?.message });
       if (response.headersSent) {
         response.end();

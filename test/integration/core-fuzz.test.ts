@@ -169,6 +169,8 @@ function candidates(field: string, schema: Schema, fixture: Fixture): unknown[] 
     // Well-formed, but no such queued message: the handler answers not_found.
     queueId: ['out_0000000000000000'],
     idempotencyKey: ['fuzz-key-1'],
+    // Well-formed, but no such message in the chat: the handler answers not_found.
+    messageId: [`false_${fixture.chatId}_FUZZ0000`],
   };
   const out: unknown[] = [...(known[field] ?? [])];
   let def = schema._zod.def;

@@ -196,9 +196,15 @@
     }
   }
 
+  /** The media fields WhatsApp Web's msg model serialises (whatsapp-web.js reads them in Message.js `_patch`). */
+  const MEDIA_FIELDS = ['mimetype', 'size', 'duration', 'filename', 'caption', 'directPath', 'mediaKey', 'mediaKeyTimestamp', 'filehash', 'encFilehash'];
+
   class Msg extends Model {
     serialize() {
+      const media = {};
+      for (const field of MEDIA_FIELDS) if (this[field] !== undefined) media[field] = this[field];
       return {
+        ...media,
         id: { fromMe: this.id.fromMe, remote: this.id.remote, id: this.id.id, _serialized: this.id._serialized },
         body: this.body,
         type: this.type,
@@ -361,6 +367,46 @@
     },
   };
 
+  /*
+   * Media (Message.js downloadMedia, 1.34.7): the library finds the msg in `Msg`, reads
+   * `mediaData.mediaStage` (RESOLVED: no fetch needed first), then asks
+   * `WAWebDownloadManager.downloadManager.downloadAndMaybeDecrypt({ directPath, … })` for
+   * the file as an ArrayBuffer, which its own `WWebJS.arrayBufferToBase64Async` encodes.
+   * The stand-in fetches the bytes from its server at the message's directPath.
+   */
+  modules.WAWebDownloadManager = {
+    downloadManager: {
+      downloadAndMaybeDecrypt: async ({ directPath, type }) => {
+        const answer = await fetch(`/__standin${directPath}`, { cache: 'no-store' });
+        if (!answer.ok) throw Object.assign(new Error(`media ${directPath}: HTTP ${answer.status}`), { status: answer.status });
+        const bytes = await answer.arrayBuffer();
+        report('media_downloaded', { directPath, type, bytes: bytes.byteLength });
+        return bytes;
+      },
+    },
+  };
+
+  /** A message's media as WhatsApp Web's msg model holds it (`_data` to the library). */
+  function mediaFields(media, t) {
+    if (!media) return {};
+    return {
+      type: media.type,
+      mimetype: media.mimetype,
+      size: media.size,
+      ...(media.duration !== undefined ? { duration: String(media.duration) } : {}),
+      ...(media.filename ? { filename: media.filename } : {}),
+      ...(media.caption !== undefined ? { caption: media.caption } : {}),
+      // An image's or video's body is WhatsApp's JPEG thumbnail (base64); the library takes the caption instead.
+      body: media.thumbnail ?? '',
+      directPath: `/media/${media.id}`,
+      mediaKey: encodeB64(randomBytes(32)),
+      mediaKeyTimestamp: t,
+      filehash: encodeB64(randomBytes(32)),
+      encFilehash: encodeB64(randomBytes(32)),
+      mediaData: { mediaStage: 'RESOLVED' },
+    };
+  }
+
   /** Unknown modules answer anything with nothing: no `then` (not a promise), no symbols. */
   function forgiving(path) {
     return new Proxy(function () {}, {
@@ -437,6 +483,7 @@
           id: new MsgKey({ fromMe: message.fromMe, remote: chat.id, id: `STANDIN${chat.id.split('@')[0]}${index}` }),
           body: message.body,
           t: message.t,
+          ...mediaFields(message.media, message.t),
           from: message.fromMe ? me : new Wid(chat.id),
           to: message.fromMe ? new Wid(chat.id) : me,
           self: message.fromMe ? 'out' : 'in',

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { SIM_MEDIA, type SimulatedMediaFile } from '../../src/slice/drivers/simulated-media';
 import { selfSignedCertificate } from './tls';
 
 export interface StandinTimings {
@@ -29,11 +30,26 @@ export interface StandinTimings {
   pollMs: number;
 }
 
+/** A media message's file as the stand-in's WhatsApp holds it (page.js puts these fields on the msg model). */
+export interface StandinMedia {
+  /** Its directPath is `/media/<id>`; the server answers the bytes there. */
+  id: string;
+  type: SimulatedMediaFile['type'];
+  mimetype: string;
+  size: number;
+  duration?: number;
+  filename?: string;
+  caption?: string;
+  /** base64 JPEG: the msg's `body` for images and videos. */
+  thumbnail?: string;
+}
+
 export interface StandinPhone {
   me: string;
   meLid: string;
   contacts: { id: string; name: string }[];
-  chats: { id: string; name: string; messages: { fromMe: boolean; body: string; t: number }[] }[];
+  /** `body` of a media message is its caption (what whatsapp-web.js gives as `body`). */
+  chats: { id: string; name: string; messages: { fromMe: boolean; body: string; t: number; media?: StandinMedia }[] }[];
 }
 
 export interface StandinOptions extends Partial<StandinTimings> {
@@ -44,6 +60,8 @@ export interface StandinOptions extends Partial<StandinTimings> {
   contacts?: number;
   /** window.Debug.VERSION: what the library reads as WhatsApp Web's version. */
   version?: string;
+  /** The first chat begins with the simulated phone's media (a photo, a voice note, a sticker, a document, a video). */
+  media?: boolean;
 }
 
 export type StandinMode = 'serve' | 'garbage' | 'close';
@@ -68,6 +86,27 @@ const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>What
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Margaret Hamilton', 'Dennis Ritchie'];
 const MAX_REPORTS = 5_000;
 const MAX_BODY = 64 * 1024;
+
+/** The simulated phone's media (src/slice/drivers/simulated-media.ts), as stand-in messages older than `before`, and their files. */
+export function standinMedia(before: number): { messages: StandinPhone['chats'][number]['messages']; files: Map<string, SimulatedMediaFile> } {
+  const files = new Map<string, SimulatedMediaFile>();
+  const messages = SIM_MEDIA.map((file, index) => {
+    const id = `${file.type}-${index}`;
+    files.set(id, file);
+    const media: StandinMedia = {
+      id,
+      type: file.type,
+      mimetype: file.mimetype,
+      size: file.size,
+      ...(file.duration !== undefined ? { duration: file.duration } : {}),
+      ...(file.filename ? { filename: file.filename } : {}),
+      ...(file.caption !== undefined ? { caption: file.caption } : {}),
+      ...(file.thumbnail ? { thumbnail: file.thumbnail } : {}),
+    };
+    return { fromMe: false, body: file.caption ?? '', t: before - (SIM_MEDIA.length - index) * 60, media };
+  });
+  return { messages, files };
+}
 
 export function makePhone(contacts: number): StandinPhone {
   const list = Array.from({ length: contacts }, (_, i) => ({ id: `1555010${String(i).padStart(4, '0')}@c.us`, name: `${NAMES[i % NAMES.length]} ${Math.floor(i / NAMES.length) + 1}` }));
@@ -98,6 +137,8 @@ export class StandinWhatsApp {
   private readonly linked = new Set<string>();
   private readonly sockets = new Set<Socket>();
   private waiters: { test: (report: StandinReport) => boolean; resolve: (report: StandinReport) => void }[] = [];
+  /** Media files by id (served at /__standin/media/<id>). */
+  readonly mediaFiles = new Map<string, SimulatedMediaFile>();
 
   private constructor(
     readonly host: string,
@@ -127,7 +168,15 @@ export class StandinWhatsApp {
       net.listen(options.port ?? 0, options.host, () => {
         const address = net.address();
         if (!address || typeof address === 'string') return reject(new Error('the stand-in got no port'));
-        resolve(new StandinWhatsApp(options.host, address.port, timings, makePhone(options.contacts ?? 25), options.version ?? '2.3000.1099999999', net, https));
+        const phone = makePhone(options.contacts ?? 25);
+        const made = new StandinWhatsApp(options.host, address.port, timings, phone, options.version ?? '2.3000.1099999999', net, https);
+        const first = phone.chats[0];
+        if (options.media && first) {
+          const media = standinMedia(first.messages[0]?.t ?? Math.floor(Date.now() / 1000));
+          first.messages.unshift(...media.messages);
+          for (const [id, file] of media.files) made.mediaFiles.set(id, file);
+        }
+        resolve(made);
       });
     });
     https.on('request', (req, res) => standin.handle(req, res));
@@ -255,6 +304,14 @@ export class StandinWhatsApp {
     if (req.method === 'GET' && url.pathname === '/__standin/poll') {
       const since = Number(url.searchParams.get('since') ?? 0);
       return json(200, this.commands.filter((command) => command.seq > since));
+    }
+    const media = /^\/__standin\/media\/([a-z]+-\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && media) {
+      const file = this.mediaFiles.get(media[1]!);
+      if (!file) return json(404, { error: 'no such media' });
+      const bytes = file.bytes();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
+      return void res.end(bytes);
     }
     if (req.method === 'POST' && url.pathname === '/__standin/report') {
       let body = '';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { DriverName } from '@shared/types';
 import type { ProvisioningStage } from '@shared/stages';
 import { parseChromiumArgs } from '@shared/chromium-args';
+import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING } from '@shared/slice-protocol';
 
 export interface PortRange {
   from: number;
@@ -41,6 +42,8 @@ export interface CoreConfig {
   livenessProbeMs: number;
   /** How long a pairing code lives before WhatsApp issues the next (ms; WhatsApp: 3 min). */
   pairingCodeTtlMs: number;
+  /** The largest media file (photo, voice note, document…) the panel downloads, in bytes (SLICEDECK_MEDIA_MAX_BYTES). */
+  mediaMaxBytes: number;
   /** Messages waiting per account in the outgoing queue (accepted, not yet handed to WhatsApp). */
   outboxCap: number;
   /** How often accounts with waiting messages are retried while Ready (ms; 0 = only on events). */
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
     livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
     pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
+    mediaMaxBytes: readInt(env, 'SLICEDECK_MEDIA_MAX_BYTES', DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),
     outboxCap: readInt(env, 'SLICEDECK_OUTBOX_CAP', 200, 1, 100_000),
     outboxRetryMs: readInt(env, 'SLICEDECK_OUTBOX_RETRY_MS', 5_000, 0, 3_600_000),
     portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),

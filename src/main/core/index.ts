@@ -200,6 +200,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       const state = view.stage === 'ready' && !view.note ? 'ready' : view.phase === 'error' ? 'error' : view.phase === 'setup' ? 'disconnected' : 'connecting';
       return queue.send(accountId, chatId, text, idempotencyKey ?? null, state);
     },
+    'messages.media': ({ accountId, chatId, messageId }) => slices.media(accountId, chatId, messageId),
     'messages.cancel': async ({ accountId, queueId }) => {
       requireAccount(accountId);
       queue.cancel(accountId, queueId);

@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
+import type { MediaFile } from '@shared/types';
 import {
   SLICE_EVENT_SCHEMAS,
   SLICE_MAX_MESSAGE_BYTES,
@@ -19,6 +20,8 @@ import {
   type PairingCodeResponse,
   anyAnswer,
   describeIssue,
+  mediaAnswerCapBytes,
+  mediaFileSchema,
   pairingCodeResponseSchema,
   parseSliceEvent,
   sendResultSchema,
@@ -93,6 +96,9 @@ function abortError(signal: AbortSignal): Error {
 
 /** The most one health probe of a running slice may take (the health monitor's bound). */
 export const HEALTH_PROBE_TIMEOUT_MS = 2_000;
+
+/** The media route's deadline: WhatsApp Web fetches and decrypts the file before the slice answers (the slice bounds its part at 90 s). */
+export const MEDIA_REQUEST_TIMEOUT_MS = 120_000;
 
 /** How often the host asks a starting slice for `/health`. */
 export const HEALTH_POLL_INTERVAL_MS = 5;
@@ -198,6 +204,21 @@ export class SliceClient {
     return this.call('POST', SLICE_PATHS.messages, sendResultSchema, request);
   }
 
+  /**
+   * A media message's file. Its answer has its own cap, the media limit in base64 plus
+   * room for the JSON (every other answer keeps SLICE_MAX_MESSAGE_BYTES), and its own
+   * deadline (WhatsApp decrypts it first); the bytes must be as many as the slice says.
+   */
+  async media(chatId: string, messageId: string, mediaMaxBytes: number, timeoutMs = MEDIA_REQUEST_TIMEOUT_MS): Promise<MediaFile> {
+    const path = SLICE_PATHS.media(chatId, messageId);
+    const file = await this.call('GET', path, mediaFileSchema(mediaMaxBytes), undefined, { maxBytes: mediaAnswerCapBytes(mediaMaxBytes), timeoutMs });
+    if (Buffer.byteLength(file.data, 'base64') !== file.size) {
+      const problem = this.violation(`its answer to GET ${path.split('?')[0]} says ${file.size} bytes but carries ${Buffer.byteLength(file.data, 'base64')}`);
+      throw new SlicedeckError('slice_failed', `The slice sent a malformed file; it was refused (${problem.message}). Click Connect to start a fresh slice.`);
+    }
+    return file;
+  }
+
   logout(): Promise<SliceStatus> {
     return this.call('POST', SLICE_PATHS.logout, sliceStatusSchema, {});
   }
@@ -216,11 +237,11 @@ export class SliceClient {
     return this.call('POST', SLICE_PATHS.simFault, anyAnswer, count === undefined ? { kind } : { kind, count });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, schema: Checker<T>, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, schema: Checker<T>, body?: unknown, limits: { maxBytes?: number; timeoutMs?: number } = {}): Promise<T> {
     const route = `${method} ${path.split('?')[0]}`;
     let answer: RawAnswer;
     try {
-      answer = await this.raw(method, path, body, { timeoutMs: this.requestTimeoutMs, auth: true });
+      answer = await this.raw(method, path, body, { timeoutMs: limits.timeoutMs ?? this.requestTimeoutMs, auth: true, maxBytes: limits.maxBytes });
     } catch (error) {
       if (error instanceof SliceProtocolError) {
         throw new SlicedeckError('slice_failed', `The slice broke the protocol on ${route} (${error.message}); its answer was refused. Click Connect to start a fresh slice.`);
@@ -245,7 +266,7 @@ export class SliceClient {
     throw new SlicedeckError('slice_failed', `The slice refused ${route}: ${words}`);
   }
 
-  private raw(method: string, path: string, body: unknown, opts: { timeoutMs: number; auth: boolean }): Promise<RawAnswer> {
+  private raw(method: string, path: string, body: unknown, opts: { timeoutMs: number; auth: boolean; maxBytes?: number | undefined }): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
@@ -254,7 +275,7 @@ export class SliceClient {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
       }
-      const limit = this.maxMessageBytes;
+      const limit = opts.maxBytes ?? this.maxMessageBytes;
       // A deadline for the whole exchange, not just an idle socket: a slice that trickles
       // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
       const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);

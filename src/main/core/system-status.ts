@@ -47,6 +47,7 @@ export class SystemMonitor {
       portRange: { ...config.portRange },
       portsInUse: store.portsInUse(),
       dataDir: config.dataDir,
+      mediaMaxBytes: config.mediaMaxBytes,
       homeId,
       version: VERSION,
     };

@@ -6,7 +6,7 @@
  * restart throws the driver away and asks the factory for a new one. Drivers never
  * decide about reconnecting: they only report what happened through the sink.
  */
-import type { Chat, ChatMessage, DriverName, QrInfo } from '@shared/types';
+import type { Chat, ChatMessage, DriverName, MediaFile, QrInfo } from '@shared/types';
 
 /** What a driver reports. Every callback may fire at any time after `initialize()`. */
 export interface DriverEventSink {
@@ -59,6 +59,8 @@ export interface WhatsAppDriver {
   listChats(): Promise<Chat[]>;
   /** Null when there is no such chat. */
   listMessages(chatId: string): Promise<ChatMessage[] | null>;
+  /** A media message's file, within the media limit; rejects with words (media.ts MediaRefusal) otherwise. */
+  downloadMedia?(chatId: string, messageId: string): Promise<MediaFile>;
   /**
    * Asks WhatsApp for a code to type on the phone with that number (digits only);
    * later codes arrive through the sink's `pairingCode`. Rejects with words.

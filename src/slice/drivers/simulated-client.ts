@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import vm from 'node:vm';
 import type { ChatMessage } from '@shared/types';
 import { SimulatorConflictError, simulatedKeys, simulatedQrPayload, simulatedRef, type SimulatedChat, type SimulatedKeys, type SimulatedWorld } from './simulated';
+import type { SimulatedMediaFile } from './simulated-media';
 import type { WaBrowser, WaChat, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
 
 /** WhatsApp Web stops offering codes after this many refs (then UNPAIRED_IDLE); far above QR_CODES' 20. */
@@ -401,17 +402,18 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       name: entry.chat.name,
       isGroup: entry.chat.isGroup,
       unreadCount: entry.chat.unreadCount,
-      ...(last ? { timestamp: Math.floor(last.timestamp / 1000), lastMessage: this.toWaMessage(last) } : {}),
+      ...(last ? { timestamp: Math.floor(last.timestamp / 1000), lastMessage: this.toWaMessage(last, entry) } : {}),
       fetchMessages: async ({ limit }) => {
         this.requireStore();
-        return entry.messages.slice(-limit).map((message) => this.toWaMessage(message));
+        return entry.messages.slice(-limit).map((message) => this.toWaMessage(message, entry));
       },
     };
   }
 
-  private toWaMessage(message: ChatMessage): WaMessage {
+  private toWaMessage(message: ChatMessage, entry?: SimulatedChat): WaMessage {
     const me = 'me@c.us';
     const serialId = message.id.split('_').at(-1)!;
+    const file = entry?.media?.get(message.id);
     return {
       id: { fromMe: message.fromMe, remote: message.chatId, id: serialId, _serialized: message.id },
       from: message.fromMe ? me : message.chatId,
@@ -421,7 +423,42 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       // whatsapp-web.js timestamps are seconds; keep the milliseconds as a fraction so ordering survives.
       timestamp: message.timestamp / 1000,
       ack: message.fromMe ? ACK_SERVER : 0,
+      type: file?.type ?? 'chat',
+      ...(file ? this.mediaFields(file) : {}),
     };
+  }
+
+  /** What Message.js makes of a media message (45–56, 158–162) and its downloadMedia() (513–597). */
+  private mediaFields(file: SimulatedMediaFile): Partial<WaMessage> {
+    return {
+      hasMedia: true,
+      body: file.caption ?? '',
+      ...(file.duration !== undefined ? { duration: String(file.duration) } : {}),
+      _data: {
+        type: file.type,
+        mimetype: file.mimetype,
+        size: file.size,
+        directPath: `/v/t62.7118-24/simulated-${file.type}`,
+        ...(file.duration !== undefined ? { duration: String(file.duration) } : {}),
+        ...(file.filename ? { filename: file.filename } : {}),
+        ...(file.caption !== undefined ? { caption: file.caption } : {}),
+        ...(file.thumbnail ? { body: file.thumbnail } : {}),
+      },
+      downloadMedia: async () => {
+        this.requireStore();
+        return { mimetype: file.mimetype, data: file.bytes().toString('base64'), filename: file.filename ?? null, filesize: file.size };
+      },
+    };
+  }
+
+  /** Client.js 1751–1771: a message of any chat by its serialised id, or null. */
+  async getMessageById(messageId: string): Promise<WaMessage | null> {
+    this.requireStore();
+    for (const entry of this.phone.chatTable(Date.now()).values()) {
+      const message = entry.messages.find((candidate) => candidate.id === messageId);
+      if (message) return this.toWaMessage(message, entry);
+    }
+    return null;
   }
 
   /** The page's globals: the modules the driver's evaluated functions ask for. */

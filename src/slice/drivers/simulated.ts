@@ -21,6 +21,7 @@ import type { Chat, ChatMessage } from '@shared/types';
 import type { SimFaultKind } from '@shared/slice-protocol';
 import type { QrSettings } from '../config';
 import { SimulatedClient } from './simulated-client';
+import { addSimulatedMedia, type SimulatedMediaFile } from './simulated-media';
 import type { WaClientFactory } from './wa-client';
 
 export interface SimulatedTimings {
@@ -112,6 +113,8 @@ function hashSeed(text: string): number {
 export interface SimulatedChat {
   chat: Chat;
   messages: ChatMessage[];
+  /** The media messages' files, by message id (simulated-media.ts). */
+  media?: Map<string, SimulatedMediaFile>;
 }
 
 // ── the phone (account side, outlives clients) ──────────────────────────────
@@ -242,6 +245,7 @@ export class SimulatedPhone {
     for (let g = 0; g < Math.min(GROUP_NAMES.length, Math.floor(people / 5)); g++) {
       add(`1203630${String(40000000 + g).slice(1)}@g.us`, GROUP_NAMES[g]!, true);
     }
+    addSimulatedMedia(table);
     this.chats = table;
     return table;
   }

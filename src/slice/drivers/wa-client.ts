@@ -29,9 +29,48 @@ export interface WaMessage {
   from: string;
   to: string;
   fromMe: boolean;
+  /** Message.js 51–56: the caption when `hasMedia`, else `_data.body` (which is a base64 thumbnail for a location or an expired image). */
   body: string;
   timestamp: number;
   ack?: number;
+  /** `chat`, `image`, `video`, `audio`, `ptt`, `sticker`, `document`, `location`, … (Constants.js `MessageTypes`). */
+  type?: string;
+  /** `Boolean(_data.directPath)`: WhatsApp still has the file (Message.js 45–49). */
+  hasMedia?: boolean;
+  /** Seconds, as WhatsApp gives it (a string or a number). */
+  duration?: string | number;
+  /** Location.js: `name` and `address` (from `_data.loc`, split at its first line break). */
+  location?: { latitude: number | string; longitude: number | string; name?: string; address?: string };
+  /** WhatsApp Web's serialised message (Utils.js getMessageModel): the media fields the Message does not copy. */
+  _data?: WaMessageData;
+  /** Message.js 513–597: the file, base64, or undefined when WhatsApp no longer has it. */
+  downloadMedia?(): Promise<WaMessageMedia | undefined>;
+}
+
+/** The media part of `Message._data` (WhatsApp Web's msg model, serialised). */
+export interface WaMessageData {
+  type?: string;
+  mimetype?: string;
+  size?: number;
+  duration?: string | number;
+  filename?: string;
+  caption?: string;
+  /** For images, videos and locations: a small JPEG thumbnail, base64. */
+  body?: string;
+  directPath?: string;
+  lat?: number;
+  lng?: number;
+  loc?: string;
+  isViewOnce?: boolean;
+}
+
+/** `MessageMedia` (src/structures/MessageMedia.js). */
+export interface WaMessageMedia {
+  mimetype: string;
+  /** base64 */
+  data: string;
+  filename?: string | null;
+  filesize?: number | null;
 }
 
 /** A `Chat` (src/structures/Chat.js), the fields the driver reads. */
@@ -89,6 +128,8 @@ export interface WaClient {
   getState(): Promise<WaState | null>;
   getChats(): Promise<WaChat[]>;
   getChatById(chatId: string): Promise<WaChat | undefined>;
+  /** Client.js 1751–1771: the message from WhatsApp Web's collection, or null. */
+  getMessageById(messageId: string): Promise<WaMessage | null>;
   /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559, `if (!chat) return null` at 1539). */
   sendMessage(chatId: string, content: string): Promise<WaMessage | undefined>;
   requestPairingCode(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;

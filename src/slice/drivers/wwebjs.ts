@@ -22,11 +22,12 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Chat, ChatMessage, QrInfo } from '@shared/types';
+import type { Chat, ChatMessage, MediaFile, QrInfo } from '@shared/types';
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { clearStaleProfileLocks } from './chromium-profile';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
+import { MediaRefusal, downloadMediaFile, mediaOf, textOf } from './media';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
 /** Flags that let Chromium run as a non-root user in a container without a GPU. */
@@ -470,7 +471,7 @@ export class WwebjsDriver implements WhatsAppDriver {
           name: chat.name,
           isGroup: chat.isGroup,
           unreadCount: chat.unreadCount,
-          ...(last ? { lastMessage: { body: last.body, timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
+          ...(last ? { lastMessage: { body: textOf(last), timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
         };
       })
       .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0));
@@ -504,16 +505,37 @@ export class WwebjsDriver implements WhatsAppDriver {
     const messages = await chat.fetchMessages({ limit: 50 });
     return messages.map(toChatMessage);
   }
+
+  /**
+   * A media message's file (whatsapp-web.js `getMessageById` then `downloadMedia()`),
+   * within MEDIA_MAX_BYTES; a MediaRefusal with words when the message is not in that
+   * chat, has no file, or its file is larger.
+   */
+  async downloadMedia(chatId: string, messageId: string): Promise<MediaFile> {
+    const message = await this.readyClient().getMessageById(messageId);
+    if (!message || chatOf(message) !== chatId) {
+      throw new MediaRefusal(404, `There is no message ${messageId} in the chat ${chatId} on this account. Reload the chat and try again.`);
+    }
+    return downloadMediaFile(message, this.config.mediaMaxBytes, MEDIA_DOWNLOAD_TIMEOUT_MS);
+  }
 }
 
-function toChatMessage(message: WaMessage): ChatMessage {
-  const chatId = message.fromMe ? message.to : message.from;
+/** Bound on fetching one media file from WhatsApp Web (`downloadMedia()`: decrypt, then base64 through the page). */
+export const MEDIA_DOWNLOAD_TIMEOUT_MS = 90_000;
+
+function chatOf(message: WaMessage): string {
+  return message.fromMe ? message.to : message.from;
+}
+
+export function toChatMessage(message: WaMessage): ChatMessage {
+  const media = mediaOf(message);
   return {
     id: message.id._serialized,
-    chatId,
+    chatId: chatOf(message),
     fromMe: message.fromMe,
-    body: message.body,
+    body: textOf(message),
     timestamp: Math.round(message.timestamp * 1000),
+    ...(media ? { media } : {}),
     ...(message.fromMe ? { status: 'sent' as const } : {}),
   };
 }

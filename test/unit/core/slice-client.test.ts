@@ -184,6 +184,34 @@ describe('SliceClient against a slice that breaks the protocol', () => {
     expect(violations).toHaveLength(2);
   });
 
+  it('lets the media route answer up to the media limit in base64, and no further; a file that is not as large as it says is refused', async () => {
+    const limit = 2 * 1024 * 1024;
+    const file = Buffer.alloc(limit, 7);
+    let answer: 'whole' | 'flood' | 'liar' = 'whole';
+    const port = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (answer === 'whole') return void res.end(JSON.stringify({ mimetype: 'application/pdf', fileName: 'a.pdf', size: limit, data: file.toString('base64') }));
+      if (answer === 'liar') return void res.end(JSON.stringify({ mimetype: 'image/jpeg', size: 10, data: Buffer.alloc(11).toString('base64') }));
+      res.write('{"mimetype":"image/jpeg","size":1,"data":"');
+      const piece = 'A'.repeat(64 * 1024);
+      const more = () => {
+        while (!res.destroyed && res.write(piece));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    const { c, violations } = watching(port);
+    // Twice the host's 1 MiB cap on other answers, within the 2 MiB media limit: it comes whole.
+    const got = await c.media('1@c.us', 'false_1@c.us_ABC', limit);
+    expect(Buffer.from(got.data, 'base64').equals(file)).toBe(true);
+    expect(violations).toHaveLength(0);
+    answer = 'flood';
+    await expect(c.media('1@c.us', 'false_1@c.us_ABC', limit)).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/an answer longer than the 2812588 bytes allowed/) });
+    answer = 'liar';
+    await expect(c.media('1@c.us', 'false_1@c.us_ABC', limit)).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/says 10 bytes but carries 11/) });
+    expect(violations).toHaveLength(2);
+  });
+
   it('asks /health with its token and accepts only a well-formed identity', async () => {
     let auth: string | undefined;
     const port = await serve((req, res) => {

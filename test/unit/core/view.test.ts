@@ -57,6 +57,15 @@ describe('projectView', () => {
     expect(view.sliceId).toBeUndefined();
   });
 
+  it('gives an expired attempt its words as the error the expired screen shows, not as a note', () => {
+    const words = 'The phone scanned the code but did not finish logging in in time.';
+    const expired = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'qr_timeout', error: words });
+    expect(expired).toMatchObject({ phase: 'expired', error: words });
+    expect(expired.note).toBeUndefined();
+    // Unscanned codes carry no words: the screen says the code expired.
+    expect(projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'qr_timeout' }).error).toBeUndefined();
+  });
+
   it('shows words beside a non-error stage as a note, never as an error', () => {
     const reconnecting = projectView('acc_test1', { ...base, stage: 'ready', error: 'reconnecting…' });
     expect(reconnecting).toMatchObject({ phase: 'ready', note: 'reconnecting…' });

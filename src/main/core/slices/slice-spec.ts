@@ -1,5 +1,5 @@
 /** What a new slice container is made of, from the host's configuration. */
-import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { DEFAULT_MEDIA_MAX_BYTES, SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
 import { authVolumeName, sliceNetworkName } from '../docker/labels';
 import type { SliceSpec } from '../docker/runtime';
@@ -36,6 +36,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
       [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
+      // Only when not the default (the slice's own), so the spec hash of every other slice stays what it was.
+      ...(config.mediaMaxBytes !== DEFAULT_MEDIA_MAX_BYTES ? { [SLICE_ENV.mediaMaxBytes]: String(config.mediaMaxBytes) } : {}),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },

@@ -38,9 +38,10 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
     if (row.pairingUntil !== null) view.pairingUntil = row.pairingUntil;
   }
   if (row.contacts !== null && (row.stage === 'linking' || row.stage === 'ready')) view.contacts = row.contacts;
-  // One column holds the words: an error in `error`, a note beside any other stage.
+  // One column holds the words: what ended the attempt in `error` (the error stage, and the
+  // expired one: "the phone scanned but did not finish logging in"), a note beside any other stage.
   if (row.error) {
-    if (row.stage === 'error') view.error = row.error;
+    if (row.stage === 'error' || row.stage === 'qr_timeout') view.error = row.error;
     else view.note = row.error;
   }
   if (row.restarts > 0) view.restarts = row.restarts;

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Chat, OutgoingStatus } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { MediaBubble } from '../components/MediaBubble';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { SimFaults } from '../components/SimFaults';
 import { SliceNote } from '../components/SliceNote';
@@ -224,7 +225,8 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
       <ol className="messages" aria-label="Messages">
         {messages.map((m) => (
           <li key={m.id} className={`message ${m.fromMe ? 'out' : 'in'}`} data-status={m.status}>
-            <span className="body">{m.body}</span>
+            {m.media && <MediaBubble accountId={accountId} message={{ ...m, media: m.media }} />}
+            {(m.body || !m.media) && <span className="body">{m.body}</span>}
             <span className="meta">
               {formatTime(m.timestamp)}
               {m.fromMe && m.status && (
