@@ -4,7 +4,7 @@
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
 import * as z from 'zod/mini';
-import type { Chat, ChatMessage, DriverName, InstanceState, QrInfo, SendResult } from './types';
+import { LINK_WAIT_STEPS, type Chat, type ChatMessage, type DriverName, type InstanceState, type LinkWaitStep, type QrInfo, type SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
 export const SLICE_INTERNAL_PORT = 8080;
@@ -76,6 +76,12 @@ export const SLICE_ENV = {
   pairingCodeTtlMs: 'PAIRING_CODE_TTL_MS',
   /** Simulated driver: the contact's phone acks a sent message (delivered, then read) after this long each (0 = never). */
   simAckDelayMs: 'SIM_ACK_DELAY_MS',
+  /**
+   * Simulated driver: when a restored session finishes syncing — `after_listener` (after
+   * whatsapp-web.js listens for it, the default), `with_connected` (already synced when the
+   * library looks, as WhatsApp does for a fresh session on a good connection), `never`.
+   */
+  simRestoreSync: 'SIM_RESTORE_SYNC',
 } as const;
 
 /** `GET /health` with the token (without it: `{ ok: true }` only, no identity). */
@@ -120,6 +126,8 @@ export interface SliceEventMap {
   code: { code: string; issuedAt: number; expiresAt: number };
   /** WhatsApp Web's loading screen while it syncs (whatsapp-web.js `loading_screen`), 0–100. */
   loading: { percent: number };
+  /** While starting or linking with no code on screen: what the client is waiting for (replayed while connecting). */
+  waiting: { step: LinkWaitStep };
   'message.status': { chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
 }
 export type SliceEventName = keyof SliceEventMap;
@@ -262,6 +270,7 @@ export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEv
   'message.ack': z.object({ messageId: text(512), ack: z.number().check(z.int(), z.minimum(-1), z.maximum(10)) }),
   code: z.object({ code: text(64), issuedAt: epochMs(), expiresAt: epochMs() }),
   loading: z.object({ percent: z.number().check(z.minimum(0), z.maximum(100)) }),
+  waiting: z.object({ step: z.enum(LINK_WAIT_STEPS) }),
   'message.status': z.object({
     chatId: text(512),
     queueId: text(512),

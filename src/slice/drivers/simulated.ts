@@ -36,7 +36,19 @@ export interface SimulatedTimings {
   bootDelayMs: number;
   /** A sent message is delivered (ack 2) after this long and read (ack 3) after twice that; 0 = only the server ack (SIM_ACK_DELAY_MS). */
   ackDelayMs?: number;
+  /** When a restored session finishes syncing (SIM_RESTORE_SYNC; default `after_listener`). */
+  restoreSync?: RestoreSync;
 }
+
+/**
+ * When WhatsApp has a restored session synced: `after_listener` — `linkDelayMs` after
+ * whatsapp-web.js listens for `change:hasSynced` (what every earlier test saw);
+ * `with_connected` — together with CONNECTED, before the library listens (a session
+ * minutes old on a good connection: 1.34.7 then emits neither `authenticated` nor
+ * `ready` by itself); `never` — the sync never completes (a phone that stays offline).
+ */
+export const RESTORE_SYNC_MODES = ['after_listener', 'with_connected', 'never'] as const;
+export type RestoreSync = (typeof RESTORE_SYNC_MODES)[number];
 
 /** Thrown when a simulator control cannot apply in the current situation (HTTP 409). */
 export class SimulatorConflictError extends Error {
