@@ -142,6 +142,16 @@ export type SliceSendResponse = SendResult;
 export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
 
+/**
+ * Simulated driver (SIM_RESTORE_SYNC): when WhatsApp has a restored session synced.
+ * `after_listener` — SIM_LINK_DELAY_MS after whatsapp-web.js listens for `change:hasSynced`
+ * (the default); `with_connected` — together with CONNECTED, before the library listens (a
+ * session minutes old on a good connection: 1.34.7 then emits neither `authenticated` nor
+ * `ready` by itself); `never` — the sync never completes (a phone that stays offline).
+ */
+export const RESTORE_SYNC_MODES = ['after_listener', 'with_connected', 'never'] as const;
+export type RestoreSync = (typeof RESTORE_SYNC_MODES)[number];
+
 export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout' | 'go_deaf' | 'revoke_session';
 
 /** `POST /api/pairing-code` body and answer. */

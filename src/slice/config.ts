@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
+import { RESTORE_SYNC_MODES, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS, type RestoreSync } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
-import { RESTORE_SYNC_MODES, type RestoreSync, type SimulatedTimings } from './drivers/simulated';
+import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
 
 /** Not in SLICE_ENV because the host never sets it: how long the simulated WhatsApp Web boots. */

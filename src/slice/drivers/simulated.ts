@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chat, ChatMessage } from '@shared/types';
-import type { SimFaultKind } from '@shared/slice-protocol';
+import type { RestoreSync, SimFaultKind } from '@shared/slice-protocol';
 import type { QrSettings } from '../config';
 import { SimulatedClient } from './simulated-client';
 import type { WaClientFactory } from './wa-client';
@@ -40,15 +40,7 @@ export interface SimulatedTimings {
   restoreSync?: RestoreSync;
 }
 
-/**
- * When WhatsApp has a restored session synced: `after_listener` — `linkDelayMs` after
- * whatsapp-web.js listens for `change:hasSynced` (what every earlier test saw);
- * `with_connected` — together with CONNECTED, before the library listens (a session
- * minutes old on a good connection: 1.34.7 then emits neither `authenticated` nor
- * `ready` by itself); `never` — the sync never completes (a phone that stays offline).
- */
-export const RESTORE_SYNC_MODES = ['after_listener', 'with_connected', 'never'] as const;
-export type RestoreSync = (typeof RESTORE_SYNC_MODES)[number];
+export { RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
 
 /** Thrown when a simulator control cannot apply in the current situation (HTTP 409). */
 export class SimulatorConflictError extends Error {

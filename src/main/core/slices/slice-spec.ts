@@ -36,6 +36,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
       [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
+      // Only when not the default, so the spec hash of every other slice stays what it was.
+      ...(config.simRestoreSync !== 'after_listener' ? { [SLICE_ENV.simRestoreSync]: config.simRestoreSync } : {}),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },
