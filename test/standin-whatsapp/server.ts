@@ -48,6 +48,14 @@ export interface StandinOptions extends Partial<StandinTimings> {
 
 export type StandinMode = 'serve' | 'garbage' | 'close';
 
+/**
+ * When a restored session finishes syncing: `after_listener` — once whatsapp-web.js listens
+ * for `change:hasSynced` (`syncMs` later); `with_connected` — together with CONNECTED, before
+ * the library listens, as WhatsApp does for a session minutes old on a good connection
+ * (1.34.7 then emits neither `authenticated` nor `ready` by itself).
+ */
+export type StandinRestoreSync = 'after_listener' | 'with_connected';
+
 export interface StandinReport {
   type: string;
   data: unknown;
@@ -89,6 +97,8 @@ export function makePhone(contacts: number): StandinPhone {
 
 export class StandinWhatsApp {
   mode: StandinMode = 'serve';
+  /** Read by each page at boot: how the next restores sync. */
+  restoreSync: StandinRestoreSync = 'after_listener';
   readonly reports: StandinReport[] = [];
   /** TCP connections accepted (any mode). */
   connections = 0;
@@ -250,7 +260,7 @@ export class StandinWhatsApp {
     if (req.method === 'GET' && url.pathname === '/__standin/settings') {
       const session = url.searchParams.get('session');
       // `seq`: a page acts only on commands sent after it loaded.
-      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), seq: this.seq });
+      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), restoreSync: this.restoreSync, seq: this.seq });
     }
     if (req.method === 'GET' && url.pathname === '/__standin/poll') {
       const since = Number(url.searchParams.get('since') ?? 0);
