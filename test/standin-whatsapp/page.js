@@ -6,7 +6,7 @@
  * commands ("scan", "phone logout", an incoming message) from polling /__standin/poll.
  * Plain browser JavaScript: it runs inside the slice's Chromium, not in Node.
  */
-/* global window, document, indexedDB, localStorage, location, crypto, btoa, TextEncoder, TextDecoder */
+/* global window, document, indexedDB, localStorage, location, crypto, btoa */
 (() => {
   'use strict';
 
