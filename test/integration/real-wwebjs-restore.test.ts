@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
 import { loadConfig } from '../../src/main/core/config';
-import { AUTH_MOUNT_DIR } from '../../src/main/core/slices/slice-spec';
 import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome, demuxDockerStream, docker, execIn } from '../helpers/docker';
+import { containersOfHome, demuxDockerStream, docker } from '../helpers/docker';
 import { ensureChromiumImage } from '../helpers/images';
 import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
+import { waitForLinkOnVolume } from '../standin-whatsapp/link-on-volume';
 import { StandinWhatsApp } from '../standin-whatsapp/server';
 
 const CONTACTS = 12;
@@ -38,20 +38,6 @@ async function sliceContainer(accountId: string): Promise<string> {
   const [container] = await containersOfHome(homeId, { accountId, all: false });
   if (!container) throw new Error(`no running slice for account ${accountId}`);
   return container.Id;
-}
-
-/**
- * Chromium commits localStorage to the profile seconds after the page writes it (and at a
- * clean exit); the host's Disconnect may still kill the browser. Wait, bounded, until the
- * link's localStorage half is on the volume, so this test pins the restore, not the teardown.
- */
-async function waitForLinkOnVolume(containerId: string): Promise<void> {
-  const script = `grep -rlF WAWebEncKeySalt ${AUTH_MOUNT_DIR}/*/session-*/Default/"Local Storage" >/dev/null 2>&1 && echo ON_VOLUME || echo NOT_YET`;
-  for (let attempt = 0; attempt < 120; attempt++) {
-    if ((await execIn(containerId, ['sh', '-c', script])).includes('ON_VOLUME')) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the linked session’s localStorage never reached the volume within 60 s');
 }
 
 async function sliceLog(containerId: string): Promise<string> {
@@ -86,7 +72,8 @@ describe('the real whatsapp-web.js restoring a session WhatsApp synced together 
     const session = standin.scan(code.qr!.payload);
     await standin.waitForReport('scanned', (data) => (data as { session?: string }).session === session, 15_000);
     await waitForView(accountId, (v) => v.stage === 'ready', 60_000, 'ready after the scan');
-    await waitForLinkOnVolume(await sliceContainer(accountId));
+    // The host's Disconnect may kill the browser before Chromium commits localStorage: this test pins the restore, not the teardown.
+    await waitForLinkOnVolume(homeId, accountId);
 
     // From now on WhatsApp has a restored session synced before the library listens.
     standin.restoreSync = 'with_connected';
