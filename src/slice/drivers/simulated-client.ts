@@ -41,6 +41,7 @@ interface SimWindow {
   require(name: string): unknown;
   /** whatsapp-web.js's exposed binding (Client.js 295–377), as puppeteer 24 installs it: `lastSeq` counts its calls in this document. */
   onAppStateHasSyncedEvent?: SyncedBinding;
+  slicedeckCarriedSync?: boolean;
 }
 
 /** A puppeteer page binding (puppeteer-core cdp/utils.js addPageBinding): callable, counting its calls. */
@@ -288,6 +289,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       return Promise.resolve();
     };
     globals.onAppStateHasSyncedEvent = binding;
+    // A new document: nothing of the last one's page globals survives.
+    delete globals.slicedeckCarriedSync;
   }
 
   /** The library's handler (Client.js 295–377): `authenticated`, its utilities, `ready`. */

@@ -76,6 +76,8 @@ export interface WaPageGlobals {
      * `lastSeq` (puppeteer-core cdp/utils.js addPageBinding) — per document, like `hasSynced`.
      */
     onAppStateHasSyncedEvent?: (() => Promise<unknown>) & { lastSeq?: number };
+    /** Set by the driver's carry (wwebjs.ts carryMissedSync): this document's sync was delivered by us. */
+    slicedeckCarriedSync?: boolean;
   };
 }
 

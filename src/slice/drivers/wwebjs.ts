@@ -84,7 +84,9 @@ export const carryMissedSync = (): LinkProbe => {
   const handler = page.onAppStateHasSyncedEvent;
   const state = socket.state ?? null;
   const hasSynced = socket.hasSynced === true;
-  if (!hasSynced || typeof handler !== 'function' || (handler.lastSeq ?? 0) > 0) return { state, hasSynced, carried: false };
+  // `slicedeckCarriedSync`: at most one carry per document, whatever a later puppeteer does with `lastSeq`.
+  if (!hasSynced || typeof handler !== 'function' || (handler.lastSeq ?? 0) > 0 || page.slicedeckCarriedSync) return { state, hasSynced, carried: false };
+  page.slicedeckCarriedSync = true;
   void handler().catch(() => undefined);
   return { state, hasSynced, carried: true };
 };
