@@ -427,6 +427,7 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.stopLinkWatch();
     const watch = ++this.linkWatches;
     const linking = () => watch === this.linkWatches && this.client === client && this.running && !this.ready;
+    let lastFailure = '';
     const tick = async () => {
       this.linkWatchTimer = null;
       if (!linking()) return;
@@ -436,9 +437,12 @@ export class WwebjsDriver implements WhatsAppDriver {
           const probe = await withTimeout(page.evaluate(carryMissedSync), PROBE_TIMEOUT_MS, 'the sync check');
           if (linking()) this.onLinkProbe(probe);
         }
+        lastFailure = '';
       } catch (error) {
-        // Navigating (a reload, a logout) or closing: the next tick will tell.
-        this.log({ event: 'wwebjs_sync_check_failed', error: String(error) });
+        // Navigating (a reload, a logout) or closing: the next tick will tell. One log line per distinct failure, not one a second.
+        const failure = String(error);
+        if (failure !== lastFailure) this.log({ event: 'wwebjs_sync_check_failed', error: failure });
+        lastFailure = failure;
       }
       if (linking() && !this.linkWatchTimer) this.linkWatchTimer = setTimeout(() => void tick(), LINK_WATCH_MS);
     };
