@@ -35,13 +35,14 @@ import { SwarmRuntime } from '../src/main/core/docker/swarm-runtime';
 import { crowdLine, crowdRounds, type CrowdResult } from './crowd';
 import { mediaFigures } from './media';
 import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
+import { realSlicesAtOnce } from './real-slices';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
 /** The crowd: N at once (8 fits a 2-core machine), over this many rounds after a warm-up round. */
 const CROWD_N = Number(process.env.BENCH_CROWD ?? 8);
 const CROWD_ROUNDS = Number(process.env.BENCH_CROWD_ROUNDS ?? 3);
 const SWARM_REPS = Number(process.env.BENCH_SWARM_REPS ?? 8);
-/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, swarm); all by default. */
+/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, real, swarm); all by default. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const runs = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 /**
@@ -508,6 +509,14 @@ async function main() {
     console.log('\nMedia download (messages.media)');
     const bench = await makeCore();
     results.media = await mediaFigures(bench.core, nextView, REPS, row).finally(() => bench.close());
+  }
+  if (runs('real')) {
+    const chromiumImage = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./scripts/slice-image.mjs'); console.log((await m.ensureSliceImage({ withChromium: true, log() {} })).pinned);"], { encoding: 'utf8' }).trim();
+    const containerMemoryMiB = async (id: string) => memoryMiB((await docker.getContainer(id).stats({ stream: false })) as never);
+    results.realSlices = await realSlicesAtOnce({ chromiumImage, makeCore: (o) => makeCore(o, 40), nextView, containersOf, containerMemoryMiB, row }).catch((error: unknown) => {
+      row('real slices at once', `failed: ${error instanceof Error ? error.message : String(error)}`);
+      return { failed: String(error) };
+    });
   }
   if (runs('swarm')) {
     // A swarm that cannot be brought up costs its rows, not the one-engine figures above.

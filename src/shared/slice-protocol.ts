@@ -4,7 +4,7 @@
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
 import * as z from 'zod/mini';
-import type { Chat, ChatMessage, DriverName, InstanceState, MediaFile, MediaKind, QrInfo, SendResult } from './types';
+import { LINK_WAIT_STEPS, type Chat, type ChatMessage, type DriverName, type InstanceState, type LinkWaitStep, type MediaFile, type MediaKind, type QrInfo, type SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
 export const SLICE_INTERNAL_PORT = 8080;
@@ -80,6 +80,12 @@ export const SLICE_ENV = {
   simAckDelayMs: 'SIM_ACK_DELAY_MS',
   /** The largest media file the slice downloads and answers (bytes; the host's SLICEDECK_MEDIA_MAX_BYTES). */
   mediaMaxBytes: 'MEDIA_MAX_BYTES',
+  /**
+   * Simulated driver: when a restored session finishes syncing — `after_listener` (after
+   * whatsapp-web.js listens for it, the default), `with_connected` (already synced when the
+   * library looks, as WhatsApp does for a fresh session on a good connection), `never`.
+   */
+  simRestoreSync: 'SIM_RESTORE_SYNC',
 } as const;
 
 /** The media limit unless SLICEDECK_MEDIA_MAX_BYTES says otherwise: 16 MiB (WhatsApp sends photos, voice notes and most videos below it). */
@@ -139,6 +145,8 @@ export interface SliceEventMap {
   code: { code: string; issuedAt: number; expiresAt: number };
   /** WhatsApp Web's loading screen while it syncs (whatsapp-web.js `loading_screen`), 0–100. */
   loading: { percent: number };
+  /** While starting or linking with no code on screen: what the client is waiting for (replayed while connecting). */
+  waiting: { step: LinkWaitStep };
   'message.status': { chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
 }
 export type SliceEventName = keyof SliceEventMap;
@@ -152,6 +160,16 @@ export interface SliceSendRequest {
 export type SliceSendResponse = SendResult;
 export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
+
+/**
+ * Simulated driver (SIM_RESTORE_SYNC): when WhatsApp has a restored session synced.
+ * `after_listener` — SIM_LINK_DELAY_MS after whatsapp-web.js listens for `change:hasSynced`
+ * (the default); `with_connected` — together with CONNECTED, before the library listens (a
+ * session minutes old on a good connection: 1.34.7 then emits neither `authenticated` nor
+ * `ready` by itself); `never` — the sync never completes (a phone that stays offline).
+ */
+export const RESTORE_SYNC_MODES = ['after_listener', 'with_connected', 'never'] as const;
+export type RestoreSync = (typeof RESTORE_SYNC_MODES)[number];
 
 export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout' | 'go_deaf' | 'revoke_session';
 
@@ -310,6 +328,7 @@ export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEv
   'message.ack': z.object({ messageId: text(512), ack: z.number().check(z.int(), z.minimum(-1), z.maximum(10)) }),
   code: z.object({ code: text(64), issuedAt: epochMs(), expiresAt: epochMs() }),
   loading: z.object({ percent: z.number().check(z.minimum(0), z.maximum(100)) }),
+  waiting: z.object({ step: z.enum(LINK_WAIT_STEPS) }),
   'message.status': z.object({
     chatId: text(512),
     queueId: text(512),

@@ -41,6 +41,8 @@ export interface SliceView {
   restoring?: true;
   /** WhatsApp Web's own loading percent while linking (absent: it said nothing, the bar is indeterminate). */
   loadingPercent?: number;
+  /** While starting or linking: what the slice says it is waiting for, in the operator's words. */
+  waitingFor?: string;
   /** Messages accepted by the host and not yet taken by WhatsApp. */
   queued?: number;
   contacts?: number;
@@ -64,6 +66,15 @@ export interface SliceView {
 }
 
 export type DriverName = 'simulated' | 'whatsapp-web.js';
+
+/**
+ * What a linking slice is waiting on while no code is on screen (the slice's `waiting`
+ * event): WhatsApp Web itself to load, WhatsApp to finish syncing a restored session, the
+ * phone that scanned to finish logging in, or the account to load after `authenticated`.
+ * The host names it in the view and in the words of a linking that timed out.
+ */
+export const LINK_WAIT_STEPS = ['whatsapp_web', 'restored_session_sync', 'phone_sync', 'account_load'] as const;
+export type LinkWaitStep = (typeof LINK_WAIT_STEPS)[number];
 
 export interface SystemStatus {
   docker: 'ok' | 'unreachable';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
+import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS, type RestoreSync } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
@@ -90,6 +90,14 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
  * file, so it is not in `docker inspect` or in every child process's environment),
  * or from `SLICE_TOKEN` when a slice is run by hand.
  */
+function readRestoreSync(env: Env): RestoreSync {
+  const raw = env[SLICE_ENV.simRestoreSync]?.trim() || 'after_listener';
+  if (!(RESTORE_SYNC_MODES as readonly string[]).includes(raw)) {
+    throw new SliceConfigError(`${SLICE_ENV.simRestoreSync}=${JSON.stringify(raw)} is not a restore mode; use one of ${RESTORE_SYNC_MODES.join(', ')}.`);
+  }
+  return raw as RestoreSync;
+}
+
 function readToken(env: Env, readFile: (path: string) => string): { token: string; source: string } {
   const file = env[SLICE_ENV.tokenFile]?.trim();
   if (file) {
@@ -191,6 +199,7 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
       replyDelayMs: readInt(env, SLICE_ENV.simReplyDelayMs, 1_500, 0, 600_000),
       bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
       ackDelayMs: readInt(env, SLICE_ENV.simAckDelayMs, 1_000, 0, 600_000),
+      restoreSync: readRestoreSync(env),
     },
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
-import type { Chat, ChatMessage, DriverName, InstanceState, MediaFile, QrInfo, SendResult } from '@shared/types';
+import type { Chat, ChatMessage, DriverName, InstanceState, LinkWaitStep, MediaFile, QrInfo, SendResult } from '@shared/types';
 import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './drivers/driver';
 
 export interface InstanceManagerConfig {
@@ -115,6 +115,8 @@ export class InstanceManager {
   private pairing: { code: string; issuedAt: number; expiresAt: number } | null = null;
   /** Last loading-screen percent while linking (null: WhatsApp said nothing). */
   private loadingPercent: number | null = null;
+  /** What the client last said it waits for while connecting (null: nothing said). */
+  private waitingFor: LinkWaitStep | null = null;
 
   constructor(
     private readonly options: {
@@ -169,6 +171,7 @@ export class InstanceManager {
     if (this.pairingUntil !== null && this.currentState === 'connecting') events.push({ type: 'pairing', data: { until: this.pairingUntil } });
     if (this.pairing && this.currentState === 'connecting' && this.pairing.expiresAt > Date.now()) events.push({ type: 'code', data: { ...this.pairing } });
     if (this.loadingPercent !== null && this.currentState === 'connecting') events.push({ type: 'loading', data: { percent: this.loadingPercent } });
+    if (this.waitingFor !== null && this.currentState === 'connecting') events.push({ type: 'waiting', data: { step: this.waitingFor } });
     if (this.authenticated) events.push({ type: 'authenticated', data: {} });
     if (this.authenticated || this.contacts > 0) events.push({ type: 'contacts', data: { count: this.contacts, done: this.contactsDone } });
     if (this.currentState === 'ready') events.push({ type: 'ready', data: {} });
@@ -198,6 +201,7 @@ export class InstanceManager {
     if (to === 'ready') {
       this.pairing = null;
       this.loadingPercent = null;
+      this.waitingFor = null;
       this.scheduleProbe();
     } else this.stopProbe();
     if (to === 'ready') void this.flushQueue();
@@ -339,6 +343,11 @@ export class InstanceManager {
         this.loadingPercent = percent;
         this.emit('loading', { percent });
       },
+      waiting: (step) => {
+        if (!current()) return;
+        this.waitingFor = step;
+        this.emit('waiting', { step });
+      },
       note: (event, detail) => {
         if (!current()) return;
         this.log({ event, ...detail });
@@ -380,6 +389,7 @@ export class InstanceManager {
     this.pairingCode = null;
     this.pairing = null;
     this.loadingPercent = null;
+    this.waitingFor = null;
     this.startedBy = 'operator';
     this.transition('connecting', 'initialize_requested');
     this.operatorStart = (async () => {

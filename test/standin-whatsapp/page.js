@@ -6,24 +6,33 @@
  * commands ("scan", "phone logout", an incoming message) from polling /__standin/poll.
  * Plain browser JavaScript: it runs inside the slice's Chromium, not in Node.
  */
-/* global window, document, indexedDB, location, crypto, btoa */
+/* global window, document, indexedDB, localStorage, location, crypto, btoa */
 (() => {
   'use strict';
 
   /*
-   * The linked session lives in IndexedDB, as WhatsApp Web's keys do: a transaction is on
-   * disk once it completes, so it survives a slice killed without a clean browser exit
-   * (localStorage is flushed lazily and would not).
+   * The link, written the way WhatsApp Web writes it — in the page's own storage, which
+   * LocalAuth keeps as Chromium's profile on the account's volume; no file of ours:
+   *  - localStorage: `last-wid-md` (the linked account) and `WAWebEncKeySalt` (the salt of
+   *    the key that seals what IndexedDB holds);
+   *  - IndexedDB `wawc`, store `user`: the session, sealed (AES-GCM) with that key.
+   * A restore needs both. An IndexedDB transaction is on disk once it completes; Chromium
+   * commits localStorage lazily (seconds after the write) and on a clean exit, so a browser
+   * killed right after linking loses the salt and with it the link — as with WhatsApp Web.
    */
-  function sessionStore(mode, act) {
+  const LINK_DB = 'wawc';
+  const LINK_STORE = 'user';
+  const WID_KEY = 'last-wid-md';
+  const SALT_KEY = 'WAWebEncKeySalt';
+  function linkStore(mode, act) {
     return new Promise((resolve, reject) => {
-      const open = indexedDB.open('standin', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('session');
+      const open = indexedDB.open(LINK_DB, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore(LINK_STORE);
       open.onerror = () => reject(open.error);
       open.onsuccess = () => {
         const db = open.result;
-        const tx = db.transaction('session', mode);
-        const request = act(tx.objectStore('session'));
+        const tx = db.transaction(LINK_STORE, mode);
+        const request = act(tx.objectStore(LINK_STORE));
         tx.oncomplete = () => {
           db.close();
           resolve(request.result);
@@ -32,9 +41,34 @@
       };
     });
   }
-  const readSession = () => sessionStore('readonly', (store) => store.get('id'));
-  const writeSession = (id) => sessionStore('readwrite', (store) => store.put(id, 'id'));
-  const clearSession = () => sessionStore('readwrite', (store) => store.delete('id'));
+  const sealKey = (salt) => crypto.subtle.importKey('raw', decodeB64(salt), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  async function writeLink(id, wid) {
+    const salt = encodeB64(randomBytes(32));
+    const iv = randomBytes(12);
+    const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await sealKey(salt), new TextEncoder().encode(id));
+    await linkStore('readwrite', (store) => store.put({ iv: encodeB64(iv), sealed: encodeB64(sealed) }, 'session'));
+    localStorage.setItem(SALT_KEY, salt);
+    localStorage.setItem(WID_KEY, JSON.stringify(wid));
+  }
+  /** The session id, or null; `found` says which halves were there (reported at boot). */
+  async function readLink() {
+    const record = await linkStore('readonly', (store) => store.get('session'));
+    const salt = localStorage.getItem(SALT_KEY);
+    const wid = localStorage.getItem(WID_KEY);
+    const found = { indexedDb: Boolean(record), localStorage: Boolean(salt && wid) };
+    if (!record || !salt || !wid) return { id: null, found };
+    try {
+      const opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeB64(record.iv) }, await sealKey(salt), decodeB64(record.sealed));
+      return { id: new TextDecoder().decode(opened), found };
+    } catch {
+      return { id: null, found: { ...found, unsealed: false } };
+    }
+  }
+  async function clearLink() {
+    localStorage.removeItem(SALT_KEY);
+    localStorage.removeItem(WID_KEY);
+    await linkStore('readwrite', (store) => store.delete('session'));
+  }
   const unknownModules = new Set();
 
   function report(type, data) {
@@ -260,7 +294,7 @@
   Socket.logout = async () => {
     // The library's client.logout(): the device is unlinked on the phone and the session dropped.
     report('logout', { by: 'client', session });
-    await clearSession();
+    await clearLink();
   };
   Socket.takeover = () => undefined;
   const Conn = new Model({ ref: null, platform: 'android', pushname: 'Stand-in phone', battery: 100, plugged: true });
@@ -291,6 +325,7 @@
   // Keys the library puts into the QR text (shapes as WhatsApp Web's; the values are random).
   const randomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
   const encodeB64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+  const decodeB64 = (text) => Uint8Array.from(window.atob(text), (c) => c.charCodeAt(0));
   const keys = { noise: randomBytes(32), identity: randomBytes(32), advSecret: encodeB64(randomBytes(32)) };
 
   const modules = {
@@ -298,7 +333,7 @@
     WAWebConnModel: { Conn },
     WAWebCmd: { Cmd },
     WAWebOfflineHandler: { OfflineMessageHandler },
-    WABase64: { encodeB64, decodeB64: (text) => Uint8Array.from(window.atob(text), (c) => c.charCodeAt(0)) },
+    WABase64: { encodeB64, decodeB64 },
     WAWebCompanionRegClientUtils: {
       DEVICE_PLATFORM: 'Chrome',
       waNoiseInfo: { get: async () => ({ staticKeyPair: { pubKey: keys.noise, privKey: randomBytes(32) } }) },
@@ -461,11 +496,16 @@
   // ---- linking and syncing ----
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  async function sync(stepMs, restored) {
+  /**
+   * The phone's (or the restored session's) sync: contacts, chats, then `hasSynced`.
+   * `together`: already done when the socket says CONNECTED — CONNECTED and `hasSynced`
+   * in one task, before whatsapp-web.js 1.34.7 listens for `change:hasSynced`.
+   */
+  async function sync(stepMs, restored, together = false) {
     me = new Wid(settings.phone.me);
     meLid = new Wid(settings.phone.meLid);
     if (!restored) Socket.set('state', 'OPENING');
-    Socket.set('state', 'CONNECTED');
+    if (!together) Socket.set('state', 'CONNECTED');
     const contacts = settings.phone.contacts;
     const steps = Math.max(1, Math.min(5, contacts.length));
     for (let step = 1; step <= steps; step++) {
@@ -474,7 +514,7 @@
       }
       offlineProgress = Math.round((step * 100) / steps);
       Cmd.trigger('offline_progress_update_from_bridge');
-      await sleep(stepMs);
+      if (stepMs > 0) await sleep(stepMs);
     }
     for (const chat of settings.phone.chats) {
       const model = Collections.Chat.add(new Chat({ id: new Wid(chat.id), name: chat.name }));
@@ -492,8 +532,9 @@
         });
       }
     }
+    if (together) Socket.set('state', 'CONNECTED');
     Socket.set('hasSynced', true);
-    report('synced', { restored, contacts: Collections.Contact.length });
+    report('synced', { restored, together, contacts: Collections.Contact.length });
   }
 
   async function onScan(command) {
@@ -506,14 +547,14 @@
     // No ref change after the scan: the library would show one more (bogus) code.
     clearTimeout(refTimer);
     Socket.set('state', 'PAIRING');
-    await writeSession(session);
+    await writeLink(session, settings.phone.me);
     report('scanned', { index: refCount, session });
     await sync(settings.syncMs / 5, false);
   }
 
   async function onPhoneLogout() {
     // What WhatsApp Web does when the phone removes the device: the bridge says so, the page reloads.
-    await clearSession();
+    await clearLink();
     report('logged_out', { by: 'phone', session });
     Cmd.trigger('logout_from_bridge');
     setTimeout(() => location.replace('/?post_logout=1'), 300);
@@ -554,15 +595,22 @@
   }
 
   async function boot() {
-    const saved = await readSession();
+    const link = await readLink();
+    const saved = link.id;
     const answer = await fetch(`/__standin/settings${saved ? `?session=${encodeURIComponent(saved)}` : ''}`, { cache: 'no-store' });
     settings = await answer.json();
     if (settings.linked) session = saved;
     // What the library polls for before anything else (Client.js inject).
     window.Debug = { VERSION: settings.version };
-    report('boot', { restored: settings.linked, hadSession: Boolean(saved), postLogout: location.search.includes('post_logout') });
+    report('boot', { restored: settings.linked, hadSession: Boolean(saved), link: link.found, postLogout: location.search.includes('post_logout') });
     void poll();
     await sleep(settings.bootMs);
+    if (settings.linked && settings.restoreSync === 'with_connected') {
+      // WhatsApp has this session synced by the time the socket is CONNECTED (a fresh session,
+      // a good connection): 1.34.7 reads the state, and listens for the sync only afterwards.
+      await sync(0, true, true);
+      return;
+    }
     if (settings.linked) {
       // A restored session syncs, but only once the library listens for it: it registers its
       // `change:hasSynced` listener after reading the state, and would miss an earlier sync.
@@ -576,7 +624,7 @@
       Socket.set('state', 'CONNECTED');
       return;
     }
-    if (saved) await clearSession();
+    if (link.found.indexedDb || link.found.localStorage) await clearLink();
     Conn.ref = newRef();
     refCount = 1;
     Socket.set('state', 'UNPAIRED');

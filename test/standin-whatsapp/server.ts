@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -66,6 +67,14 @@ export interface StandinOptions extends Partial<StandinTimings> {
 
 export type StandinMode = 'serve' | 'garbage' | 'close';
 
+/**
+ * When a restored session finishes syncing: `after_listener` — once whatsapp-web.js listens
+ * for `change:hasSynced` (`syncMs` later); `with_connected` — together with CONNECTED, before
+ * the library listens, as WhatsApp does for a session minutes old on a good connection
+ * (1.34.7 then emits neither `authenticated` nor `ready` by itself).
+ */
+export type StandinRestoreSync = 'after_listener' | 'with_connected';
+
 export interface StandinReport {
   type: string;
   data: unknown;
@@ -81,7 +90,16 @@ type Command = { seq: number } & ({ type: 'scan'; ref: string; session: string }
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
 const MAX_COMMANDS = 1_000;
 
-const PAGE_SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+const PAGE_SCRIPT = readPageScript();
+
+/** page.js beside this file; from the repository's copy when bundled elsewhere (the bench, out/bench/). */
+function readPageScript(): string {
+  try {
+    return readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+  } catch {
+    return readFileSync(resolve('test/standin-whatsapp/page.js'), 'utf8');
+  }
+}
 const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>WhatsApp</title></head><body><div id="app"></div><script src="/standin.js"></script></body></html>';
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Margaret Hamilton', 'Dennis Ritchie'];
 const MAX_REPORTS = 5_000;
@@ -128,6 +146,8 @@ export function makePhone(contacts: number): StandinPhone {
 
 export class StandinWhatsApp {
   mode: StandinMode = 'serve';
+  /** Read by each page at boot: how the next restores sync. */
+  restoreSync: StandinRestoreSync = 'after_listener';
   readonly reports: StandinReport[] = [];
   /** TCP connections accepted (any mode). */
   connections = 0;
@@ -299,7 +319,7 @@ export class StandinWhatsApp {
     if (req.method === 'GET' && url.pathname === '/__standin/settings') {
       const session = url.searchParams.get('session');
       // `seq`: a page acts only on commands sent after it loaded.
-      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), seq: this.seq });
+      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), restoreSync: this.restoreSync, seq: this.seq });
     }
     if (req.method === 'GET' && url.pathname === '/__standin/poll') {
       const since = Number(url.searchParams.get('since') ?? 0);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { DriverName } from '@shared/types';
 import type { ProvisioningStage } from '@shared/stages';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING } from '@shared/slice-protocol';
+import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
 
 export interface PortRange {
   from: number;
@@ -38,6 +38,8 @@ export interface CoreConfig {
   simReplyDelayMs: number;
   /** Simulated driver: a sent message is delivered after this long and read after twice that (0 = never). */
   simAckDelayMs: number;
+  /** Simulated driver: when a restored session finishes syncing (SLICEDECK_SIM_RESTORE_SYNC). */
+  simRestoreSync: RestoreSync;
   /** How often each slice asks its WhatsApp client whether it still answers (ms; 0 = never). */
   livenessProbeMs: number;
   /** How long a pairing code lives before WhatsApp issues the next (ms; WhatsApp: 3 min). */
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
     simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
     simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
+    simRestoreSync: readEnum(env, 'SLICEDECK_SIM_RESTORE_SYNC', RESTORE_SYNC_MODES, 'after_listener'),
     livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
     pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
     mediaMaxBytes: readInt(env, 'SLICEDECK_MEDIA_MAX_BYTES', DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),

@@ -6,7 +6,7 @@
  * restart throws the driver away and asks the factory for a new one. Drivers never
  * decide about reconnecting: they only report what happened through the sink.
  */
-import type { Chat, ChatMessage, DriverName, MediaFile, QrInfo } from '@shared/types';
+import type { Chat, ChatMessage, DriverName, LinkWaitStep, MediaFile, QrInfo } from '@shared/types';
 
 /** What a driver reports. Every callback may fire at any time after `initialize()`. */
 export interface DriverEventSink {
@@ -42,6 +42,8 @@ export interface DriverEventSink {
   pairingCode?(code: string, issuedAt: number, expiresAt: number): void;
   /** WhatsApp Web's loading screen percent while it syncs. */
   loading?(percent: number): void;
+  /** What a start with no code on screen waits for now (reported when it changes). */
+  waiting?(step: LinkWaitStep): void;
 }
 
 export interface WhatsAppDriver {

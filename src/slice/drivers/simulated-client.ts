@@ -40,7 +40,13 @@ interface SimWindow {
   window?: SimWindow;
   Debug: { VERSION: string };
   require(name: string): unknown;
+  /** whatsapp-web.js's exposed binding (Client.js 295–377), as puppeteer 24 installs it: `lastSeq` counts its calls in this document. */
+  onAppStateHasSyncedEvent?: SyncedBinding;
+  slicedeckCarriedSync?: boolean;
 }
+
+/** A puppeteer page binding (puppeteer-core cdp/utils.js addPageBinding): callable, counting its calls. */
+type SyncedBinding = (() => Promise<void>) & { lastSeq?: number };
 
 class SimulatedBrowser implements WaBrowser {
   connected = true;
@@ -77,6 +83,16 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   pupBrowser: SimulatedBrowser | null = null;
   pupPage: SimulatedPage | null = null;
   private socketState: WaState | null = null;
+  /** WhatsApp's `Socket.hasSynced`: the phone (or the restored session) finished syncing. */
+  private synced = false;
+  /** The library's `change:hasSynced` listener is attached (the last step of its inject(), Client.js 400–410). */
+  private listening = false;
+  /** This inject restores a saved session (no code). */
+  private restoring = false;
+  /** The sync completed before the library listened: its offline progress went unheard too. */
+  private syncedUnheard = false;
+  /** The page's globals (the binding is installed there by each inject). */
+  private pageGlobals: SimWindow | null = null;
   /** The Store is loaded (window.WWebJS injected): chats can be read and messages sent. */
   private storeReady = false;
   /** Contacts in the page's contact collection so far. */
@@ -117,7 +133,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     }
     this.pupBrowser = new SimulatedBrowser();
     const browser = this.pupBrowser;
-    this.pupPage = new SimulatedPage(this.pageWindow(), () => browser.connected && run === this.run, () => this.hangIfDeaf());
+    this.pageGlobals = this.pageWindow();
+    this.pupPage = new SimulatedPage(this.pageGlobals, () => browser.connected && run === this.run, () => this.hangIfDeaf());
     this.phone.screen = this;
     this.inject(run);
   }
@@ -127,14 +144,25 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.storeReady = false;
     this.contactsLoaded = 0;
     this.pairingCode = null;
+    this.synced = false;
+    this.syncedUnheard = false;
+    this.restoring = false;
+    this.listening = false;
+    this.exposeSyncedBinding(run);
     // LocalAuth's userDataDir holds the session: a device the phone still lists restores without a code;
     // one the phone removed meanwhile ('revoked') is just not logged in, so WhatsApp Web shows codes.
     if (this.phone.linked && this.phone.savedSession() === 'saved') {
-      // A saved session: OPENING → CONNECTED, then the sync, then hasSynced → authenticated → ready.
+      // A saved session: OPENING → CONNECTED, then the sync (hasSynced) → authenticated → ready.
       this.socketState = 'CONNECTED';
-      this.syncThen(run, this.world.timings.linkDelayMs, () => this.hasSynced(run, true));
+      this.restoring = true;
+      const mode = this.world.timings.restoreSync ?? 'after_listener';
+      // Synced together with CONNECTED: done before the library listens (1.34.7 then never hears it).
+      if (mode === 'with_connected') this.setSynced(run);
+      this.listening = true;
+      if (mode === 'after_listener') this.syncThen(run, this.world.timings.linkDelayMs, () => this.setSynced(run));
       return;
     }
+    this.listening = true;
     this.socketState = 'UNPAIRED';
     this.refs = 0;
     this.keys = simulatedKeys();
@@ -183,6 +211,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     if (this.pupBrowser) this.pupBrowser.connected = false;
     this.socketState = null;
     this.storeReady = false;
+    this.synced = false;
+    this.listening = false;
     if (this.phone.screen === this) this.phone.screen = null;
   }
 
@@ -202,7 +232,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.socketState = 'PAIRING';
     this.syncThen(run, syncMs, () => {
       this.socketState = 'CONNECTED';
-      this.hasSynced(run, false);
+      this.setSynced(run);
     });
   }
 
@@ -233,9 +263,42 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     this.after(run, ms, then);
   }
 
+  /** `Socket.hasSynced` becomes true; the library hears it only if its listener is attached by then. */
+  private setSynced(run: number): void {
+    if (run !== this.run || this.synced) return;
+    this.synced = true;
+    if (this.restoring) this.contactsLoaded = this.phone.contactCount;
+    if (!this.listening) {
+      this.syncedUnheard = true;
+      return;
+    }
+    // The library's listener: `Socket.on('change:hasSynced', () => window.onAppStateHasSyncedEvent())`.
+    void this.pageGlobals?.onAppStateHasSyncedEvent?.();
+  }
+
+  /**
+   * exposeFunctionIfAbsent('onAppStateHasSyncedEvent', …) in a new document: puppeteer's
+   * binding counts its calls (`lastSeq`); each call runs the library's handler in Node.
+   */
+  private exposeSyncedBinding(run: number): void {
+    const globals = this.pageGlobals;
+    if (!globals) return;
+    const binding: SyncedBinding = () => {
+      binding.lastSeq = (binding.lastSeq ?? 0) + 1;
+      // The call crosses to Node (Runtime.bindingCalled) and runs there, after the page's own task.
+      this.after(run, 0, () => this.hasSynced(run, this.restoring));
+      return Promise.resolve();
+    };
+    globals.onAppStateHasSyncedEvent = binding;
+    // A new document: nothing of the last one's page globals survives.
+    delete globals.slicedeckCarriedSync;
+  }
+
+  /** The library's handler (Client.js 295–377): `authenticated`, its utilities, `ready`. */
   private hasSynced(run: number, restored: boolean): void {
     if (run !== this.run) return;
-    if (restored) {
+    // Offline progress is heard only by a library that listened before the sync was done.
+    if (restored && !this.syncedUnheard) {
       // Offline messages delivered while the session was closed (Client.js 379–388).
       for (const percent of [0, 50, 100]) this.emit('loading_screen', percent, 'WhatsApp');
     }
@@ -477,7 +540,16 @@ export class SimulatedClient extends EventEmitter implements WaClient {
           return { _serialized: id, toString: () => id };
         },
       },
-      WAWebSocketModel: { Socket: { get state() { return self.socketState; } } },
+      WAWebSocketModel: {
+        Socket: {
+          get state() {
+            return self.socketState;
+          },
+          get hasSynced() {
+            return self.synced;
+          },
+        },
+      },
     };
     return {
       Debug: { VERSION: '2.3000.1031000000-simulated' },

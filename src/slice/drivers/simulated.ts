@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chat, ChatMessage } from '@shared/types';
-import type { SimFaultKind } from '@shared/slice-protocol';
+import type { RestoreSync, SimFaultKind } from '@shared/slice-protocol';
 import type { QrSettings } from '../config';
 import { SimulatedClient } from './simulated-client';
 import { addSimulatedMedia, type SimulatedMediaFile } from './simulated-media';
@@ -37,7 +37,11 @@ export interface SimulatedTimings {
   bootDelayMs: number;
   /** A sent message is delivered (ack 2) after this long and read (ack 3) after twice that; 0 = only the server ack (SIM_ACK_DELAY_MS). */
   ackDelayMs?: number;
+  /** When a restored session finishes syncing (SIM_RESTORE_SYNC; default `after_listener`). */
+  restoreSync?: RestoreSync;
 }
+
+export { RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
 
 /** Thrown when a simulator control cannot apply in the current situation (HTTP 409). */
 export class SimulatorConflictError extends Error {

@@ -99,7 +99,7 @@ export interface WaBrowser {
   process(): { pid?: number | undefined; kill(signal?: NodeJS.Signals): boolean } | null;
 }
 
-/** What the page offers `evaluate`d functions (WhatsApp Web's module loader). */
+/** What the page offers `evaluate`d functions (WhatsApp Web's module loader, the library's bindings). */
 export interface WaPageGlobals {
   window: {
     require(module: 'WAWebCollections'): {
@@ -107,6 +107,16 @@ export interface WaPageGlobals {
       Chat: { get(wid: unknown): unknown };
     };
     require(module: 'WAWebWidFactory'): { createWid(id: string): unknown };
+    /** WhatsApp's socket: its state and whether the phone (or a restored session) finished syncing. */
+    require(module: 'WAWebSocketModel'): { Socket: { state?: WaState | null; hasSynced?: boolean } };
+    /**
+     * whatsapp-web.js's handler of `change:hasSynced` (Client.js 295–377: `authenticated`,
+     * utilities, `ready`), exposed by puppeteer's page binding, which counts its calls in
+     * `lastSeq` (puppeteer-core cdp/utils.js addPageBinding) — per document, like `hasSynced`.
+     */
+    onAppStateHasSyncedEvent?: (() => Promise<unknown>) & { lastSeq?: number };
+    /** Set by the driver's carry (wwebjs.ts carryMissedSync): this document's sync was delivered by us. */
+    slicedeckCarriedSync?: boolean;
   };
 }
 

@@ -19,10 +19,16 @@
  * - Starting is bounded by `WWEBJS_START_TIMEOUT_MS`; a start abandoned at that
  *   bound is destroyed once it settles, so a late `puppeteer.launch` leaves no Chromium.
  * - `ready` is reported after a cheap count of the contact collection (never `getContacts()`).
+ * - A sync the library missed is carried on: 1.34.7 listens for `change:hasSynced` only at the
+ *   end of inject(), so a restored session already synced by then never gets `authenticated`
+ *   or `ready` (upstream #5685, #5758). Once `initialize()` has attached the library's
+ *   listeners, and every `LINK_WATCH_MS` until ready, `carryMissedSync` asks the page and, if
+ *   WhatsApp is synced but the library's handler was never called, calls it — once.
+ * - While linking without a code on screen the driver says what it waits for (`waiting`).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Chat, ChatMessage, MediaFile, QrInfo } from '@shared/types';
+import type { Chat, ChatMessage, LinkWaitStep, MediaFile, QrInfo } from '@shared/types';
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { clearStaleProfileLocks } from './chromium-profile';
@@ -51,6 +57,40 @@ export const QR_ROTATION_ALLOWANCE_MS = 3_000;
 const PROBE_TIMEOUT_MS = 5_000;
 /** How often the contact count is read between `authenticated` and `ready`. */
 export const CONTACT_POLL_MS = 200;
+/** How often a client that is not ready yet is asked what it waits for (and a missed sync carried on). */
+export const LINK_WATCH_MS = 1_000;
+
+/** What `carryMissedSync` found in the page. */
+export interface LinkProbe {
+  state: WaState | null;
+  hasSynced: boolean;
+  /** The library had missed the sync, and its handler was called now. */
+  carried: boolean;
+}
+
+/**
+ * Runs in the page (handed to `evaluate`: it may use only the page's globals).
+ * whatsapp-web.js 1.34.7 waits in inject() for the socket to leave OPENING/PAIRING, then
+ * exposes `onAppStateHasSyncedEvent` and only then listens for `Socket` `change:hasSynced`
+ * (Client.js 145–175, 400–410); a sync completed before that is never heard. The library's
+ * listener calls its binding, and puppeteer's binding counts its calls in `lastSeq` (per
+ * document, like `hasSynced`). In one page task — the page is single-threaded, so nothing
+ * can slip in between — synced with no call yet means the library missed it: call the
+ * handler now. The call counts itself, so a second check (or a late change event) finds
+ * it delivered: the library's `authenticated` → `ready` runs once.
+ */
+export const carryMissedSync = (): LinkProbe => {
+  const page = (globalThis as unknown as WaPageGlobals).window;
+  const socket = page.require('WAWebSocketModel').Socket;
+  const handler = page.onAppStateHasSyncedEvent;
+  const state = socket.state ?? null;
+  const hasSynced = socket.hasSynced === true;
+  // `slicedeckCarriedSync`: at most one carry per document, whatever a later puppeteer does with `lastSeq`.
+  if (!hasSynced || typeof handler !== 'function' || (handler.lastSeq ?? 0) > 0 || page.slicedeckCarriedSync) return { state, hasSynced, carried: false };
+  page.slicedeckCarriedSync = true;
+  void handler().catch(() => undefined);
+  return { state, hasSynced, carried: true };
+};
 
 /** LocalAuth accepts only letters, digits, `_` and `-` in a clientId. */
 export function sanitizeClientId(instanceId: string): string {
@@ -148,6 +188,11 @@ export class WwebjsDriver implements WhatsAppDriver {
   private codesOver = false;
   private qrTimer: NodeJS.Timeout | null = null;
   private contactTimer: NodeJS.Timeout | null = null;
+  private linkWatchTimer: NodeJS.Timeout | null = null;
+  /** Bumped by each watch: an older watch's tick in flight stops. */
+  private linkWatches = 0;
+  /** What this start last said it waits for (reported on change only). */
+  private waitingFor: LinkWaitStep | null = null;
   /** The client's `initialize()` while it runs (launch, navigation, injection). */
   private starting: Promise<void> | null = null;
   private readonly dataPath: string;
@@ -186,6 +231,8 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.codesOver = false;
     this.authenticated = false;
     this.running = true;
+    this.waitingFor = null;
+    this.reportWaiting('whatsapp_web');
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
@@ -194,6 +241,8 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.starting = starting;
     try {
       await Promise.race([starting, deadline]);
+      // The library's listeners are attached now: check for a sync it already missed, then keep watching until ready.
+      if (this.client === client && this.running) this.watchLinking(client);
     } catch (error) {
       this.log({ event: 'wwebjs_start_failed', error: error instanceof Error ? error.message : String(error) });
       // Still launching (the bound passed)? stopBrowser hands it to abandon().
@@ -256,7 +305,8 @@ export class WwebjsDriver implements WhatsAppDriver {
       }, this.config.pairingCodeTtlMs + QR_ROTATION_ALLOWANCE_MS);
     });
     client.on('authenticated', () => {
-      if (!mine()) return;
+      // Once per start, whoever delivered the sync (the library's listener or carryMissedSync).
+      if (!mine() || this.authenticated) return;
       this.clearQrTimer();
       this.authenticated = true;
       this.codesOver = true;
@@ -273,8 +323,10 @@ export class WwebjsDriver implements WhatsAppDriver {
       if (mine() && message?.id?._serialized && Number.isInteger(ack)) this.sink.ack?.(message.id._serialized, ack);
     });
     client.on('ready', () => {
-      if (!mine()) return;
+      // Never a double ready, whatever called the library's handler twice.
+      if (!mine() || this.ready) return;
       this.stopContactCount();
+      this.stopLinkWatch();
       this.ready = true;
       void this.countContacts(client)
         .then((count) => this.sink.contacts(count, true))
@@ -294,6 +346,7 @@ export class WwebjsDriver implements WhatsAppDriver {
       this.ready = false;
       this.clearQrTimer();
       this.stopContactCount();
+      this.stopLinkWatch();
       const why = String(reason);
       // whatsapp-web.js closes the browser itself after this event (or re-injects after LOGOUT); the Client object stays for a soft restart.
       this.running = false;
@@ -367,6 +420,64 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.contactTimer = setTimeout(tick, 0);
   }
 
+  /**
+   * Until ready, asks the page every LINK_WATCH_MS (the first time at once): carries on a
+   * sync the library missed, and says what the start waits for.
+   */
+  private watchLinking(client: WaClient): void {
+    this.stopLinkWatch();
+    const watch = ++this.linkWatches;
+    const linking = () => watch === this.linkWatches && this.client === client && this.running && !this.ready;
+    let lastFailure = '';
+    const tick = async () => {
+      this.linkWatchTimer = null;
+      if (!linking()) return;
+      const page = client.pupPage;
+      try {
+        if (page) {
+          const probe = await withTimeout(page.evaluate(carryMissedSync), PROBE_TIMEOUT_MS, 'the sync check');
+          if (linking()) this.onLinkProbe(probe);
+        }
+        lastFailure = '';
+      } catch (error) {
+        // Navigating (a reload, a logout) or closing: the next tick will tell. One log line per distinct failure, not one a second.
+        const failure = String(error);
+        if (failure !== lastFailure) this.log({ event: 'wwebjs_sync_check_failed', error: failure });
+        lastFailure = failure;
+      }
+      if (linking() && !this.linkWatchTimer) this.linkWatchTimer = setTimeout(() => void tick(), LINK_WATCH_MS);
+    };
+    void tick();
+  }
+
+  private onLinkProbe(probe: LinkProbe): void {
+    if (probe.carried) this.log({ event: 'wwebjs_missed_sync_carried', state: probe.state });
+    this.reportWaiting(this.waitStepOf(probe));
+  }
+
+  /** What the start waits for, from the page's state; null while codes are on screen (the QR clock's business). */
+  private waitStepOf(probe: LinkProbe): LinkWaitStep | null {
+    if (this.authenticated || probe.hasSynced) return 'account_load';
+    if (probe.state === 'PAIRING') return 'phone_sync';
+    if (this.qrCount > 0 || this.pairingCodeMode) return this.codesOver ? 'phone_sync' : null;
+    if (probe.state === 'CONNECTED') return 'restored_session_sync';
+    if (probe.state === 'UNPAIRED' || probe.state === 'UNPAIRED_IDLE') return null;
+    return 'whatsapp_web';
+  }
+
+  private reportWaiting(step: LinkWaitStep | null): void {
+    if (step === null || step === this.waitingFor) return;
+    this.waitingFor = step;
+    this.log({ event: 'link_waiting', step });
+    this.sink.waiting?.(step);
+  }
+
+  private stopLinkWatch(): void {
+    this.linkWatches++;
+    if (this.linkWatchTimer) clearTimeout(this.linkWatchTimer);
+    this.linkWatchTimer = null;
+  }
+
   private exhaustCodes(): void {
     if (!this.running) return;
     this.sink.qrExhausted();
@@ -391,6 +502,7 @@ export class WwebjsDriver implements WhatsAppDriver {
   private async stopBrowser(): Promise<void> {
     this.clearQrTimer();
     this.stopContactCount();
+    this.stopLinkWatch();
     this.ready = false;
     const wasRunning = this.running;
     this.running = false;

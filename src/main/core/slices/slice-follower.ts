@@ -15,7 +15,7 @@ import { hostOf, sessionNodeOf } from './placement';
 import type { LiveSlice, SliceHandle, SliceState } from './slice-state';
 import { QR_DECISION_MARGIN_MS, QR_ROTATION_GRACE_MS, type StageClock } from './stage-clock';
 import type { Teardown } from './teardown';
-import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, sliceErrorWords } from './words';
+import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, WAITING_WORDS, sliceErrorWords } from './words';
 
 /** How many message ids a followed slice remembers, so a replayed message is shown once. */
 const SEEN_MESSAGES = 5_000;
@@ -120,8 +120,10 @@ export class SliceFollower {
         }
         // The pairing code is spent; WhatsApp's loading percent (it may have come first) stays.
         const info = this.state.linkInfo.get(accountId);
-        if (info?.sliceId === sliceId && info.loadingPercent !== undefined) this.state.linkInfo.set(accountId, { sliceId, loadingPercent: info.loadingPercent });
-        else this.state.linkInfo.delete(accountId);
+        if (info?.sliceId === sliceId && (info.loadingPercent !== undefined || info.waitingFor)) {
+          const { pairingCode: _spent, ...kept } = info;
+          this.state.linkInfo.set(accountId, kept);
+        } else this.state.linkInfo.delete(accountId);
         store.setQr(accountId, sliceId, null);
         clock.enterStage(slice, 'linking');
         return;
@@ -181,6 +183,16 @@ export class SliceFollower {
         slice.record('pairing_code', 'qr', 'Pairing code issued');
         clock.armQr(slice, expiresAt + QR_ROTATION_GRACE_MS + QR_DECISION_MARGIN_MS);
         slice.publish(store.getSlice(accountId));
+        return;
+      }
+      case 'waiting': {
+        // What the slice waits for: shown while it starts or links, and named if the host's timeout ends it.
+        if (row.stage !== 'linking' && row.stage !== 'initializing' && row.stage !== 'qr') return;
+        const info = this.state.linkInfo.get(accountId);
+        if (info?.sliceId === sliceId && info.waitingFor === event.data.step) return;
+        this.state.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, waitingFor: event.data.step });
+        slice.record('waiting', row.stage, WAITING_WORDS[event.data.step]);
+        slice.publish(row);
         return;
       }
       case 'loading': {

@@ -38,6 +38,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
       // Only when not the default (the slice's own), so the spec hash of every other slice stays what it was.
       ...(config.mediaMaxBytes !== DEFAULT_MEDIA_MAX_BYTES ? { [SLICE_ENV.mediaMaxBytes]: String(config.mediaMaxBytes) } : {}),
+      // Only when not the default, so the spec hash of every other slice stays what it was.
+      ...(config.simRestoreSync !== 'after_listener' ? { [SLICE_ENV.simRestoreSync]: config.simRestoreSync } : {}),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { SlicedeckError } from '@shared/errors';
 import type { ProvisioningStage, Stage } from '@shared/stages';
-import type { SliceView } from '@shared/types';
+import type { LinkWaitStep, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
 import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
@@ -86,6 +86,8 @@ export interface LinkInfo {
   sliceId: string;
   pairingCode?: { code: string; expiresAt: number };
   loadingPercent?: number;
+  /** What the slice last said it waits for while starting or linking. */
+  waitingFor?: LinkWaitStep;
 }
 
 export class SliceState {
@@ -140,6 +142,7 @@ export class SliceState {
       sessionSaved: this.deps.store.sessionSaved(accountId),
       ...(mine?.pairingCode ? { pairingCode: mine.pairingCode } : {}),
       ...(mine?.loadingPercent !== undefined ? { loadingPercent: mine.loadingPercent } : {}),
+      ...(mine?.waitingFor ? { waitingFor: mine.waitingFor } : {}),
       queued: this.deps.outgoing?.queued(accountId) ?? 0,
     };
   }

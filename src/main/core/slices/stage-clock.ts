@@ -9,6 +9,7 @@ import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, type Stage } from '@shared/stages';
 import type { QrInfo } from '@shared/types';
 import type { SliceHandle, SliceState } from './slice-state';
+import { linkStalledWords } from './words';
 
 /**
  * Allowance after an intermediate code's expiry before the host assumes the slice
@@ -51,8 +52,13 @@ export class StageClock {
     if (!timeout) return;
     this.state.setTimer(slice.accountId, timeout, () => {
       if (slice.current()?.stage !== stage) return;
-      const words = `The slice took longer than ${Math.round(timeout / 1000)} s at “${stage.replace(/_/g, ' ')}” and was stopped. Check that Docker has enough memory and CPU free, then click Connect to retry.`;
-      this.state.log.warn({ ...slice.ids, stage, timeout }, 'stage safety timeout');
+      // A start or link that stalled names what the slice was waiting for, with what to do about that.
+      const info = this.state.linkInfo.get(slice.accountId);
+      const waitingFor = (stage === 'initializing' || stage === 'linking') && info?.sliceId === slice.sliceId ? info.waitingFor : undefined;
+      const words = waitingFor
+        ? linkStalledWords(waitingFor, timeout)
+        : `The slice took longer than ${Math.round(timeout / 1000)} s at “${stage.replace(/_/g, ' ')}” and was stopped. Check that Docker has enough memory and CPU free, then click Connect to retry.`;
+      this.state.log.warn({ ...slice.ids, stage, timeout, waitingFor }, 'stage safety timeout');
       this.actions.failSlice(slice, new SlicedeckError('timeout', words));
     });
   }

@@ -3,8 +3,9 @@
  * The renderer never infers a phase; it renders this.
  */
 import { isProvisioningStage, phaseOfStage } from '@shared/stages';
-import type { SliceView } from '@shared/types';
+import type { LinkWaitStep, SliceView } from '@shared/types';
 import type { SliceRow } from '../db/store';
+import { WAITING_WORDS } from './words';
 
 /** What the view shows beyond the row (kept elsewhere: accounts.session_saved_at, the outbox, the live slice). */
 export interface ViewExtras {
@@ -12,6 +13,8 @@ export interface ViewExtras {
   sessionSaved?: boolean;
   pairingCode?: { code: string; expiresAt: number };
   loadingPercent?: number;
+  /** What the slice says it waits for while starting or linking. */
+  waitingFor?: LinkWaitStep;
   queued?: number;
 }
 
@@ -49,6 +52,7 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
   if (extras.sessionSaved && (isProvisioningStage(row.stage) || row.stage === 'linking')) view.restoring = true;
   if (extras.pairingCode && row.stage === 'qr') view.pairingCode = extras.pairingCode;
   if (extras.loadingPercent !== undefined && (row.stage === 'linking' || row.stage === 'initializing')) view.loadingPercent = extras.loadingPercent;
+  if (extras.waitingFor && (row.stage === 'linking' || row.stage === 'initializing')) view.waitingFor = WAITING_WORDS[extras.waitingFor];
   if (extras.queued) view.queued = extras.queued;
   return view;
 }

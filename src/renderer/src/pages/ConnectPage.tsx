@@ -167,6 +167,11 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
           {/* WhatsApp's own loading percent when it gives one; otherwise we do not know how far along it is. */}
           <ProgressBar value={view.loadingPercent} label={view.loadingPercent === undefined ? 'Loading contacts and chats' : `Loading chats: ${view.loadingPercent}%`} testId="linking-progress" />
           <p className="muted">WhatsApp is loading this account’s contacts and chats. The chats open by themselves when it is done.</p>
+          {view.waitingFor ? (
+            <p className="muted" data-testid="waiting-for">
+              {view.waitingFor}…
+            </p>
+          ) : null}
           <a className="button" href={hrefOf({ page: 'chat', accountId: view.accountId })}>
             Write a message now
           </a>
@@ -318,6 +323,11 @@ function Provisioning({ view }: { view: SliceView }) {
           {formatElapsed(view.startedAt ? now - view.startedAt : 0)}
         </span>
       </div>
+      {view.waitingFor && view.stage === 'initializing' ? (
+        <p className="muted" data-testid="waiting-for">
+          {view.waitingFor}…
+        </p>
+      ) : null}
     </div>
   );
 }
