@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import vm from 'node:vm';
 import type { ChatMessage } from '@shared/types';
 import { SimulatorConflictError, simulatedKeys, simulatedQrPayload, simulatedRef, type SimulatedChat, type SimulatedKeys, type SimulatedWorld } from './simulated';
-import type { WaBrowser, WaChat, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
+import type { WaBrowser, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
 
 /** WhatsApp Web stops offering codes after this many refs (then UNPAIRED_IDLE); far above QR_CODES' 20. */
 const MAX_REFS = 25;
@@ -33,6 +33,29 @@ const MAX_REFS = 25;
 const ACK_SERVER = 1;
 const ACK_DEVICE = 2;
 const ACK_READ = 3;
+
+/** WhatsApp Web loads this many of a chat's newest messages before anyone scrolls. */
+const INITIAL_LOADED_MESSAGES = 30;
+/** `loadEarlierMsgs` brings this many older messages per call. */
+const EARLIER_BATCH = 30;
+
+interface SimMsgModel {
+  id: WaMessage['id'];
+  body: string;
+  t: number;
+  isNotification: boolean;
+  type: 'chat';
+}
+
+interface SimChatModel {
+  id: { _serialized: string; user: string; server: string };
+  readonly t: number;
+  readonly name: string;
+  readonly formattedTitle: string;
+  readonly unreadCount: number;
+  groupMetadata: { id: unknown } | undefined;
+  msgs: { getModelsArray(): SimMsgModel[] };
+}
 
 /** The `window` an evaluated function sees. */
 interface SimWindow {
@@ -88,6 +111,9 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   private timers = new Set<NodeJS.Timeout>();
   /** Bumped by every initialize/destroy: timers of an older page do nothing. */
   private run = 0;
+  /** The page's chat models and how many messages each has loaded (a new page starts afresh). */
+  private models = new WeakMap<SimulatedChat, SimChatModel>();
+  private loaded = new WeakMap<SimulatedChat, number>();
 
   constructor(
     private readonly world: SimulatedWorld,
@@ -173,6 +199,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   private closePage(): void {
     this.run++;
+    this.models = new WeakMap();
+    this.loaded = new WeakMap();
     // A new page (restart) answers again.
     this.phone.deaf = false;
     this.pairingCode = null;
@@ -295,18 +323,6 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     if (!this.storeReady) throw new Error("Evaluation failed: TypeError: Cannot read properties of undefined (reading 'getChats')");
   }
 
-  async getChats(): Promise<WaChat[]> {
-    this.requireStore();
-    return [...this.phone.chatTable(Date.now()).values()].map((entry) => this.toWaChat(entry));
-  }
-
-  /** Like the library's getChat (Utils.js 842–876): a known chat, or one created for a person's number. */
-  async getChatById(chatId: string): Promise<WaChat | undefined> {
-    this.requireStore();
-    const entry = this.findOrCreateChat(chatId);
-    return entry ? this.toWaChat(entry) : undefined;
-  }
-
   async sendMessage(chatId: string, content: string): Promise<WaMessage | undefined> {
     this.requireStore();
     const entry = this.findOrCreateChat(chatId);
@@ -320,7 +336,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       timestamp: Date.now(),
       status: 'sent',
     };
-    entry.messages.push(message);
+    this.append(entry, message);
     const sent = this.toWaMessage(message);
     // Msg 'add' fires inside the page's send, before its answer returns (Client.js 1128–1136 → 651–665).
     this.emit('message_create', sent);
@@ -375,7 +391,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
         body: `Got it, thanks! (re: “${excerpt}”)`,
         timestamp: Date.now(),
       };
-      entry.messages.push(reply);
+      this.append(entry, reply);
       entry.chat.unreadCount += 1;
       const incoming = this.toWaMessage(reply);
       this.emit('message_create', incoming);
@@ -394,21 +410,6 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     return entry;
   }
 
-  private toWaChat(entry: SimulatedChat): WaChat {
-    const last = entry.messages.at(-1);
-    return {
-      id: { _serialized: entry.chat.id },
-      name: entry.chat.name,
-      isGroup: entry.chat.isGroup,
-      unreadCount: entry.chat.unreadCount,
-      ...(last ? { timestamp: Math.floor(last.timestamp / 1000), lastMessage: this.toWaMessage(last) } : {}),
-      fetchMessages: async ({ limit }) => {
-        this.requireStore();
-        return entry.messages.slice(-limit).map((message) => this.toWaMessage(message));
-      },
-    };
-  }
-
   private toWaMessage(message: ChatMessage): WaMessage {
     const me = 'me@c.us';
     const serialId = message.id.split('_').at(-1)!;
@@ -424,6 +425,59 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     };
   }
 
+  /**
+   * A chat as WhatsApp Web's collection holds it: `t` (last activity, seconds),
+   * `formattedTitle`, `unreadCount`, `groupMetadata` for a group, and `msgs`, of which
+   * only the newest are loaded at first (older ones come with `loadEarlierMsgs`).
+   * Built on first use and kept: the same chat is the same model, as in the page.
+   */
+  private chatModel(entry: SimulatedChat): SimChatModel {
+    let model = this.models.get(entry);
+    if (model) return model;
+    const serialized = entry.chat.id;
+    const at = serialized.indexOf('@');
+    const wid = { _serialized: serialized, user: serialized.slice(0, at), server: serialized.slice(at + 1) };
+    const messages = () => entry.messages.slice(entry.messages.length - this.loadedCount(entry)).map((message) => this.msgModel(message));
+    model = {
+      id: wid,
+      get t() {
+        const last = entry.messages.at(-1);
+        return last ? Math.floor(last.timestamp / 1000) : 0;
+      },
+      get name() {
+        return entry.chat.name;
+      },
+      get formattedTitle() {
+        return entry.chat.name;
+      },
+      get unreadCount() {
+        return entry.chat.unreadCount;
+      },
+      groupMetadata: entry.chat.isGroup ? { id: wid } : undefined,
+      msgs: { getModelsArray: messages },
+    };
+    this.models.set(entry, model);
+    return model;
+  }
+
+  /** A new message is loaded in the page as it arrives. */
+  private append(entry: SimulatedChat, message: ChatMessage): void {
+    this.loaded.set(entry, this.loadedCount(entry) + 1);
+    entry.messages.push(message);
+  }
+
+  /** How many of a chat's newest messages the page has loaded. */
+  private loadedCount(entry: SimulatedChat): number {
+    const loaded = this.loaded.get(entry) ?? INITIAL_LOADED_MESSAGES;
+    // A message sent or received since counts as loaded.
+    return Math.min(entry.messages.length, loaded);
+  }
+
+  private msgModel(message: ChatMessage): SimMsgModel {
+    const wa = this.toWaMessage(message);
+    return { id: wa.id, body: wa.body, t: wa.timestamp, isNotification: false, type: 'chat' };
+  }
+
   /** The page's globals: the modules the driver's evaluated functions ask for. */
   private pageWindow(): SimWindow {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below has its own `this`
@@ -432,7 +486,26 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     const modules: Record<string, unknown> = {
       WAWebCollections: {
         Contact: { getModelsArray: () => Array.from({ length: this.contactsLoaded }, (_, i) => ({ id: i })) },
-        Chat: { get: (wid: { _serialized?: string } | string) => (this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined) },
+        // What whatsapp-web.js's getChats/getChatModel read (Utils.js 920–1003): the models, not copies.
+        Chat: {
+          getModelsArray: () => (this.storeReady ? [...chats().values()].map((entry) => this.chatModel(entry)) : []),
+          get: (wid: { _serialized?: string } | string) => {
+            const entry = this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined;
+            return entry ? this.chatModel(entry) : undefined;
+          },
+        },
+        Msg: { get: () => undefined },
+      },
+      // Chat.js fetchMessages 227–231: one older batch per call, added to chat.msgs; [] when there is no more.
+      WAWebChatLoadMessages: {
+        loadEarlierMsgs: async ({ chat }: { chat: { id: { _serialized: string } } }) => {
+          const entry = chats().get(chat?.id?._serialized);
+          if (!entry) return [];
+          const loaded = this.loadedCount(entry);
+          const more = Math.min(entry.messages.length, loaded + EARLIER_BATCH);
+          this.loaded.set(entry, more);
+          return entry.messages.slice(entry.messages.length - more, entry.messages.length - loaded).map((message) => this.msgModel(message));
+        },
       },
       WAWebWidFactory: {
         createWid: (id: string) => {

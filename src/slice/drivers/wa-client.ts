@@ -34,17 +34,6 @@ export interface WaMessage {
   ack?: number;
 }
 
-/** A `Chat` (src/structures/Chat.js), the fields the driver reads. */
-export interface WaChat {
-  id: { _serialized: string };
-  name: string;
-  isGroup: boolean;
-  unreadCount: number;
-  timestamp?: number;
-  lastMessage?: WaMessage;
-  fetchMessages(options: { limit: number }): Promise<WaMessage[]>;
-}
-
 /**
  * `client.pupPage`: puppeteer's Page. `evaluate` serialises the function to text and
  * runs it in the page, so it may only use its arguments and the page's globals.
@@ -87,8 +76,7 @@ export interface WaClient {
   destroy(): Promise<void>;
   logout(): Promise<void>;
   getState(): Promise<WaState | null>;
-  getChats(): Promise<WaChat[]>;
-  getChatById(chatId: string): Promise<WaChat | undefined>;
+  // No getChats()/getChatById(): chats and messages are read in pages inside the page (page-queries.ts).
   /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559, `if (!chat) return null` at 1539). */
   sendMessage(chatId: string, content: string): Promise<WaMessage | undefined>;
   requestPairingCode(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;

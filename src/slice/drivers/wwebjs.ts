@@ -19,6 +19,7 @@
  * - Starting is bounded by `WWEBJS_START_TIMEOUT_MS`; a start abandoned at that
  *   bound is destroyed once it settles, so a late `puppeteer.launch` leaves no Chromium.
  * - `ready` is reported after a cheap count of the contact collection (never `getContacts()`).
+ * - Chats and messages come in pages built inside the page (`page-queries.ts`), never `getChats()`.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,7 +27,9 @@ import type { Chat, ChatMessage, QrInfo } from '@shared/types';
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { clearStaleProfileLocks } from './chromium-profile';
-import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
+import { CHAT_NAME_MAX_CHARS, CHAT_PREVIEW_MAX_CHARS, MESSAGE_BODY_MAX_CHARS, encodeChatCursor } from '@shared/paging';
+import { DriverNotReadyError, UnknownCursorError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './driver';
+import { chatsPageInPage, messagesPageInPage, type ChatsPageArgs, type MessagesPageArgs, type PageChatRow } from './page-queries';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
 /** Flags that let Chromium run as a non-root user in a container without a GPU. */
@@ -48,6 +51,10 @@ const PAIRING_STATES = new Set<WaState | null>(['PAIRING', 'OPENING', 'CONNECTED
 export const QR_ROTATION_ALLOWANCE_MS = 3_000;
 /** Bound on one page probe (state, contact count, chat lookup) so none can hang the driver. */
 const PROBE_TIMEOUT_MS = 5_000;
+/** Bound on building one page in the page (a sort over every chat; earlier messages asked of WhatsApp). */
+const PAGE_QUERY_TIMEOUT_MS = 20_000;
+/** `loadEarlierMsgs` calls for one messages page at most (fetchMessages loops until WhatsApp has no more). */
+const MAX_EARLIER_LOADS = 10;
 /** How often the contact count is read between `authenticated` and `ready`. */
 export const CONTACT_POLL_MS = 200;
 
@@ -460,50 +467,51 @@ export class WwebjsDriver implements WhatsAppDriver {
     return toChatMessage(message);
   }
 
-  async listChats(): Promise<Chat[]> {
-    const chats = await this.readyClient().getChats();
-    return chats
-      .map((chat) => {
-        const last = chat.lastMessage;
-        return {
-          id: chat.id._serialized,
-          name: chat.name,
-          isGroup: chat.isGroup,
-          unreadCount: chat.unreadCount,
-          ...(last ? { lastMessage: { body: last.body, timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
-        };
-      })
-      .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0));
+  /**
+   * One page of chats, built in the page over WhatsApp Web's chat collection
+   * (`page-queries.ts`): never `getChats()`, which serialises every chat.
+   */
+  async listChats(query: ChatsQuery): Promise<Chat[]> {
+    const page = this.readyClient().pupPage;
+    if (!page) throw new DriverNotReadyError();
+    const args: ChatsPageArgs = { after: query.after, limit: query.limit, query: query.query, nameMax: CHAT_NAME_MAX_CHARS, previewMax: CHAT_PREVIEW_MAX_CHARS };
+    const rows = await withTimeout(page.evaluate(chatsPageInPage, args), PAGE_QUERY_TIMEOUT_MS, 'the chats page');
+    return rows.map(toChat);
   }
 
   /**
-   * Null when the account has no such chat. Asks the chat collection first:
-   * `getChatById` would create a chat for any well-formed number (Utils.js 864–870).
+   * One page of a chat's messages going back in time, read in the page from the chat's
+   * loaded messages (asking WhatsApp for earlier ones as `fetchMessages` does). Null when
+   * the account has no such chat: unlike `getChatById`, this never creates one.
    */
-  async listMessages(chatId: string): Promise<ChatMessage[] | null> {
-    const client = this.readyClient();
-    const page = client.pupPage;
+  async listMessages(chatId: string, query: MessagesQuery): Promise<ChatMessage[] | null> {
+    const page = this.readyClient().pupPage;
     if (!page) throw new DriverNotReadyError();
-    let known: boolean;
-    try {
-      known = await withTimeout(
-        page.evaluate((id: string) => {
-          const window = (globalThis as unknown as WaPageGlobals).window;
-          return Boolean(window.require('WAWebCollections').Chat.get(window.require('WAWebWidFactory').createWid(id)));
-        }, chatId),
-        PROBE_TIMEOUT_MS,
-        'the chat lookup',
-      );
-    } catch (error) {
-      this.log({ event: 'chat_lookup_failed', chatId, error: String(error) });
-      return null;
-    }
-    if (!known) return null;
-    const chat = await client.getChatById(chatId);
-    if (!chat) return null;
-    const messages = await chat.fetchMessages({ limit: 50 });
-    return messages.map(toChatMessage);
+    const args: MessagesPageArgs = { chatId, before: query.before, limit: query.limit, bodyMax: MESSAGE_BODY_MAX_CHARS, maxLoads: MAX_EARLIER_LOADS };
+    const answer = await withTimeout(page.evaluate(messagesPageInPage, args), PAGE_QUERY_TIMEOUT_MS, 'the messages page');
+    if (!answer) return null;
+    if (answer.missing) throw new UnknownCursorError(chatId);
+    return answer.rows.map((row) => ({
+      id: row.id,
+      chatId,
+      fromMe: row.fromMe,
+      body: row.body,
+      timestamp: Math.round(row.t * 1000),
+      ...(row.fromMe ? { status: 'sent' as const } : {}),
+    }));
   }
+}
+
+/** A list row as the host reads it, with the cursor of the page after it. */
+function toChat(row: PageChatRow): Chat {
+  return {
+    id: row.id,
+    name: row.name,
+    isGroup: row.isGroup,
+    unreadCount: row.unreadCount,
+    ...(row.last ? { lastMessage: { body: row.last.body, timestamp: Math.round(row.last.t * 1000), fromMe: row.last.fromMe } } : {}),
+    cursor: encodeChatCursor({ t: row.t, id: row.id }),
+  };
 }
 
 function toChatMessage(message: WaMessage): ChatMessage {

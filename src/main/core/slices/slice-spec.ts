@@ -36,6 +36,10 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
       [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
+      // The simulated account's size, only when set (the spec hash of every other slice stays what it was).
+      ...(config.simChats > 0 ? { [SLICE_ENV.simChats]: String(config.simChats) } : {}),
+      ...(config.simLastMessageChars > 0 ? { [SLICE_ENV.simLastMessageChars]: String(config.simLastMessageChars) } : {}),
+      ...(config.simHistoryMessages > 0 ? { [SLICE_ENV.simHistoryMessages]: String(config.simHistoryMessages) } : {}),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },
