@@ -34,6 +34,19 @@ export interface StandinPhone {
   meLid: string;
   contacts: { id: string; name: string }[];
   chats: { id: string; name: string; messages: { fromMe: boolean; body: string; t: number }[] }[];
+  /** A big account, generated inside the page (lists above stay empty: no megabytes of JSON). */
+  size?: StandinAccountSize & { names: string[]; now: number };
+}
+
+/**
+ * An account's size, built by the page itself: contact i is `standinContactId(i)`; chat i is
+ * contact i's chat, named `standinChatName(i)`, its last message `lastMessageChars` long and
+ * i+1 minutes old (so newest first is the index order), with one older message before it.
+ */
+export interface StandinAccountSize {
+  chats: number;
+  contacts: number;
+  lastMessageChars: number;
 }
 
 export interface StandinOptions extends Partial<StandinTimings> {
@@ -42,6 +55,8 @@ export interface StandinOptions extends Partial<StandinTimings> {
   port?: number;
   /** How many contacts the phone has (the first three have chats). */
   contacts?: number;
+  /** A big account instead (overrides `contacts`): generated in the page from these numbers. */
+  size?: StandinAccountSize;
   /** window.Debug.VERSION: what the library reads as WhatsApp Web's version. */
   version?: string;
 }
@@ -68,6 +83,20 @@ const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>What
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Margaret Hamilton', 'Dennis Ritchie'];
 const MAX_REPORTS = 5_000;
 const MAX_BODY = 64 * 1024;
+
+/** Contact (and chat) i of a sized account. */
+export function standinContactId(index: number): string {
+  return `1556${String(index).padStart(7, '0')}@c.us`;
+}
+/** The name of chat i of a sized account (page.js builds it the same way from `size.names`). */
+export function standinChatName(index: number): string {
+  return `${NAMES[index % NAMES.length]} ${index + 1}`;
+}
+
+export function makeSizedPhone(size: StandinAccountSize): StandinPhone {
+  if (size.chats > size.contacts) throw new Error(`A stand-in account has a chat per contact at most: ${size.chats} chats need ${size.chats} contacts.`);
+  return { me: '15550000000@c.us', meLid: '100000000000001@lid', contacts: [], chats: [], size: { ...size, names: NAMES, now: Math.floor(Date.now() / 1000) } };
+}
 
 export function makePhone(contacts: number): StandinPhone {
   const list = Array.from({ length: contacts }, (_, i) => ({ id: `1555010${String(i).padStart(4, '0')}@c.us`, name: `${NAMES[i % NAMES.length]} ${Math.floor(i / NAMES.length) + 1}` }));
@@ -127,7 +156,7 @@ export class StandinWhatsApp {
       net.listen(options.port ?? 0, options.host, () => {
         const address = net.address();
         if (!address || typeof address === 'string') return reject(new Error('the stand-in got no port'));
-        resolve(new StandinWhatsApp(options.host, address.port, timings, makePhone(options.contacts ?? 25), options.version ?? '2.3000.1099999999', net, https));
+        resolve(new StandinWhatsApp(options.host, address.port, timings, options.size ? makeSizedPhone(options.size) : makePhone(options.contacts ?? 25), options.version ?? '2.3000.1099999999', net, https));
       });
     });
     https.on('request', (req, res) => standin.handle(req, res));
