@@ -70,4 +70,15 @@ test('a 20,000-chat account: a windowed list read page by page, a search over ev
   await expect(thread.getByTestId('thread-start')).toBeVisible();
   await expect(messages).toHaveCount(150);
   await expect(messages.first()).toContainText('(1/150)');
+
+  // The Dashboard and the accounts list read the host's view and Docker's stats, never the
+  // chats: the big account is one ready row, never restarted.
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  const slice = page.getByTestId(`slice-row-${accountId}`);
+  await expect(slice.locator('[data-phase]')).toHaveAttribute('data-phase', 'ready');
+  await expect(slice.getByTestId('slice-memory')).toHaveText(/\d+(\.\d)? (KB|MB|GB)/);
+  await expect(slice.locator('td').nth(-2)).toHaveText('0');
+  await nav.getByRole('link', { name: 'Accounts' }).click();
+  await expect(page.getByTestId(`account-phase-${accountId}`)).toHaveText('Connected');
 });
