@@ -135,7 +135,9 @@ export function ChatPage({ accountId }: { accountId: string }) {
         loadingMore.current = false;
       });
   }, [accountId, chats, chatsEnd, loadMoreChats]);
-  const selectedChat = shown.find((c) => c.id === selected) ?? (chats ?? EMPTY_CHATS).find((c) => c.id === selected);
+  // The chat picked (perhaps from a search, which the list may not hold once the search is cleared).
+  const [picked, setPicked] = useState<Chat | null>(null);
+  const selectedChat = shown.find((c) => c.id === selected) ?? (chats ?? EMPTY_CHATS).find((c) => c.id === selected) ?? (picked?.id === selected ? picked : undefined);
 
   return (
     <section className="page chat-page" aria-labelledby="chat-title">
@@ -224,7 +226,10 @@ export function ChatPage({ accountId }: { accountId: string }) {
                   type="button"
                   className={`chat-item ${chat.id === selected ? 'selected' : ''}`}
                   aria-current={chat.id === selected ? 'true' : undefined}
-                  onClick={() => setSelected(chat.id)}
+                  onClick={() => {
+                    setSelected(chat.id);
+                    setPicked(chat);
+                  }}
                 >
                   <span className="chat-name">{chat.name}</span>
                   {chat.isGroup && <span className="chat-kind muted" data-testid="chat-kind-group">Group</span>}
