@@ -76,6 +76,8 @@ class SimulatedBrowser implements WaBrowser {
 
 class SimulatedPage implements WaPage {
   private readonly context: vm.Context;
+  /** Each function's source compiled once in the page's context (the driver evaluates the same few over and over). */
+  private readonly compiled = new Map<string, unknown>();
 
   constructor(
     window: SimWindow,
@@ -89,7 +91,12 @@ class SimulatedPage implements WaPage {
   async evaluate<Args extends unknown[], Result>(fn: (...args: Args) => Result | Promise<Result>, ...args: Args): Promise<Result> {
     if (!this.isOpen()) throw new Error('Protocol error (Runtime.callFunctionOn): Target closed');
     await this.hang();
-    const compiled = vm.runInContext(`(${fn.toString()})`, this.context) as (...args: Args) => Result | Promise<Result>;
+    const source = fn.toString();
+    let compiled = this.compiled.get(source) as ((...args: Args) => Result | Promise<Result>) | undefined;
+    if (!compiled) {
+      compiled = vm.runInContext(`(${source})`, this.context) as (...args: Args) => Result | Promise<Result>;
+      this.compiled.set(source, compiled);
+    }
     const result = await compiled(...(JSON.parse(JSON.stringify(args)) as Args));
     return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as Result;
   }
@@ -114,6 +121,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   /** The page's chat models and how many messages each has loaded (a new page starts afresh). */
   private models = new WeakMap<SimulatedChat, SimChatModel>();
   private loaded = new WeakMap<SimulatedChat, number>();
+  private modelList: { size: number; models: SimChatModel[] } | null = null;
 
   constructor(
     private readonly world: SimulatedWorld,
@@ -200,6 +208,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   private closePage(): void {
     this.run++;
     this.models = new WeakMap();
+    this.modelList = null;
     this.loaded = new WeakMap();
     // A new page (restart) answers again.
     this.phone.deaf = false;
@@ -466,6 +475,12 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     entry.messages.push(message);
   }
 
+  /** Every chat's model, built once per page and again only when a chat was added (a page's collection is long-lived too). */
+  private chatModels(table: Map<string, SimulatedChat>): SimChatModel[] {
+    if (this.modelList?.size !== table.size) this.modelList = { size: table.size, models: [...table.values()].map((entry) => this.chatModel(entry)) };
+    return this.modelList.models;
+  }
+
   /** How many of a chat's newest messages the page has loaded. */
   private loadedCount(entry: SimulatedChat): number {
     const loaded = this.loaded.get(entry) ?? INITIAL_LOADED_MESSAGES;
@@ -488,7 +503,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
         Contact: { getModelsArray: () => Array.from({ length: this.contactsLoaded }, (_, i) => ({ id: i })) },
         // What whatsapp-web.js's getChats/getChatModel read (Utils.js 920–1003): the models, not copies.
         Chat: {
-          getModelsArray: () => (this.storeReady ? [...chats().values()].map((entry) => this.chatModel(entry)) : []),
+          getModelsArray: () => (this.storeReady ? this.chatModels(chats()).slice() : []),
           get: (wid: { _serialized?: string } | string) => {
             const entry = this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined;
             return entry ? this.chatModel(entry) : undefined;
