@@ -117,7 +117,13 @@ export interface MessagesPageArgs {
 export async function messagesPageInPage(args: MessagesPageArgs): Promise<{ rows: PageMessageRow[]; missing: boolean } | null> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- WhatsApp Web's models are untyped
   const page = (globalThis as any).window;
-  const chat = page.require('WAWebCollections').Chat.get(page.require('WAWebWidFactory').createWid(args.chatId));
+  let wid: unknown;
+  try {
+    wid = page.require('WAWebWidFactory').createWid(args.chatId);
+  } catch {
+    return null; // not an id WhatsApp can have: no such chat
+  }
+  const chat = page.require('WAWebCollections').Chat.get(wid);
   if (!chat) return null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const idOf = (m: any): string => String(m?.id?._serialized ?? '');

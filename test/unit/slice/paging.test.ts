@@ -207,3 +207,14 @@ describe('a big simulated account, paged through the real slice', () => {
     expect(unknown.status).toBe(400);
   });
 });
+
+describe('messages of a chat that cannot exist', () => {
+  it('answers 404 with words for an id WhatsApp would not accept, not a 500', async () => {
+    slice = await linkedSlice({ SIM_CHATS: '5' });
+    for (const id of ['__proto__', 'constructor', 'acc_doesnotexist']) {
+      const answer = await slice.request<{ error: string }>('GET', `/api/chats/${id}/messages`);
+      expect(answer.status, id).toBe(404);
+      expect(answer.body.error).toMatch(/There is no chat/);
+    }
+  });
+});
