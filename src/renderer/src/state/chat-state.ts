@@ -131,16 +131,11 @@ export function reduceChatEvent(state: ChatState, event: AppEvent): ChatState {
   if (event.type === 'chat.message') {
     const { accountId, message } = event.data;
     const key = threadKey(accountId, message.chatId);
-    const thread = state.threads[key];
-    let nextThreads = state.threads;
-    // Only a thread that is open (read at least once) is kept up to date; others are read when opened.
-    if (thread) {
-      const at = indexOfRecent(thread, message.id);
-      const nextThread = at >= 0 ? replaceAt(thread, at, { ...thread[at]!, ...message, status: message.status ?? thread[at]!.status }) : keepNewest(insertByTime(thread, message), THREAD_KEEP);
-      nextThreads = { ...state.threads, [key]: nextThread };
-    }
+    const thread = state.threads[key] ?? [];
+    const at = indexOfRecent(thread, message.id);
+    const nextThread = at >= 0 ? replaceAt(thread, at, { ...thread[at]!, ...message, status: message.status ?? thread[at]!.status }) : keepNewest(insertByTime(thread, message), THREAD_KEEP);
     const chats = state.chats[accountId];
-    return { ...state, chats: chats ? { ...state.chats, [accountId]: moveToTop(chats, message) } : state.chats, threads: nextThreads };
+    return { ...state, chats: chats ? { ...state.chats, [accountId]: moveToTop(chats, message) } : state.chats, threads: { ...state.threads, [key]: nextThread } };
   }
   if (event.type === 'message.status') {
     const { accountId, chatId, queueId, messageId, status, error } = event.data;
