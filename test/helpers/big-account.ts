@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import type { Chat } from '@shared/types';
 import type { TestCore } from './core';
+import { containersOfHome, docker } from './docker';
 
 export interface BigAccountExpectations {
   /** The ids of the first chats, newest first (at least two pages' worth). */
@@ -46,8 +47,17 @@ export async function exerciseBigAccount(t: TestCore, accountId: string, expecte
 /** The slice of this account was never restarted and never refused for breaking the protocol. */
 export async function expectNeverRestarted(t: TestCore, accountId: string): Promise<void> {
   const view = await t.call('slices.view', { accountId });
-  expect(view.phase).toBe('ready');
-  expect(view.restarts ?? 0).toBe(0);
   const history = await t.call('slices.history', { accountId });
   expect(history.filter((row) => ['restart', 'slice.protocol', 'slice.dead'].includes(row.type)).map((row) => `${row.type}: ${row.message ?? ''}`)).toEqual([]);
+  expect(view.phase).toBe('ready');
+  expect(view.restarts ?? 0).toBe(0);
+}
+
+/** The account's running slice's memory (usage − cache), MiB; null when there is none. */
+export async function sliceMemoryMiB(homeId: string, accountId: string): Promise<number | null> {
+  const [container] = await containersOfHome(homeId, { accountId, all: false });
+  if (!container) return null;
+  const stats = (await docker.getContainer(container.Id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
+  const usage = stats.memory_stats?.usage;
+  return usage === undefined ? null : Math.round((usage - (stats.memory_stats?.stats?.cache ?? 0)) / 1024 / 1024);
 }

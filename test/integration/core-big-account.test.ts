@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedChatId, simulatedChatName } from '../../src/slice/drivers/simulated';
-import { exerciseBigAccount, expectNeverRestarted } from '../helpers/big-account';
+import { exerciseBigAccount, expectNeverRestarted, sliceMemoryMiB } from '../helpers/big-account';
 import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
 
 const CHATS = 20_000;
@@ -40,6 +40,10 @@ describe('a simulated account of 20,000 chats and 50,000 contacts', () => {
     const figures = await exerciseBigAccount(t, accountId, {
       newestIds: Array.from({ length: 100 }, (_, i) => simulatedChatId(i)),
       target: { id: simulatedChatId(19_989), name: simulatedChatName(19_989) },
+    }).catch(async (error: unknown) => {
+      // What the host saw of this slice, to tell a restart from a slow answer.
+      const history = await t.call('slices.history', { accountId });
+      throw new Error(`${(error as Error).message}\nhistory: ${history.map((row) => `${row.type}/${row.stage ?? ''}: ${row.message ?? ''}`).join(' | ')}`);
     });
     // Delivered: the contact's phone acknowledged it (ack 2), as the outbox records it.
     await t.events.waitFor('message.status', (e) => e.accountId === accountId && e.messageId === figures.sentMessageId && e.status === 'delivered', 30_000, 'the send to #19,990 delivered');
@@ -51,6 +55,6 @@ describe('a simulated account of 20,000 chats and 50,000 contacts', () => {
     expect(thread.at(-1)!.id).toBe(figures.sentMessageId);
 
     await expectNeverRestarted(t, accountId);
-    process.stderr.write(`[core-big-account] ${JSON.stringify(figures)}\n`);
+    process.stderr.write(`[core-big-account] ${JSON.stringify({ ...figures, sliceMemoryMiB: await sliceMemoryMiB(t.homeId, accountId) })}\n`);
   }, 240_000);
 });

@@ -10,9 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
 import { loadConfig } from '../../src/main/core/config';
-import { exerciseBigAccount, expectNeverRestarted } from '../helpers/big-account';
+import { exerciseBigAccount, expectNeverRestarted, sliceMemoryMiB } from '../helpers/big-account';
 import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome, docker } from '../helpers/docker';
 import { ensureChromiumImage } from '../helpers/images';
 import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
 import { StandinWhatsApp, standinChatName, standinContactId } from '../standin-whatsapp/server';
@@ -23,14 +22,6 @@ let t: TestCore;
 let standin: StandinWhatsApp;
 let homeId = '';
 const figures: Record<string, number> = {};
-
-async function sliceMemoryMiB(accountId: string): Promise<number | null> {
-  const [container] = await containersOfHome(homeId, { accountId, all: false });
-  if (!container) return null;
-  const stats = (await docker.getContainer(container.Id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
-  const usage = stats.memory_stats?.usage;
-  return usage === undefined ? null : Math.round((usage - (stats.memory_stats?.stats?.cache ?? 0)) / 1024 / 1024);
-}
 
 beforeAll(async () => {
   const image = await ensureChromiumImage();
@@ -76,7 +67,7 @@ describe('the real whatsapp-web.js with 20,000 chats and 50,000 contacts (stand-
 
     await expectNeverRestarted(t, accountId);
     expect(standin.of('page_error').map((report) => String(report.data).split('\n')[0])).toEqual([]);
-    const memory = await sliceMemoryMiB(accountId);
+    const memory = await sliceMemoryMiB(homeId, accountId);
     if (memory !== null) figures.sliceMemoryMiB = memory;
   }, 600_000);
 });

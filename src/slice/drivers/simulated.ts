@@ -149,6 +149,8 @@ function hashSeed(text: string): number {
 export interface SimulatedChat {
   chat: Chat;
   messages: ChatMessage[];
+  /** When the chat was last active (ms), where that is known without its history. */
+  readonly lastTimestamp?: number;
 }
 
 // ── the phone (account side, outlives clients) ──────────────────────────────
@@ -287,9 +289,28 @@ export class SimulatedPhone {
 }
 
 /**
- * A big account, built in one pass (20,000 chats in well under a second): chat i's last
- * message is i+1 minutes old, so the newest-first order is the index order.
+ * A chat of a big account whose history is written only when someone reads it: building
+ * 20,000 histories at once blocked the slice's event loop for seconds on a loaded machine
+ * (its health check then failed and the host restarted it). Its last activity is known
+ * without the history.
  */
+class SizedChat implements SimulatedChat {
+  private history: ChatMessage[] | null = null;
+  constructor(
+    readonly chat: Chat,
+    private readonly lastAt: number,
+    private readonly write: () => ChatMessage[],
+  ) {}
+  get messages(): ChatMessage[] {
+    this.history ??= this.write();
+    return this.history;
+  }
+  get lastTimestamp(): number {
+    return this.history ? (this.history.at(-1)?.timestamp ?? 0) : this.lastAt;
+  }
+}
+
+/** A big account: chat i's last message is i+1 minutes old, so the newest-first order is the index order. */
 function sizedChatTable(size: SimulatedAccountSize, now: number): Map<string, SimulatedChat> {
   const table = new Map<string, SimulatedChat>();
   const nowSeconds = Math.floor(now / 1000);
@@ -297,22 +318,19 @@ function sizedChatTable(size: SimulatedAccountSize, now: number): Map<string, Si
     const id = simulatedChatId(i);
     const count = i === 0 && size.historyMessages > 0 ? size.historyMessages : 2 + (i % 5);
     const lastAt = (nowSeconds - 60 * (i + 1)) * 1000;
-    const messages: ChatMessage[] = [];
-    for (let k = 0; k < count; k++) {
-      const fromMe = (i + k) % 3 === 0;
-      const isLast = k === count - 1;
-      messages.push({
-        id: `${fromMe}_${id}_SIM${k.toString(16).toUpperCase().padStart(8, '0')}`,
+    const fromMe = (k: number) => (i + k) % 3 === 0;
+    const write = (): ChatMessage[] =>
+      Array.from({ length: count }, (_, k) => ({
+        id: `${fromMe(k)}_${id}_SIM${k.toString(16).toUpperCase().padStart(8, '0')}`,
         chatId: id,
-        fromMe,
-        body: isLast && size.lastMessageChars > 0 ? longLine(i, size.lastMessageChars) : `${LINES[(i + k) % LINES.length]} (${k + 1}/${count})`,
+        fromMe: fromMe(k),
+        body: k === count - 1 && size.lastMessageChars > 0 ? longLine(i, size.lastMessageChars) : `${LINES[(i + k) % LINES.length]} (${k + 1}/${count})`,
         // Earlier messages a few seconds apart, the last one at `lastAt`.
         timestamp: lastAt - (count - 1 - k) * 5_000,
-        ...(fromMe ? { status: 'sent' as const } : {}),
-      });
-    }
-    const unreadCount = messages.at(-1)!.fromMe ? 0 : i % 4;
-    table.set(id, { chat: { id, name: simulatedChatName(i), isGroup: id.endsWith('@g.us'), unreadCount }, messages });
+        ...(fromMe(k) ? { status: 'sent' as const } : {}),
+      }));
+    const unreadCount = fromMe(count - 1) ? 0 : i % 4;
+    table.set(id, new SizedChat({ id, name: simulatedChatName(i), isGroup: id.endsWith('@g.us'), unreadCount }, lastAt, write));
   }
   return table;
 }
