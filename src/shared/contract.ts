@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
 import { SIM_SYNC_MAX_MS, cleanPhoneNumber } from './slice-protocol';
+import { CHATS_PAGE_MAX, CHAT_CURSOR_MAX_CHARS, CHAT_QUERY_MAX_CHARS, MESSAGES_PAGE_MAX, decodeChatCursor } from './paging';
 import type {
   Account,
   Chat,
@@ -81,6 +82,29 @@ export const queueIdSchema = z
   .regex(/^out_[0-9a-f]{16}$/, { error: 'queueId is not a queued message id (out_…).' });
 export type SimFault = (typeof SIM_FAULT_KINDS)[number];
 
+/** Paging (@shared/paging): the cursor a chats page handed out, a bounded limit, search text. */
+export const chatCursorSchema = z
+  .string({ error: 'cursor must be text.' })
+  .max(CHAT_CURSOR_MAX_CHARS, { error: 'cursor is too long to be a chats cursor.' })
+  .refine((raw) => decodeChatCursor(raw) !== null, { error: 'cursor is not a chats cursor; pass back the `cursor` of the last chat of the previous page.' });
+export function pageLimitSchema(max: number) {
+  return z
+    .number({ error: 'limit must be a number.' })
+    .int({ error: 'limit must be a whole number.' })
+    .min(1, { error: 'limit must be at least 1.' })
+    .max(max, { error: `limit must be at most ${max}.` });
+}
+export const chatQuerySchema = z
+  .string({ error: 'query must be text.' })
+  .max(CHAT_QUERY_MAX_CHARS, { error: `Search with at most ${CHAT_QUERY_MAX_CHARS} characters.` })
+  .refine((raw) => !CONTROL_CHARS.test(raw), { error: 'query cannot contain control characters.' });
+/** `before` of a messages page: the id of the oldest message the caller holds. */
+export const beforeMessageIdSchema = z
+  .string({ error: 'before must be text.' })
+  .min(1, { error: 'before is empty; leave it out for the newest messages.' })
+  .max(512, { error: 'before is too long to be a message id.' })
+  .regex(/^[\x21-\x7e]+$/, { error: 'before must be the id of a message of this chat.' });
+
 const noInput = z.strictObject({}).optional();
 const byAccount = z.strictObject({ accountId: accountIdSchema });
 
@@ -117,10 +141,19 @@ export const COMMANDS = {
   /** Also keeps live `stats` events coming for ~30 s: call it again to stay subscribed. */
   'slices.stats': command<SliceStats[]>()(noInput, 'Docker stats (CPU, memory, uptime) of every running slice'),
 
-  'chats.list': command<Chat[]>()(byAccount, 'Chats of a linked account'),
+  /**
+   * One page of chats, newest activity first (@shared/paging): no cursor = the first page;
+   * the next starts at the last row's `cursor`; `query` searches every chat by name or number.
+   * An empty page is the end.
+   */
+  'chats.list': command<Chat[]>()(
+    z.strictObject({ accountId: accountIdSchema, cursor: chatCursorSchema.optional(), limit: pageLimitSchema(CHATS_PAGE_MAX).optional(), query: chatQuerySchema.optional() }),
+    'Chats of a linked account (a page)',
+  ),
+  /** One page of a chat's messages, oldest first: no `before` = the newest; `before` = the id of the oldest held. */
   'chats.messages': command<ChatMessage[]>()(
-    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema }),
-    'Messages of one chat',
+    z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, before: beforeMessageIdSchema.optional(), limit: pageLimitSchema(MESSAGES_PAGE_MAX).optional() }),
+    'Messages of one chat (a page going back in time)',
   ),
   /**
    * Stored in the host's queue before it is answered (`queued` with a queueId, or `sent`

@@ -4,6 +4,7 @@
  * (src/main/core/slice-client.ts) so neither can drift from the other.
  */
 import * as z from 'zod/mini';
+import { CHATS_PAGE_MAX, CHAT_CURSOR_MAX_CHARS, MESSAGES_PAGE_MAX } from './paging';
 import { LINK_WAIT_STEPS, type Chat, type ChatMessage, type DriverName, type InstanceState, type LinkWaitStep, type MediaFile, type MediaKind, type QrInfo, type SendResult } from './types';
 
 /** The port the slice listens on inside its container. */
@@ -15,8 +16,9 @@ export const SLICE_PATHS = {
   status: '/api/status',
   events: '/api/events',
   messages: '/api/messages',
+  /** `?cursor=&limit=&query=` (all optional): one page of chats, newest activity first (@shared/paging). */
   chats: '/api/chats',
-  /** + `/:chatId/messages` */
+  /** + `/:chatId/messages`, `?before=&limit=`: one page going back in time, oldest first. */
   chatMessages: (chatId: string) => `/api/chats/${encodeURIComponent(chatId)}/messages`,
   logout: '/api/logout',
   /** A media message's file: `{ mimetype, fileName?, size, data (base64) }`, at most MEDIA_MAX_BYTES (413 with words past it). */
@@ -60,6 +62,12 @@ export const SLICE_ENV = {
   /** After the last code expired while a phone that scanned is still logging in: how long to wait for it. */
   qrScanGraceMs: 'QR_SCAN_GRACE_MS',
   simContacts: 'SIM_CONTACTS',
+  /** Simulated driver: chats on the account (0 = as many as contacts, at most 40). */
+  simChats: 'SIM_CHATS',
+  /** Simulated driver: length of each chat's last message (0 = a short line). */
+  simLastMessageChars: 'SIM_LAST_MESSAGE_CHARS',
+  /** Simulated driver: messages in the newest chat (0 = 2–6 like the others). */
+  simHistoryMessages: 'SIM_HISTORY_MESSAGES',
   simContactIntervalMs: 'SIM_CONTACT_INTERVAL_MS',
   simLinkDelayMs: 'SIM_LINK_DELAY_MS',
   /** Simulated driver: a 1:1 contact answers a sent message after this long (0 = never). */
@@ -170,6 +178,25 @@ export type SliceMessagesResponse = ChatMessage[];
  */
 export const RESTORE_SYNC_MODES = ['after_listener', 'with_connected', 'never'] as const;
 export type RestoreSync = (typeof RESTORE_SYNC_MODES)[number];
+/** A chats page as asked for (the host passes on what the caller gave). */
+export interface SliceChatsRequest {
+  cursor?: string;
+  limit?: number;
+  query?: string;
+}
+/** A messages page as asked for. */
+export interface SliceMessagesRequest {
+  before?: string;
+  limit?: number;
+}
+
+/** The query string of a page request; absent fields are left out. */
+export function pageQueryString(fields: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
 
 export type SimFaultKind = 'drop_link' | 'fail_initialize' | 'phone_logout' | 'go_deaf' | 'revoke_session';
 
@@ -283,6 +310,7 @@ export const chatSchema = z.object({
   isGroup: z.boolean(),
   unreadCount: count(),
   lastMessage: z.optional(z.object({ body: text(65_536), timestamp: epochMs(), fromMe: z.boolean() })),
+  cursor: z.optional(text(CHAT_CURSOR_MAX_CHARS)),
 });
 
 export const sendResultSchema = z.object({
@@ -353,8 +381,9 @@ export const pairingCodeResponseSchema = z.object({ code: text(64), expiresAt: e
 /** For the simulation controls' answers, which the host does not read. */
 export const anyAnswer = z.unknown();
 
-export const sliceChatsSchema = z.array(chatSchema).check(z.maxLength(100_000));
-export const sliceMessagesSchema = z.array(chatMessageSchema).check(z.maxLength(100_000));
+/** A page holds at most the largest limit a caller may ask for (@shared/paging). */
+export const sliceChatsSchema = z.array(chatSchema).check(z.maxLength(CHATS_PAGE_MAX));
+export const sliceMessagesSchema = z.array(chatMessageSchema).check(z.maxLength(MESSAGES_PAGE_MAX));
 
 /** Parses one event's data; null when the name is unknown, a ZodMiniError-like failure when invalid. */
 export function parseSliceEvent(name: string, data: unknown): { ok: true; event: SliceEvent } | { ok: false; unknown: boolean; problem: string } {

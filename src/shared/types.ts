@@ -105,6 +105,8 @@ export interface Chat {
   isGroup: boolean;
   unreadCount: number;
   lastMessage?: { body: string; timestamp: EpochMs; fromMe: boolean };
+  /** Where the next page of chats starts after this row (pass it back as `cursor`; opaque). */
+  cursor?: string;
 }
 
 /**

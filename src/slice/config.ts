@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
+import { MESSAGE_TEXT_RULE } from '@shared/input-rules';
 import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS, type RestoreSync } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
 import type { SimulatedTimings } from './drivers/simulated';
@@ -200,6 +201,11 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
       bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
       ackDelayMs: readInt(env, SLICE_ENV.simAckDelayMs, 1_000, 0, 600_000),
       restoreSync: readRestoreSync(env),
+      size: {
+        chats: readInt(env, SLICE_ENV.simChats, 0, 0, 100_000),
+        lastMessageChars: readInt(env, SLICE_ENV.simLastMessageChars, 0, 0, MESSAGE_TEXT_RULE.maxLength),
+        historyMessages: readInt(env, SLICE_ENV.simHistoryMessages, 0, 0, 10_000),
+      },
     },
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',

@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
 import type { Chat, ChatMessage, DriverName, InstanceState, LinkWaitStep, MediaFile, QrInfo, SendResult } from '@shared/types';
-import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './drivers/driver';
+import { DriverNotReadyError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './drivers/driver';
 
 export interface InstanceManagerConfig {
   maxQueueSize: number;
@@ -562,12 +562,14 @@ export class InstanceManager {
 
   // ── reading ───────────────────────────────────────────────────────────────
 
-  async chats(): Promise<Chat[]> {
-    return this.readyDriver().listChats();
+  /** One page of chats (the server bounds the query and the answer's size). */
+  async chats(query: ChatsQuery): Promise<Chat[]> {
+    return this.readyDriver().listChats(query);
   }
 
-  async messages(chatId: string): Promise<ChatMessage[] | null> {
-    return this.readyDriver().listMessages(chatId);
+  /** One page of a chat's messages going back in time; null when there is no such chat. */
+  async messages(chatId: string, query: MessagesQuery): Promise<ChatMessage[] | null> {
+    return this.readyDriver().listMessages(chatId, query);
   }
 
   async media(chatId: string, messageId: string): Promise<MediaFile> {

@@ -14,8 +14,10 @@ import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from
 import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
 import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
 import type { DriverName } from '@shared/types';
-import { DriverNotReadyError } from './drivers/driver';
 import { MediaRefusal } from './drivers/media';
+import { CHATS_PAGE_DEFAULT, CHATS_PAGE_MAX, CHAT_QUERY_MAX_CHARS, MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX, clampLimit, decodeChatCursor } from '@shared/paging';
+import { DriverNotReadyError, UnknownCursorError } from './drivers/driver';
+import { fitPage } from './page-budget';
 import { SimulatorConflictError, type SimulatorControls } from './drivers/simulated';
 import type { InstanceManager, Logger } from './instance-manager';
 
@@ -92,6 +94,42 @@ const simScanSchema = z.nullable(
     ),
   }),
 );
+
+/** `GET /api/chats?cursor=&limit=&query=`: every parameter optional. */
+const chatsQuerySchema = z.strictObject({
+  cursor: z.optional(z.string().check(z.refine((raw) => decodeChatCursor(raw) !== null, { error: 'cursor is not a chats cursor from this slice; pass back the `cursor` of the last chat of the previous page.' }))),
+  limit: z.optional(pageLimitSchema(CHATS_PAGE_MAX)),
+  query: z.optional(z.string().check(z.maxLength(CHAT_QUERY_MAX_CHARS, { error: `query is too long: search with at most ${CHAT_QUERY_MAX_CHARS} characters.` }))),
+});
+
+/** `GET /api/chats/:id/messages?before=&limit=`. */
+const messagesQuerySchema = z.strictObject({
+  before: z.optional(z.string().check(
+    z.maxLength(512, { error: 'before is too long to be a message id.' }),
+    z.regex(/^[\x21-\x7e]+$/, { error: 'before must be the id of a message of this chat.' }),
+  )),
+  limit: z.optional(pageLimitSchema(MESSAGES_PAGE_MAX)),
+});
+
+function pageLimitSchema(max: number) {
+  return z.string().check(z.regex(/^\d{1,4}$/, { error: `limit must be a whole number from 1 to ${max}.` }), z.refine((raw) => Number(raw) >= 1 && Number(raw) <= max, { error: `limit must be from 1 to ${max}.` }));
+}
+
+/** The query string as one object (a repeated parameter is refused, not guessed). */
+function searchParams(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (Object.hasOwn(out, key)) throw new HttpRefusal(400, `${key} is given twice.`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Search text as the page compares it: trimmed, lower case; empty means "every chat". */
+function normaliseQuery(raw: string | undefined): string | null {
+  const text = raw?.trim().toLowerCase() ?? '';
+  return text === '' ? null : text;
+}
 
 /** An error that maps to an HTTP answer with words. */
 const HttpError = HttpRefusal;
@@ -185,7 +223,13 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     }
     if (path === SLICE_PATHS.chats) {
       expect('GET');
-      return sendJson(response, 200, await manager.chats());
+      const query = parseWith(chatsQuerySchema, searchParams(url));
+      const chats = await manager.chats({
+        after: query.cursor === undefined ? null : decodeChatCursor(query.cursor),
+        limit: clampLimit(query.limit === undefined ? undefined : Number(query.limit), CHATS_PAGE_DEFAULT, CHATS_PAGE_MAX),
+        query: normaliseQuery(query.query),
+      });
+      return sendJson(response, 200, fitPage(chats, 'first'));
     }
     const media = /^\/api\/chats\/([^/]+)\/messages\/([^/]+)\/media$/.exec(path);
     if (media) {
@@ -200,9 +244,13 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     if (chatMessages) {
       expect('GET');
       const chatId = parseWith(chatIdSchema, decodeSegment(chatMessages[1]!, 'chat id'));
-      const messages = await manager.messages(chatId);
+      const query = parseWith(messagesQuerySchema, searchParams(url));
+      const messages = await manager.messages(chatId, {
+        before: query.before ?? null,
+        limit: clampLimit(query.limit === undefined ? undefined : Number(query.limit), MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX),
+      });
       if (!messages) throw new HttpError(404, `There is no chat ${chatId} on this account.`);
-      return sendJson(response, 200, messages);
+      return sendJson(response, 200, fitPage(messages, 'last'));
     }
     if (path === SLICE_PATHS.logout) {
       expect('POST');
@@ -250,6 +298,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       else if (error instanceof SimulatorConflictError) [status, message] = [409, error.message];
       else if (error instanceof DriverNotReadyError) [status, message] = [409, error.message];
       else if (error instanceof MediaRefusal) [status, message] = [error.status, error.message];
+      else if (error instanceof UnknownCursorError) [status, message] = [400, error.message];
       else options.log?.({ event: 'request_failed', path: request.url, error: (error as Error)?.message });
       if (response.headersSent) {
         response.end();

@@ -506,16 +506,20 @@
     meLid = new Wid(settings.phone.meLid);
     if (!restored) Socket.set('state', 'OPENING');
     if (!together) Socket.set('state', 'CONNECTED');
-    const contacts = settings.phone.contacts;
-    const steps = Math.max(1, Math.min(5, contacts.length));
+    const size = settings.phone.size;
+    const total = size ? size.contacts : settings.phone.contacts.length;
+    const contactAt = (i) => (size ? { id: sizedContactId(i), name: sizedName(i) } : settings.phone.contacts[i]);
+    const steps = Math.max(1, Math.min(5, total));
     for (let step = 1; step <= steps; step++) {
-      for (const contact of contacts.slice(Math.floor(((step - 1) * contacts.length) / steps), Math.floor((step * contacts.length) / steps))) {
+      for (let i = Math.floor(((step - 1) * total) / steps); i < Math.floor((step * total) / steps); i++) {
+        const contact = contactAt(i);
         Collections.Contact.add(new Contact({ id: new Wid(contact.id), name: contact.name, pushname: contact.name, shortName: contact.name.split(' ')[0] }));
       }
       offlineProgress = Math.round((step * 100) / steps);
       Cmd.trigger('offline_progress_update_from_bridge');
       if (stepMs > 0) await sleep(stepMs);
     }
+    if (size) addSizedChats(size);
     for (const chat of settings.phone.chats) {
       const model = Collections.Chat.add(new Chat({ id: new Wid(chat.id), name: chat.name }));
       for (const [index, message] of chat.messages.entries()) {
@@ -535,6 +539,37 @@
     if (together) Socket.set('state', 'CONNECTED');
     Socket.set('hasSynced', true);
     report('synced', { restored, together, contacts: Collections.Contact.length });
+  }
+
+  // ---- a big account (settings.phone.size), generated here instead of shipped as JSON ----
+  const sizedContactId = (i) => `1556${String(i).padStart(7, '0')}@c.us`;
+  const sizedName = (i) => `${settings.phone.size.names[i % settings.phone.size.names.length]} ${i + 1}`;
+  function sizedBody(i, chars) {
+    let text = `Order ${i + 1}: `;
+    while (text.length < chars) text += 'your parcel is packed and leaves the shop today, thank you for waiting. ';
+    return text.slice(0, chars);
+  }
+
+  /** Chat i: contact i's, i+1 minutes old, an older incoming message and a last one of `lastMessageChars`. */
+  function addSizedChats(size) {
+    for (let i = 0; i < size.chats; i++) {
+      const id = sizedContactId(i);
+      const wid = new Wid(id);
+      const model = Collections.Chat.add(new Chat({ id: wid, name: sizedName(i), unreadCount: i % 4 === 1 ? i % 7 : 0 }));
+      const t = size.now - 60 * (i + 1);
+      const lastFromMe = i % 4 !== 1;
+      addMessage(model, { id: new MsgKey({ fromMe: false, remote: id, id: `SIZED${i}A` }), body: `Hello, is order ${i + 1} ready?`, t: t - 30, from: wid, to: me, self: 'in', ack: 0, isNewMsg: false });
+      addMessage(model, {
+        id: new MsgKey({ fromMe: lastFromMe, remote: id, id: `SIZED${i}B` }),
+        body: sizedBody(i, size.lastMessageChars),
+        t,
+        from: lastFromMe ? me : wid,
+        to: lastFromMe ? wid : me,
+        self: lastFromMe ? 'out' : 'in',
+        ack: lastFromMe ? 3 : 0,
+        isNewMsg: false,
+      });
+    }
   }
 
   async function onScan(command) {

@@ -9,7 +9,7 @@
  * answers every connection with bytes that are not TLS, `close` hangs up at once.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -51,6 +51,19 @@ export interface StandinPhone {
   contacts: { id: string; name: string }[];
   /** `body` of a media message is its caption (what whatsapp-web.js gives as `body`). */
   chats: { id: string; name: string; messages: { fromMe: boolean; body: string; t: number; media?: StandinMedia }[] }[];
+  /** A big account, generated inside the page (lists above stay empty: no megabytes of JSON). */
+  size?: StandinAccountSize & { names: string[]; now: number };
+}
+
+/**
+ * An account's size, built by the page itself: contact i is `standinContactId(i)`; chat i is
+ * contact i's chat, named `standinChatName(i)`, its last message `lastMessageChars` long and
+ * i+1 minutes old (so newest first is the index order), with one older message before it.
+ */
+export interface StandinAccountSize {
+  chats: number;
+  contacts: number;
+  lastMessageChars: number;
 }
 
 export interface StandinOptions extends Partial<StandinTimings> {
@@ -59,6 +72,8 @@ export interface StandinOptions extends Partial<StandinTimings> {
   port?: number;
   /** How many contacts the phone has (the first three have chats). */
   contacts?: number;
+  /** A big account instead (overrides `contacts`): generated in the page from these numbers. */
+  size?: StandinAccountSize;
   /** window.Debug.VERSION: what the library reads as WhatsApp Web's version. */
   version?: string;
   /** The first chat begins with the simulated phone's media (a photo, a voice note, a sticker, a document, a video). */
@@ -90,16 +105,12 @@ type Command = { seq: number } & ({ type: 'scan'; ref: string; session: string }
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
 const MAX_COMMANDS = 1_000;
 
-const PAGE_SCRIPT = readPageScript();
-
-/** page.js beside this file; from the repository's copy when bundled elsewhere (the bench, out/bench/). */
-function readPageScript(): string {
-  try {
-    return readFileSync(new URL('./page.js', import.meta.url), 'utf8');
-  } catch {
-    return readFileSync(resolve('test/standin-whatsapp/page.js'), 'utf8');
-  }
+/** page.js beside this file; from the repository root when this file was bundled elsewhere (the bench). */
+function pageScript(): string {
+  const beside = new URL('./page.js', import.meta.url);
+  return existsSync(beside) ? readFileSync(beside, 'utf8') : readFileSync(resolve(process.cwd(), 'test/standin-whatsapp/page.js'), 'utf8');
 }
+const PAGE_SCRIPT = pageScript();
 const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>WhatsApp</title></head><body><div id="app"></div><script src="/standin.js"></script></body></html>';
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Margaret Hamilton', 'Dennis Ritchie'];
 const MAX_REPORTS = 5_000;
@@ -124,6 +135,20 @@ export function standinMedia(before: number): { messages: StandinPhone['chats'][
     return { fromMe: false, body: file.caption ?? '', t: before - (SIM_MEDIA.length - index) * 60, media };
   });
   return { messages, files };
+}
+
+/** Contact (and chat) i of a sized account. */
+export function standinContactId(index: number): string {
+  return `1556${String(index).padStart(7, '0')}@c.us`;
+}
+/** The name of chat i of a sized account (page.js builds it the same way from `size.names`). */
+export function standinChatName(index: number): string {
+  return `${NAMES[index % NAMES.length]} ${index + 1}`;
+}
+
+export function makeSizedPhone(size: StandinAccountSize): StandinPhone {
+  if (size.chats > size.contacts) throw new Error(`A stand-in account has a chat per contact at most: ${size.chats} chats need ${size.chats} contacts.`);
+  return { me: '15550000000@c.us', meLid: '100000000000001@lid', contacts: [], chats: [], size: { ...size, names: NAMES, now: Math.floor(Date.now() / 1000) } };
 }
 
 export function makePhone(contacts: number): StandinPhone {
@@ -188,7 +213,7 @@ export class StandinWhatsApp {
       net.listen(options.port ?? 0, options.host, () => {
         const address = net.address();
         if (!address || typeof address === 'string') return reject(new Error('the stand-in got no port'));
-        const phone = makePhone(options.contacts ?? 25);
+        const phone = options.size ? makeSizedPhone(options.size) : makePhone(options.contacts ?? 25);
         const made = new StandinWhatsApp(options.host, address.port, timings, phone, options.version ?? '2.3000.1099999999', net, https);
         const first = phone.chats[0];
         if (options.media && first) {

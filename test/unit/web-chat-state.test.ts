@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, SendResult } from '@shared/types';
-import { applySendResult, emptyChatState, reduceChatEvent, setChats, setThread, threadKey } from '../../src/renderer/src/state/chat-state';
+import type { Chat, ChatMessage, SendResult } from '@shared/types';
+import {
+  THREAD_KEEP,
+  THREAD_SCROLLBACK,
+  appendChats,
+  applySendResult,
+  emptyChatState,
+  insertByTime,
+  nextChatsCursor,
+  oldestMessageId,
+  prependOlder,
+  reduceChatEvent,
+  setChats,
+  setThread,
+  threadKey,
+} from '../../src/renderer/src/state/chat-state';
 
 const A = 'acc_test1';
 const C = 'alice@c.us';
@@ -67,5 +81,55 @@ describe('the host queue id ties our row to the snapshot', () => {
     const thread = state.threads[threadKey(accountId, chatId)]!;
     expect(thread).toHaveLength(1);
     expect(thread[0]).toMatchObject({ id: 'true_x_ABC', status: 'sent' });
+  });
+});
+
+describe('a big account in the renderer', () => {
+  const msg = (i: number, over: Partial<ChatMessage> = {}): ChatMessage => ({ id: `m${i}`, chatId: C, fromMe: false, body: `b${i}`, timestamp: i * 10, ...over });
+
+  it('inserts an incoming message in time order (late arrivals too) and keeps only the newest THREAD_KEEP', () => {
+    let s = setThread(emptyChatState(), A, C, [msg(1), msg(3), msg(5)]);
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: msg(4) } });
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: msg(0) } });
+    expect(s.threads[key]!.map((m) => m.id)).toEqual(['m0', 'm1', 'm3', 'm4', 'm5']);
+    for (let i = 6; i < THREAD_KEEP + 50; i++) s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: msg(i) } });
+    const thread = s.threads[key]!;
+    expect(thread).toHaveLength(THREAD_KEEP);
+    expect(thread.at(-1)!.id).toBe(`m${THREAD_KEEP + 49}`);
+    expect(oldestMessageId(thread)).toBe(thread[0]!.id);
+    expect(insertByTime([msg(1), msg(2)], msg(2, { id: 'same-time' })).map((m) => m.id)).toEqual(['m1', 'm2', 'same-time']);
+  });
+
+  it('pages back in time: older rows go in front once each, up to THREAD_SCROLLBACK, and an empty page marks the start', () => {
+    let s = setThread(emptyChatState(), A, C, [msg(100), msg(101)]);
+    s = prependOlder(s, A, C, [msg(98), msg(99), msg(100)]);
+    expect(s.threads[key]!.map((m) => m.id)).toEqual(['m98', 'm99', 'm100', 'm101']);
+    expect(s.threadStart[key]).toBe(false);
+    s = prependOlder(s, A, C, []);
+    expect(s.threadStart[key]).toBe(true);
+
+    let big = setThread(emptyChatState(), A, C, [msg(1_000_000)]);
+    for (let page = 0; page < THREAD_SCROLLBACK / 200 + 2; page++) {
+      const oldest = Number(oldestMessageId(big.threads[key]!)!.slice(1));
+      big = prependOlder(big, A, C, Array.from({ length: 200 }, (_, i) => msg(oldest - 200 + i)));
+    }
+    expect(big.threads[key]).toHaveLength(THREAD_SCROLLBACK);
+    expect(big.threadStart[key]).toBe(true);
+  });
+
+  it('appends the next page of chats once each; a message moves its chat to the top, even one not read yet', () => {
+    const chat = (i: number): Chat => ({ id: `${i}@c.us`, name: `Chat ${i}`, isGroup: false, unreadCount: 0, cursor: `c1.${100 - i}.${i}@c.us` });
+    let s = setChats(emptyChatState(), A, [chat(1), chat(2)]);
+    s = appendChats(s, A, [chat(2), chat(3)]);
+    expect(s.chats[A]!.map((c) => c.id)).toEqual(['1@c.us', '2@c.us', '3@c.us']);
+    expect(nextChatsCursor(s.chats[A]!)).toBe('c1.97.3@c.us');
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: { ...msg(7), chatId: '3@c.us' } } });
+    expect(s.chats[A]!.map((c) => [c.id, c.unreadCount])).toEqual([['3@c.us', 1], ['1@c.us', 0], ['2@c.us', 0]]);
+    // The cursor still continues after the last row read from the slice.
+    expect(nextChatsCursor(s.chats[A]!)).toBe('c1.98.2@c.us');
+    s = reduceChatEvent(s, { type: 'chat.message', data: { accountId: A, message: { ...msg(8), chatId: '15559990000@c.us' } } });
+    expect(s.chats[A]![0]).toMatchObject({ id: '15559990000@c.us', name: '15559990000', unreadCount: 1 });
+    s = appendChats(s, A, []);
+    expect(s.chatsEnd[A]).toBe(true);
   });
 });

@@ -31,6 +31,10 @@ export interface CoreConfig {
   /** After the last code expired while a phone that scanned is logging in: how long the slice waits for it (ms). */
   qrScanGraceMs: number;
   simContacts: number;
+  /** Simulated driver: the account's size beyond its contacts (0 = a small account). */
+  simChats: number;
+  simLastMessageChars: number;
+  simHistoryMessages: number;
   simContactIntervalMs: number;
   /** Simulated driver: delay between a scan and `authenticated`. */
   simLinkDelayMs: number;
@@ -182,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     qrFirstTtlMs: readInt(env, 'SLICEDECK_QR_FIRST_TTL_MS', 60_000, 100, 600_000),
     qrScanGraceMs: readInt(env, 'SLICEDECK_QR_SCAN_GRACE_MS', 60_000, 0, 600_000),
     simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),
+    simChats: readInt(env, 'SLICEDECK_SIM_CHATS', 0, 0, 100_000),
+    simLastMessageChars: readInt(env, 'SLICEDECK_SIM_LAST_MESSAGE_CHARS', 0, 0, 4_096),
+    simHistoryMessages: readInt(env, 'SLICEDECK_SIM_HISTORY_MESSAGES', 0, 0, 10_000),
     simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
     simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),

@@ -188,8 +188,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'slices.list': async () => slices.list(),
     'slices.history': async ({ accountId }) => slices.history(accountId),
     'slices.stats': () => stats.request(),
-    'chats.list': ({ accountId }) => slices.chats(accountId),
-    'chats.messages': async ({ accountId, chatId }) => queue.decorate(accountId, chatId, await slices.messages(accountId, chatId)),
+    'chats.list': ({ accountId, ...page }) => slices.chats(accountId, page),
+    'chats.messages': async ({ accountId, chatId, ...page }) => queue.decorate(accountId, chatId, await slices.messages(accountId, chatId, page), page),
     'messages.send': async ({ accountId, chatId, text, idempotencyKey }) => {
       requireAccount(accountId);
       const view = slices.view(accountId);

@@ -31,10 +31,13 @@ import {
   sliceStatusSchema,
   type SimFaultKind,
   type SimScanRequest,
+  type SliceChatsRequest,
   type SliceChatsResponse,
+  pageQueryString,
   type SliceEvent,
   type SliceEventMap,
   type SliceHealth,
+  type SliceMessagesRequest,
   type SliceMessagesResponse,
   type SliceSendRequest,
   type SliceSendResponse,
@@ -192,12 +195,14 @@ export class SliceClient {
     return this.call('GET', SLICE_PATHS.status, sliceStatusSchema);
   }
 
-  chats(): Promise<SliceChatsResponse> {
-    return this.call('GET', SLICE_PATHS.chats, sliceChatsSchema);
+  /** One page of chats (newest first); no request: the first page. */
+  chats(request: SliceChatsRequest = {}): Promise<SliceChatsResponse> {
+    return this.call('GET', `${SLICE_PATHS.chats}${pageQueryString({ cursor: request.cursor, limit: request.limit, query: request.query })}`, sliceChatsSchema);
   }
 
-  messages(chatId: string): Promise<SliceMessagesResponse> {
-    return this.call('GET', SLICE_PATHS.chatMessages(chatId), sliceMessagesSchema);
+  /** One page of a chat's messages going back in time; no request: the newest page. */
+  messages(chatId: string, request: SliceMessagesRequest = {}): Promise<SliceMessagesResponse> {
+    return this.call('GET', `${SLICE_PATHS.chatMessages(chatId)}${pageQueryString({ before: request.before, limit: request.limit })}`, sliceMessagesSchema);
   }
 
   send(request: SliceSendRequest): Promise<SliceSendResponse> {

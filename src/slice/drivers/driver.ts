@@ -6,6 +6,7 @@
  * restart throws the driver away and asks the factory for a new one. Drivers never
  * decide about reconnecting: they only report what happened through the sink.
  */
+import type { ChatCursor } from '@shared/paging';
 import type { Chat, ChatMessage, DriverName, LinkWaitStep, MediaFile, QrInfo } from '@shared/types';
 
 /** What a driver reports. Every callback may fire at any time after `initialize()`. */
@@ -58,11 +59,12 @@ export interface WhatsAppDriver {
   /** Logs the device out of WhatsApp and deletes the saved session. */
   logout(): Promise<void>;
   sendText(chatId: string, text: string): Promise<ChatMessage>;
-  listChats(): Promise<Chat[]>;
-  /** Null when there is no such chat. */
-  listMessages(chatId: string): Promise<ChatMessage[] | null>;
   /** A media message's file, within the media limit; rejects with words (media.ts MediaRefusal) otherwise. */
   downloadMedia?(chatId: string, messageId: string): Promise<MediaFile>;
+  /** One page of chats, newest activity first (each row carries the cursor of the next page). */
+  listChats(query: ChatsQuery): Promise<Chat[]>;
+  /** One page of a chat's messages going back in time, oldest first. Null when there is no such chat. */
+  listMessages(chatId: string, query: MessagesQuery): Promise<ChatMessage[] | null>;
   /**
    * Asks WhatsApp for a code to type on the phone with that number (digits only);
    * later codes arrive through the sink's `pairingCode`. Rejects with words.
@@ -70,6 +72,27 @@ export interface WhatsAppDriver {
   requestPairingCode?(phoneNumber: string): Promise<{ code: string; expiresAt: number }>;
   /** Resolves when the client answers (its state and its page), within `timeoutMs`; rejects with words otherwise. */
   probe?(timeoutMs: number): Promise<void>;
+}
+
+/** A page of chats: after `after` (null: from the newest), at most `limit`, only those matching `query` (lower case). */
+export interface ChatsQuery {
+  after: ChatCursor | null;
+  limit: number;
+  query: string | null;
+}
+
+/** A page of messages: those just older than `before` (null: the newest), at most `limit`. */
+export interface MessagesQuery {
+  before: string | null;
+  limit: number;
+}
+
+/** `before` names no message of that chat: the caller's cursor is stale or made up. */
+export class UnknownCursorError extends Error {
+  constructor(chatId: string) {
+    super(`The message given as "before" is not in chat ${chatId} (it may have been deleted). Reload the chat from its newest messages.`);
+    this.name = 'UnknownCursorError';
+  }
 }
 
 /** Builds a fresh client; the manager calls it once per hard restart. */

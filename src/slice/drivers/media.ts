@@ -53,11 +53,11 @@ export function textOf(message: WaMessage): string {
 }
 
 /** The media of a message, every field checked; undefined for a text message. */
-export function mediaOf(message: WaMessage): MessageMedia | undefined {
+export function mediaOf(message: WaMessage, canDownload = typeof message.downloadMedia === 'function'): MessageMedia | undefined {
   const kind = mediaKindOf(message);
   if (!kind) return undefined;
   const data = message._data ?? {};
-  const media: MessageMedia = { kind, downloadable: kind !== 'location' && Boolean(message.hasMedia) && typeof message.downloadMedia === 'function' };
+  const media: MessageMedia = { kind, downloadable: kind !== 'location' && Boolean(message.hasMedia) && canDownload };
   const mimetype = cleanMimetype(data.mimetype);
   if (mimetype) media.mimetype = mimetype;
   const size = data.size;

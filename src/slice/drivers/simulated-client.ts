@@ -26,7 +26,7 @@ import vm from 'node:vm';
 import type { ChatMessage } from '@shared/types';
 import { SimulatorConflictError, simulatedKeys, simulatedQrPayload, simulatedRef, type SimulatedChat, type SimulatedKeys, type SimulatedWorld } from './simulated';
 import type { SimulatedMediaFile } from './simulated-media';
-import type { WaBrowser, WaChat, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
+import type { WaBrowser, WaClient, WaClientOptions, WaMessage, WaPage, WaState } from './wa-client';
 
 /** WhatsApp Web stops offering codes after this many refs (then UNPAIRED_IDLE); far above QR_CODES' 20. */
 const MAX_REFS = 25;
@@ -34,6 +34,37 @@ const MAX_REFS = 25;
 const ACK_SERVER = 1;
 const ACK_DEVICE = 2;
 const ACK_READ = 3;
+
+/** WhatsApp Web loads this many of a chat's newest messages before anyone scrolls. */
+const INITIAL_LOADED_MESSAGES = 30;
+/** `loadEarlierMsgs` brings this many older messages per call. */
+const EARLIER_BATCH = 30;
+
+interface SimMsgModel {
+  id: WaMessage['id'];
+  /** A text's words; a media message's JPEG thumbnail (its words are `caption`), as WhatsApp Web's msg model holds them. */
+  body: string;
+  t: number;
+  isNotification: boolean;
+  type: string;
+  caption?: string;
+  mimetype?: string;
+  size?: number;
+  duration?: string | number;
+  filename?: string;
+  directPath?: string;
+}
+
+/** Plain fields, as WhatsApp Web's models hold them (a getter per field made a 20,000-chat page ~5× slower). */
+interface SimChatModel {
+  id: { _serialized: string; user: string; server: string };
+  t: number;
+  name: string;
+  formattedTitle: string;
+  unreadCount: number;
+  groupMetadata: { id: unknown } | undefined;
+  msgs: { getModelsArray(): SimMsgModel[] };
+}
 
 /** The `window` an evaluated function sees. */
 interface SimWindow {
@@ -60,6 +91,8 @@ class SimulatedBrowser implements WaBrowser {
 
 class SimulatedPage implements WaPage {
   private readonly context: vm.Context;
+  /** Each function's source compiled once in the page's context (the driver evaluates the same few over and over). */
+  private readonly compiled = new Map<string, unknown>();
 
   constructor(
     window: SimWindow,
@@ -73,7 +106,12 @@ class SimulatedPage implements WaPage {
   async evaluate<Args extends unknown[], Result>(fn: (...args: Args) => Result | Promise<Result>, ...args: Args): Promise<Result> {
     if (!this.isOpen()) throw new Error('Protocol error (Runtime.callFunctionOn): Target closed');
     await this.hang();
-    const compiled = vm.runInContext(`(${fn.toString()})`, this.context) as (...args: Args) => Result | Promise<Result>;
+    const source = fn.toString();
+    let compiled = this.compiled.get(source) as ((...args: Args) => Result | Promise<Result>) | undefined;
+    if (!compiled) {
+      compiled = vm.runInContext(`(${source})`, this.context) as (...args: Args) => Result | Promise<Result>;
+      this.compiled.set(source, compiled);
+    }
     const result = await compiled(...(JSON.parse(JSON.stringify(args)) as Args));
     return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as Result;
   }
@@ -105,6 +143,11 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   private timers = new Set<NodeJS.Timeout>();
   /** Bumped by every initialize/destroy: timers of an older page do nothing. */
   private run = 0;
+  /** The page's chat models and how many messages each has loaded (a new page starts afresh). */
+  private models = new WeakMap<SimulatedChat, SimChatModel>();
+  private loaded = new WeakMap<SimulatedChat, number>();
+  private modelList: { size: number; models: SimChatModel[] } | null = null;
+  private contactList: { id: number }[] = [];
 
   constructor(
     private readonly world: SimulatedWorld,
@@ -202,6 +245,10 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   private closePage(): void {
     this.run++;
+    this.models = new WeakMap();
+    this.modelList = null;
+    this.contactList = [];
+    this.loaded = new WeakMap();
     // A new page (restart) answers again.
     this.phone.deaf = false;
     this.pairingCode = null;
@@ -359,18 +406,6 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     if (!this.storeReady) throw new Error("Evaluation failed: TypeError: Cannot read properties of undefined (reading 'getChats')");
   }
 
-  async getChats(): Promise<WaChat[]> {
-    this.requireStore();
-    return [...this.phone.chatTable(Date.now()).values()].map((entry) => this.toWaChat(entry));
-  }
-
-  /** Like the library's getChat (Utils.js 842–876): a known chat, or one created for a person's number. */
-  async getChatById(chatId: string): Promise<WaChat | undefined> {
-    this.requireStore();
-    const entry = this.findOrCreateChat(chatId);
-    return entry ? this.toWaChat(entry) : undefined;
-  }
-
   async sendMessage(chatId: string, content: string): Promise<WaMessage | undefined> {
     this.requireStore();
     const entry = this.findOrCreateChat(chatId);
@@ -384,7 +419,7 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       timestamp: Date.now(),
       status: 'sent',
     };
-    entry.messages.push(message);
+    this.append(entry, message);
     const sent = this.toWaMessage(message);
     // Msg 'add' fires inside the page's send, before its answer returns (Client.js 1128–1136 → 651–665).
     this.emit('message_create', sent);
@@ -439,8 +474,8 @@ export class SimulatedClient extends EventEmitter implements WaClient {
         body: `Got it, thanks! (re: “${excerpt}”)`,
         timestamp: Date.now(),
       };
-      entry.messages.push(reply);
       entry.chat.unreadCount += 1;
+      this.append(entry, reply);
       const incoming = this.toWaMessage(reply);
       this.emit('message_create', incoming);
       this.emit('message', incoming);
@@ -456,21 +491,6 @@ export class SimulatedClient extends EventEmitter implements WaClient {
       table.set(chatId, entry);
     }
     return entry;
-  }
-
-  private toWaChat(entry: SimulatedChat): WaChat {
-    const last = entry.messages.at(-1);
-    return {
-      id: { _serialized: entry.chat.id },
-      name: entry.chat.name,
-      isGroup: entry.chat.isGroup,
-      unreadCount: entry.chat.unreadCount,
-      ...(last ? { timestamp: Math.floor(last.timestamp / 1000), lastMessage: this.toWaMessage(last, entry) } : {}),
-      fetchMessages: async ({ limit }) => {
-        this.requireStore();
-        return entry.messages.slice(-limit).map((message) => this.toWaMessage(message, entry));
-      },
-    };
   }
 
   private toWaMessage(message: ChatMessage, entry?: SimulatedChat): WaMessage {
@@ -517,11 +537,82 @@ export class SimulatedClient extends EventEmitter implements WaClient {
   /** Client.js 1751–1771: a message of any chat by its serialised id, or null. */
   async getMessageById(messageId: string): Promise<WaMessage | null> {
     this.requireStore();
-    for (const entry of this.phone.chatTable(Date.now()).values()) {
-      const message = entry.messages.find((candidate) => candidate.id === messageId);
-      if (message) return this.toWaMessage(message, entry);
-    }
-    return null;
+    // A serialised id names its chat (`<fromMe>_<chat id>_<id>`): look there only, so no other chat's history is written.
+    const entry = this.phone.chatTable(Date.now()).get(messageId.split('_')[1] ?? '');
+    const message = entry?.messages.find((candidate) => candidate.id === messageId);
+    return entry && message ? this.toWaMessage(message, entry) : null;
+  }
+
+  /**
+   * A chat as WhatsApp Web's collection holds it: `t` (last activity, seconds),
+   * `formattedTitle`, `unreadCount`, `groupMetadata` for a group, and `msgs`, of which
+   * only the newest are loaded at first (older ones come with `loadEarlierMsgs`).
+   * Built on first use and kept: the same chat is the same model, as in the page.
+   */
+  private chatModel(entry: SimulatedChat): SimChatModel {
+    let model = this.models.get(entry);
+    if (model) return model;
+    const serialized = entry.chat.id;
+    const at = serialized.indexOf('@');
+    const wid = { _serialized: serialized, user: serialized.slice(0, at), server: serialized.slice(at + 1) };
+    const messages = () => entry.messages.slice(entry.messages.length - this.loadedCount(entry)).map((message) => this.msgModel(message, entry));
+    const last = entry.lastTimestamp ?? entry.messages.at(-1)?.timestamp;
+    model = {
+      id: wid,
+      t: last ? Math.floor(last / 1000) : 0,
+      name: entry.chat.name,
+      formattedTitle: entry.chat.name,
+      unreadCount: entry.chat.unreadCount,
+      groupMetadata: entry.chat.isGroup ? { id: wid } : undefined,
+      msgs: { getModelsArray: messages },
+    };
+    this.models.set(entry, model);
+    return model;
+  }
+
+  /** A chat changed (a message, an unread one): its model follows, as WhatsApp Web's does. */
+  private touch(entry: SimulatedChat): void {
+    const model = this.models.get(entry);
+    if (!model) return;
+    const last = entry.messages.at(-1)?.timestamp;
+    if (last) model.t = Math.floor(last / 1000);
+    model.unreadCount = entry.chat.unreadCount;
+  }
+
+  /** A new message is loaded in the page as it arrives. */
+  private append(entry: SimulatedChat, message: ChatMessage): void {
+    this.loaded.set(entry, this.loadedCount(entry) + 1);
+    entry.messages.push(message);
+    this.touch(entry);
+  }
+
+  /** The contact collection so far: grown as contacts load, never rebuilt (50,000 contacts are counted every 200 ms while linking). */
+  private contactModels(): { id: number }[] {
+    const models = this.contactList;
+    if (models.length > this.contactsLoaded) models.length = this.contactsLoaded;
+    for (let i = models.length; i < this.contactsLoaded; i++) models.push({ id: i });
+    return models;
+  }
+
+  /** Every chat's model, built once per page and again only when a chat was added (a page's collection is long-lived too). */
+  private chatModels(table: Map<string, SimulatedChat>): SimChatModel[] {
+    if (this.modelList?.size !== table.size) this.modelList = { size: table.size, models: [...table.values()].map((entry) => this.chatModel(entry)) };
+    return this.modelList.models;
+  }
+
+  /** How many of a chat's newest messages the page has loaded. */
+  private loadedCount(entry: SimulatedChat): number {
+    const loaded = this.loaded.get(entry) ?? INITIAL_LOADED_MESSAGES;
+    // A message sent or received since counts as loaded.
+    return Math.min(entry.messages.length, loaded);
+  }
+
+  private msgModel(message: ChatMessage, entry: SimulatedChat): SimMsgModel {
+    const wa = this.toWaMessage(message, entry);
+    const data = wa._data;
+    if (!data) return { id: wa.id, body: wa.body, t: wa.timestamp, isNotification: false, type: 'chat' };
+    // A media message's model holds the fields Message.js copies into `_data` (the thumbnail in `body`).
+    return { ...data, id: wa.id, body: data.body ?? '', t: wa.timestamp, isNotification: false, type: data.type ?? wa.type ?? 'chat' };
   }
 
   /** The page's globals: the modules the driver's evaluated functions ask for. */
@@ -531,8 +622,27 @@ export class SimulatedClient extends EventEmitter implements WaClient {
     const chats = () => this.phone.chatTable(Date.now());
     const modules: Record<string, unknown> = {
       WAWebCollections: {
-        Contact: { getModelsArray: () => Array.from({ length: this.contactsLoaded }, (_, i) => ({ id: i })) },
-        Chat: { get: (wid: { _serialized?: string } | string) => (this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined) },
+        Contact: { getModelsArray: () => this.contactModels().slice() },
+        // What whatsapp-web.js's getChats/getChatModel read (Utils.js 920–1003): the models, not copies.
+        Chat: {
+          getModelsArray: () => (this.storeReady ? this.chatModels(chats()).slice() : []),
+          get: (wid: { _serialized?: string } | string) => {
+            const entry = this.storeReady ? chats().get(typeof wid === 'string' ? wid : (wid?._serialized ?? '')) : undefined;
+            return entry ? this.chatModel(entry) : undefined;
+          },
+        },
+        Msg: { get: () => undefined },
+      },
+      // Chat.js fetchMessages 227–231: one older batch per call, added to chat.msgs; [] when there is no more.
+      WAWebChatLoadMessages: {
+        loadEarlierMsgs: async ({ chat }: { chat: { id: { _serialized: string } } }) => {
+          const entry = chats().get(chat?.id?._serialized);
+          if (!entry) return [];
+          const loaded = this.loadedCount(entry);
+          const more = Math.min(entry.messages.length, loaded + EARLIER_BATCH);
+          this.loaded.set(entry, more);
+          return entry.messages.slice(entry.messages.length - more, entry.messages.length - loaded).map((message) => this.msgModel(message, entry));
+        },
       },
       WAWebWidFactory: {
         createWid: (id: string) => {

@@ -39,6 +39,22 @@ export interface SimulatedTimings {
   ackDelayMs?: number;
   /** When a restored session finishes syncing (SIM_RESTORE_SYNC; default `after_listener`). */
   restoreSync?: RestoreSync;
+  /** The account's size beyond its contacts (SIM_CHATS, SIM_LAST_MESSAGE_CHARS, SIM_HISTORY_MESSAGES); absent: a small account. */
+  size?: SimulatedAccountSize;
+}
+
+/**
+ * How big the simulated account is. With `chats` set the account is "sized": chat i
+ * (0-based) is named `simulatedChatName(i)`, has id `simulatedChatId(i)` and its last
+ * activity one minute before chat i-1's, so the list order is the index order.
+ */
+export interface SimulatedAccountSize {
+  /** Chats on the account (0: as many as contacts, at most 40, plus a few groups). */
+  chats: number;
+  /** Length of each chat's last message (0: a short line). */
+  lastMessageChars: number;
+  /** Messages in the newest chat's history (0: 2–6 like every chat), for paging back in time. */
+  historyMessages: number;
 }
 
 export { RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
@@ -95,6 +111,27 @@ const LINES = [
 ];
 const GROUP_NAMES = ['Family', 'Project team', 'Football Sunday', 'Book club'];
 const MAX_CHATS = 40;
+/** A sized account keeps every 50th chat a group (a shop's lists, a family). */
+const SIZED_GROUP_EVERY = 50;
+
+/** The name of chat `index` (0-based) of a sized account: a person's name and its 1-based number, e.g. "Ana Silva 1". */
+export function simulatedChatName(index: number): string {
+  if (index % SIZED_GROUP_EVERY === SIZED_GROUP_EVERY - 1) return `${GROUP_NAMES[Math.floor(index / SIZED_GROUP_EVERY) % GROUP_NAMES.length]} ${index + 1}`;
+  return `${FIRST_NAMES[index % FIRST_NAMES.length]} ${LAST_NAMES[Math.floor(index / FIRST_NAMES.length + index) % LAST_NAMES.length]} ${index + 1}`;
+}
+
+/** The id of chat `index` (0-based) of a sized account. */
+export function simulatedChatId(index: number): string {
+  if (index % SIZED_GROUP_EVERY === SIZED_GROUP_EVERY - 1) return `1203631${String(index).padStart(11, '0')}@g.us`;
+  return `1556${String(index).padStart(7, '0')}@c.us`;
+}
+
+/** A last message of exactly `chars` characters (sample lines, repeated). */
+function longLine(seed: number, chars: number): string {
+  let text = '';
+  for (let i = 0; text.length < chars; i++) text += `${LINES[(seed + i) % LINES.length]} `;
+  return text.slice(0, chars);
+}
 
 /** A small seeded PRNG (mulberry32): the same seed always gives the same chats. */
 function seededRandom(seed: number): () => number {
@@ -119,6 +156,8 @@ export interface SimulatedChat {
   messages: ChatMessage[];
   /** The media messages' files, by message id (simulated-media.ts). */
   media?: Map<string, SimulatedMediaFile>;
+  /** When the chat was last active (ms), where that is known without its history. */
+  readonly lastTimestamp?: number;
 }
 
 // ── the phone (account side, outlives clients) ──────────────────────────────
@@ -184,6 +223,7 @@ export class SimulatedPhone {
   constructor(
     private readonly seed: string,
     readonly contactCount: number,
+    private readonly size: SimulatedAccountSize | null = null,
   ) {}
 
   /** Whether this device is linked (the phone lists it, and the session is on disk when there is a disk). */
@@ -219,6 +259,7 @@ export class SimulatedPhone {
   /** Chats generated deterministically from the contacts, built on first use. */
   chatTable(now: number): Map<string, SimulatedChat> {
     if (this.chats) return this.chats;
+    if (this.size && this.size.chats > 0) return (this.chats = sizedChatTable(this.size, now));
     const random = seededRandom(hashSeed(this.seed));
     const table = new Map<string, SimulatedChat>();
     const people = Math.min(this.contactCount, MAX_CHATS);
@@ -255,6 +296,53 @@ export class SimulatedPhone {
   }
 }
 
+/**
+ * A chat of a big account whose history is written only when someone reads it: building
+ * 20,000 histories at once blocked the slice's event loop for seconds on a loaded machine
+ * (its health check then failed and the host restarted it). Its last activity is known
+ * without the history.
+ */
+class SizedChat implements SimulatedChat {
+  private history: ChatMessage[] | null = null;
+  constructor(
+    readonly chat: Chat,
+    private readonly lastAt: number,
+    private readonly write: () => ChatMessage[],
+  ) {}
+  get messages(): ChatMessage[] {
+    this.history ??= this.write();
+    return this.history;
+  }
+  get lastTimestamp(): number {
+    return this.history ? (this.history.at(-1)?.timestamp ?? 0) : this.lastAt;
+  }
+}
+
+/** A big account: chat i's last message is i+1 minutes old, so the newest-first order is the index order. */
+function sizedChatTable(size: SimulatedAccountSize, now: number): Map<string, SimulatedChat> {
+  const table = new Map<string, SimulatedChat>();
+  const nowSeconds = Math.floor(now / 1000);
+  for (let i = 0; i < size.chats; i++) {
+    const id = simulatedChatId(i);
+    const count = i === 0 && size.historyMessages > 0 ? size.historyMessages : 2 + (i % 5);
+    const lastAt = (nowSeconds - 60 * (i + 1)) * 1000;
+    const fromMe = (k: number) => (i + k) % 3 === 0;
+    const write = (): ChatMessage[] =>
+      Array.from({ length: count }, (_, k) => ({
+        id: `${fromMe(k)}_${id}_SIM${k.toString(16).toUpperCase().padStart(8, '0')}`,
+        chatId: id,
+        fromMe: fromMe(k),
+        body: k === count - 1 && size.lastMessageChars > 0 ? longLine(i, size.lastMessageChars) : `${LINES[(i + k) % LINES.length]} (${k + 1}/${count})`,
+        // Earlier messages a few seconds apart, the last one at `lastAt`.
+        timestamp: lastAt - (count - 1 - k) * 5_000,
+        ...(fromMe(k) ? { status: 'sent' as const } : {}),
+      }));
+    const unreadCount = fromMe(count - 1) ? 0 : i % 4;
+    table.set(id, new SizedChat({ id, name: simulatedChatName(i), isGroup: id.endsWith('@g.us'), unreadCount }, lastAt, write));
+  }
+  return table;
+}
+
 // ── what the server drives ──────────────────────────────────────────────────
 
 export interface SimulatorControls {
@@ -284,7 +372,7 @@ export function createSimulatedBackend(
   seed: string,
   session?: SimulatedSessionDir,
 ): SimulatedBackend {
-  const phone = new SimulatedPhone(seed, timings.contacts);
+  const phone = new SimulatedPhone(seed, timings.contacts, timings.size ?? null);
   if (session) phone.useSessionDir(session);
   const world: SimulatedWorld = { phone, timings, qr };
   const noCode = 'No code is on screen to scan. Start the client (Connect) and wait for a code, then scan it.';

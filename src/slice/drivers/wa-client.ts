@@ -73,17 +73,6 @@ export interface WaMessageMedia {
   filesize?: number | null;
 }
 
-/** A `Chat` (src/structures/Chat.js), the fields the driver reads. */
-export interface WaChat {
-  id: { _serialized: string };
-  name: string;
-  isGroup: boolean;
-  unreadCount: number;
-  timestamp?: number;
-  lastMessage?: WaMessage;
-  fetchMessages(options: { limit: number }): Promise<WaMessage[]>;
-}
-
 /**
  * `client.pupPage`: puppeteer's Page. `evaluate` serialises the function to text and
  * runs it in the page, so it may only use its arguments and the page's globals.
@@ -136,8 +125,7 @@ export interface WaClient {
   destroy(): Promise<void>;
   logout(): Promise<void>;
   getState(): Promise<WaState | null>;
-  getChats(): Promise<WaChat[]>;
-  getChatById(chatId: string): Promise<WaChat | undefined>;
+  // No getChats()/getChatById(): chats and messages are read in pages inside the page (page-queries.ts).
   /** Client.js 1751–1771: the message from WhatsApp Web's collection, or null. */
   getMessageById(messageId: string): Promise<WaMessage | null>;
   /** Resolves undefined when WhatsApp has no such chat (Client.js 1534–1559, `if (!chat) return null` at 1539). */

@@ -25,6 +25,7 @@
  *   listeners, and every `LINK_WATCH_MS` until ready, `carryMissedSync` asks the page and, if
  *   WhatsApp is synced but the library's handler was never called, calls it — once.
  * - While linking without a code on screen the driver says what it waits for (`waiting`).
+ * - Chats and messages come in pages built inside the page (`page-queries.ts`), never `getChats()`.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,8 +33,11 @@ import type { Chat, ChatMessage, LinkWaitStep, MediaFile, QrInfo } from '@shared
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { clearStaleProfileLocks } from './chromium-profile';
-import { DriverNotReadyError, type DriverEventSink, type DriverFactory, type WhatsAppDriver } from './driver';
+import { CHAT_NAME_MAX_CHARS, CHAT_PREVIEW_MAX_CHARS, MESSAGE_BODY_MAX_CHARS, encodeChatCursor } from '@shared/paging';
+import { MEDIA_THUMBNAIL_MAX_CHARS } from '@shared/slice-protocol';
+import { DriverNotReadyError, UnknownCursorError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './driver';
 import { MediaRefusal, downloadMediaFile, mediaOf, textOf } from './media';
+import { chatsPageInPage, messagesPageInPage, type ChatsPageArgs, type MessagesPageArgs, type PageChatRow, type PageMessageRow } from './page-queries';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
 /** Flags that let Chromium run as a non-root user in a container without a GPU. */
@@ -55,6 +59,10 @@ const PAIRING_STATES = new Set<WaState | null>(['PAIRING', 'OPENING', 'CONNECTED
 export const QR_ROTATION_ALLOWANCE_MS = 3_000;
 /** Bound on one page probe (state, contact count, chat lookup) so none can hang the driver. */
 const PROBE_TIMEOUT_MS = 5_000;
+/** Bound on building one page in the page (a sort over every chat; earlier messages asked of WhatsApp). */
+const PAGE_QUERY_TIMEOUT_MS = 20_000;
+/** `loadEarlierMsgs` calls for one messages page at most (fetchMessages loops until WhatsApp has no more). */
+const MAX_EARLIER_LOADS = 10;
 /** How often the contact count is read between `authenticated` and `ready`. */
 export const CONTACT_POLL_MS = 200;
 /** How often a client that is not ready yet is asked what it waits for (and a missed sync carried on). */
@@ -573,49 +581,31 @@ export class WwebjsDriver implements WhatsAppDriver {
     return toChatMessage(message);
   }
 
-  async listChats(): Promise<Chat[]> {
-    const chats = await this.readyClient().getChats();
-    return chats
-      .map((chat) => {
-        const last = chat.lastMessage;
-        return {
-          id: chat.id._serialized,
-          name: chat.name,
-          isGroup: chat.isGroup,
-          unreadCount: chat.unreadCount,
-          ...(last ? { lastMessage: { body: textOf(last), timestamp: Math.round(last.timestamp * 1000), fromMe: last.fromMe } } : {}),
-        };
-      })
-      .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0));
+  /**
+   * One page of chats, built in the page over WhatsApp Web's chat collection
+   * (`page-queries.ts`): never `getChats()`, which serialises every chat.
+   */
+  async listChats(query: ChatsQuery): Promise<Chat[]> {
+    const page = this.readyClient().pupPage;
+    if (!page) throw new DriverNotReadyError();
+    const args: ChatsPageArgs = { after: query.after, limit: query.limit, query: query.query, nameMax: CHAT_NAME_MAX_CHARS, previewMax: CHAT_PREVIEW_MAX_CHARS };
+    const rows = await withTimeout(page.evaluate(chatsPageInPage, args), PAGE_QUERY_TIMEOUT_MS, 'the chats page');
+    return rows.map(toChat);
   }
 
   /**
-   * Null when the account has no such chat. Asks the chat collection first:
-   * `getChatById` would create a chat for any well-formed number (Utils.js 864–870).
+   * One page of a chat's messages going back in time, read in the page from the chat's
+   * loaded messages (asking WhatsApp for earlier ones as `fetchMessages` does). Null when
+   * the account has no such chat: unlike `getChatById`, this never creates one.
    */
-  async listMessages(chatId: string): Promise<ChatMessage[] | null> {
-    const client = this.readyClient();
-    const page = client.pupPage;
+  async listMessages(chatId: string, query: MessagesQuery): Promise<ChatMessage[] | null> {
+    const page = this.readyClient().pupPage;
     if (!page) throw new DriverNotReadyError();
-    let known: boolean;
-    try {
-      known = await withTimeout(
-        page.evaluate((id: string) => {
-          const window = (globalThis as unknown as WaPageGlobals).window;
-          return Boolean(window.require('WAWebCollections').Chat.get(window.require('WAWebWidFactory').createWid(id)));
-        }, chatId),
-        PROBE_TIMEOUT_MS,
-        'the chat lookup',
-      );
-    } catch (error) {
-      this.log({ event: 'chat_lookup_failed', chatId, error: String(error) });
-      return null;
-    }
-    if (!known) return null;
-    const chat = await client.getChatById(chatId);
-    if (!chat) return null;
-    const messages = await chat.fetchMessages({ limit: 50 });
-    return messages.map(toChatMessage);
+    const args: MessagesPageArgs = { chatId, before: query.before, limit: query.limit, bodyMax: MESSAGE_BODY_MAX_CHARS, thumbnailMax: MEDIA_THUMBNAIL_MAX_CHARS, maxLoads: MAX_EARLIER_LOADS };
+    const answer = await withTimeout(page.evaluate(messagesPageInPage, args), PAGE_QUERY_TIMEOUT_MS, 'the messages page');
+    if (!answer) return null;
+    if (answer.missing) throw new UnknownCursorError(chatId);
+    return answer.rows.map((row) => toChatMessage(pageRowMessage(row, chatId), { downloadable: row.media?.hasFile === true }));
   }
 
   /**
@@ -639,8 +629,60 @@ function chatOf(message: WaMessage): string {
   return message.fromMe ? message.to : message.from;
 }
 
-export function toChatMessage(message: WaMessage): ChatMessage {
-  const media = mediaOf(message);
+/** A list row as the host reads it, with the cursor of the page after it. */
+function toChat(row: PageChatRow): Chat {
+  return {
+    id: row.id,
+    name: row.name,
+    isGroup: row.isGroup,
+    unreadCount: row.unreadCount,
+    ...(row.last ? { lastMessage: { body: row.last.body, timestamp: Math.round(row.last.t * 1000), fromMe: row.last.fromMe } } : {}),
+    cursor: encodeChatCursor({ t: row.t, id: row.id }),
+  };
+}
+
+/**
+ * A message row read in the page, shaped as whatsapp-web.js's Message would hold it
+ * (Message.js 45–56: `hasMedia`, the words in `body`, the model's fields in `_data`),
+ * so one mapping (media.ts) serves the pages and the library's own Message objects.
+ */
+function pageRowMessage(row: PageMessageRow, chatId: string): WaMessage {
+  const me = 'me';
+  const fields = row.media;
+  return {
+    id: { fromMe: row.fromMe, remote: chatId, id: row.id, _serialized: row.id },
+    from: row.fromMe ? me : chatId,
+    to: row.fromMe ? chatId : me,
+    fromMe: row.fromMe,
+    body: row.body,
+    timestamp: row.t,
+    type: row.type,
+    ...(fields
+      ? {
+          hasMedia: fields.hasFile,
+          _data: {
+            type: row.type,
+            ...(typeof fields.mimetype === 'string' ? { mimetype: fields.mimetype } : {}),
+            ...(typeof fields.size === 'number' ? { size: fields.size } : {}),
+            ...(typeof fields.duration === 'string' || typeof fields.duration === 'number' ? { duration: fields.duration } : {}),
+            ...(typeof fields.filename === 'string' ? { filename: fields.filename } : {}),
+            ...(typeof fields.caption === 'string' ? { caption: fields.caption } : {}),
+            ...(fields.thumbnail !== undefined ? { body: fields.thumbnail } : {}),
+            ...(typeof fields.lat === 'number' ? { lat: fields.lat } : {}),
+            ...(typeof fields.lng === 'number' ? { lng: fields.lng } : {}),
+            ...(typeof fields.loc === 'string' ? { loc: fields.loc } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * `downloadable`: whether the file can be fetched (by default, whether this Message can
+ * download it; a page row says whether WhatsApp still has the file, fetched later by id).
+ */
+export function toChatMessage(message: WaMessage, options: { downloadable?: boolean } = {}): ChatMessage {
+  const media = mediaOf(message, options.downloadable);
   return {
     id: message.id._serialized,
     chatId: chatOf(message),

@@ -13,7 +13,7 @@ import { SIM_THUMBNAIL_JPEG } from '../../../src/slice/drivers/simulated-media';
 import { loadSliceConfig } from '../../../src/slice/config';
 import type { DriverEventSink } from '../../../src/slice/drivers/driver';
 import { WwebjsDriver, toChatMessage } from '../../../src/slice/drivers/wwebjs';
-import type { WaChat, WaClient, WaMessage } from '../../../src/slice/drivers/wa-client';
+import type { WaClient, WaMessage } from '../../../src/slice/drivers/wa-client';
 import { FAST_ENV } from './harness';
 
 const require = createRequire(import.meta.url);
@@ -129,19 +129,42 @@ describe('what a page hands over is checked, not passed on', () => {
   });
 });
 
-describe('the chat list', () => {
-  it('previews a chat whose last message is a location or an expired photo by its caption, never the base64 thumbnail the library puts in body', async () => {
-    const lastOf = [received({ type: 'location', lat: 1, lng: 2, body: SIM_THUMBNAIL_JPEG }), received({ type: 'image', caption: 'Old photo', body: SIM_THUMBNAIL_JPEG })];
-    const chats: WaChat[] = lastOf.map((lastMessage, i) => ({ id: { _serialized: `1555000000${i}@c.us` }, name: `Chat ${i}`, isGroup: false, unreadCount: 0, lastMessage, fetchMessages: async () => [] }));
+describe('pages read in the page (page-queries.ts)', () => {
+  /** WhatsApp Web's models as plain fields (what the page holds): a media message's `body` is its thumbnail, its words `caption`. */
+  const photo = { id: { _serialized: `false_${CHAT}_P1`, fromMe: false }, t: 1_765_000_000, type: 'image', body: SIM_THUMBNAIL_JPEG, caption: 'Old photo', mimetype: 'image/jpeg', size: 5_120, directPath: '/v/photo' };
+  const place = { id: { _serialized: `false_${CHAT}_L1`, fromMe: false }, t: 1_765_000_060, type: 'location', body: SIM_THUMBNAIL_JPEG, lat: 38.7, lng: -9.1, loc: 'Lisbon' };
+  const other = '15550002222@c.us';
+  const chats = [
+    { id: { _serialized: CHAT }, t: 1_765_000_060, formattedTitle: 'Chat with a place', unreadCount: 0, lastReceivedKey: { _serialized: place.id._serialized }, msgs: { getModelsArray: () => [photo, place] } },
+    { id: { _serialized: other }, t: 1_765_000_000, formattedTitle: 'Chat with a photo', unreadCount: 0, msgs: { getModelsArray: () => [photo] } },
+  ];
+  const byId = new Map([photo, place].map((m) => [m.id._serialized, m]));
+  const window = {
+    require: (name: string) =>
+      ({
+        WAWebCollections: { Chat: { getModelsArray: () => chats, get: (wid: { _serialized: string }) => chats.find((c) => c.id._serialized === wid._serialized) }, Msg: { get: (key: string) => byId.get(key) } },
+        WAWebWidFactory: { createWid: (id: string) => ({ _serialized: id }) },
+        WAWebChatLoadMessages: { loadEarlierMsgs: async () => [] },
+      })[name],
+  };
+
+  async function readyDriver(): Promise<WwebjsDriver> {
+    // puppeteer's evaluate runs the function in the page; here the page's globals are `window` above.
+    const evaluate = async (fn: (args: unknown) => unknown, args: unknown) => {
+      (globalThis as unknown as { window: unknown }).window = window;
+      try {
+        return await fn(args);
+      } finally {
+        delete (globalThis as unknown as { window?: unknown }).window;
+      }
+    };
     const client = Object.assign(new EventEmitter(), {
-      pupPage: null,
+      pupPage: { evaluate },
       pupBrowser: null,
       initialize: async () => undefined,
       destroy: async () => undefined,
       logout: async () => undefined,
       getState: async () => 'CONNECTED' as const,
-      getChats: async () => chats,
-      getChatById: async () => undefined,
       getMessageById: async () => null,
       sendMessage: async () => undefined,
       requestPairingCode: async () => '',
@@ -154,6 +177,23 @@ describe('the chat list', () => {
     await driver.initialize();
     client.emit('ready');
     await ready;
-    expect((await driver.listChats()).map((chat) => chat.lastMessage?.body).sort()).toEqual(['', 'Old photo']);
+    return driver;
+  }
+
+  it('previews a chat whose last message is a location or a photo by its caption, never the base64 thumbnail the model holds in body', async () => {
+    const driver = await readyDriver();
+    const page = await driver.listChats({ after: null, limit: 50, query: null });
+    expect(page.map((chat) => [chat.name, chat.lastMessage?.body])).toEqual([
+      ['Chat with a place', ''],
+      ['Chat with a photo', 'Old photo'],
+    ]);
+  });
+
+  it('maps a media message of a messages page as what it is: caption as words, the thumbnail, downloadable while WhatsApp has the file', async () => {
+    const driver = await readyDriver();
+    const rows = (await driver.listMessages(CHAT, { before: null, limit: 50 }))!;
+    expect(rows.map((row) => chatMessageSchema.safeParse(row).success)).toEqual([true, true]);
+    expect(rows[0]).toMatchObject({ body: 'Old photo', media: { kind: 'image', mimetype: 'image/jpeg', size: 5_120, thumbnail: SIM_THUMBNAIL_JPEG, downloadable: true } });
+    expect(rows[1]).toMatchObject({ body: '', media: { kind: 'location', downloadable: false, location: { latitude: 38.7, longitude: -9.1, description: 'Lisbon' } } });
   });
 });

@@ -118,14 +118,15 @@ export class Outbox {
   }
 
   /** The chat's messages with our statuses on the ones we sent, plus ours WhatsApp does not show (waiting, failed). */
-  decorate(accountId: string, chatId: string, messages: ChatMessage[]): ChatMessage[] {
+  decorate(accountId: string, chatId: string, messages: ChatMessage[], page: { before?: string } = {}): ChatMessage[] {
     const { store } = this.deps;
     const ours = store.statusesOf(accountId, messages.filter((m) => m.fromMe).map((m) => m.id));
     const decorated = messages.map((m) => {
       const row = ours.get(m.id);
       return row ? { ...m, status: visibleStatus(row), queueId: row.id } : m;
     });
-    const extra = store.unsentOfChat(accountId, chatId).map(
+    // Messages still waiting are the newest: they belong on the newest page only, not on every older one.
+    const extra = (page.before === undefined ? store.unsentOfChat(accountId, chatId) : []).map(
       (row): ChatMessage => ({
         id: `queued:${row.id}`,
         chatId,

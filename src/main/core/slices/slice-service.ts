@@ -17,7 +17,7 @@ import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, type Stage } from '@shared/stages';
 import type { Chat, ChatMessage, MediaFile, SendResult, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
-import type { SimFaultKind } from '@shared/slice-protocol';
+import type { SimFaultKind, SliceChatsRequest, SliceMessagesRequest } from '@shared/slice-protocol';
 import type { SliceRow } from '../db/store';
 import type { SliceClient } from '../slice-client';
 import { Provisioner } from './provisioner';
@@ -185,12 +185,14 @@ export class SliceService {
     await this.clientFor(accountId).simScan(syncMs === undefined ? {} : { syncMs });
   }
 
-  async chats(accountId: string): Promise<Chat[]> {
-    return this.clientFor(accountId).chats();
+  /** One page of the account's chats (see @shared/paging). */
+  async chats(accountId: string, request: SliceChatsRequest = {}): Promise<Chat[]> {
+    return this.clientFor(accountId).chats(request);
   }
 
-  async messages(accountId: string, chatId: string): Promise<ChatMessage[]> {
-    return this.clientFor(accountId).messages(chatId);
+  /** One page of a chat's messages going back in time. */
+  async messages(accountId: string, chatId: string, request: SliceMessagesRequest = {}): Promise<ChatMessage[]> {
+    return this.clientFor(accountId).messages(chatId, request);
   }
 
   /** A media message's file, within the media limit (SLICEDECK_MEDIA_MAX_BYTES); the slice refuses larger ones with words. */

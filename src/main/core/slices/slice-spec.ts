@@ -40,6 +40,10 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       ...(config.mediaMaxBytes !== DEFAULT_MEDIA_MAX_BYTES ? { [SLICE_ENV.mediaMaxBytes]: String(config.mediaMaxBytes) } : {}),
       // Only when not the default, so the spec hash of every other slice stays what it was.
       ...(config.simRestoreSync !== 'after_listener' ? { [SLICE_ENV.simRestoreSync]: config.simRestoreSync } : {}),
+      // The simulated account's size, only when set (the spec hash of every other slice stays what it was).
+      ...(config.simChats > 0 ? { [SLICE_ENV.simChats]: String(config.simChats) } : {}),
+      ...(config.simLastMessageChars > 0 ? { [SLICE_ENV.simLastMessageChars]: String(config.simLastMessageChars) } : {}),
+      ...(config.simHistoryMessages > 0 ? { [SLICE_ENV.simHistoryMessages]: String(config.simHistoryMessages) } : {}),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },

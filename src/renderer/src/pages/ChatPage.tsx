@@ -1,11 +1,15 @@
-/** Chat: the account's chats with search, one thread, a send box; outgoing rows show their state as ticks (queued 🕓, sent ✓, delivered ✓✓, read ✓✓ blue, failed) and a queued one can be cancelled. */
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+/**
+ * Chat: the account's chats (a windowed list read page by page as it scrolls, and a search
+ * the slice runs over every chat), one thread (older messages read as it scrolls up), a send box; outgoing rows show their state as ticks (queued 🕓, sent ✓, delivered ✓✓, read ✓✓ blue, failed) and a queued one can be cancelled. */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { CHATS_PAGE_DEFAULT } from '@shared/paging';
 import type { Chat, OutgoingStatus } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { MediaBubble } from '../components/MediaBubble';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { SimFaults } from '../components/SimFaults';
 import { SliceNote } from '../components/SliceNote';
+import { WindowedList } from '../components/WindowedList';
 import { formatTime } from '../format';
 import { hrefOf } from '../router';
 import { threadKey, type ThreadMessage } from '../state/chat-state';
@@ -14,6 +18,61 @@ import { messageOf } from '../state/store';
 
 const EMPTY_CHATS: Chat[] = [];
 const EMPTY_THREAD: ThreadMessage[] = [];
+/** One chat row, in px (the windowed list needs one fixed height; styles.css .chat-rows matches). */
+export const CHAT_ROW_PX = 60;
+/** The search asks the slice once typing pauses this long. */
+const SEARCH_DEBOUNCE_MS = 250;
+/** Older messages are read when the thread is scrolled to within this many px of its top. */
+const OLDER_AT_PX = 80;
+
+interface SearchResults {
+  query: string;
+  chats: Chat[];
+  end: boolean;
+  error: string | null;
+}
+
+/** The server-side search: the first page once typing pauses, the next as the results scroll. */
+function useChatSearch(accountId: string, text: string, enabled: boolean) {
+  const api = useApi();
+  const [results, setResults] = useState<SearchResults | null>(null);
+  const loading = useRef(false);
+  const query = text.trim();
+
+  useEffect(() => {
+    if (!enabled || !query) {
+      setResults(null);
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      api
+        .invoke('chats.list', { accountId, query, limit: CHATS_PAGE_DEFAULT })
+        .then((chats) => current && setResults({ query, chats, end: chats.length === 0, error: null }))
+        .catch((error: unknown) => current && setResults({ query, chats: [], end: true, error: messageOf(error) }));
+    }, SEARCH_DEBOUNCE_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [accountId, query, enabled, api]);
+
+  const more = useCallback(() => {
+    if (!results || results.end || loading.current) return;
+    const cursor = results.chats.at(-1)?.cursor;
+    if (!cursor) return;
+    loading.current = true;
+    api
+      .invoke('chats.list', { accountId, query: results.query, cursor, limit: CHATS_PAGE_DEFAULT })
+      .then((page) => setResults((now) => (now && now.query === results.query ? { ...now, chats: [...now.chats, ...page], end: page.length === 0 } : now)))
+      .catch((error: unknown) => setResults((now) => (now ? { ...now, end: true, error: messageOf(error) } : now)))
+      .finally(() => {
+        loading.current = false;
+      });
+  }, [accountId, api, results]);
+
+  return { results, searching: Boolean(query) && results?.query !== query, more };
+}
 
 /** WhatsApp's ticks, with words for screen readers and tooltips. */
 const STATUS_MARK: Record<OutgoingStatus, { mark: string; words: string }> = {
@@ -30,7 +89,8 @@ export function ChatPage({ accountId }: { accountId: string }) {
   const view = useApp((s) => s.slices[accountId]);
   const simulation = useApp((s) => s.system?.simulation ?? false);
   const chats = useApp((s) => s.chat.chats[accountId]);
-  const { refreshSlice, loadChats, notify } = useActions();
+  const chatsEnd = useApp((s) => s.chat.chatsEnd[accountId] ?? false);
+  const { refreshSlice, loadChats, loadMoreChats, notify } = useActions();
   const api = useApi();
   const [disconnecting, setDisconnecting] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
@@ -63,8 +123,22 @@ export function ChatPage({ accountId }: { accountId: string }) {
     }
   };
 
-  const needle = query.trim().toLowerCase();
-  const shown = useMemo(() => (chats ?? EMPTY_CHATS).filter((c) => !needle || c.name.toLowerCase().includes(needle)), [chats, needle]);
+  const search = useChatSearch(accountId, query, ready);
+  const needle = query.trim();
+  const shown = needle ? (search.results?.chats ?? EMPTY_CHATS) : (chats ?? EMPTY_CHATS);
+  const loadingMore = useRef(false);
+  const nextPage = useCallback(() => {
+    if (chatsEnd || loadingMore.current || !chats || chats.length === 0) return;
+    loadingMore.current = true;
+    loadMoreChats(accountId)
+      .catch((error: unknown) => setLoadError(messageOf(error)))
+      .finally(() => {
+        loadingMore.current = false;
+      });
+  }, [accountId, chats, chatsEnd, loadMoreChats]);
+  // The chat picked (perhaps from a search, which the list may not hold once the search is cleared).
+  const [picked, setPicked] = useState<Chat | null>(null);
+  const selectedChat = shown.find((c) => c.id === selected) ?? (chats ?? EMPTY_CHATS).find((c) => c.id === selected) ?? (picked?.id === selected ? picked : undefined);
 
   return (
     <section className="page chat-page" aria-labelledby="chat-title">
@@ -134,27 +208,42 @@ export function ChatPage({ accountId }: { accountId: string }) {
               </button>
             </form>
             {!chats && !loadError && ready && <p className="muted">Loading chats…</p>}
-            <ul>
-              {shown.map((chat) => (
-                <li key={chat.id}>
-                  <button
-                    type="button"
-                    className={`chat-item ${chat.id === selected ? 'selected' : ''}`}
-                    aria-current={chat.id === selected ? 'true' : undefined}
-                    onClick={() => setSelected(chat.id)}
-                  >
-                    <span className="chat-name">{chat.name}</span>
-                    {chat.isGroup && <span className="chat-kind muted" data-testid="chat-kind-group">Group</span>}
-                    {chat.unreadCount > 0 && chat.id !== selected && <span className="unread" aria-label={`${chat.unreadCount} unread`}>{chat.unreadCount}</span>}
-                    {chat.lastMessage && <span className="chat-preview muted">{chat.lastMessage.body}</span>}
-                  </button>
-                </li>
-              ))}
-            </ul>
-            {chats && shown.length === 0 && <p className="muted">{needle ? `No chat matches “${query}”.` : 'No chats yet.'}</p>}
+            {search.results?.error && (
+              <p className="field-error" role="alert">
+                {search.results.error}
+              </p>
+            )}
+            <WindowedList
+              // Another search, or back to the list: start at its top.
+              key={needle ? `search:${search.results?.query ?? ''}` : 'all'}
+              className="chat-rows"
+              testId="chat-rows"
+              items={shown}
+              rowHeight={CHAT_ROW_PX}
+              keyOf={(chat) => chat.id}
+              onNearEnd={needle ? search.more : nextPage}
+              renderRow={(chat) => (
+                <button
+                  type="button"
+                  className={`chat-item ${chat.id === selected ? 'selected' : ''}`}
+                  aria-current={chat.id === selected ? 'true' : undefined}
+                  onClick={() => {
+                    setSelected(chat.id);
+                    setPicked(chat);
+                  }}
+                >
+                  <span className="chat-name">{chat.name}</span>
+                  {chat.isGroup && <span className="chat-kind muted" data-testid="chat-kind-group">Group</span>}
+                  {chat.unreadCount > 0 && chat.id !== selected && <span className="unread" aria-label={`${chat.unreadCount} unread`}>{chat.unreadCount}</span>}
+                  {chat.lastMessage && <span className="chat-preview muted">{chat.lastMessage.body}</span>}
+                </button>
+              )}
+            />
+            {needle && search.searching && <p className="muted">Searching…</p>}
+            {((needle && search.results && !search.searching) || (!needle && chats)) && shown.length === 0 && <p className="muted">{needle ? `No chat matches “${query}”.` : 'No chats yet.'}</p>}
           </aside>
           {selected ? (
-            <Thread accountId={accountId} ready={ready} chat={(chats ?? EMPTY_CHATS).find((c) => c.id === selected)} chatId={selected} />
+            <Thread key={selected} accountId={accountId} ready={ready} chat={selectedChat} chatId={selected} />
           ) : (
             <div className="thread empty-thread muted">Pick a chat on the left to read and write.</div>
           )}
@@ -167,7 +256,8 @@ export function ChatPage({ accountId }: { accountId: string }) {
 
 function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId: string; chat: Chat | undefined; ready: boolean }) {
   const messages = useApp((s) => s.chat.threads[threadKey(accountId, chatId)]) ?? EMPTY_THREAD;
-  const { loadThread, send } = useActions();
+  const atStart = useApp((s) => s.chat.threadStart[threadKey(accountId, chatId)] ?? false);
+  const { loadThread, loadOlder, send } = useActions();
   const api = useApi();
   const [cancelling, setCancelling] = useState<string | null>(null);
   const cancel = async (queueId: string) => {
@@ -185,6 +275,10 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const end = useRef<HTMLDivElement>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const loadingOlder = useRef(false);
+  /** Distance from the bottom before an older page went in front: kept, so the view does not jump. */
+  const fromBottom = useRef<number | null>(null);
 
   // The history can only be read once WhatsApp is ready; rows queued before stay (see setThread).
   useEffect(() => {
@@ -193,9 +287,30 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
     loadThread(accountId, chatId).catch((e: unknown) => setError(messageOf(e)));
   }, [accountId, chatId, ready, loadThread]);
 
+  // A new newest message (sent or received) scrolls to it; an older page read in front does not.
+  const newestId = messages.at(-1)?.id;
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });
-  }, [messages.length]);
+  }, [newestId]);
+
+  const oldestId = messages[0]?.id;
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (element && fromBottom.current !== null) element.scrollTop = element.scrollHeight - fromBottom.current;
+    fromBottom.current = null;
+  }, [oldestId]);
+
+  const onScroll = () => {
+    const element = list.current;
+    if (!element || !ready || atStart || loadingOlder.current || element.scrollTop > OLDER_AT_PX || messages.length === 0) return;
+    loadingOlder.current = true;
+    fromBottom.current = element.scrollHeight - element.scrollTop;
+    loadOlder(accountId, chatId)
+      .catch((e: unknown) => setError(messageOf(e)))
+      .finally(() => {
+        loadingOlder.current = false;
+      });
+  };
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -222,7 +337,12 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
   return (
     <div className="thread" aria-label={`Conversation with ${chat?.name ?? chatId}`} role="region">
       <h2 className="thread-title">{chat?.name ?? chatId}</h2>
-      <ol className="messages" aria-label="Messages">
+      <ol className="messages" aria-label="Messages" ref={list} onScroll={onScroll} data-testid="thread-messages">
+        {atStart && messages.length > 0 && (
+          <li className="muted thread-start" data-testid="thread-start">
+            The beginning of this chat
+          </li>
+        )}
         {messages.map((m) => (
           <li key={m.id} className={`message ${m.fromMe ? 'out' : 'in'}`} data-status={m.status}>
             {m.media && <MediaBubble accountId={accountId} message={{ ...m, media: m.media }} />}

@@ -10,7 +10,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SlicedeckApi } from '@shared/client';
 import type { AppEvent } from '@shared/contract';
 import type { Account, SliceStats, SliceView, SystemStatus } from '@shared/types';
-import { applySendResult, emptyChatState, reduceChatEvent, setChats, setThread, type ChatState } from './chat-state';
+import { CHATS_PAGE_DEFAULT, MESSAGES_PAGE_DEFAULT } from '@shared/paging';
+import { appendChats, applySendResult, emptyChatState, nextChatsCursor, oldestMessageId, prependOlder, reduceChatEvent, setChats, setThread, threadKey, type ChatState } from './chat-state';
 import type { SendResult } from '@shared/types';
 
 export type StreamState = 'connecting' | 'open' | 'lost';
@@ -46,8 +47,14 @@ export interface AppActions {
   /** Asks the host to build the slice image; resolves when the build is over (throws the refusal). */
   buildImage(): Promise<void>;
   setStream(state: StreamState): void;
+  /** The first page of chats (the list starts again from it). */
   loadChats(accountId: string): Promise<void>;
+  /** The next page of chats, after the last one read; false when there were no more. */
+  loadMoreChats(accountId: string): Promise<boolean>;
+  /** The newest page of a chat's messages. */
   loadThread(accountId: string, chatId: string): Promise<void>;
+  /** The page before the oldest message held; false when there was nothing older. */
+  loadOlder(accountId: string, chatId: string): Promise<boolean>;
   /** Sends and records the slice's answer (queued / sent / failed) on the new row. */
   send(accountId: string, chatId: string, text: string): Promise<SendResult>;
   notify(error: unknown): void;
@@ -143,13 +150,32 @@ export function createAppStore(api: SlicedeckApi): AppStore {
     },
 
     async loadChats(accountId) {
-      const chats = await api.invoke('chats.list', { accountId });
+      const chats = await api.invoke('chats.list', { accountId, limit: CHATS_PAGE_DEFAULT });
       set((s) => ({ chat: setChats(s.chat, accountId, chats) }));
     },
 
+    async loadMoreChats(accountId) {
+      const { chat } = get();
+      const cursor = nextChatsCursor(chat.chats[accountId] ?? []);
+      if (chat.chatsEnd[accountId] || !cursor) return false;
+      const page = await api.invoke('chats.list', { accountId, cursor, limit: CHATS_PAGE_DEFAULT });
+      set((s) => ({ chat: appendChats(s.chat, accountId, page) }));
+      return page.length > 0;
+    },
+
     async loadThread(accountId, chatId) {
-      const messages = await api.invoke('chats.messages', { accountId, chatId });
+      const messages = await api.invoke('chats.messages', { accountId, chatId, limit: MESSAGES_PAGE_DEFAULT });
       set((s) => ({ chat: setThread(s.chat, accountId, chatId, messages) }));
+    },
+
+    async loadOlder(accountId, chatId) {
+      const { chat } = get();
+      const key = threadKey(accountId, chatId);
+      const before = oldestMessageId(chat.threads[key] ?? []);
+      if (chat.threadStart[key] || !before) return false;
+      const older = await api.invoke('chats.messages', { accountId, chatId, before, limit: MESSAGES_PAGE_DEFAULT });
+      set((s) => ({ chat: prependOlder(s.chat, accountId, chatId, older) }));
+      return older.length > 0;
     },
 
     async send(accountId, chatId, text) {
