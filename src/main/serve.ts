@@ -47,7 +47,13 @@ async function main(): Promise<void> {
   }
 
   // One log file for the core and the web transport: <dataDir>/logs/slicedeck.log.
-  const log = createFileLogger(config);
+  // A data dir that is not ours (or has a link in it) is refused here, with words.
+  let log: ReturnType<typeof createFileLogger>;
+  try {
+    log = createFileLogger(config);
+  } catch (error) {
+    fail(`slicedeck could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const logger = log.logger.child({ mode: 'web' });
 
   // The core comes up even when Docker does not answer; the panel shows a banner then.
