@@ -95,7 +95,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
-  const system = new SystemMonitor({ config, store, runtime, bus, homeId });
+  const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
   // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
   // the service passes on what slices say about them.
   let outbox: Outbox | null = null;
@@ -138,6 +138,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
     await system.status().catch(() => undefined);
   }
+  // The start-up check of the slices' uid (system-status.ts): logged, and in system.status for the banner.
+  await system.status().catch(() => undefined);
   reconciler.start(config.reconcileIntervalMs);
   queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });

@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import { readSliceUser, type SliceUser } from './slice-user';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -123,6 +124,10 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
 
+  sliceUser(image: string): Promise<SliceUser> {
+    return readSliceUser(this.engine(), image);
+  }
+
   async imagePresent(image: string): Promise<boolean> {
     try {
       await this.engine().getImage(image).inspect();
@@ -135,15 +140,16 @@ export class DockerodeRuntime implements SliceRuntime {
 
   async create(spec: SliceSpec): Promise<string> {
     let id: string;
+    let uid: number;
     try {
-      id = await this.createOnNetwork(spec);
+      ({ id, uid } = await this.createOnNetwork(spec));
     } catch (error) {
       if (statusOf(error) === 404 && /no such image/i.test(engineMessage(error))) {
         throw new SlicedeckError('image_missing', `The slice image ${spec.image} is not in Docker. Build it with \`npm run slice:image\`, then click Connect again.`);
       }
       throw translateEngineError(error, 'create the slice container');
     }
-    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token });
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid });
     return id;
   }
 
@@ -152,13 +158,13 @@ export class DockerodeRuntime implements SliceRuntime {
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
-  private readonly pendingTokens = new Map<string, { sliceId: string; token: string }>();
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
 
   private async handOverToken(containerId: string): Promise<void> {
     const pending = this.pendingTokens.get(containerId);
     if (!pending) return;
     try {
-      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token), { path: DATA_MOUNT });
+      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
       this.pendingTokens.delete(containerId);
     } catch (error) {
       throw translateEngineError(error, 'give the slice its token file');
@@ -169,7 +175,7 @@ export class DockerodeRuntime implements SliceRuntime {
   private readonly networks = new Map<string, Promise<SliceNetwork>>();
 
   /** The network is made on first use; if someone removed it since, start() makes it again. */
-  private async createOnNetwork(spec: SliceSpec): Promise<string> {
+  private async createOnNetwork(spec: SliceSpec): Promise<{ id: string; uid: number }> {
     let ensured = this.networks.get(spec.homeId);
     if (!ensured) {
       ensured = this.ensureNetwork(spec.homeId);
@@ -177,12 +183,14 @@ export class DockerodeRuntime implements SliceRuntime {
       ensured.catch(() => this.networks.delete(spec.homeId));
     }
     await ensured;
+    // The uid the image was built with (its label): the container's user and its token file's owner.
+    const user = await readSliceUser(this.engine(), spec.image);
     try {
-      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+      return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
       await this.removeDuplicateNetworks(spec.homeId);
-      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+      return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     }
   }
 
