@@ -23,6 +23,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Chat, ChatMessage, QrInfo } from '@shared/types';
+import { maskChatId } from '@shared/slice-protocol';
 import { qrLifetimeMs, type SliceConfig } from '../config';
 import type { Logger } from '../instance-manager';
 import { clearStaleProfileLocks } from './chromium-profile';
@@ -495,7 +496,7 @@ export class WwebjsDriver implements WhatsAppDriver {
         'the chat lookup',
       );
     } catch (error) {
-      this.log({ event: 'chat_lookup_failed', chatId, error: String(error) });
+      this.log({ event: 'chat_lookup_failed', chatId: maskChatId(chatId), error: String(error).split(chatId).join(maskChatId(chatId)) });
       return null;
     }
     if (!known) return null;
