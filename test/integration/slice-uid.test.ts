@@ -25,7 +25,8 @@ import { readSliceUser, SLICE_UID_LABEL } from '../../src/main/core/docker/slice
 import { accountOfUid, subordinateRanges } from '../../src/main/core/secrets/host-accounts';
 import { buildSliceSpec } from '../../src/main/core/slices/slice-spec';
 import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
-import { containersOfHome, docker } from '../helpers/docker';
+import { containersOfHome, docker, execIn } from '../helpers/docker';
+import { authVolumeName, volumeLabels } from '../../src/main/core/docker/labels';
 import { ensureChromiumImage } from '../helpers/images';
 
 const image = process.env.SLICEDECK_IMAGE!;
@@ -172,5 +173,38 @@ describe('the start-up check', () => {
     expect(status.sliceUidWarning).toMatch(/Build the slice image again .* the build picks a uid no account has; or give ".*" another uid/);
     const log = readFileSync(join(t.dataDir, 'test.log'), 'utf8');
     expect(log).toContain(`the host account \\"${name}\\" has that uid`);
+  });
+});
+
+describe('a session volume of an older slice user', () => {
+  let t: TestCore;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("is given to the image's uid before the slice starts, so the slice reads its session again", async () => {
+    t = await makeTestCore({ qrTtlMs: 20_000 });
+    const accountId = (await t.call('accounts.add', { name: 'Old volume' })).id;
+    // What a slicedeck before issue 19 left: the session in the volume, owned by uid 10001, private folders.
+    const volume = authVolumeName(t.homeId, accountId);
+    await docker.createVolume({ Name: volume, Labels: volumeLabels(t.homeId, accountId) });
+    const seed = await docker.createContainer({
+      Image: image,
+      User: '0:0',
+      Entrypoint: ['/usr/local/bin/node'],
+      Cmd: ['-e', "const fs=require('fs');fs.mkdirSync('/data/auth/session-old',{recursive:true,mode:0o700});fs.writeFileSync('/data/auth/session-old/Local State','{}',{mode:0o600});for(const p of ['/data','/data/auth','/data/auth/session-old','/data/auth/session-old/Local State'])fs.chownSync(p,10001,10001)"],
+      Labels: { 'slicedeck.home': t.homeId },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }], NetworkMode: 'none' },
+    });
+    await seed.start();
+    expect((await seed.wait()).StatusCode).toBe(0);
+    await seed.remove();
+
+    await t.call('slices.connect', { accountId });
+    await t.events.waitForStage(accountId, 'qr');
+    const [container] = await containersOfHome(t.homeId, { accountId });
+    const { uid } = await readSliceUser(docker, image);
+    const inside = await execIn(container!.Id, ['node', '-e', "const fs=require('fs');const p='/data/auth/session-old/Local State';console.log(JSON.stringify({read:fs.readFileSync(p,'utf8'),uid:fs.statSync(p).uid}))"], { stderr: true });
+    expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ read: '{}', uid });
   });
 });

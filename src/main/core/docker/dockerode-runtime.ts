@@ -7,6 +7,7 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
 import { readSliceUser, type SliceUser } from './slice-user';
+import { VolumeOwners } from './volume-owner';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -158,6 +159,9 @@ export class DockerodeRuntime implements SliceRuntime {
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
+  /** Session volumes given to the image's slice uid (volume-owner.ts). */
+  private readonly volumeOwners = new VolumeOwners(() => this.engine());
+
   private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
 
   private async handOverToken(containerId: string): Promise<void> {
@@ -185,6 +189,8 @@ export class DockerodeRuntime implements SliceRuntime {
     await ensured;
     // The uid the image was built with (its label): the container's user and its token file's owner.
     const user = await readSliceUser(this.engine(), spec.image);
+    // A session volume of an older slice user (10001, or a previous build's uid) is given to this one first.
+    await this.volumeOwners.adopt(spec.volume, spec.image, user, spec.homeId);
     try {
       return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     } catch (error) {
@@ -304,6 +310,8 @@ export class DockerodeRuntime implements SliceRuntime {
     }
     try {
       await this.engine().createVolume({ Name: name, Labels: labels });
+      // Empty: Docker fills it from the image's /data, already the slice user's.
+      this.volumeOwners.fresh(name);
     } catch (error) {
       throw translateEngineError(error, `create the session volume ${name}`);
     }
