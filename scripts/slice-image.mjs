@@ -594,7 +594,8 @@ const homeCopy = (uid) => `COPY --chown=${uid}:${uid} home /home`;
  */
 function sliceUserLayer({ uid, withInit }) {
   return {
-    files: `COPY --chown=${uid}:${uid} data /data
+    // `dataroot` holds `data/auth`: copied onto /, `data` is a copied entry, so /data itself is chowned too.
+    files: `COPY --chown=${uid}:${uid} dataroot /
 ${homeCopy(uid)}
 COPY etc/passwd etc/group /etc/`,
     user: `USER ${uid}:${uid}`,
@@ -742,7 +743,7 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
     try {
       if (existsSync(PREBUILT_BUNDLE)) copyFileSync(PREBUILT_BUNDLE, join(contextDir, 'slice.mjs'));
       else await (await import('./build-slice.mjs')).buildSlice({ outfile: join(contextDir, 'slice.mjs') });
-      mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
+      mkdirSync(join(contextDir, 'dataroot', 'data', 'auth'), { recursive: true });
       mkdirSync(join(contextDir, 'home', 'slice'), { recursive: true });
       mkdirSync(join(contextDir, 'etc'), { recursive: true });
       const tags = moveTag ? [image, pinned] : [pinned];

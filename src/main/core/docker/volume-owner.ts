@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import type { SliceUser } from './slice-user';
 
-/** Left behind only by a host that died mid-adoption; removed by the next adoption of the same home. */
+/** Marks the one-shot container (removed right after it exits); a host that dies meanwhile leaves it stopped, harmless. */
 export const ADOPT_LABEL = 'slicedeck.volume-adopt';
 const ADOPT_TIMEOUT_MS = 60_000;
 
@@ -47,7 +47,8 @@ export class VolumeOwners {
         User: '0:0',
         Entrypoint: ['/usr/local/bin/node'],
         Cmd: ['-e', CHOWN_SCRIPT, String(user.uid)],
-        Labels: { [ADOPT_LABEL]: homeId },
+        // The home label too, so that whatever cleans a home's containers (the tests' removeHome) finds a leftover.
+        Labels: { [ADOPT_LABEL]: homeId, 'slicedeck.home': homeId },
         NetworkDisabled: true,
         HostConfig: {
           NetworkMode: 'none',
