@@ -61,14 +61,28 @@ describe('a data dir slicedeck does not own', () => {
     expect(statSync(victim).mode & 0o777).toBe(0o644);
   });
 
-  it('is refused when its slice key is a symlink (even a dangling one), and no key is written through it', async () => {
-    const dataDir = join(shared, 'key-link');
-    mkdirSync(dataDir, { mode: 0o700 });
-    const aimed = join(shared, 'stolen-key.json');
-    symlinkSync(aimed, join(dataDir, 'slice-key.json'));
+  it('is refused when its slice key or database is a symlink (even a dangling one), and nothing is written through it', async () => {
+    for (const name of ['slice-key.json', 'slicedeck.db', 'slicedeck.db-wal']) {
+      const dataDir = join(shared, `link-${name}`);
+      mkdirSync(dataDir, { mode: 0o700 });
+      const aimed = join(shared, `stolen-${name}`);
+      symlinkSync(aimed, join(dataDir, name));
+      await expect(createCore({ config: testConfig(dataDir) }), name).rejects.toThrow(`${join(dataDir, name)} is a symbolic link`);
+      expect(existsSync(aimed), name).toBe(false);
+    }
+  });
 
-    await expect(createCore({ config: testConfig(dataDir) })).rejects.toThrow(/slice-key\.json is a symbolic link/);
-    expect(existsSync(aimed)).toBe(false);
+  it("leaves alone a link of ours that is not slicedeck's (Electron keeps SingletonLock as one in its user data), neither following nor chmod-ing it", async () => {
+    const dataDir = join(shared, 'electron-user-data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const target = join(shared, 'not-a-file-of-ours.txt');
+    writeFileSync(target, 'x', { mode: 0o644 });
+    chmodSync(target, 0o644);
+    symlinkSync(target, join(dataDir, 'SingletonLock'));
+    const core = await createCore({ config: testConfig(dataDir) });
+    await core.close();
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+    expect(readFileSync(target, 'utf8')).toBe('x');
   });
 
   it("is refused when a key, database or log in our own dir belongs to someone else, naming the file and its owner", async () => {

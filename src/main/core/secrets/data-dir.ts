@@ -103,9 +103,18 @@ function ownDir(path: string): void {
 }
 
 /**
+ * slicedeck's own files at the top of the data dir: none of them may be a link. Other
+ * entries there may be the desktop shell's (Electron's user data: Chromium keeps its
+ * `SingletonLock`/`SingletonSocket` as symlinks of ours), so a link of ours among them is
+ * left alone — never followed, never chmod-ed — while one of another user's is refused.
+ * Everything in `logs/` is ours and may not be a link.
+ */
+const OWN_FILE = /^(slicedeck\.db(-wal|-shm|-journal)?|slice-key\.json(\.\d+\.tmp)?|panel-url|window-state\.json)$/;
+
+/**
  * Creates the data dir (and `logs/`) private, or checks an existing one is ours with
- * no link in it and tightens it and every file and folder directly in them. Returns
- * one line per mode it had to fix; throws DataDirRefusedError with words otherwise.
+ * no link among slicedeck's files and tightens it and every file and folder directly in
+ * them. Returns one line per mode it had to fix; throws DataDirRefusedError with words otherwise.
  */
 export function securePrivateDir(dir: string, subdirs: readonly string[] = ['logs']): string[] {
   const fixed: string[] = [];
@@ -123,6 +132,7 @@ export function securePrivateDir(dir: string, subdirs: readonly string[] = ['log
     for (const entry of readdirSync(folder)) {
       const path = join(folder, entry);
       const stats = lstatSync(path);
+      if (stats.isSymbolicLink() && folder === dir && !OWN_FILE.test(entry) && !subdirs.includes(entry) && stats.uid === process.getuid!()) continue;
       requireOurs(path, stats);
       if (stats.isDirectory()) tighten(path, PRIVATE_DIR_MODE, fixed);
       else if (stats.isFile()) tighten(path, PRIVATE_FILE_MODE, fixed);
