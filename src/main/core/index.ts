@@ -132,13 +132,13 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
 
   // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
+  // Either way system.status is asked once: it also runs the start-up check of the slices'
+  // uid (a host account that has it is named in the log and the panel's banner).
   try {
     await reconciler.runOnce();
   } catch (error) {
     logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
-    await system.status().catch(() => undefined);
   }
-  // The start-up check of the slices' uid (system-status.ts): logged, and in system.status for the banner.
   await system.status().catch(() => undefined);
   reconciler.start(config.reconcileIntervalMs);
   queue.start();
