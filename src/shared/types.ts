@@ -81,6 +81,8 @@ export interface SystemStatus {
   sliceUid?: number;
   /** Words when a host account (or a subordinate id range) has the slices' uid: it could read every session. */
   sliceUidWarning?: string;
+  /** The engine remaps user namespaces (`userns-remap`): the slices' host uid is a subordinate one. */
+  usernsRemap?: boolean;
 }
 
 /** The InstanceManager's state inside a slice (PRODUCT §2). */

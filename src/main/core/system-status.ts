@@ -25,7 +25,7 @@ export class SystemMonitor {
   /** Words of the last failed build, until the image is there. */
   private imageError: string | undefined;
 
-  constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string; logger?: Pick<Logger, 'warn'> }) {}
+  constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string; logger?: Pick<Logger, 'warn' | 'info'> }) {}
 
   async status(): Promise<SystemStatus> {
     const { config, runtime, store, homeId } = this.deps;
@@ -38,7 +38,10 @@ export class SystemMonitor {
       // While a build runs the tag may already exist half-way (or an old one): say `building`.
       if (this.building) image = 'building';
       else image = (await runtime.imagePresent(config.image)) ? 'present' : 'missing';
-      if (image === 'present') sliceUser = await runtime.sliceUser(config.image);
+      if (image === 'present') {
+        sliceUser = await runtime.sliceUser(config.image);
+        if (this.remapped === null) this.remapped = await runtime.remapsUsers();
+      }
     } catch (error) {
       docker = 'unreachable';
       dockerError = isSlicedeckError(error) ? error.message : DOCKER_UNREACHABLE_WORDS;
@@ -58,6 +61,7 @@ export class SystemMonitor {
     if (dockerError) status.dockerError = dockerError;
     if (sliceUser) {
       status.sliceUid = sliceUser.uid;
+      if (this.remapped) status.usernsRemap = true;
       const warning = this.uidWarning(sliceUser);
       if (warning) status.sliceUidWarning = warning;
     }
@@ -69,11 +73,14 @@ export class SystemMonitor {
 
   /** The start-up check's words for this uid, asked of the system once per uid (getent) and logged once. */
   private checkedUid: { uid: number; warning: string | null } | null = null;
+  /** Whether the engine remaps user namespaces: asked once (null until then). */
+  private remapped: boolean | null = null;
   private uidWarning(user: SliceUser): string | null {
     if (this.checkedUid?.uid !== user.uid) {
-      const warning = sliceUidWarning(user, this.deps.config.image);
+      const warning = sliceUidWarning(user, this.deps.config.image, undefined, this.remapped === true);
       this.checkedUid = { uid: user.uid, warning };
       if (warning) this.deps.logger?.warn({ sliceUid: user.uid }, warning);
+      if (this.remapped) this.deps.logger?.info({ sliceUid: user.uid }, 'the Docker engine remaps user namespaces (userns-remap): slices run as a subordinate uid of the host; keep it on');
     }
     return this.checkedUid.warning;
   }

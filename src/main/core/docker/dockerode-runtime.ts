@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
-import { readSliceUser, type SliceUser } from './slice-user';
+import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
@@ -127,6 +127,10 @@ export class DockerodeRuntime implements SliceRuntime {
 
   sliceUser(image: string): Promise<SliceUser> {
     return readSliceUser(this.engine(), image);
+  }
+
+  remapsUsers(): Promise<boolean> {
+    return engineRemapsUsers(this.engine());
   }
 
   async imagePresent(image: string): Promise<boolean> {

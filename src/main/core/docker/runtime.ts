@@ -121,6 +121,8 @@ export interface SliceRuntime {
   imagePresent(image: string): Promise<boolean>;
   /** The uid the image's slices run as and whether it brings its own init (its labels: slice-user.ts). */
   sliceUser(image: string): Promise<SliceUser>;
+  /** Whether the engine remaps container users to subordinate ids (`userns-remap`). */
+  remapsUsers(): Promise<boolean>;
   /** Creates (not starts) the slice container; returns its id. */
   create(spec: SliceSpec): Promise<string>;
   start(containerId: string): Promise<void>;

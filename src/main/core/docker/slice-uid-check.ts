@@ -10,8 +10,29 @@ import type { SliceUser } from './slice-user';
 
 const REBUILD = 'Build the slice image again (the panel\'s Build image, or `npm run slice:image`): the build picks a uid no account has';
 
-/** Words when `user`'s uid is a host account's or in a subordinate range; null when it is no one's. */
-export function sliceUidWarning(user: SliceUser, image: string, files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): string | null {
+/** Docker's own account for `userns-remap: default`; its range in /etc/subuid is where container uids land. */
+const REMAP_USER = 'dockremap';
+
+/**
+ * The host uid the slices' processes have: the image's uid, or — where the engine remaps
+ * user namespaces (`remapped`) — that uid moved into dockremap's subordinate range.
+ * Null when remapped to a range this machine's /etc/subuid does not show (another remap user).
+ */
+export function hostUidOfSlices(user: SliceUser, remapped: boolean, subuid = '/etc/subuid'): number | null {
+  if (!remapped) return user.uid;
+  const range = subordinateRanges(subuid).find((r) => r.owner === REMAP_USER);
+  return range && user.uid < range.count ? range.from + user.uid : null;
+}
+
+/**
+ * Words when the slices' host uid is a host account's or in someone's subordinate range;
+ * null when it is no one's. With user-namespace remapping the check is made on the
+ * remapped uid (the remapping stays: it is one more wall).
+ */
+export function sliceUidWarning(user: SliceUser, image: string, files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }, remapped = false): string | null {
+  const hostUid = hostUidOfSlices(user, remapped, files.subuid);
+  if (hostUid === null) return null;
+  if (hostUid !== user.uid) return sliceUidWarning({ ...user, uid: hostUid }, image, files);
   const account = accountOfUid(user.uid);
   if (account) {
     return (
@@ -21,7 +42,7 @@ export function sliceUidWarning(user: SliceUser, image: string, files = { subuid
     );
   }
   for (const file of [files.subuid, files.subgid]) {
-    const range = subordinateRanges(file).find((r) => user.uid >= r.from && user.uid < r.from + r.count);
+    const range = subordinateRanges(file).find((r) => r.owner !== REMAP_USER && user.uid >= r.from && user.uid < r.from + r.count);
     if (range) {
       return (
         `The slices run as uid ${user.uid} (image ${image}), which lies in the subordinate id range of "${range.owner}" in ${file} ` +

@@ -34,6 +34,16 @@ export function sliceUserOf(labels: Record<string, string> | null | undefined): 
   return { uid: Number(raw), ownInit: Boolean(labels?.[SLICE_INIT_LABEL]), labelled: true };
 }
 
+/** True when the engine runs containers in a remapped user namespace (`dockerd --userns-remap`: SecurityOptions `name=userns`). */
+export async function engineRemapsUsers(engine: Docker): Promise<boolean> {
+  try {
+    const info = (await engine.info()) as { SecurityOptions?: string[] };
+    return (info.SecurityOptions ?? []).some((option) => /(^|,)name=userns(,|$)/.test(option));
+  } catch {
+    return false;
+  }
+}
+
 /** The slice user of `image` as the engine has it; a missing image gives the legacy user (create then fails with words). */
 export async function readSliceUser(engine: Docker, image: string): Promise<SliceUser> {
   try {

@@ -24,7 +24,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, containerCreateOptions } from './container-spec';
-import { LEGACY_SLICE_USER, readSliceUser, type SliceUser } from './slice-user';
+import { LEGACY_SLICE_USER, engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
 import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
@@ -113,6 +113,10 @@ export class SwarmRuntime implements SliceRuntime {
    */
   sliceUser(image: string): Promise<SliceUser> {
     return readSliceUser(this.engine(), image);
+  }
+
+  remapsUsers(): Promise<boolean> {
+    return engineRemapsUsers(this.engine());
   }
 
   async imagePresent(image: string): Promise<boolean> {
