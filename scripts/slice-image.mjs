@@ -39,8 +39,18 @@ export const CHROMIUM_SLICE_IMAGE = 'slicedeck-slice:chromium';
 export const SLICE_IMAGE_REPO = 'slicedeck-slice';
 export const IMAGE_HASH_LABEL = 'slicedeck.image-hash';
 export const BASE_NODE_REPO = 'slicedeck-base-node';
-/** The unprivileged user the slice runs as inside its container. */
+/**
+ * The uid of images built before issue 19 (and of the base images' /etc/passwd):
+ * each build now chooses its own (chooseSliceUid) and writes it over this one.
+ */
 export const SLICE_UID = 10001;
+/** Labels the host reads (src/main/core/docker/slice-user.ts): the uid the image runs as, and its own init. */
+export const SLICE_UID_LABEL = 'slicedeck.slice-uid';
+export const SLICE_INIT_LABEL = 'slicedeck.slice-init';
+/** The image's own init (a copy of the engine's tini), execute-only so that it is non-dumpable. */
+export const SLICE_INIT_PATH = '/sbin/slice-init';
+/** Bump when what makes the slice processes non-dumpable changes (new base tags, never a re-tag). */
+const NONDUMPABLE_RECIPE = 1;
 /** Where LocalAuth sessions live in the image (mount the account's volume here). */
 export const AUTH_DIR_IN_IMAGE = '/data/auth';
 
@@ -116,6 +126,109 @@ async function imageExists(image) {
   } catch (error) {
     if (/no such image/i.test(error.stderr ?? error.message)) return false;
     throw error;
+  }
+}
+
+// ── the slice's uid ─────────────────────────────────────────────────────────
+
+/**
+ * A uid that no account of this machine has and none can come to have by the
+ * machine's own rules, for the slice user: a host account with the slice's uid could
+ * open /proc/<slice pid>/root and read the account's session and token (issue 19).
+ *
+ *  - above the login range (/etc/login.defs UID_MAX, 60000 by default) and 65535;
+ *  - below 524288, where systemd's container ranges begin (65536–524287 is the band
+ *    systemd leaves unused) and within tar's 7 octal digits;
+ *  - in no /etc/subuid or /etc/subgid range (its owner can become any id in it);
+ *  - not a uid or gid `getent` knows (NSS: LDAP, FreeIPA, sssd answer per id even
+ *    where enumeration is off).
+ * The previous image's uid is kept while it is still free (a session volume's files
+ * belong to it); otherwise the first free one from the bottom of the band.
+ */
+const UID_BAND_TOP = 524_288;
+export function loginDefs(path = '/etc/login.defs') {
+  const values = { UID_MIN: 1000, UID_MAX: 60000 };
+  try {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      const match = /^\s*(UID_MIN|UID_MAX)\s+(\d+)\s*$/.exec(line);
+      if (match) values[match[1]] = Number(match[2]);
+    }
+  } catch {
+    // No login.defs (a minimal machine): the defaults of shadow-utils.
+  }
+  return values;
+}
+
+export function subordinateRanges(files = ['/etc/subuid', '/etc/subgid']) {
+  const ranges = [];
+  for (const file of files) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const [owner, from, count] = line.trim().split(':');
+      if (owner && /^\d+$/.test(from ?? '') && /^\d+$/.test(count ?? '')) ranges.push({ owner, file, from: Number(from), count: Number(count) });
+    }
+  }
+  return ranges;
+}
+
+function getentHas(database, id) {
+  const found = spawnSync('getent', [database, String(id)], { encoding: 'utf8', timeout: 10_000 });
+  return found.status === 0 && found.stdout.trim() !== '';
+}
+
+/** Why `uid` must not be the slice's on this machine, or null when it may. */
+export function sliceUidProblem(uid, { defs = loginDefs(), ranges = subordinateRanges() } = {}) {
+  if (!Number.isInteger(uid) || uid <= Math.max(defs.UID_MAX, 65535) || uid >= UID_BAND_TOP) return `outside ${Math.max(defs.UID_MAX, 65535) + 1}–${UID_BAND_TOP - 1}`;
+  const range = ranges.find((r) => uid >= r.from && uid < r.from + r.count);
+  if (range) return `in ${range.owner}'s subordinate range of ${range.file}`;
+  if (getentHas('passwd', uid)) return 'a host account has it';
+  if (getentHas('group', uid)) return 'a host group has it';
+  return null;
+}
+
+export function chooseSliceUid({ previous } = {}) {
+  const defs = loginDefs();
+  const ranges = subordinateRanges();
+  if (previous && sliceUidProblem(previous, { defs, ranges }) === null) return previous;
+  for (let uid = Math.max(defs.UID_MAX, 65535) + 1; uid < UID_BAND_TOP; uid++) {
+    if (ranges.some((r) => uid >= r.from && uid < r.from + r.count)) continue;
+    if (sliceUidProblem(uid, { defs, ranges }) === null) return uid;
+  }
+  throw new SliceImageError(
+    `No uid from ${Math.max(defs.UID_MAX, 65535) + 1} to ${UID_BAND_TOP - 1} is free of host accounts and subordinate ranges (/etc/login.defs, /etc/subuid, /etc/subgid), so the slice image has no safe user to run as. Free one of them, then build the image again.`,
+  );
+}
+
+/** The engine's init (tini, static), copied into the image; null where the host has none (e.g. Docker Desktop). */
+export function engineInitBinary() {
+  for (const candidate of ['/usr/bin/docker-init', '/usr/libexec/docker/docker-init', '/usr/local/bin/docker-init']) {
+    if (existsSync(candidate)) return realpathSync(candidate);
+  }
+  return null;
+}
+
+/** /etc/passwd and /etc/group of `base`, with the slice user moved to `uid`. */
+async function userFilesOf(base, uid) {
+  const { stdout } = await docker(['create', base, 'true']);
+  const id = stdout.trim();
+  const dir = mkdtempSync(join(tmpdir(), 'slicedeck-etc-'));
+  try {
+    const files = {};
+    for (const name of ['passwd', 'group']) {
+      await docker(['cp', `${id}:/etc/${name}`, join(dir, name)]);
+      const lines = readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line && !line.startsWith('slice:'));
+      lines.push(name === 'passwd' ? `slice:x:${uid}:${uid}:slicedeck slice:/home/slice:/usr/sbin/nologin` : `slice:x:${uid}:`);
+      files[name] = `${lines.join('\n')}\n`;
+    }
+    return files;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await docker(['rm', '-f', id]).catch(() => undefined);
   }
 }
 
@@ -269,13 +382,22 @@ function writeUserFiles(stage) {
 }
 
 export async function ensureNodeBaseImage({ log = console.log } = {}) {
-  const image = `${BASE_NODE_REPO}:${imageNode().version}`;
+  // The recipe in the tag: a base made before the execute-only node stays as it was for whoever uses it.
+  const image = `${BASE_NODE_REPO}:${imageNode().version}-nd${NONDUMPABLE_RECIPE}${engineInitBinary() ? '' : '-noinit'}`;
   if (await imageExists(image)) return { image, built: false };
   const started = performance.now();
   const stage = mkdtempSync(join(tmpdir(), 'slicedeck-base-node-'));
   try {
     const { nodeBinary, libraries } = await nodeRuntimeFiles();
     copyInto(stage, nodeBinary, '/usr/local/bin/node');
+    // Execute-only (root's): exec of a file its user cannot read makes the process non-dumpable,
+    // so no one with the slice's uid can open /proc/<pid>/root or /environ of the slice's node.
+    chmodSync(join(stage, 'usr/local/bin/node'), 0o711);
+    const init = engineInitBinary();
+    if (init) {
+      copyInto(stage, init, SLICE_INIT_PATH);
+      chmodSync(join(stage, SLICE_INIT_PATH), 0o711);
+    }
     for (const library of libraries) copyInto(stage, library);
     writeUserFiles(stage);
     // CA certificates: dereferenced copies of the host's bundle.
@@ -462,20 +584,38 @@ export async function ensureWwebjsModules({ log = console.log, cacheDir = join(R
  * entry, so --chown applies to /home/slice itself (copying onto an existing
  * /home/slice would chown only its contents).
  */
-const HOME_COPY = `COPY --chown=${SLICE_UID}:${SLICE_UID} home /home`;
+const homeCopy = (uid) => `COPY --chown=${uid}:${uid} home /home`;
 
-function nodeOnlyDockerfile({ base, hash }) {
+/**
+ * What both variants add on top of their base for the chosen uid: /data and the home
+ * owned by it, /etc/passwd and /etc/group naming it, USER, the labels the host reads
+ * (SLICE_UID_LABEL, SLICE_INIT_LABEL) and, where the image has its own init, that
+ * init as the entrypoint (the host then leaves Docker's out).
+ */
+function sliceUserLayer({ uid, withInit }) {
+  return {
+    // `dataroot` holds `data/auth`: copied onto /, `data` is a copied entry, so /data itself is chowned too.
+    files: `COPY --chown=${uid}:${uid} dataroot /
+${homeCopy(uid)}
+COPY etc/passwd etc/group /etc/`,
+    user: `USER ${uid}:${uid}`,
+    labels: `${SLICE_UID_LABEL}="${uid}"${withInit ? ` ${SLICE_INIT_LABEL}="${SLICE_INIT_PATH}"` : ''}`,
+    entrypoint: withInit ? `ENTRYPOINT ["${SLICE_INIT_PATH}", "--"]\n` : '',
+  };
+}
+
+function nodeOnlyDockerfile({ base, hash, uid, withInit }) {
+  const layer = sliceUserLayer({ uid, withInit });
   return `# Generated by scripts/slice-image.mjs — the node-only slice (simulated driver).
 FROM ${base}
-COPY --chown=${SLICE_UID}:${SLICE_UID} data /data
-${HOME_COPY}
+${layer.files}
 COPY slice.mjs /app/slice.mjs
 ENV NODE_ENV=production SLICE_DRIVER=simulated AUTH_BASE_DIR=${AUTH_DIR_IN_IMAGE}
 WORKDIR /app
-USER ${SLICE_UID}:${SLICE_UID}
+${layer.user}
 EXPOSE 8080
-LABEL slicedeck.image-hash="${hash}" slicedeck.image-variant="node"
-CMD ["node", "/app/slice.mjs"]
+LABEL slicedeck.image-hash="${hash}" slicedeck.image-variant="node" ${layer.labels}
+${layer.entrypoint}CMD ["node", "/app/slice.mjs"]
 `;
 }
 
@@ -494,21 +634,25 @@ async function buildFromContext({ contextDir, tags }) {
 export async function ensureChromiumDepsImage({ log = console.log, cacheDir } = {}) {
   const { image: base } = await ensureChromiumBaseImage({ log });
   const modules = await ensureWwebjsModules({ log, cacheDir });
-  const key = createHash('sha256').update(`${base}\0${modules.dir}`).digest('hex').slice(0, 12);
+  const init = engineInitBinary();
+  const key = createHash('sha256').update(`${base}\0${modules.dir}\0nondumpable:${NONDUMPABLE_RECIPE}\0init:${Boolean(init)}`).digest('hex').slice(0, 12);
   const image = `${CHROMIUM_DEPS_REPO}:${key}`;
   if (await imageExists(image)) return { image, built: false };
   const contextDir = mkdtempSync(join(tmpdir(), 'slicedeck-slice-deps-'));
   try {
     await run('cp', ['-a', join(modules.dir, 'node_modules'), join(contextDir, 'node_modules')], { label: 'copy node_modules' });
-    mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
-    mkdirSync(join(contextDir, 'home'), { recursive: true });
+    if (init) {
+      copyFileSync(init, join(contextDir, 'slice-init'));
+      chmodSync(join(contextDir, 'slice-init'), 0o711);
+    }
+    // Node, Chromium and its crash handler execute-only: exec of a file its user cannot read
+    // makes the process non-dumpable (no /proc/<pid>/root or /environ for a same-uid account).
     writeFileSync(
       join(contextDir, 'Dockerfile'),
-      `# Generated by scripts/slice-image.mjs — Chromium base + whatsapp-web.js runtime modules.
+      `# Generated by scripts/slice-image.mjs — Chromium base + whatsapp-web.js runtime modules, binaries execute-only.
 FROM ${base}
-COPY --chown=${SLICE_UID}:${SLICE_UID} data /data
-COPY --chown=${SLICE_UID}:${SLICE_UID} home /home/slice
 COPY node_modules /app/node_modules
+${init ? `COPY slice-init ${SLICE_INIT_PATH}\n` : ''}RUN chmod 0711 /usr/local/bin/node /usr/lib/chromium/chromium /usr/lib/chromium/chrome_crashpad_handler
 `,
     );
     await buildFromContext({ contextDir, tags: [image] });
@@ -519,17 +663,18 @@ COPY node_modules /app/node_modules
   }
 }
 
-function chromiumDockerfile({ base, hash }) {
+function chromiumDockerfile({ base, hash, uid, withInit }) {
+  const layer = sliceUserLayer({ uid, withInit });
   return `# Generated by scripts/slice-image.mjs — the slice with Chromium (whatsapp-web.js driver).
 FROM ${base}
-${HOME_COPY}
+${layer.files}
 COPY slice.mjs /app/slice.mjs
 ENV NODE_ENV=production SLICE_DRIVER=whatsapp-web.js CHROME_PATH=/usr/bin/chromium AUTH_BASE_DIR=${AUTH_DIR_IN_IMAGE} HOME=/home/slice PUPPETEER_SKIP_DOWNLOAD=1
 WORKDIR /app
-USER ${SLICE_UID}:${SLICE_UID}
+${layer.user}
 EXPOSE 8080
-LABEL slicedeck.image-hash="${hash}" slicedeck.image-variant="chromium"
-CMD ["node", "/app/slice.mjs"]
+LABEL slicedeck.image-hash="${hash}" slicedeck.image-variant="chromium" ${layer.labels}
+${layer.entrypoint}CMD ["node", "/app/slice.mjs"]
 `;
 }
 
@@ -568,20 +713,26 @@ export function sliceImageName({ withChromium = false } = {}) {
  * Makes sure the slice image exists and matches its inputs; builds it otherwise.
  * `withChromium: false` (default): `slicedeck-slice:latest`, ~105 MB, seconds to build,
  * simulated driver only. `withChromium: true`: `slicedeck-slice:chromium`, runs both drivers.
+ * `moveTag: false` (the test runs) builds and keeps only the content tag, leaving `:latest` /
+ * `:chromium` to whoever else on this engine uses them.
  */
-export async function ensureSliceImage({ force = false, log = console.log, withChromium = false, cacheDir = undefined } = {}) {
+export async function ensureSliceImage({ force = false, log = console.log, withChromium = false, cacheDir = undefined, moveTag = true } = {}) {
   const started = performance.now();
   const image = sliceImageName({ withChromium });
   await assertDockerReachable();
-  const extra = withChromium ? ['variant:chromium', chromiumBaseHash(), `wwebjs:${packageVersion('whatsapp-web.js')}`] : ['variant:node'];
-  const hash = sliceInputHash(extra);
+  // The uid is part of what the image is: another uid, another content tag.
+  const previous = Number(await imageLabel(image, SLICE_UID_LABEL)) || undefined;
+  const uid = chooseSliceUid({ previous });
+  const withInit = Boolean(engineInitBinary());
+  const variantInputs = withChromium ? ['variant:chromium', chromiumBaseHash(), `wwebjs:${packageVersion('whatsapp-web.js')}`] : ['variant:node'];
+  const hash = sliceInputHash([...variantInputs, `uid:${uid}`, `init:${withInit}`, `nondumpable:${NONDUMPABLE_RECIPE}`]);
   // `pinned` is the content tag (`slicedeck-slice:<hash12>`): tests and the bench run
   // that one, since `image` (`:latest`/`:chromium`) moves whenever any checkout builds.
   const pinned = `${SLICE_IMAGE_REPO}:${pinnedTag({ hash, withChromium })}`;
-  const done = (built) => ({ image, pinned, built, hash, ms: Math.round(performance.now() - started) });
+  const done = (built) => ({ image, pinned, built, hash, uid, ms: Math.round(performance.now() - started) });
   if (!force && (await imageLabel(pinned, IMAGE_HASH_LABEL)) === hash) {
     // Another checkout may have moved `image` to its own build: point it back at ours.
-    if ((await imageLabel(image, IMAGE_HASH_LABEL)) !== hash) await docker(['tag', pinned, image]);
+    if (moveTag && (await imageLabel(image, IMAGE_HASH_LABEL)) !== hash) await docker(['tag', pinned, image]);
     return done(false);
   }
 
@@ -592,23 +743,21 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
     try {
       if (existsSync(PREBUILT_BUNDLE)) copyFileSync(PREBUILT_BUNDLE, join(contextDir, 'slice.mjs'));
       else await (await import('./build-slice.mjs')).buildSlice({ outfile: join(contextDir, 'slice.mjs') });
-      mkdirSync(join(contextDir, 'data', 'auth'), { recursive: true });
+      mkdirSync(join(contextDir, 'dataroot', 'data', 'auth'), { recursive: true });
       mkdirSync(join(contextDir, 'home', 'slice'), { recursive: true });
-      const tags = [image, pinned];
-      if (withChromium) {
-        const { image: deps } = await ensureChromiumDepsImage({ log, cacheDir });
-        writeFileSync(join(contextDir, 'Dockerfile'), chromiumDockerfile({ base: deps, hash }));
-      } else {
-        const { image: base } = await ensureNodeBaseImage({ log });
-        writeFileSync(join(contextDir, 'Dockerfile'), nodeOnlyDockerfile({ base, hash }));
-      }
+      mkdirSync(join(contextDir, 'etc'), { recursive: true });
+      const tags = moveTag ? [image, pinned] : [pinned];
+      const base = withChromium ? (await ensureChromiumDepsImage({ log, cacheDir })).image : (await ensureNodeBaseImage({ log })).image;
+      const users = await userFilesOf(base, uid);
+      for (const name of ['passwd', 'group']) writeFileSync(join(contextDir, 'etc', name), users[name], { mode: 0o644 });
+      writeFileSync(join(contextDir, 'Dockerfile'), (withChromium ? chromiumDockerfile : nodeOnlyDockerfile)({ base, hash, uid, withInit }));
       await buildFromContext({ contextDir, tags });
     } finally {
       rmSync(contextDir, { recursive: true, force: true });
     }
     await pruneStaleHashTags({ keep: hash, withChromium });
     const result = done(true);
-    log(`slice image: built ${image} (${hash.slice(0, 12)}) in ${result.ms} ms`);
+    log(`slice image: built ${moveTag ? image : pinned} (${hash.slice(0, 12)}, slice uid ${uid}) in ${result.ms} ms`);
     return result;
   });
 }
@@ -618,6 +767,11 @@ export async function ensureSliceImage({ force = false, log = console.log, withC
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const force = process.argv.includes('--force');
   const withChromium = process.argv.includes('--chromium');
+  // For a registry build of src/slice/Dockerfile: `--build-arg SLICE_UID=$(node scripts/slice-image.mjs --choose-uid)`.
+  if (process.argv.includes('--choose-uid')) {
+    console.log(chooseSliceUid());
+    process.exit(0);
+  }
   ensureSliceImage({ force, withChromium })
     .then((result) => console.log(`slice image: ${result.image} ${result.built ? 'built' : 'up to date'} (hash ${result.hash.slice(0, 12)}, ${result.ms} ms)`))
     .catch((error) => {

@@ -4,9 +4,12 @@
  * Prints exactly one line with the address (tests and operators parse it).
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, loadConfig, type Core } from './core';
 import { createFileLogger } from './core/logger';
+import { createPrivateFile } from './core/secrets/data-dir';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { startWebServer, type WebServer } from './transport/web';
 import { weakTokenWords } from '../http-kit';
@@ -16,6 +19,32 @@ const DEFAULT_PORT = 7420;
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
+}
+
+/**
+ * Where the panel's address with its token goes (issue 19): printed on a terminal only.
+ * Otherwise (a service, a redirect to a file a umask-022 shell makes world-readable) it
+ * is written to a 0600 file in the data dir, and stdout and the log say where; the
+ * token itself never enters the log.
+ */
+export const PANEL_URL_FILE = 'panel-url';
+
+function announceAddress(address: string, token: string, dataDir: string, logger: { info(obj: object, msg?: string): void }): void {
+  if (process.stdout.isTTY) {
+    process.stdout.write(`slicedeck web panel: ${address}?token=${token}\n`);
+    return;
+  }
+  const file = join(dataDir, PANEL_URL_FILE);
+  // Replaced each start: an older file of ours goes first, and the new one is created exclusive and no-follow.
+  rmSync(file, { force: true });
+  const fd = createPrivateFile(file);
+  try {
+    writeSync(fd, `${address}?token=${token}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  process.stdout.write(`slicedeck web panel: ${address} (the address with its token is in ${file}, readable by you only)\n`);
+  logger.info({ file }, 'the panel address with its token is in a private file (stdout is not a terminal)');
 }
 
 function readPort(raw: string | undefined): number {
@@ -47,7 +76,13 @@ async function main(): Promise<void> {
   }
 
   // One log file for the core and the web transport: <dataDir>/logs/slicedeck.log.
-  const log = createFileLogger(config);
+  // A data dir that is not ours (or has a link in it) is refused here, with words.
+  let log: ReturnType<typeof createFileLogger>;
+  try {
+    log = createFileLogger(config);
+  } catch (error) {
+    fail(`slicedeck could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const logger = log.logger.child({ mode: 'web' });
 
   // The core comes up even when Docker does not answer; the panel shows a banner then.
@@ -70,7 +105,7 @@ async function main(): Promise<void> {
     fail(`The web panel could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  process.stdout.write(`slicedeck web panel: http://127.0.0.1:${server.port}/?token=${token}\n`);
+  announceAddress(`http://127.0.0.1:${server.port}/`, token, config.dataDir, logger);
 
   let stopping = false;
   const stop = async () => {

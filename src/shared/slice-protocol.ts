@@ -221,6 +221,16 @@ export function maskPhoneNumber(digits: string): string {
   return `…${digits.slice(-4)}`;
 }
 
+/**
+ * For logs: a chat id without the contact's number, masked as the pairing number is
+ * (`491701234567@c.us` → `…4567@c.us`); the part after `@` says what kind of chat it was.
+ */
+export function maskChatId(chatId: string): string {
+  const at = chatId.lastIndexOf('@');
+  const user = at < 0 ? chatId : chatId.slice(0, at);
+  return `${maskPhoneNumber(user)}${at < 0 ? '' : chatId.slice(at)}`;
+}
+
 /** The longest `syncMs` a simulated scan accepts (a phone that takes that long from scan to `authenticated`). */
 export const SIM_SYNC_MAX_MS = 120_000;
 

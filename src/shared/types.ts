@@ -94,6 +94,12 @@ export interface SystemStatus {
   /** The `slicedeck.home` label value of this data dir's containers. */
   homeId: string;
   version: string;
+  /** The uid the slices run as (the image's `slicedeck.slice-uid` label; 10001 for an unlabelled image). */
+  sliceUid?: number;
+  /** Words when a host account (or a subordinate id range) has the slices' uid: it could read every session. */
+  sliceUidWarning?: string;
+  /** The engine remaps user namespaces (`userns-remap`): the slices' host uid is a subordinate one. */
+  usernsRemap?: boolean;
 }
 
 /** The InstanceManager's state inside a slice (PRODUCT §2). */

@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
+import { maskChatId } from '@shared/slice-protocol';
 import type { Chat, ChatMessage, DriverName, InstanceState, LinkWaitStep, MediaFile, QrInfo, SendResult } from '@shared/types';
 import { DriverNotReadyError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './drivers/driver';
 
@@ -618,7 +619,7 @@ export class InstanceManager {
       this.reportQueued(item, null, `WhatsApp was not ready within ${Math.round(this.options.config.readyTimeoutMs / 1000)} s, so the message was not sent. Send it again once the account is ready.`);
     }, this.options.config.readyTimeoutMs);
     this.queue.push({ item, expiry });
-    this.log({ event: 'queued', queueId: item.id, chatId, queueDepth: this.queue.length });
+    this.log({ event: 'queued', queueId: item.id, chatId: maskChatId(chatId), queueDepth: this.queue.length });
     if (this.currentState === 'ready') void this.flushQueue();
     return this.sendResult('queued', { queueId: item.id });
   }

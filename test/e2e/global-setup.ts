@@ -12,9 +12,9 @@ export default async function globalSetup(): Promise<void> {
   }
   const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
   const { ensureSliceImage } = (await import(script)) as {
-    ensureSliceImage: (opts?: { log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; ms: number }>;
+    ensureSliceImage: (opts?: { moveTag?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; ms: number }>;
   };
-  const result = await ensureSliceImage({ log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
+  const result = await ensureSliceImage({ moveTag: false, log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
   // Servers run the build's content tag: `:latest` moves whenever another checkout on
   // this engine builds (workers and the servers they spawn inherit this environment).
   process.env.SLICEDECK_IMAGE = result.pinned;

@@ -13,7 +13,11 @@ import { removeHome } from '../helpers/docker';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVE_ENTRY = join(ROOT, 'out', 'main', 'serve.js');
-const URL_LINE = /^slicedeck web panel: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))$/m;
+/**
+ * stdout is a pipe here, not a terminal: serve prints the address without its token and
+ * says which private file holds the full one (src/main/serve.ts, issue 19).
+ */
+const URL_LINE = /^slicedeck web panel: http:\/\/127\.0\.0\.1:(\d+)\/ \(the address with its token is in (\S+), readable by you only\)$/m;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 
@@ -73,7 +77,8 @@ export async function startPanelServer(env: Record<string, string> = {}, opts: S
     cleanupDir();
     throw error;
   }
-  const [, url, port] = match;
+  const [, port, urlFile] = match;
+  const url = readFileSync(urlFile!, 'utf8').trim();
   const origin = `http://127.0.0.1:${port}`;
   const status = await fetch(`${origin}/api/rpc/system.status`, {
     method: 'POST',

@@ -40,6 +40,25 @@ test('the panel loads from the printed address, keeps the token out of the addre
   await expect(page.getByText('Simulation', { exact: true })).toBeVisible();
 });
 
+test('the page opens its event stream with an HttpOnly cookie, never with the token in a URL, and live updates arrive', async ({ page, server, context }) => {
+  const eventUrls: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/events') eventUrls.push(request.url());
+  });
+  await page.goto(server.url);
+  await expect(page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
+  await expect.poll(() => eventUrls.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  for (const url of eventUrls) expect(url).not.toContain('token');
+  const cookie = (await context.cookies(`${server.origin}/api/events`)).find((c) => c.name === 'slicedeck_events');
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
+  expect(cookie!.value).not.toContain(server.token);
+  // The stream really runs on the cookie: an account added by a program appears without a reload.
+  const name = accountName('Cookie');
+  const added = await page.request.post(`${server.origin}/api/rpc/accounts.add`, { data: { name }, headers: { Authorization: `Bearer ${server.token}` } });
+  expect(added.status()).toBe(200);
+  await expect(page.getByText(name, { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+});
+
 test('opening the panel without the token says how to open it', async ({ page, server }) => {
   await page.goto(server.origin + '/');
   await expect(page.getByRole('alert').filter({ hasText: 'token' }).first()).toBeVisible();

@@ -13,9 +13,9 @@ import { PORT_BLOCK, PORT_BLOCKS, PORT_BLOCK_BASE_ENV, PORT_BLOCKS_FROM } from '
 export default async function setup(): Promise<void> {
   const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
   const { ensureSliceImage } = (await import(script)) as {
-    ensureSliceImage: (opts?: { force?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; hash: string; ms: number }>;
+    ensureSliceImage: (opts?: { force?: boolean; moveTag?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; hash: string; ms: number }>;
   };
-  const result = await ensureSliceImage({ log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
+  const result = await ensureSliceImage({ moveTag: false, log: (line) => process.stderr.write(`[slice-image] ${line}\n`) });
   process.env.SLICEDECK_IMAGE = result.pinned;
   process.env.SLICEDECK_IMAGE_VARIANT = 'node';
   process.stderr.write(`[slice-image] ${result.image} ${result.built ? `built in ${result.ms} ms` : 'up to date'} (${result.hash}); tests run ${result.pinned}\n`);

@@ -4,7 +4,7 @@
  */
 export const CHROMIUM_SLICE_IMAGE_FOR_TESTS = 'slicedeck-slice:chromium';
 
-type EnsureSliceImage = (opts?: { withChromium?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; ms: number }>;
+type EnsureSliceImage = (opts?: { withChromium?: boolean; moveTag?: boolean; log?: (line: string) => void }) => Promise<{ image: string; pinned: string; built: boolean; ms: number }>;
 
 /**
  * Returns the build's content tag (`slicedeck-slice:chromium-<hash12>`), the one tests
@@ -13,7 +13,7 @@ type EnsureSliceImage = (opts?: { withChromium?: boolean; log?: (line: string) =
 export async function ensureChromiumImage(): Promise<string> {
   const script = new URL('../../scripts/slice-image.mjs', import.meta.url).href;
   const { ensureSliceImage } = (await import(script)) as { ensureSliceImage: EnsureSliceImage };
-  const result = await ensureSliceImage({ withChromium: true, log: (line) => process.stderr.write(`[slice-image:chromium] ${line}\n`) });
+  const result = await ensureSliceImage({ withChromium: true, moveTag: false, log: (line) => process.stderr.write(`[slice-image:chromium] ${line}\n`) });
   if (result.image !== CHROMIUM_SLICE_IMAGE_FOR_TESTS) throw new Error(`expected ${CHROMIUM_SLICE_IMAGE_FOR_TESTS}, got ${result.image}`);
   return result.pinned;
 }

@@ -19,6 +19,7 @@ import { sliceNetworkName } from '../../src/main/core/docker/labels';
 import { MIGRATIONS } from '../../src/main/core/db/migrations';
 import { DockerodeRuntime } from '../../src/main/core/docker/dockerode-runtime';
 import { sliceNetwork } from '../../src/main/core/docker/network';
+import { readSliceUser } from '../../src/main/core/docker/slice-user';
 import { makeTestCore, testConfig, type TestCore } from '../helpers/core';
 import { containersOfHome, demuxDockerStream, docker, execIn, fetchScript, removeHome } from '../helpers/docker';
 
@@ -150,10 +151,12 @@ describe('a running slice', () => {
     const file = sliceTokenFile(coreInternals(t.core).store.getSlice(accountId)!.sliceId!);
     const inside = await execIn(
       containerId,
-      ['node', '-e', `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(`${token}\n`)},environ:fs.readFileSync('/proc/1/environ','utf8').includes(${JSON.stringify(token)})}))`],
+      ['node', '-e', `const fs=require('fs');const s=fs.statSync(${JSON.stringify(file)});console.log(JSON.stringify({mode:(s.mode&0o777).toString(8),uid:s.uid,same:fs.readFileSync(${JSON.stringify(file)},'utf8')===${JSON.stringify(`${token}\n`)},environ:JSON.stringify(process.env).includes(${JSON.stringify(token)})}))`],
       { stderr: true },
     );
-    expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ mode: '400', uid: 10001, same: true, environ: false });
+    // The slice user is the uid the image was built with (its label: slice-user.ts).
+    const { uid } = await readSliceUser(docker, image);
+    expect(JSON.parse(inside.trim().split('\n').at(-1)!)).toEqual({ mode: '400', uid, same: true, environ: false });
     for (const name of readdirSync(t.dataDir).filter((n) => n.startsWith('slicedeck.db'))) {
       expect(readFileSync(join(t.dataDir, name)).includes(token), name).toBe(false);
     }

@@ -14,6 +14,7 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { LABELS, sliceNetworkConfigName, sliceNetworkName } from '../../src/main/core/docker/labels';
 import { SWARM_TOKEN_FILE, SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { readSliceUser } from '../../src/main/core/docker/slice-user';
 import { coreInternals } from '../../src/main/core';
 import { HOST_ADDRESS, HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
@@ -124,7 +125,9 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const [summary] = await onNode.listContainers({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } });
     const info = await onNode.getContainer(summary!.Id).inspect();
     expect(info.Config.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.accountId]: spec.accountId });
-    expect(info.HostConfig).toMatchObject({ Init: true, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit, NanoCpus: spec.cpus * 1e9, ReadonlyRootfs: true });
+    // The image's own init (issue 19), so Docker's stays out.
+    const { uid, ownInit } = await readSliceUser(manager(), spec.image);
+    expect(info.HostConfig).toMatchObject({ Init: !ownInit, CapDrop: ['ALL'], Memory: spec.memoryBytes, PidsLimit: spec.pidsLimit, NanoCpus: spec.cpus * 1e9, ReadonlyRootfs: true });
     expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     const tmpfs = (info.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Destination).sort();
     expect(tmpfs).toEqual(['/app/.wwebjs_cache', '/dev/shm', '/tmp']);
@@ -136,7 +139,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     const secrets = await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } });
     expect(secrets.map((s) => s.Spec?.Labels)).toEqual([{ [LABELS.managed]: 'true', [LABELS.home]: home, [LABELS.sliceId]: spec.sliceId, [LABELS.accountId]: spec.accountId }]);
     const file = await execNode(onNode, summary!.Id, `const s = require('fs').statSync(${JSON.stringify(SWARM_TOKEN_FILE)}); console.log(s.uid, s.gid, (s.mode & 0o777).toString(8), process.getuid())`);
-    expect(file.trim()).toBe('10001 10001 400 10001');
+    expect(file.trim()).toBe(`${uid} ${uid} 400 ${uid}`);
     // The root really is read-only; the slice user writes in its HOME, its tmpfs scratch and its volume.
     const writes = await execNode(
       onNode,

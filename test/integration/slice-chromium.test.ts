@@ -81,10 +81,13 @@ describe('the real whatsapp-web.js driver without a route to WhatsApp', () => {
     expect(failure?.error).toMatch(/net::ERR_|start_timeout/);
   }, 90_000);
 
-  it("gives the slice user its own home and session directory (uid 10001): Chromium's font cache needs a writable home", async () => {
-    const stat = 'const fs = require("fs"); for (const p of ["/home/slice", "/data/auth"]) { const s = fs.statSync(p); console.log(p, s.uid, s.gid); } console.log("HOME", process.env.HOME);';
+  it("gives the slice user (the uid of its label) its own home and session directory: Chromium's font cache needs a writable home", async () => {
+    const stat = 'const fs = require("fs"); for (const p of ["/home/slice", "/data", "/data/auth"]) { const s = fs.statSync(p); console.log(p, s.uid, s.gid); } console.log("HOME", process.env.HOME);';
+    // The uid the build chose (no host account's), as its label says.
+    const uid = await docker('image', 'inspect', '--format', '{{ index .Config.Labels "slicedeck.slice-uid" }}', chromiumImage);
     const out = await docker('run', '--rm', '--label', 'slicedeck.test=slice', '--entrypoint', '/usr/local/bin/node', chromiumImage, '-e', stat);
-    expect(out.split('\n')).toEqual(['/home/slice 10001 10001', '/data/auth 10001 10001', 'HOME /home/slice']);
+    expect(Number(uid)).toBeGreaterThan(65535);
+    expect(out.split('\n')).toEqual([`/home/slice ${uid} ${uid}`, `/data ${uid} ${uid}`, `/data/auth ${uid} ${uid}`, 'HOME /home/slice']);
   });
 
   it('refuses sends with words instead of queueing forever', async () => {

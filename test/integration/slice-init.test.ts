@@ -1,7 +1,9 @@
 /**
- * Slice containers run Docker's init as PID 1 (`HostConfig.Init`): Node as PID 1 does
- * not reap orphans, and every Chromium start left three `<defunct>` processes behind
- * (9 after three Connects, against a pids limit of 512).
+ * Slice containers run an init as PID 1: Node as PID 1 does not reap orphans, and every
+ * Chromium start left three `<defunct>` processes behind (9 after three Connects, against
+ * a pids limit of 512). slicedeck's images bring their own (`/sbin/slice-init`, the
+ * engine's tini copied in execute-only, so it is non-dumpable: issue 19) as entrypoint,
+ * and the host then leaves Docker's (`HostConfig.Init`, a readable host binary) out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCore, type TestCore } from '../helpers/core';
@@ -33,15 +35,15 @@ describe('slice containers run an init that reaps', () => {
     await t?.cleanup();
   });
 
-  it('creates every slice with HostConfig.Init, so Node is not PID 1', async () => {
+  it("creates every slice with the image's own init as PID 1 (not Docker's), so Node is not PID 1", async () => {
     const account = await t.call('accounts.add', { name: 'Quinn' });
     await t.call('slices.connect', { accountId: account.id });
     await t.events.waitForStage(account.id, 'qr');
     const [container] = await containersOfHome(t.homeId, { accountId: account.id });
     const info = await docker.getContainer(container!.Id).inspect();
-    expect(info.HostConfig.Init).toBe(true);
+    expect(info.HostConfig.Init).toBe(false);
     const procs = await processes(container!.Id);
-    expect(procs.find((p) => p.pid === 1)?.comm).toBe('docker-init');
+    expect(procs.find((p) => p.pid === 1)?.comm).toBe('slice-init');
     expect(procs.some((p) => p.comm === 'node' && p.pid !== 1)).toBe(true);
     await t.call('slices.destroy', { accountId: account.id });
   });

@@ -175,15 +175,56 @@ describe('RPC', () => {
   });
 });
 
+/** The cookie the first page load (with ?token=) sets, as a Cookie header value; null when none was set. */
+async function cookieFromPageLoad(query: string): Promise<{ cookie: string | null; setCookie: string | null }> {
+  const response = await fetch(`${server.url}${query}`);
+  expect(response.status).toBe(200);
+  await response.text();
+  const setCookie = response.headers.get('set-cookie');
+  return { cookie: setCookie ? setCookie.split(';')[0]! : null, setCookie };
+}
+
 describe('the event stream', () => {
-  it('refuses a connection without the token', async () => {
+  it('refuses a connection with neither the token header nor the cookie', async () => {
     const response = await fetch(`${server.url}api/events`);
     expect(response.status).toBe(401);
   });
 
-  it('delivers a slice event for a real connect, each as the default message with AppEvent JSON', async () => {
+  it('refuses the token in its URL: tokens stay out of URLs (issue 19)', async () => {
+    const response = await fetch(`${server.url}api/events?token=${encodeURIComponent(TOKEN)}`);
+    expect(response.status).toBe(401);
+  });
+
+  it('gets an HttpOnly, SameSite=Strict cookie for /api from the first page load with the token, and none with a wrong one', async () => {
+    const { setCookie } = await cookieFromPageLoad(`?token=${encodeURIComponent(TOKEN)}`);
+    expect(setCookie).toMatch(/^slicedeck_events=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/api$/);
+    expect(setCookie).not.toContain(TOKEN);
+    expect((await cookieFromPageLoad('?token=wrong-token-0123456789abcdef')).setCookie).toBeNull();
+    expect((await cookieFromPageLoad('')).setCookie).toBeNull();
+  });
+
+  it('works with that cookie and no token; the cookie opens no command', async () => {
+    const { cookie } = await cookieFromPageLoad(`?token=${encodeURIComponent(TOKEN)}`);
+    const controller = new AbortController();
+    const stream = await fetch(`${server.url}api/events`, { headers: { Cookie: cookie! }, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    controller.abort();
+    expect((await rpc('accounts.list', {}, { Authorization: '', Cookie: cookie! })).status).toBe(401);
+    // A cookie for another token opens nothing.
+    expect((await fetch(`${server.url}api/events`, { headers: { Cookie: 'slicedeck_events=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
+  });
+
+  it('gives the cookie again to a page that presents the token header (POST /api/session)', async () => {
+    const response = await fetch(`${server.url}api/session`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toMatch(/^slicedeck_events=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/api$/);
+    expect((await fetch(`${server.url}api/session`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('delivers a slice event for a real connect, each as the default message with AppEvent JSON (programs: the Bearer header)', async () => {
     const account = await tc.call('accounts.add', { name: 'Stream Bob' });
-    const stream = await fetch(`${server.url}api/events?token=${encodeURIComponent(TOKEN)}`);
+    const stream = await fetch(`${server.url}api/events`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reading = readEvents(stream, (e) => e.type === 'slice' && e.data.accountId === account.id && e.data.phase === 'qr');
@@ -199,7 +240,8 @@ describe('the event stream', () => {
 
   it('sends heartbeat comments and unsubscribes when the client goes away', async () => {
     const controller = new AbortController();
-    const stream = await fetch(`${server.url}api/events?token=${TOKEN}`, { signal: controller.signal });
+    const { cookie } = await cookieFromPageLoad(`?token=${encodeURIComponent(TOKEN)}`);
+    const stream = await fetch(`${server.url}api/events`, { headers: { Cookie: cookie! }, signal: controller.signal });
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
     let raw = '';

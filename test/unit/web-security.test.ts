@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from '../../src/main/transport/web-security';
+import { allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from '../../src/main/transport/web-security';
 import { contentTypeOf, resolveInside } from '../../src/main/transport/web-static';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -16,13 +16,24 @@ describe('tokensMatch', () => {
 });
 
 describe('presentedToken', () => {
-  const url = new URL('http://127.0.0.1:7420/api/events?token=q');
-  it('reads the Bearer header first', () => {
-    expect(presentedToken(req({ authorization: 'Bearer h' }), url, true)).toBe('h');
+  it('reads the Bearer header, and nothing else', () => {
+    expect(presentedToken(req({ authorization: 'Bearer h' }))).toBe('h');
+    expect(presentedToken(req({}))).toBeNull();
   });
-  it('reads ?token= only where allowed', () => {
-    expect(presentedToken(req({}), url, true)).toBe('q');
-    expect(presentedToken(req({}), url, false)).toBeNull();
+});
+
+describe('the event stream cookie', () => {
+  it('is HttpOnly, SameSite=Strict, for /api only, and carries no token', () => {
+    const header = eventsCookieHeader('the-panel-token-0123456789abcdef');
+    expect(header).toMatch(/^slicedeck_events=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/api$/);
+    expect(header).not.toContain('the-panel-token');
+  });
+  it("is recognised among other cookies, and only for its own token", () => {
+    const value = eventsCookieHeader('token-a-0123456789abcdefghij').split(';')[0]!;
+    expect(hasEventsCookie(req({ cookie: `other=1; ${value}; x=y` }), 'token-a-0123456789abcdefghij')).toBe(true);
+    expect(hasEventsCookie(req({ cookie: value }), 'token-b-0123456789abcdefghij')).toBe(false);
+    expect(hasEventsCookie(req({ cookie: 'slicedeck_events=' }), 'token-a-0123456789abcdefghij')).toBe(false);
+    expect(hasEventsCookie(req({}), 'token-a-0123456789abcdefghij')).toBe(false);
   });
 });
 

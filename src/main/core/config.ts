@@ -3,7 +3,7 @@
  * A bad value stops start-up with words that name the variable and what it accepts,
  * instead of surfacing later as a confusing Docker or network failure.
  */
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DriverName } from '@shared/types';
@@ -100,6 +100,15 @@ export function defaultImageFor(driver: DriverName): string {
 export const IMAGE_VARIANTS = ['node', 'chromium'] as const;
 export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 export const DEFAULT_PORT_RANGE = '47100-47299';
+
+/**
+ * One slice's CPU limit unless SLICEDECK_SLICE_CPUS says otherwise: a quarter of the
+ * host's cores, at most 1 (issue 19: a fixed 1 let one slice take half of a 2-core
+ * machine). 2 cores → 0.5, 4 or more → 1, 1 core → 0.25; in steps of 0.05.
+ */
+export function defaultSliceCpus(cores: number = availableParallelism()): number {
+  return Math.min(1, Math.max(0.1, Math.floor((cores / 4) * 20) / 20));
+}
 
 /** The platform's app-data folder (what Electron's `app.getPath('userData')` would give). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -214,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     sliceMemoryBytes: readInt(env, 'SLICEDECK_SLICE_MEMORY_MB', 1024, 64, 65_536) * 1024 * 1024,
     slicePidsLimit: readInt(env, 'SLICEDECK_SLICE_PIDS_LIMIT', 512, 16, 65_536),
     chromiumExtraArgs: readChromiumArgs(env),
-    sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', 1, 0.1, 64),
+    sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', defaultSliceCpus(), 0.1, 64),
     reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),

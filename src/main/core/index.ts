@@ -95,7 +95,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
-  const system = new SystemMonitor({ config, store, runtime, bus, homeId });
+  const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
   // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
   // the service passes on what slices say about them.
   let outbox: Outbox | null = null;
@@ -132,12 +132,14 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
 
   // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
+  // Either way system.status is asked once: it also runs the start-up check of the slices'
+  // uid (a host account that has it is named in the log and the panel's banner).
   try {
     await reconciler.runOnce();
   } catch (error) {
     logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
-    await system.status().catch(() => undefined);
   }
+  await system.status().catch(() => undefined);
   reconciler.start(config.reconcileIntervalMs);
   queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { CoreConfig } from './config';
-import { ensurePrivateFile, securePrivateDir } from './secrets/data-dir';
+import { openPrivateFile, securePrivateDir } from './secrets/data-dir';
 
 export interface OwnedLogger {
   logger: Logger;
@@ -19,9 +19,9 @@ export function noteTightenedModes(logger: Pick<Logger, 'warn'>, fixed: string[]
 export function createFileLogger(config: CoreConfig): OwnedLogger {
   const fixed = securePrivateDir(config.dataDir);
   const file = join(config.dataDir, 'logs', 'slicedeck.log');
-  // pino opens the file later, asynchronously: create it private first.
-  ensurePrivateFile(file);
-  const destination = pino.destination({ dest: file, mkdir: true, sync: false });
+  // Opened here, no-follow and checked to be ours (a planted symlink is refused), and handed
+  // to pino as a descriptor: pino would otherwise open the path itself, following links.
+  const destination = pino.destination({ fd: openPrivateFile(file, 'append'), sync: false });
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, destination);
   noteTightenedModes(logger, fixed);
   return {

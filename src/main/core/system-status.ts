@@ -5,10 +5,13 @@
  */
 import { isSlicedeckError } from '@shared/errors';
 import type { SystemStatus } from '@shared/types';
+import type { Logger } from 'pino';
 import type { CoreConfig } from './config';
 import type { Store } from './db/store';
 import type { SliceRuntime } from './docker/runtime';
 import { DOCKER_UNREACHABLE_WORDS } from './docker/dockerode-runtime';
+import { sliceUidWarning } from './docker/slice-uid-check';
+import type { SliceUser } from './docker/slice-user';
 import type { EventBus } from './events';
 import packageJson from '../../../package.json';
 
@@ -22,18 +25,23 @@ export class SystemMonitor {
   /** Words of the last failed build, until the image is there. */
   private imageError: string | undefined;
 
-  constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string }) {}
+  constructor(private readonly deps: { config: CoreConfig; store: Store; runtime: SliceRuntime; bus: EventBus; homeId: string; logger?: Pick<Logger, 'warn' | 'info'> }) {}
 
   async status(): Promise<SystemStatus> {
     const { config, runtime, store, homeId } = this.deps;
     let docker: SystemStatus['docker'] = 'ok';
     let dockerError: string | undefined;
     let image: SystemStatus['image'] = 'missing';
+    let sliceUser: SliceUser | undefined;
     try {
       await runtime.ping();
       // While a build runs the tag may already exist half-way (or an old one): say `building`.
       if (this.building) image = 'building';
       else image = (await runtime.imagePresent(config.image)) ? 'present' : 'missing';
+      if (image === 'present') {
+        sliceUser = await runtime.sliceUser(config.image);
+        if (this.remapped === null) this.remapped = await runtime.remapsUsers();
+      }
     } catch (error) {
       docker = 'unreachable';
       dockerError = isSlicedeckError(error) ? error.message : DOCKER_UNREACHABLE_WORDS;
@@ -52,10 +60,30 @@ export class SystemMonitor {
       version: VERSION,
     };
     if (dockerError) status.dockerError = dockerError;
+    if (sliceUser) {
+      status.sliceUid = sliceUser.uid;
+      if (this.remapped) status.usernsRemap = true;
+      const warning = this.uidWarning(sliceUser);
+      if (warning) status.sliceUidWarning = warning;
+    }
     if (image === 'present') this.imageError = undefined;
     if (this.imageError && image === 'missing') status.imageError = this.imageError;
     this.noteChange(status);
     return status;
+  }
+
+  /** The start-up check's words for this uid, asked of the system once per uid (getent) and logged once. */
+  private checkedUid: { uid: number; warning: string | null } | null = null;
+  /** Whether the engine remaps user namespaces: asked once (null until then). */
+  private remapped: boolean | null = null;
+  private uidWarning(user: SliceUser): string | null {
+    if (this.checkedUid?.uid !== user.uid) {
+      const warning = sliceUidWarning(user, this.deps.config.image, undefined, this.remapped === true);
+      this.checkedUid = { uid: user.uid, warning };
+      if (warning) this.deps.logger?.warn({ sliceUid: user.uid }, warning);
+      if (this.remapped) this.deps.logger?.info({ sliceUid: user.uid }, 'the Docker engine remaps user namespaces (userns-remap): slices run as a subordinate uid of the host; keep it on');
+    }
+    return this.checkedUid.warning;
   }
 
   /** Pings the engine for an operation that needs it; a change of reachability is published. */
@@ -82,11 +110,11 @@ export class SystemMonitor {
    * first look only when there is something to act on (Docker down, a build running or failed).
    */
   private noteChange(status: SystemStatus): void {
-    const key = `${status.docker}/${status.image}/${status.imageError ?? ''}`;
+    const key = `${status.docker}/${status.image}/${status.imageError ?? ''}/${status.sliceUidWarning ?? ''}`;
     const first = this.lastKey === null;
     this.lastDocker = status.docker;
     if (key === this.lastKey) return;
     this.lastKey = key;
-    if (!first || status.docker !== 'ok' || status.image === 'building' || status.imageError) this.deps.bus.emit('system', status);
+    if (!first || status.docker !== 'ok' || status.image === 'building' || status.imageError || status.sliceUidWarning) this.deps.bus.emit('system', status);
   }
 }

@@ -3,9 +3,10 @@
  * the bearer token (timing-safe), the Host header (DNS rebinding) and the Origin
  * header (cross-site requests from other pages in the operator's browser).
  */
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CONTENT_SECURITY_POLICY } from '../csp';
-import { presentedToken as kitPresentedToken } from '../../http-kit';
+import { presentedToken as kitPresentedToken, tokensMatch } from '../../http-kit';
 
 /** Every response of the web mode carries these; the CSP is the desktop app's too (one policy, src/main/csp.ts). */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -18,9 +19,36 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 export { tokensMatch } from '../../http-kit';
 
-/** The token a request presents: the Bearer header, or `?token=` where that is allowed. */
-export function presentedToken(req: IncomingMessage, url: URL, allowQuery: boolean): string | null {
-  return kitPresentedToken(req, allowQuery ? url : undefined);
+/** The token a request presents: the Bearer header only (never a query string: URLs end up in logs and histories). */
+export function presentedToken(req: IncomingMessage): string | null {
+  return kitPresentedToken(req);
+}
+
+/**
+ * The event stream's cookie (issue 19): EventSource cannot send a header, and a token in
+ * its URL ended up in logs. After the first page load with a valid `?token=`, the server
+ * sets this HttpOnly, SameSite=Strict cookie for /api; the page's script never sees it.
+ * Its value is derived from the token (HMAC), so the cookie jar holds no bearer token.
+ */
+export const EVENTS_COOKIE = 'slicedeck_events';
+
+export function eventsCookieValue(token: string): string {
+  return createHmac('sha256', token).update('slicedeck event-stream cookie').digest('base64url');
+}
+
+export function eventsCookieHeader(token: string): string {
+  return `${EVENTS_COOKIE}=${eventsCookieValue(token)}; HttpOnly; SameSite=Strict; Path=/api`;
+}
+
+/** True when the request carries the event stream's cookie for `token`. */
+export function hasEventsCookie(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return false;
+  const expected = eventsCookieValue(token);
+  return header.split(';').some((part) => {
+    const [name, ...rest] = part.trim().split('=');
+    return name === EVENTS_COOKIE && tokensMatch(rest.join('='), expected);
+  });
 }
 
 /** The `host:port` values a browser legitimately sends to this server. */

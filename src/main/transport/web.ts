@@ -10,7 +10,7 @@ import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
 import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
 import { BodyRefusedError, readJsonBody } from './web-body';
-import { SECURITY_HEADERS, allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
+import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
 
 /** What the web server needs of the core (a structural subset of `Core`). */
@@ -45,6 +45,8 @@ export interface WebServer {
 
 const RPC_PREFIX = '/api/rpc/';
 const EVENTS_PATH = '/api/events';
+/** `POST` with the Bearer token: (re)sets the event stream's cookie (a page whose cookie was lost). */
+const SESSION_PATH = '/api/session';
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { core, token, rendererDir, logger } = options;
@@ -75,15 +77,27 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!originIsAllowed(req, hosts)) {
       return sendError(res, new SlicedeckError('forbidden', 'Requests from other web pages are refused. Use the slicedeck panel itself.'));
     }
-    if (!isApi) return serveStatic(rendererDir, url.pathname, req, res, SECURITY_HEADERS);
+    if (!isApi) {
+      // The first load carries ?token= (the page drops it from the address bar): the event stream's cookie is set here.
+      const fromQuery = url.searchParams.get('token');
+      const headers = fromQuery !== null && tokensMatch(fromQuery, token) ? { ...SECURITY_HEADERS, 'Set-Cookie': eventsCookieHeader(token) } : SECURITY_HEADERS;
+      return serveStatic(rendererDir, url.pathname, req, res, headers);
+    }
 
     const isEvents = url.pathname === EVENTS_PATH;
-    const given = presentedToken(req, url, isEvents);
-    if (given === null || !tokensMatch(given, token)) {
+    const given = presentedToken(req);
+    // Programs send the Bearer header everywhere; the page's EventSource sends the cookie, which opens the event stream only.
+    const authorized = (given !== null && tokensMatch(given, token)) || (isEvents && hasEventsCookie(req, token));
+    if (!authorized) {
       return sendError(
         res,
-        new SlicedeckError('unauthorized', 'The panel token is missing or wrong. Open the full address slicedeck printed when it started (it ends in ?token=…).'),
+        new SlicedeckError('unauthorized', 'The panel token is missing or wrong. Open the full address slicedeck printed when it started (it ends in ?token=…; when slicedeck did not run in a terminal, the log says which file holds it).'),
       );
+    }
+
+    if (url.pathname === SESSION_PATH) {
+      if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
+      return sendJson(res, 200, { ok: true, result: null }, { 'Set-Cookie': eventsCookieHeader(token) });
     }
 
     if (isEvents) {

@@ -50,11 +50,32 @@ export function createWebTransport(token: string | null, base = ''): WebTranspor
     for (const listener of [...stateListeners]) listener(next);
   };
 
+  // The stream is authorised by an HttpOnly cookie the server set on the first load (no
+  // token in its URL, where logs and histories would keep it). A cookie lost since (another
+  // server, a restarted browser) is asked for again with the token before each retry.
+  let renewCookie = false;
+  let renewing: Promise<void> | null = null;
+  const renewSession = async () => {
+    try {
+      await fetch(`${base}/api/session`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    } catch {
+      // The server is away: the retry below finds out again.
+    }
+  };
+
   // EventSource reconnects by itself on a dropped stream, but gives up for good on
   // an HTTP error (e.g. the server restarted and refused a moment): then we retry with backoff.
   const open = () => {
-    if (!token || source) return;
-    const stream = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`);
+    if (!token || source || renewing) return;
+    if (renewCookie) {
+      renewCookie = false;
+      renewing = renewSession().then(() => {
+        renewing = null;
+        open();
+      });
+      return;
+    }
+    const stream = new EventSource(`${base}/api/events`);
     source = stream;
     stream.onopen = () => {
       retryDelay = 500;
@@ -73,6 +94,7 @@ export function createWebTransport(token: string | null, base = ''): WebTranspor
       if (state !== 'lost') setState('lost');
       if (stream.readyState === EventSource.CLOSED) {
         source = null;
+        renewCookie = true;
         if (listeners.size > 0 && !retryTimer) {
           retryTimer = setTimeout(() => {
             retryTimer = null;

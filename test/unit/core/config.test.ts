@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, loadConfig, parsePortRange } from '../../../src/main/core/config';
+import { availableParallelism } from 'node:os';
+import { defaultDataDir, defaultSliceCpus, loadConfig, parsePortRange } from '../../../src/main/core/config';
 
 describe('loadConfig', () => {
   it('gives the documented defaults when nothing is set', () => {
@@ -16,6 +17,13 @@ describe('loadConfig', () => {
     expect(config.image).toBe('slicedeck-slice:chromium');
     expect(config.dataDir).toBe(defaultDataDir({ HOME: '/home/op' }));
     expect(config.runtime).toBe('docker');
+    // A fraction of this host, not a whole core whatever its size (issue 19).
+    expect(config.sliceCpus).toBe(defaultSliceCpus(availableParallelism()));
+  });
+
+  it("limits a slice to a quarter of the host's cores by default, at most 1 (half a core on a 2-core machine)", () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => defaultSliceCpus(cores))).toEqual([0.25, 0.5, 0.75, 1, 1, 1]);
+    expect(loadConfig({ HOME: '/home/op', SLICEDECK_SLICE_CPUS: '1.5' }).sliceCpus).toBe(1.5);
   });
 
   it('chooses the runtime with SLICEDECK_RUNTIME', () => {

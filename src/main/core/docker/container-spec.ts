@@ -9,9 +9,7 @@ import type { ContainerCreateOptions } from 'dockerode';
 import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_DIR, sliceTokenFile } from '@shared/slice-protocol';
 import { LABELS, containerName } from './labels';
 import type { SliceSpec } from './runtime';
-
-/** The unprivileged user of slicedeck's slice images (scripts/slice-image.mjs, src/slice/Dockerfile). */
-export const SLICE_UID = 10001;
+import { LEGACY_SLICE_USER, type SliceUser } from './slice-user';
 /** Where the account's volume is mounted; the token file lives in it (the root filesystem is read-only). */
 export const DATA_MOUNT = '/data';
 /** The slice user's HOME in the images: Chromium keeps its profile caches and crash reports there. */
@@ -22,21 +20,27 @@ export const WWEBJS_CACHE_DIR = '/app/.wwebjs_cache';
 /** One slice must not be able to fill the engine's disk with its output. */
 export const SLICE_LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } as const;
 
-const userTmpfs = (sizeMb: number) => `rw,nosuid,nodev,size=${sizeMb}m,uid=${SLICE_UID},gid=${SLICE_UID},mode=0700`;
+const userTmpfs = (sizeMb: number, uid: number) => `rw,nosuid,nodev,size=${sizeMb}m,uid=${uid},gid=${uid},mode=0700`;
 
-/** Writable scratch space on a read-only root; tmpfs counts against the memory limit. */
-export const SLICE_TMPFS: Record<string, string> = {
-  '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777',
-  [SLICE_HOME]: userTmpfs(128),
-  [WWEBJS_CACHE_DIR]: userTmpfs(32),
-};
+/** Writable scratch space on a read-only root, the slice user's where private; tmpfs counts against the memory limit. */
+export function sliceTmpfs(uid: number): Record<string, string> {
+  return {
+    '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777',
+    [SLICE_HOME]: userTmpfs(128, uid),
+    [WWEBJS_CACHE_DIR]: userTmpfs(32, uid),
+  };
+}
+export const SLICE_TMPFS: Record<string, string> = sliceTmpfs(LEGACY_SLICE_USER.uid);
 
-export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions {
+/** `user`: the image's slice user (slice-user.ts), read from its labels by the runtime. */
+export function containerCreateOptions(spec: SliceSpec, user: SliceUser = LEGACY_SLICE_USER): ContainerCreateOptions {
   const exposed = `${SLICE_INTERNAL_PORT}/tcp`;
   const env: Record<string, string> = { ...spec.env, [SLICE_ENV.tokenFile]: sliceTokenFile(spec.sliceId) };
   return {
     name: containerName(spec.homeId, spec.sliceId),
     Image: spec.image,
+    // The uid the image was built for, stated rather than left to the image's USER.
+    User: `${user.uid}:${user.uid}`,
     Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
     Labels: {
       [LABELS.managed]: 'true',
@@ -56,11 +60,13 @@ export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions 
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       ReadonlyRootfs: true,
-      Tmpfs: SLICE_TMPFS,
+      Tmpfs: sliceTmpfs(user.uid),
       RestartPolicy: { Name: 'no' },
-      // Docker's init as PID 1: it reaps the processes Chromium leaves behind (Node as
-      // PID 1 does not — three <defunct> per browser start) and passes signals on.
-      Init: true,
+      // An init as PID 1: it reaps the processes Chromium leaves behind (Node as PID 1 does
+      // not — three <defunct> per browser start) and passes signals on. slicedeck's images
+      // bring their own (execute-only, hence non-dumpable: a host account with the slice's
+      // uid cannot open its /proc/<pid>/root); Docker's is a readable host binary.
+      Init: !user.ownInit,
       LogConfig: { Type: SLICE_LOG_CONFIG.Type, Config: { ...SLICE_LOG_CONFIG.Config } },
       Mounts: [{ Type: 'volume', Source: spec.volume, Target: DATA_MOUNT }],
       // Chromium needs more than Docker's 64 MB default /dev/shm.
@@ -74,7 +80,7 @@ export function containerCreateOptions(spec: SliceSpec): ContainerCreateOptions 
  * `.slicedeck/<slice id>.token` (0400), both owned by the slice user. Written into
  * the volume because Docker refuses archives on a read-only root.
  */
-export function tokenArchive(sliceId: string, token: string, at = new Date()): Buffer {
+export function tokenArchive(sliceId: string, token: string, uid: number = LEGACY_SLICE_USER.uid, at = new Date()): Buffer {
   const dir = SLICE_TOKEN_DIR.slice(DATA_MOUNT.length + 1);
   const file = sliceTokenFile(sliceId).slice(DATA_MOUNT.length + 1);
   // The newline tells the slice the file is complete (it waits for it: src/slice/config.ts).
@@ -82,8 +88,8 @@ export function tokenArchive(sliceId: string, token: string, at = new Date()): B
   const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
   body.copy(padded);
   return Buffer.concat([
-    tarHeader(`${dir}/`, 0, 0o700, '5', at),
-    tarHeader(file, body.length, 0o400, '0', at),
+    tarHeader(`${dir}/`, 0, 0o700, '5', uid, at),
+    tarHeader(file, body.length, 0o400, '0', uid, at),
     padded,
     // Two empty blocks end the archive.
     Buffer.alloc(1024),
@@ -91,13 +97,13 @@ export function tokenArchive(sliceId: string, token: string, at = new Date()): B
 }
 
 /** One ustar header block (POSIX.1-1988): enough for a directory and a small file. */
-function tarHeader(name: string, size: number, mode: number, type: '0' | '5', at: Date): Buffer {
+function tarHeader(name: string, size: number, mode: number, type: '0' | '5', uid: number, at: Date): Buffer {
   const header = Buffer.alloc(512);
   const octal = (value: number, width: number) => `${value.toString(8).padStart(width - 1, '0')}\0`;
   header.write(name, 0, 100, 'utf8');
   header.write(octal(mode, 8), 100);
-  header.write(octal(SLICE_UID, 8), 108);
-  header.write(octal(SLICE_UID, 8), 116);
+  header.write(octal(uid, 8), 108);
+  header.write(octal(uid, 8), 116);
   header.write(octal(size, 12), 124);
   header.write(octal(Math.floor(at.getTime() / 1000), 12), 136);
   header.write('        ', 148);

@@ -6,6 +6,8 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
+import { VolumeOwners } from './volume-owner';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -123,6 +125,14 @@ export class DockerodeRuntime implements SliceRuntime {
   }
 
 
+  sliceUser(image: string): Promise<SliceUser> {
+    return readSliceUser(this.engine(), image);
+  }
+
+  remapsUsers(): Promise<boolean> {
+    return engineRemapsUsers(this.engine());
+  }
+
   async imagePresent(image: string): Promise<boolean> {
     try {
       await this.engine().getImage(image).inspect();
@@ -135,15 +145,16 @@ export class DockerodeRuntime implements SliceRuntime {
 
   async create(spec: SliceSpec): Promise<string> {
     let id: string;
+    let uid: number;
     try {
-      id = await this.createOnNetwork(spec);
+      ({ id, uid } = await this.createOnNetwork(spec));
     } catch (error) {
       if (statusOf(error) === 404 && /no such image/i.test(engineMessage(error))) {
         throw new SlicedeckError('image_missing', `The slice image ${spec.image} is not in Docker. Build it with \`npm run slice:image\`, then click Connect again.`);
       }
       throw translateEngineError(error, 'create the slice container');
     }
-    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token });
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid });
     return id;
   }
 
@@ -152,13 +163,16 @@ export class DockerodeRuntime implements SliceRuntime {
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
-  private readonly pendingTokens = new Map<string, { sliceId: string; token: string }>();
+  /** Session volumes given to the image's slice uid (volume-owner.ts). */
+  private readonly volumeOwners = new VolumeOwners(() => this.engine());
+
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
 
   private async handOverToken(containerId: string): Promise<void> {
     const pending = this.pendingTokens.get(containerId);
     if (!pending) return;
     try {
-      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token), { path: DATA_MOUNT });
+      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
       this.pendingTokens.delete(containerId);
     } catch (error) {
       throw translateEngineError(error, 'give the slice its token file');
@@ -169,7 +183,7 @@ export class DockerodeRuntime implements SliceRuntime {
   private readonly networks = new Map<string, Promise<SliceNetwork>>();
 
   /** The network is made on first use; if someone removed it since, start() makes it again. */
-  private async createOnNetwork(spec: SliceSpec): Promise<string> {
+  private async createOnNetwork(spec: SliceSpec): Promise<{ id: string; uid: number }> {
     let ensured = this.networks.get(spec.homeId);
     if (!ensured) {
       ensured = this.ensureNetwork(spec.homeId);
@@ -177,12 +191,16 @@ export class DockerodeRuntime implements SliceRuntime {
       ensured.catch(() => this.networks.delete(spec.homeId));
     }
     await ensured;
+    // The uid the image was built with (its label): the container's user and its token file's owner.
+    const user = await readSliceUser(this.engine(), spec.image);
+    // A session volume of an older slice user (10001, or a previous build's uid) is given to this one first.
+    await this.volumeOwners.adopt(spec.volume, spec.image, user, spec.homeId);
     try {
-      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+      return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
       await this.removeDuplicateNetworks(spec.homeId);
-      return (await this.engine().createContainer(containerCreateOptions(spec))).id;
+      return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     }
   }
 
@@ -296,6 +314,8 @@ export class DockerodeRuntime implements SliceRuntime {
     }
     try {
       await this.engine().createVolume({ Name: name, Labels: labels });
+      // Empty: Docker fills it from the image's /data, already the slice user's.
+      this.volumeOwners.fresh(name);
     } catch (error) {
       throw translateEngineError(error, `create the session volume ${name}`);
     }

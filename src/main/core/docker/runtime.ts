@@ -4,6 +4,7 @@
  * lets the engine's faults be translated into words in one place.
  */
 import { SlicedeckError } from '@shared/errors';
+import type { SliceUser } from './slice-user';
 
 export interface SliceSpec {
   homeId: string;
@@ -118,6 +119,10 @@ export interface SliceRuntime {
   /** Resolves when the engine answers; throws SlicedeckError('docker_unreachable') otherwise. */
   ping(): Promise<void>;
   imagePresent(image: string): Promise<boolean>;
+  /** The uid the image's slices run as and whether it brings its own init (its labels: slice-user.ts). */
+  sliceUser(image: string): Promise<SliceUser>;
+  /** Whether the engine remaps container users to subordinate ids (`userns-remap`). */
+  remapsUsers(): Promise<boolean>;
   /** Creates (not starts) the slice container; returns its id. */
   create(spec: SliceSpec): Promise<string>;
   start(containerId: string): Promise<void>;

@@ -23,7 +23,8 @@
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
-import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
+import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, containerCreateOptions } from './container-spec';
+import { LEGACY_SLICE_USER, engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
 import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
@@ -110,6 +111,14 @@ export class SwarmRuntime implements SliceRuntime {
    * counts as present even when the manager lacks it: each node pulls it when its task starts,
    * and a node that cannot pull fails its task with words ("Image not found on node X", see start).
    */
+  sliceUser(image: string): Promise<SliceUser> {
+    return readSliceUser(this.engine(), image);
+  }
+
+  remapsUsers(): Promise<boolean> {
+    return engineRemapsUsers(this.engine());
+  }
+
   async imagePresent(image: string): Promise<boolean> {
     try {
       await this.engine().getImage(image).inspect();
@@ -124,8 +133,8 @@ export class SwarmRuntime implements SliceRuntime {
    * The service spec: the container settings of one engine, translated to Swarm's terms,
    * on the home's slice network, with the token secret (its id) mounted as the token file.
    */
-  serviceSpec(spec: SliceSpec, secretId: string): Docker.CreateServiceOptions {
-    const container = containerCreateOptions(spec);
+  serviceSpec(spec: SliceSpec, secretId: string, user: SliceUser = LEGACY_SLICE_USER): Docker.CreateServiceOptions {
+    const container = containerCreateOptions(spec, user);
     const labels = container.Labels!;
     const sessionVolumeLabels = volumeLabels(spec.homeId, spec.accountId);
     return {
@@ -140,10 +149,11 @@ export class SwarmRuntime implements SliceRuntime {
             {
               SecretID: secretId,
               SecretName: tokenSecretName(spec.homeId, spec.sliceId),
-              File: { Name: SWARM_TOKEN_FILE.slice('/run/secrets/'.length), UID: String(SLICE_UID), GID: String(SLICE_UID), Mode: 0o400 },
+              File: { Name: SWARM_TOKEN_FILE.slice('/run/secrets/'.length), UID: String(user.uid), GID: String(user.uid), Mode: 0o400 },
             },
           ],
-          Init: true,
+          User: container.User,
+          Init: container.HostConfig!.Init,
           CapabilityDrop: ['ALL'],
           // As on one engine: a read-only root, with tmpfs scratch space where the slice and Chromium write.
           ReadOnly: true,
@@ -201,7 +211,9 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   private async createService(spec: SliceSpec, secretId: string): Promise<string> {
-    const service = (await this.engine().createService(this.serviceSpec(spec, secretId))) as unknown as { id?: string; ID?: string };
+    // The uid the image was built with, as the manager's copy of the image says.
+    const user = await readSliceUser(this.engine(), spec.image);
+    const service = (await this.engine().createService(this.serviceSpec(spec, secretId, user))) as unknown as { id?: string; ID?: string };
     return (service.id ?? service.ID)!;
   }
 

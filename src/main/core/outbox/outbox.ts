@@ -18,6 +18,7 @@
  * `sendMessage` and its answer.
  */
 import type { Logger } from 'pino';
+import { maskChatId } from '@shared/slice-protocol';
 import { SlicedeckError } from '@shared/errors';
 import type { ChatMessage, OutgoingStatus, SendResult } from '@shared/types';
 import type { EventBus } from '../events';
@@ -97,7 +98,7 @@ export class Outbox {
     }
     const { row, created } = store.insert({ accountId, chatId, body: text, idempotencyKey });
     if (!created) return this.resultOf(row, instanceState);
-    this.deps.logger.info({ accountId, queueId: row.id, chatId }, 'message queued');
+    this.deps.logger.info({ accountId, queueId: row.id, chatId: maskChatId(chatId) }, 'message queued');
     this.emitStatus(row);
     if (this.deps.readySlice(accountId)) {
       // Ready: hand it over now and answer with what WhatsApp said (bounded; it stays queued otherwise).

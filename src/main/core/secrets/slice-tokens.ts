@@ -11,11 +11,11 @@
  * model (docs/SECURITY.md) holds, but a copy of the folder carries the key.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SlicedeckError } from '@shared/errors';
-import { PRIVATE_FILE_MODE, withPrivateUmask } from './data-dir';
+import { createPrivateFile, openPrivateFile } from './data-dir';
 
 export const SLICE_KEY_FILE = 'slice-key.json';
 
@@ -59,15 +59,17 @@ export class SliceTokens {
    */
   static open(dataDir: string, protector?: SecretProtector): SliceTokens {
     const path = join(dataDir, SLICE_KEY_FILE);
-    if (!existsSync(path)) {
+    // lstat, not exists: a dangling symlink must be refused, not written through.
+    if (!lstatSync(path, { throwIfNoEntry: false })) {
       const key = randomBytes(KEY_BYTES);
       write(path, protector ? { version: 1, protection: 'os', key: protector.seal(key).toString('base64') } : { version: 1, protection: 'file', key: key.toString('base64') });
       return new SliceTokens(key, protector ? 'os' : 'file');
     }
     let file: KeyFile;
     try {
-      file = keyFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-    } catch {
+      file = keyFileSchema.parse(JSON.parse(readOwnFile(path)));
+    } catch (error) {
+      if (error instanceof SlicedeckError) throw error;
       throw new SlicedeckError('internal', `${path} is damaged. Move it away and start slicedeck again: a new key is made, and running slices are replaced at their next Connect (linked sessions are kept).`);
     }
     if (file.protection === 'file') {
@@ -94,9 +96,24 @@ export class SliceTokens {
   }
 }
 
-/** Written to a private temporary file, then renamed over: never a half-written key. */
+/** Read through a no-follow descriptor of a file this user owns (else refused with words). */
+function readOwnFile(path: string): string {
+  const fd = openPrivateFile(path);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Written to a private temporary file (exclusive, no-follow), then renamed over: never a half-written key. */
 function write(path: string, file: KeyFile): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  withPrivateUmask(() => writeFileSync(temporary, `${JSON.stringify(file)}\n`, { mode: PRIVATE_FILE_MODE }));
+  const fd = createPrivateFile(temporary);
+  try {
+    writeSync(fd, `${JSON.stringify(file)}\n`);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, path);
 }

@@ -25,6 +25,9 @@ export function SystemBanner() {
       body: `${system.dockerError ?? 'slicedeck cannot talk to the Docker engine. Start Docker, or check that this user may use /var/run/docker.sock.'} This banner goes away by itself once Docker answers.`,
     });
   }
+  if (system?.sliceUidWarning) {
+    banners.push({ key: 'slice-uid', title: 'A host account can read the slices', body: system.sliceUidWarning });
+  }
   if (stream === 'lost') {
     banners.push({
       key: 'stream',
