@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppEventSource, CommandHandlers, Envelope } from '@shared/contract';
 import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
-import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
+import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame, trustConnection } from '../../http-kit';
 import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
@@ -75,11 +75,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!originIsAllowed(req, hosts)) {
       return sendError(res, new SlicedeckError('forbidden', 'Requests from other web pages are refused. Use the slicedeck panel itself.'));
     }
+    const isEvents = url.pathname === EVENTS_PATH;
+    // The query may carry the token on the first page load and the event stream only.
+    const given = presentedToken(req, url, isEvents || !isApi);
+    const authorized = given !== null && tokensMatch(given, token);
+    // Only the token holder's connections stay open: every other answer closes its own (http-kit).
+    if (authorized) trustConnection(req, res);
     if (!isApi) return serveStatic(rendererDir, url.pathname, req, res, SECURITY_HEADERS);
 
-    const isEvents = url.pathname === EVENTS_PATH;
-    const given = presentedToken(req, url, isEvents);
-    if (given === null || !tokensMatch(given, token)) {
+    if (!authorized) {
       return sendError(
         res,
         new SlicedeckError('unauthorized', 'The panel token is missing or wrong. Open the full address slicedeck printed when it started (it ends in ?token=…).'),
