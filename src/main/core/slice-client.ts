@@ -11,6 +11,7 @@
  * same flood again), and `onViolation` tells the owner so the health ladder acts.
  */
 import http from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import {
   SLICE_EVENT_SCHEMAS,
@@ -38,6 +39,7 @@ import {
   type SliceStatus,
 } from '@shared/slice-protocol';
 import { SseLimitError, SseParser } from './sse-parser';
+import { SliceBudget, type SliceBudgetLimits } from './slice-budget';
 
 /** A slice broke the protocol: too much data, or data of the wrong shape. */
 export class SliceProtocolError extends Error {
@@ -65,7 +67,12 @@ export interface SliceClientOptions {
   maxMessageBytes?: number;
   /** Told once per breach (oversized or malformed answer or event); the owner records it and acts. */
   onViolation?: (error: SliceProtocolError) => void;
+  /** Events and bytes a second the event stream may carry (slice-budget.ts); over it is a breach. */
+  budget?: SliceBudgetLimits;
 }
+
+/** Event names the host follows; any other is skipped unread (sse-parser.ts). */
+const isKnownEvent = (name: string): boolean => Object.hasOwn(SLICE_EVENT_SCHEMAS, name);
 
 export interface SubscribeOptions {
   /** Called every time the stream (re)opens. */
@@ -343,22 +350,35 @@ export class SliceClient {
       options.onGiveUp?.(error);
     };
 
+    // One budget for the subscription's life: reconnecting does not refill it.
+    const budget = new SliceBudget(this.options.budget);
+    const spendEvent = () => {
+      const overspent = budget.event();
+      if (overspent) throw new SliceProtocolError(overspent);
+    };
+
     const connect = () => {
       retryTimer = null;
       if (closed) return;
-      const parser = new SseParser((message) => {
-        const parsed = parseSliceEvent(message.event, parseJson(message.data));
-        if (!parsed.ok) {
-          // An event this host does not know (a newer slice) is skipped; a known one with bad data is a breach.
-          if (parsed.unknown) return;
-          throw new SliceProtocolError(`an event that does not follow the protocol (${parsed.problem})`);
-        }
-        try {
-          onEvent(parsed.event);
-        } catch {
-          // A handler bug must not tear down the stream; the handler logs its own errors.
-        }
-      }, this.maxMessageBytes);
+      const parser = new SseParser(
+        (message) => {
+          spendEvent();
+          const parsed = parseSliceEvent(message.event, parseJson(message.data));
+          if (!parsed.ok) {
+            // Unknown names never get here (skipped unread by the parser); a known one with bad data is a breach.
+            if (parsed.unknown) return;
+            throw new SliceProtocolError(`an event that does not follow the protocol (${parsed.problem})`);
+          }
+          try {
+            onEvent(parsed.event);
+          } catch {
+            // A handler bug must not tear down the stream; the handler logs its own errors.
+          }
+        },
+        // An event this host does not know (a newer slice's) is skipped unread, and still counts.
+        { maxMessageChars: this.maxMessageBytes, isKnownEvent, onSkipped: spendEvent },
+      );
+      const decoder = new StringDecoder('utf8');
       const request = http.request(
         {
           host: this.host,
@@ -378,11 +398,12 @@ export class SliceClient {
           everOpened = true;
           resolveOpened();
           options.onOpen?.();
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
+          response.on('data', (chunk: Buffer) => {
             if (closed) return;
             try {
-              parser.feed(chunk);
+              const overspent = budget.received(chunk.length);
+              if (overspent) throw new SliceProtocolError(overspent);
+              parser.feed(decoder.write(chunk));
             } catch (error) {
               // Dropped for good: reconnecting would only invite the same flood.
               const breach = error instanceof SliceProtocolError ? error : new SliceProtocolError(error instanceof SseLimitError ? error.message : String(error));

@@ -49,7 +49,14 @@ export class SliceFollower {
       throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
     }
     existing?.client.close();
-    const client = new SliceClient({ host, port, token, onViolation: (error) => this.onSliceViolation(slice, error) });
+    const { sliceEventsPerSecond, sliceBytesPerSecond } = this.state.deps.config;
+    const client = new SliceClient({
+      host,
+      port,
+      token,
+      onViolation: (error) => this.onSliceViolation(slice, error),
+      budget: { eventsPerSecond: sliceEventsPerSecond, bytesPerSecond: sliceBytesPerSecond },
+    });
     const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
     live.subscription = client.subscribe((event) => this.onSliceEvent(slice, event), {
       onGiveUp: (error) => this.onStreamLost(slice, error),
