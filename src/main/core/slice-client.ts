@@ -49,6 +49,14 @@ export class SliceProtocolError extends Error {
   }
 }
 
+/** A call that got no answer within its deadline (a frozen or hung slice), as opposed to a refused connection. */
+class DeadlineError extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
 /** Anything with a safeParse (zod and zod/mini schemas alike). */
 interface Checker<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
@@ -153,14 +161,25 @@ export class SliceClient {
    * connection accepted by the kernel and docker-proxy, and would otherwise never answer).
    */
   async health(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<SliceHealth | null> {
+    const probe = await this.probeHealth(timeoutMs);
+    return 'health' in probe ? probe.health : null;
+  }
+
+  /**
+   * health(), saying how it failed: `refused` — the connection was refused, reset or closed
+   * with no answer (nothing listens, or the port is full: a flood); `silent` — no answer within
+   * `timeoutMs` (a frozen or hung slice); `wrong` — an answer without this slice's identity.
+   */
+  async probeHealth(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<{ health: SliceHealth } | { failure: 'refused' | 'silent' | 'wrong' }> {
+    let answer: RawAnswer;
     try {
-      const answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: true });
-      if (answer.status !== 200) return null;
-      const parsed = sliceHealthSchema.safeParse(JSON.parse(answer.body));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
+      answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: true });
+    } catch (error) {
+      return { failure: error instanceof DeadlineError ? 'silent' : 'refused' };
     }
+    if (answer.status !== 200) return { failure: 'wrong' };
+    const parsed = sliceHealthSchema.safeParse(parseJson(answer.body));
+    return parsed.success ? { health: parsed.data } : { failure: 'wrong' };
   }
 
   /**
@@ -264,7 +283,7 @@ export class SliceClient {
       const limit = this.maxMessageBytes;
       // A deadline for the whole exchange, not just an idle socket: a slice that trickles
       // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
-      const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const deadline = setTimeout(() => request.destroy(new DeadlineError(opts.timeoutMs)), opts.timeoutMs);
       this.inFlight++;
       let settled = false;
       const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
