@@ -33,6 +33,7 @@ import { SseParser } from '../src/main/core/sse-parser';
 import { HEALTH_POLL_INTERVAL_MS } from '../src/main/core/slice-client';
 import { SwarmRuntime } from '../src/main/core/docker/swarm-runtime';
 import { crowdLine, crowdRounds, type CrowdResult } from './crowd';
+import { floodFigures } from './floods';
 import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
@@ -40,7 +41,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 12);
 const CROWD_N = Number(process.env.BENCH_CROWD ?? 8);
 const CROWD_ROUNDS = Number(process.env.BENCH_CROWD_ROUNDS ?? 3);
 const SWARM_REPS = Number(process.env.BENCH_SWARM_REPS ?? 8);
-/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, swarm); all by default. */
+/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, floods, swarm); all by default. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const runs = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 /**
@@ -503,6 +504,7 @@ async function main() {
   if (runs('crowd')) results.crowd = { n: CROWD_N, docker: await dockerCrowd() };
   if (runs('latency')) await eventLatency();
   if (runs('memory')) await idleMemory();
+  if (runs('floods')) results.floods = floodFigures(row);
   if (runs('swarm')) {
     // A swarm that cannot be brought up costs its rows, not the one-engine figures above.
     const swarm = await swarmFigures().catch((error: unknown) => {
