@@ -1,11 +1,11 @@
 /**
  * Issue 19, findings 4 and 5: a compromised slice floods the host with VALID events
- * (`disconnected` with 4 KB reasons, distinct or all the same) or with 1 MB events of
- * a name the host does not know. A REAL hostile slice container (the slice image with
- * another entry script, as in core-hostile-slice.test.ts) does it; the host's per-slice
- * budget ends each flood as a protocol breach with words, History stays within its cap
- * (one row saying how many went, repeats counted on one row), the database stays small,
- * and unknown events leave no trace but the breach.
+ * (`disconnected` with 4 KB reasons, distinct or all the same; `message.ack`s) or with
+ * 1 MB events of a name the host does not know. A REAL hostile slice container (the slice
+ * image with another entry script, as in core-hostile-slice.test.ts) does it; the host's
+ * per-slice budgets end each flood as a protocol breach with words, History stays within
+ * its cap (one row saying how many went, repeats counted on one row), the database stays
+ * small, and unknown events leave no trace but the breach.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const baseImage = process.env.SLICEDECK_IMAGE!;
  * HOSTILE_MODES maps account ids to a flood. The slice says it is linked (authenticated,
  * ready), and half a second after the host follows it pours: `distinct` — `disconnected`
  * events with a distinct 4 KB reason each; `same` — one 4 KB reason again and again;
+ * `acks` — small valid `message.ack` events (they write nothing);
  * `unknown` — 1 MiB events named `from-the-future`. Each stops at 64 MiB poured, so a
  * broken host cannot make the run endless. Health answers like the real slice.
  */
@@ -40,7 +41,9 @@ const pad = (text, size) => text + 'x'.repeat(size - text.length);
 const frameOf = (i) =>
   mode === 'unknown'
     ? 'event: from-the-future\ndata: "' + pad('', 1024 * 1024) + '"\n\n'
-    : 'event: disconnected\ndata: ' + JSON.stringify({ reason: pad(mode === 'same' ? 'the same reason ' : 'reason ' + i + ' ', 4000) }) + '\n\n';
+    : mode === 'acks'
+      ? 'event: message.ack\ndata: ' + JSON.stringify({ messageId: 'hostile-' + i, ack: 1 }) + '\n\n'
+      : 'event: disconnected\ndata: ' + JSON.stringify({ reason: pad(mode === 'same' ? 'the same reason ' : 'reason ' + i + ' ', 4000) }) + '\n\n';
 const pour = (res) => {
   let sent = 0;
   let i = 0;
@@ -69,11 +72,12 @@ http.createServer((req, res) => {
 }).listen(8080, address);
 `;
 
-const HISTORY_CAP = 200;
+/** Below the History budget's burst (5 a second × 10 s), so a flood reaches it before its breach. */
+const HISTORY_CAP = 40;
 let t: TestCore;
 let hostileImage: string;
 let buildDir: string;
-const accounts: Record<'distinct' | 'same' | 'unknown', string> = { distinct: '', same: '', unknown: '' };
+const accounts: Record<'distinct' | 'same' | 'acks' | 'unknown', string> = { distinct: '', same: '', acks: '', unknown: '' };
 
 beforeAll(async () => {
   // Default budgets; no restart, so a breach ends in `error` at once; a small History cap to reach.
@@ -109,19 +113,20 @@ function databaseBytes(): number {
 }
 
 describe('a slice flooding the host with events', () => {
-  it('has a flood of valid events with distinct 4 KB reasons ended by the events budget, with History capped and the database small', async () => {
+  it('has a flood of valid events with distinct 4 KB reasons ended by the History budget, with History capped and the database small', async () => {
     const accountId = accounts.distinct;
     await t.call('slices.connect', { accountId });
     const failed = await t.events.waitForStage(accountId, 'error', 90_000);
-    expect(failed.error).toMatch(/The slice kept failing \(it broke the protocol: the event stream: more than 500 events a second for 10 s, over its budget \(SLICEDECK_SLICE_EVENTS_PER_SECOND\)/);
+    expect(failed.error).toMatch(
+      /The slice kept failing \(it broke the protocol: the event stream: more than 5 events a second that write History \(drops, states, codes, errors\) for 10 s, over its budget \(SLICEDECK_SLICE_HISTORY_PER_SECOND\)/,
+    );
 
     const history = await t.call('slices.history', { accountId });
     // The cap, the row saying what went first, the breach among the newest.
     expect(history.length).toBeLessThanOrEqual(HISTORY_CAP);
-    expect(history[0]).toMatchObject({ type: 'history.trimmed', message: expect.stringMatching(/^\d+ older History rows were dropped to keep the newest 200/) });
-    expect(history[0]!.repeats).toBeGreaterThan(1_000);
-    expect(history.some((row) => row.type === 'slice.protocol' && /more than 500 events a second/.test(row.message ?? ''))).toBe(true);
-    // 5,000 and more rows of 4 KB would be over 20 MB.
+    expect(history[0]).toMatchObject({ type: 'history.trimmed', message: expect.stringMatching(/^\d+ older History rows? (was|were) dropped to keep the newest 40/) });
+    expect(history.some((row) => row.type === 'slice.protocol' && /write History/.test(row.message ?? ''))).toBe(true);
+    // The whole flood written would be 64 MiB of rows.
     expect(databaseBytes()).toBeLessThan(16 * 1024 * 1024);
     expect(await containersOfHome(t.homeId, { accountId })).toHaveLength(0);
   }, 120_000);
@@ -133,8 +138,18 @@ describe('a slice flooding the host with events', () => {
     const history = await t.call('slices.history', { accountId });
     const repeated = history.filter((row) => row.type === 'disconnected');
     expect(repeated).toHaveLength(1);
-    expect(repeated[0]!.repeats).toBeGreaterThan(1_000);
+    // The History budget's burst (50), each counted on the one row.
+    expect(repeated[0]!.repeats).toBeGreaterThanOrEqual(40);
     expect(repeated[0]!.message).toMatch(/^the same reason x+$/);
+  }, 120_000);
+
+  it('has a flood of small valid events that write nothing ended by the events budget, with words', async () => {
+    const accountId = accounts.acks;
+    await t.call('slices.connect', { accountId });
+    const failed = await t.events.waitForStage(accountId, 'error', 90_000);
+    expect(failed.error).toMatch(/it broke the protocol: the event stream: more than 500 events a second for 10 s, over its budget \(SLICEDECK_SLICE_EVENTS_PER_SECOND\)/);
+    const history = await t.call('slices.history', { accountId });
+    expect(history.filter((row) => row.type === 'slice.protocol').map((row) => row.message)).toEqual([expect.stringMatching(/more than 500 events a second/)]);
   }, 120_000);
 
   it('skips 1 MB events of an unknown name unread, and ends the flood by the bytes budget with no row per event', async () => {

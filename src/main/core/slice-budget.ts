@@ -13,7 +13,15 @@
 export const DEFAULT_SLICE_EVENTS_PER_SECOND = 500;
 /** Bytes a second a slice may send on its event stream, sustained (SLICEDECK_SLICE_BYTES_PER_SECOND). */
 export const DEFAULT_SLICE_BYTES_PER_SECOND = 2 * 1024 * 1024;
-/** How many seconds of either a slice may spend at once before the rate counts. */
+/**
+ * Events a second that make the host write (History rows, notes: `disconnected`, `state`,
+ * codes, errors), sustained (SLICEDECK_SLICE_HISTORY_PER_SECOND). Far fewer than events in
+ * all: a real account writes a row every few seconds at most (a code every 20 s, a drop now
+ * and then), and each write costs the host a disk sync, so a flood of them would be slowed by
+ * the host itself below any events budget and go on for ever (issue 19).
+ */
+export const DEFAULT_SLICE_HISTORY_PER_SECOND = 5;
+/** How many seconds of any budget a slice may spend at once before the rate counts. */
 export const BUDGET_BURST_SECONDS = 10;
 
 export interface SliceBudgetLimits {
@@ -27,14 +35,14 @@ export const DEFAULT_SLICE_BUDGET: SliceBudgetLimits = {
 };
 
 /** One token bucket: `perSecond` refill, `perSecond × BUDGET_BURST_SECONDS` capacity, full at the start. */
-class Bucket {
+export class RateBudget {
   private level: number;
   private at: number;
   private readonly capacity: number;
 
   constructor(
     private readonly perSecond: number,
-    private readonly now: () => number,
+    private readonly now: () => number = Date.now,
   ) {
     this.capacity = perSecond * BUDGET_BURST_SECONDS;
     this.level = this.capacity;
@@ -55,15 +63,15 @@ class Bucket {
 
 /** A slice's budget on one event stream; each spend returns null, or words saying what was overspent. */
 export class SliceBudget {
-  private readonly events: Bucket;
-  private readonly bytes: Bucket;
+  private readonly events: RateBudget;
+  private readonly bytes: RateBudget;
 
   constructor(
     private readonly limits: SliceBudgetLimits = DEFAULT_SLICE_BUDGET,
     now: () => number = Date.now,
   ) {
-    this.events = new Bucket(limits.eventsPerSecond, now);
-    this.bytes = new Bucket(limits.bytesPerSecond, now);
+    this.events = new RateBudget(limits.eventsPerSecond, now);
+    this.bytes = new RateBudget(limits.bytesPerSecond, now);
   }
 
   event(): string | null {
@@ -75,6 +83,10 @@ export class SliceBudget {
     if (this.bytes.spend(byteCount)) return null;
     return `more than ${formatBytes(this.limits.bytesPerSecond)} a second for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_BYTES_PER_SECOND)`;
   }
+}
+
+export function historyOverspentWords(perSecond: number): string {
+  return `more than ${perSecond} events a second that write History (drops, states, codes, errors) for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_HISTORY_PER_SECOND)`;
 }
 
 function formatBytes(n: number): string {

@@ -390,7 +390,9 @@ export class SliceClient {
           }
           try {
             onEvent(parsed.event);
-          } catch {
+          } catch (error) {
+            // The handler found a breach (a budget of its own): handled like any other.
+            if (error instanceof SliceProtocolError) throw error;
             // A handler bug must not tear down the stream; the handler logs its own errors.
           }
         },

@@ -199,6 +199,27 @@ describe('SliceClient against a slice that breaks the protocol', () => {
     expect(events).toEqual([]);
   });
 
+  it('drops the stream when its handler finds a breach of its own, and not for any other handler error', async () => {
+    const port = await serve(pour('event: contacts\ndata: {"count":1,"done":false}\n\n', 10));
+    const violations: SliceProtocolError[] = [];
+    const c = new SliceClient({ port, token: 'tok', onViolation: (error) => violations.push(error) });
+    clients.push(c);
+    let seen = 0;
+    const error = await new Promise<Error>((resolve) =>
+      c.subscribe(
+        () => {
+          seen++;
+          if (seen === 1) throw new Error('a handler bug');
+          if (seen === 3) throw new SliceProtocolError('over a budget of the handler');
+        },
+        { maxReconnects: 0, onGiveUp: resolve },
+      ),
+    );
+    expect(error.message).toBe('the event stream: over a budget of the handler');
+    expect(violations).toHaveLength(1);
+    expect(seen).toBe(3);
+  });
+
   it('counts unknown events toward the events budget', async () => {
     const port = await serve(pour('event: from-the-future\ndata: {}\n\n', 50_000));
     const { error } = await breachOf(port, { eventsPerSecond: 100, bytesPerSecond: 1024 * 1024 * 1024 });
