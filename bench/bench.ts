@@ -35,6 +35,7 @@ import { SwarmRuntime } from '../src/main/core/docker/swarm-runtime';
 import { crowdLine, crowdRounds, type CrowdResult } from './crowd';
 import { mediaFigures } from './media';
 import { bigAccountFigures } from './big-account';
+import { floodFigures } from './floods';
 import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
 import { realSlicesAtOnce } from './real-slices';
 
@@ -43,7 +44,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 12);
 const CROWD_N = Number(process.env.BENCH_CROWD ?? 8);
 const CROWD_ROUNDS = Number(process.env.BENCH_CROWD_ROUNDS ?? 3);
 const SWARM_REPS = Number(process.env.BENCH_SWARM_REPS ?? 8);
-/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, real, bigaccount, swarm); all by default. */
+/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, real, bigaccount, floods, swarm); all by default. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const runs = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 /**
@@ -520,6 +521,7 @@ async function main() {
     });
   }
   if (runs('bigaccount')) results.bigAccount = await bigAccountFigures({ makeCore: (overrides) => makeCore(overrides), row, docker });
+  if (runs('floods')) results.floods = floodFigures(row);
   if (runs('swarm')) {
     // A swarm that cannot be brought up costs its rows, not the one-engine figures above.
     const swarm = await swarmFigures().catch((error: unknown) => {

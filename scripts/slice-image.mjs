@@ -9,7 +9,7 @@
  *   await ensureSliceImage({ force, log }) → { image, built, hash, ms }
  *
  * How (ENVIRONMENT.md has the measurements behind it):
- *  1. Hash the inputs (src/slice/**, src/shared/**, the two build scripts, the
+ *  1. Hash the inputs (src/slice/**, src/shared/**, src/http-kit/**, the two build scripts, the
  *     bundler and zod versions, the host Node version). If `slicedeck-slice:latest`
  *     carries that hash in its `slicedeck.image-hash` label: done, nothing to build.
  *  2. Bundle the slice with esbuild (scripts/build-slice.mjs).
@@ -54,7 +54,8 @@ const NONDUMPABLE_RECIPE = 1;
 /** Where LocalAuth sessions live in the image (mount the account's volume here). */
 export const AUTH_DIR_IN_IMAGE = '/data/auth';
 
-const HASHED_DIRS = ['src/slice', 'src/shared'];
+// src/http-kit is bundled into the slice too (its HTTP layer): a change there must rebuild the image.
+const HASHED_DIRS = ['src/slice', 'src/shared', 'src/http-kit'];
 const HASHED_FILES = ['scripts/build-slice.mjs', 'scripts/slice-image.mjs'];
 /** One lock per variant: a first Chromium build (minutes) must not hold up the node-only one. */
 const lockDirOf = (variant) => join(tmpdir(), `slicedeck-slice-image-${variant}.lock`);

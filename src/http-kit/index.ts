@@ -12,6 +12,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** A refusal with its HTTP status and words; each server wraps it in its own answer format. */
 export class HttpRefusal extends Error {
@@ -199,10 +200,19 @@ export interface ServerLimits {
   headersTimeoutMs: number;
   /** The whole request (headers and body) must arrive within this long; Node's default is 5 minutes. */
   requestTimeoutMs: number;
-  /** Idle keep-alive sockets are closed after this long. */
+  /** Idle keep-alive sockets are closed after this long (trusted connections only: the others close after each answer). */
   keepAliveTimeoutMs: number;
   /** Connections beyond this are closed as soon as they are accepted. */
   maxConnections: number;
+  /**
+   * Connections that have not yet shown the token (at most this many at once). A new one past
+   * it pushes out the oldest of them, idle ones first, so a flood of untokened connections can
+   * neither fill `maxConnections` nor keep the token holder (the operator, the host's health
+   * probe) from getting in: the rest of `maxConnections` is theirs.
+   */
+  maxUntrustedConnections: number;
+  /** A connection that has not shown the token is dropped after this long without traffic. */
+  untrustedIdleMs: number;
   /** How often Node looks for requests past those timeouts (its default, 30 s, would let one linger that long). */
   checkIntervalMs: number;
 }
@@ -212,11 +222,35 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   requestTimeoutMs: 15_000,
   keepAliveTimeoutMs: 65_000,
   maxConnections: 256,
+  maxUntrustedConnections: 128,
+  untrustedIdleMs: 5_000,
   checkIntervalMs: 1_000,
 };
 
+/** The bookkeeping of one server's connections that have not shown the token, oldest first. */
+interface UntrustedSockets {
+  /** Insertion order is age order (a Map keeps it), so the oldest is the first key. */
+  sockets: Map<Socket, { busy: boolean }>;
+}
+
+/** Each accepted socket's server bookkeeping (removed from it once trusted or closed). */
+const untrustedOf = new WeakMap<Socket, UntrustedSockets>();
+
+/**
+ * The request showed the server's token: its connection is the token holder's from now on
+ * (kept alive, never pushed out by untokened ones, the untrusted idle timer off). Call it
+ * right after a token check passes; every other answer closes its connection.
+ */
+export function trustConnection(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  if (!untrustedOf.get(socket)?.sockets.delete(socket)) return;
+  socket.setTimeout(0);
+  if (!res.headersSent) res.removeHeader('Connection');
+}
+
 /** node:http's createServer with the limits both servers need. */
 export function createLimitedServer(handler: RequestListener, limits: ServerLimits = DEFAULT_SERVER_LIMITS): Server {
+  const book: UntrustedSockets = { sockets: new Map() };
   const server = createHttpServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -224,10 +258,43 @@ export function createLimitedServer(handler: RequestListener, limits: ServerLimi
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
-    handler,
+    (req, res) => {
+      const entry = book.sockets.get(req.socket);
+      if (entry) {
+        // Not (yet) the token holder's: this answer ends the connection, whatever it is.
+        // trustConnection() takes the header back once the request shows the token.
+        res.setHeader('Connection', 'close');
+        entry.busy = true;
+        res.once('close', () => (entry.busy = false));
+      }
+      handler(req, res);
+    },
   );
+  server.on('connection', (socket: Socket) => {
+    if (book.sockets.size >= limits.maxUntrustedConnections) pushOutOldest(book);
+    book.sockets.set(socket, { busy: false });
+    untrustedOf.set(socket, book);
+    // Node's http server destroys a socket whose timeout fires with no one listening.
+    socket.setTimeout(limits.untrustedIdleMs);
+    socket.once('close', () => book.sockets.delete(socket));
+  });
   server.maxConnections = limits.maxConnections;
   return server;
+}
+
+/** Makes room for a new connection: the oldest untrusted one that is idle goes, else the oldest. */
+function pushOutOldest(book: UntrustedSockets): void {
+  let victim: Socket | undefined;
+  for (const [socket, { busy }] of book.sockets) {
+    victim ??= socket;
+    if (!busy) {
+      victim = socket;
+      break;
+    }
+  }
+  if (!victim) return;
+  book.sockets.delete(victim);
+  victim.destroy();
 }
 
 /** Shortest SLICEDECK_TOKEN (and slice token) accepted: a guessable token is no lock. */

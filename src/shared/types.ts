@@ -196,6 +196,10 @@ export interface SliceEventRecord {
   stage: Stage | null;
   message: string | null;
   at: EpochMs;
+  /** How many times it happened in a row (1 = once); on a 'history.trimmed' row, how many rows were dropped. */
+  repeats: number;
+  /** When it last happened, when more than once. */
+  lastAt: EpochMs | null;
 }
 
 /** One point of a slice's memory sparkline. */

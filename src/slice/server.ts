@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
 import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
-import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame } from '../http-kit';
+import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame, trustConnection } from '../http-kit';
 import type { DriverName } from '@shared/types';
 import { MediaRefusal } from './drivers/media';
 import { CHATS_PAGE_DEFAULT, CHATS_PAGE_MAX, CHAT_QUERY_MAX_CHARS, MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX, clampLimit, decodeChatCursor } from '@shared/paging';
@@ -188,7 +188,9 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     if (path === SLICE_PATHS.health) {
       if (method !== 'GET') throw new HttpError(405, 'Use GET for /health.');
       // Liveness for anyone; who this slice is (account, driver) only with the token.
+      // An untokened answer closes its connection (http-kit): only the host's probes keep theirs.
       if (!hasToken(request, options.token)) return sendJson(response, 200, { ok: true });
+      trustConnection(request, response);
       const health: SliceHealth = { ok: true, driver: options.driverName, instanceId: options.instanceId, uptimeMs: Date.now() - startedAt };
       return sendJson(response, 200, health);
     }
@@ -198,6 +200,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
       response.setHeader('www-authenticate', 'Bearer');
       throw new HttpError(401, token ? 'The bearer token is not this slice’s token.' : 'This slice needs `Authorization: Bearer <token>` on every request (GET /health without it answers liveness only).');
     }
+    trustConnection(request, response);
 
     const expect = (wanted: 'GET' | 'POST') => {
       if (method !== wanted) throw new HttpError(405, `Use ${wanted} for ${path}.`);

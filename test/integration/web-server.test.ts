@@ -298,3 +298,52 @@ describe('static files', () => {
     expect(status).toBe(403);
   });
 });
+
+describe('a flood of untokened connections (issue 19, finding 3)', () => {
+  /** One request on a fresh connection: status and Connection header, or the error's words. */
+  async function once(path: string, method: string, headers: Record<string, string>): Promise<{ status: number; connection?: string | undefined } | { error: string }> {
+    const { request } = await import('node:http');
+    return new Promise((resolve) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: method === 'POST' ? { 'Content-Type': 'application/json', ...headers } : headers, agent: false, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', (error) => resolve({ error: error.message }));
+      req.end(method === 'POST' ? '{}' : undefined);
+    });
+  }
+
+  it('closes the connection of every answer without the token, a wrong token too', async () => {
+    expect(await once('/', 'GET', { Connection: 'keep-alive' })).toMatchObject({ status: 200, connection: 'close' });
+    expect(await once('/api/rpc/accounts.list', 'POST', { Connection: 'keep-alive', Authorization: 'Bearer wrong-token-0123456789abcdef' })).toMatchObject({ status: 401, connection: 'close' });
+    const operator = await once('/api/rpc/accounts.list', 'POST', { Connection: 'keep-alive', Authorization: `Bearer ${TOKEN}` });
+    expect(operator).toMatchObject({ status: 200 });
+    expect(operator).not.toMatchObject({ connection: 'close' });
+  });
+
+  it('answers the operator while 256 keep-alive connections of GET / and 256 silent ones hold the panel', async () => {
+    const { connect } = await import('node:net');
+    const open = (request: string | null) =>
+      Promise.all(
+        Array.from({ length: 256 }, () => {
+          const socket = connect(server.port, '127.0.0.1');
+          return new Promise<typeof socket>((resolve) => {
+            socket.on('error', () => resolve(socket));
+            socket.on('connect', () => {
+              if (request) socket.write(request);
+              resolve(socket);
+            });
+          });
+        }),
+      );
+    const flood = [...(await open(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: keep-alive\r\n\r\n`)), ...(await open(null))];
+    try {
+      const answers = [];
+      for (let attempt = 0; attempt < 3; attempt++) answers.push(await once('/api/rpc/accounts.list', 'POST', { Authorization: `Bearer ${TOKEN}` }));
+      expect(answers).toEqual([0, 1, 2].map(() => expect.objectContaining({ status: 200 })));
+    } finally {
+      for (const socket of flood) socket.destroy();
+    }
+  });
+});

@@ -1,12 +1,13 @@
 /**
  * The HTTP layer both servers stand on (src/http-kit), against real sockets:
- * body caps (413), slow bodies (408), header timeouts, the connection cap, tokens.
+ * body caps (413), slow bodies (408), header timeouts, the connection cap, tokens, and
+ * floods of untokened connections that must not lock the token holder out.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpRefusal, MIN_TOKEN_LENGTH, createLimitedServer, DEFAULT_SERVER_LIMITS, type ServerLimits, hasToken, readJson, sendJson, tokensMatch, weakTokenWords } from '../../src/http-kit';
+import { HttpRefusal, MIN_TOKEN_LENGTH, createLimitedServer, DEFAULT_SERVER_LIMITS, type ServerLimits, hasToken, readJson, sendJson, tokensMatch, trustConnection, weakTokenWords } from '../../src/http-kit';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -116,5 +117,99 @@ describe('http-kit tokens', () => {
     expect(weakTokenWords('x'.repeat(MIN_TOKEN_LENGTH), 'SLICEDECK_TOKEN')).toBeNull();
     expect(weakTokenWords('short', 'SLICEDECK_TOKEN')).toMatch(/SLICEDECK_TOKEN is 5 characters long; use at least 24/);
     expect(weakTokenWords('has a space in it and is long enough', 'SLICEDECK_TOKEN')).toMatch(/spaces/);
+  });
+});
+
+const TOKEN = 'a-token-of-at-least-24-characters';
+
+/** Like both servers: an untokened request gets a public answer, a tokened one trusts its connection. */
+async function serveWithToken(serverLimits: Partial<ServerLimits> = {}): Promise<number> {
+  const server = createLimitedServer((req, res) => {
+    if (!hasToken(req, TOKEN)) return sendJson(res, 200, { public: true });
+    trustConnection(req, res);
+    sendJson(res, 200, { operator: true });
+  }, { ...DEFAULT_SERVER_LIMITS, ...serverLimits });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** One GET on a fresh connection; the status and the Connection header, or the error. */
+function get(port: number, headers: Record<string, string> = {}, agent: http.Agent | false = false): Promise<{ status: number; connection: string | undefined; body: string; reused: boolean } | { error: string }> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', headers, agent, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body, reused: request.reusedSocket }));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error) => resolve({ error: error.message }));
+  });
+}
+
+/** `count` raw connections, each sending `request` (or nothing) and then held open; resolved once all are connected. */
+async function flood(port: number, count: number, request: string | null): Promise<net.Socket[]> {
+  const sockets = Array.from({ length: count }, () => net.connect(port, '127.0.0.1'));
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.on('error', () => resolve());
+          socket.on('connect', () => {
+            if (request) socket.write(request);
+            resolve();
+          });
+        }),
+    ),
+  );
+  return sockets;
+}
+
+describe('http-kit under a flood of untokened connections', () => {
+  it('closes untokened answers and keeps tokened connections alive', async () => {
+    const port = await serveWithToken();
+    const anonymous = await get(port, { connection: 'keep-alive' });
+    expect(anonymous).toMatchObject({ status: 200, connection: 'close' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(port, { authorization: `Bearer ${TOKEN}` }, agent);
+      expect(first).toMatchObject({ status: 200, body: JSON.stringify({ operator: true }) });
+      expect(first).not.toMatchObject({ connection: 'close' });
+      // The second call rides the same connection: the server kept it.
+      const second = await get(port, { authorization: `Bearer ${TOKEN}` }, agent);
+      expect(second).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('lets the token holder in while 256 keep-alive connections and 256 silent ones hold the port', async () => {
+    const port = await serveWithToken();
+    const keepAlive = await flood(port, 256, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    const silent = await flood(port, 256, null);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect(await get(port, { authorization: `Bearer ${TOKEN}` })).toMatchObject({ status: 200, body: JSON.stringify({ operator: true }) });
+      }
+    } finally {
+      for (const socket of [...keepAlive, ...silent]) socket.destroy();
+    }
+  });
+
+  it('drops a silent untokened connection after its idle time', async () => {
+    const port = await serveWithToken({ untrustedIdleMs: 300 });
+    const answer = await raw(port, [], 10_000);
+    // Closed by the server long before the 10 s the client would wait.
+    expect(answer).toBe('');
+    const [socket] = await flood(port, 1, null);
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000);
+      socket!.on('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    expect(closed).toBe(true);
   });
 });

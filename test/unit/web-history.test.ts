@@ -12,6 +12,8 @@ const record = (partial: Partial<SliceEventRecord>): SliceEventRecord => ({
   stage: null,
   message: null,
   at: at(14, 3, 22),
+  repeats: 1,
+  lastAt: null,
   ...partial,
 });
 
@@ -52,5 +54,18 @@ describe('historyRows', () => {
     expect(failed).toMatchObject({ label: 'Failed', message: 'Docker is not answering.', tone: 'bad' });
     expect(expired).toMatchObject({ label: 'Codes expired', message: 'None of the codes was scanned in time, so the slice was closed.', tone: 'normal' });
     expect(started!.message).toBe('');
+  });
+
+  it('shows how often a coalesced entry came, and names the row that says older ones were dropped', () => {
+    const [repeated, trimmed] = historyRows(
+      [
+        record({ id: 20, type: 'history.trimmed', message: '40 older History rows were dropped to keep the newest 1000 (SLICEDECK_HISTORY_CAP sets how many).', repeats: 40 }),
+        record({ id: 21, type: 'disconnected', message: 'NAVIGATION', repeats: 12, lastAt: at(14, 3, 40) }),
+      ],
+      at(18, 0, 0),
+      'en-GB',
+    );
+    expect(repeated).toMatchObject({ label: 'WhatsApp disconnected', repeated: '×12, last at 14:03:40' });
+    expect(trimmed).toMatchObject({ label: 'Older rows dropped', repeated: '' });
   });
 });

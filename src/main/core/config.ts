@@ -10,6 +10,8 @@ import type { DriverName } from '@shared/types';
 import type { ProvisioningStage } from '@shared/stages';
 import { parseChromiumArgs } from '@shared/chromium-args';
 import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
+import { DEFAULT_SLICE_BYTES_PER_SECOND, DEFAULT_SLICE_EVENTS_PER_SECOND, DEFAULT_SLICE_HISTORY_PER_SECOND } from './slice-budget';
+import { DEFAULT_HISTORY_CAP, DEFAULT_HISTORY_COALESCE_MS } from './db/history-limits';
 
 export interface PortRange {
   from: number;
@@ -88,6 +90,16 @@ export interface CoreConfig {
   statsInterestMs: number;
   /** Memory samples kept per slice for the sparkline. */
   statsHistory: number;
+  /** Events a second a slice may send, sustained over a 10 s burst (slice-budget.ts); over it is a protocol breach. */
+  sliceEventsPerSecond: number;
+  /** Bytes a second a slice's event stream may carry, likewise. */
+  sliceBytesPerSecond: number;
+  /** Events a second that make the host write (History rows, notes), likewise. */
+  sliceHistoryPerSecond: number;
+  /** History rows kept per account; older ones are dropped, one row saying how many. */
+  historyCap: number;
+  /** The same History row (kind and words) again within this long is counted on the last one, not added (ms; 0 = never). */
+  historyCoalesceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -231,6 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),
     statsInterestMs: readInt(env, 'SLICEDECK_STATS_INTEREST_MS', 30_000, 1_000, 3_600_000),
     statsHistory: readInt(env, 'SLICEDECK_STATS_HISTORY', 60, 2, 10_000),
+    sliceEventsPerSecond: readInt(env, 'SLICEDECK_SLICE_EVENTS_PER_SECOND', DEFAULT_SLICE_EVENTS_PER_SECOND, 1, 1_000_000),
+    sliceBytesPerSecond: readInt(env, 'SLICEDECK_SLICE_BYTES_PER_SECOND', DEFAULT_SLICE_BYTES_PER_SECOND, 1024, 1024 * 1024 * 1024),
+    sliceHistoryPerSecond: readInt(env, 'SLICEDECK_SLICE_HISTORY_PER_SECOND', DEFAULT_SLICE_HISTORY_PER_SECOND, 1, 1_000_000),
+    historyCap: readInt(env, 'SLICEDECK_HISTORY_CAP', DEFAULT_HISTORY_CAP, 10, 1_000_000),
+    historyCoalesceMs: readInt(env, 'SLICEDECK_HISTORY_COALESCE_MS', DEFAULT_HISTORY_COALESCE_MS, 0, 24 * 3_600_000),
     logLevel: readEnum(env, 'SLICEDECK_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   return { ...config, ...overrides };

@@ -91,7 +91,12 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const logger = options.logger ?? ownedLogger!.logger;
   noteTightenedModes(logger, securePrivateDir(config.dataDir));
   const tokens = SliceTokens.open(config.dataDir, options.secretProtector);
-  const store = new Store(config.dataDir, Date.now, { tokenFor: (sliceId) => tokens.forSlice(sliceId), nativeBinding: options.sqliteBinding });
+  const store = new Store(config.dataDir, Date.now, {
+    tokenFor: (sliceId) => tokens.forSlice(sliceId),
+    nativeBinding: options.sqliteBinding,
+    historyCap: config.historyCap,
+    historyCoalesceMs: config.historyCoalesceMs,
+  });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);

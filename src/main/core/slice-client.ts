@@ -11,6 +11,7 @@
  * same flood again), and `onViolation` tells the owner so the health ladder acts.
  */
 import http from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import type { MediaFile } from '@shared/types';
 import {
@@ -44,12 +45,21 @@ import {
   type SliceStatus,
 } from '@shared/slice-protocol';
 import { SseLimitError, SseParser } from './sse-parser';
+import { SliceBudget, type SliceBudgetLimits } from './slice-budget';
 
 /** A slice broke the protocol: too much data, or data of the wrong shape. */
 export class SliceProtocolError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SliceProtocolError';
+  }
+}
+
+/** A call that got no answer within its deadline (a frozen or hung slice), as opposed to a refused connection. */
+class DeadlineError extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'DeadlineError';
   }
 }
 
@@ -71,7 +81,12 @@ export interface SliceClientOptions {
   maxMessageBytes?: number;
   /** Told once per breach (oversized or malformed answer or event); the owner records it and acts. */
   onViolation?: (error: SliceProtocolError) => void;
+  /** Events and bytes a second the event stream may carry (slice-budget.ts); over it is a breach. */
+  budget?: SliceBudgetLimits;
 }
+
+/** Event names the host follows; any other is skipped unread (sse-parser.ts). */
+const isKnownEvent = (name: string): boolean => Object.hasOwn(SLICE_EVENT_SCHEMAS, name);
 
 export interface SubscribeOptions {
   /** Called every time the stream (re)opens. */
@@ -155,14 +170,25 @@ export class SliceClient {
    * connection accepted by the kernel and docker-proxy, and would otherwise never answer).
    */
   async health(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<SliceHealth | null> {
+    const probe = await this.probeHealth(timeoutMs);
+    return 'health' in probe ? probe.health : null;
+  }
+
+  /**
+   * health(), saying how it failed: `refused` — the connection was refused, reset or closed
+   * with no answer (nothing listens, or the port is full: a flood); `silent` — no answer within
+   * `timeoutMs` (a frozen or hung slice); `wrong` — an answer without this slice's identity.
+   */
+  async probeHealth(timeoutMs = HEALTH_PROBE_TIMEOUT_MS): Promise<{ health: SliceHealth } | { failure: 'refused' | 'silent' | 'wrong' }> {
+    let answer: RawAnswer;
     try {
-      const answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: true });
-      if (answer.status !== 200) return null;
-      const parsed = sliceHealthSchema.safeParse(JSON.parse(answer.body));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
+      answer = await this.raw('GET', SLICE_PATHS.health, undefined, { timeoutMs, auth: true });
+    } catch (error) {
+      return { failure: error instanceof DeadlineError ? 'silent' : 'refused' };
     }
+    if (answer.status !== 200) return { failure: 'wrong' };
+    const parsed = sliceHealthSchema.safeParse(parseJson(answer.body));
+    return parsed.success ? { health: parsed.data } : { failure: 'wrong' };
   }
 
   /**
@@ -283,7 +309,7 @@ export class SliceClient {
       const limit = opts.maxBytes ?? this.maxMessageBytes;
       // A deadline for the whole exchange, not just an idle socket: a slice that trickles
       // bytes, or a frozen one, must not hold the caller longer than `timeoutMs`.
-      const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const deadline = setTimeout(() => request.destroy(new DeadlineError(opts.timeoutMs)), opts.timeoutMs);
       this.inFlight++;
       let settled = false;
       const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
@@ -369,22 +395,37 @@ export class SliceClient {
       options.onGiveUp?.(error);
     };
 
+    // One budget for the subscription's life: reconnecting does not refill it.
+    const budget = new SliceBudget(this.options.budget);
+    const spendEvent = () => {
+      const overspent = budget.event();
+      if (overspent) throw new SliceProtocolError(overspent);
+    };
+
     const connect = () => {
       retryTimer = null;
       if (closed) return;
-      const parser = new SseParser((message) => {
-        const parsed = parseSliceEvent(message.event, parseJson(message.data));
-        if (!parsed.ok) {
-          // An event this host does not know (a newer slice) is skipped; a known one with bad data is a breach.
-          if (parsed.unknown) return;
-          throw new SliceProtocolError(`an event that does not follow the protocol (${parsed.problem})`);
-        }
-        try {
-          onEvent(parsed.event);
-        } catch {
-          // A handler bug must not tear down the stream; the handler logs its own errors.
-        }
-      }, this.maxMessageBytes);
+      const parser = new SseParser(
+        (message) => {
+          spendEvent();
+          const parsed = parseSliceEvent(message.event, parseJson(message.data));
+          if (!parsed.ok) {
+            // Unknown names never get here (skipped unread by the parser); a known one with bad data is a breach.
+            if (parsed.unknown) return;
+            throw new SliceProtocolError(`an event that does not follow the protocol (${parsed.problem})`);
+          }
+          try {
+            onEvent(parsed.event);
+          } catch (error) {
+            // The handler found a breach (a budget of its own): handled like any other.
+            if (error instanceof SliceProtocolError) throw error;
+            // A handler bug must not tear down the stream; the handler logs its own errors.
+          }
+        },
+        // An event this host does not know (a newer slice's) is skipped unread, and still counts.
+        { maxMessageChars: this.maxMessageBytes, isKnownEvent, onSkipped: spendEvent },
+      );
+      const decoder = new StringDecoder('utf8');
       const request = http.request(
         {
           host: this.host,
@@ -404,11 +445,12 @@ export class SliceClient {
           everOpened = true;
           resolveOpened();
           options.onOpen?.();
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
+          response.on('data', (chunk: Buffer) => {
             if (closed) return;
             try {
-              parser.feed(chunk);
+              const overspent = budget.received(chunk.length);
+              if (overspent) throw new SliceProtocolError(overspent);
+              parser.feed(decoder.write(chunk));
             } catch (error) {
               // Dropped for good: reconnecting would only invite the same flood.
               const breach = error instanceof SliceProtocolError ? error : new SliceProtocolError(error instanceof SseLimitError ? error.message : String(error));

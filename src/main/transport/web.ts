@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppEventSource, CommandHandlers, Envelope } from '@shared/contract';
 import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
-import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame } from '../../http-kit';
+import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame, trustConnection } from '../../http-kit';
 import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
@@ -80,14 +80,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!isApi) {
       // The first load carries ?token= (the page drops it from the address bar): the event stream's cookie is set here.
       const fromQuery = url.searchParams.get('token');
-      const headers = fromQuery !== null && tokensMatch(fromQuery, token) ? { ...SECURITY_HEADERS, 'Set-Cookie': eventsCookieHeader(token) } : SECURITY_HEADERS;
-      return serveStatic(rendererDir, url.pathname, req, res, headers);
+      const tokened = fromQuery !== null && tokensMatch(fromQuery, token);
+      // Only the token holder's connections stay open: every other answer closes its own (http-kit).
+      if (tokened) trustConnection(req, res);
+      return serveStatic(rendererDir, url.pathname, req, res, tokened ? { ...SECURITY_HEADERS, 'Set-Cookie': eventsCookieHeader(token) } : SECURITY_HEADERS);
     }
 
     const isEvents = url.pathname === EVENTS_PATH;
     const given = presentedToken(req);
     // Programs send the Bearer header everywhere; the page's EventSource sends the cookie, which opens the event stream only.
     const authorized = (given !== null && tokensMatch(given, token)) || (isEvents && hasEventsCookie(req, token));
+    if (authorized) trustConnection(req, res);
     if (!authorized) {
       return sendError(
         res,

@@ -13,6 +13,8 @@ export interface HistoryRow {
   label: string;
   /** The host's own words, else what the entry means; empty when the label says it all. */
   message: string;
+  /** "×12, last at 14:03:40" when the same entry came again and was counted on this row; else empty. */
+  repeated: string;
   tone: 'normal' | 'bad';
 }
 
@@ -53,6 +55,8 @@ const TYPE_LABELS: Record<string, string> = {
   restart: 'Slice restarted',
   adopted: 'Picked up again',
   placed: 'Runs on a node',
+  'history.trimmed': 'Older rows dropped',
+  'slice.protocol': 'The slice broke the protocol',
 };
 
 const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'disconnected', 'logged_out']);
@@ -91,6 +95,11 @@ export function historyRows(records: readonly SliceEventRecord[], now: EpochMs, 
         time: formatEventTime(record.at, now, locales),
         label: historyLabel(record),
         message: record.message ?? (stage ? (STAGE_WORDS[stage] ?? '') : ''),
+        // A 'history.trimmed' row's count is of dropped rows, which its words already say.
+        repeated:
+          record.repeats > 1 && record.type !== 'history.trimmed'
+            ? `×${record.repeats}${record.lastAt !== null ? `, last at ${formatEventTime(record.lastAt, now, locales)}` : ''}`
+            : '',
         tone: stage === 'error' || BAD_TYPES.has(record.type) ? 'bad' : 'normal',
       };
     });

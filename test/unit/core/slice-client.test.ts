@@ -156,6 +156,76 @@ describe('SliceClient against a slice that breaks the protocol', () => {
     expect(connections).toBe(1);
   });
 
+  /** A stream that writes `frame` as fast as the socket takes it, at most `max` times. */
+  function pour(frame: string, max: number): http.RequestListener {
+    return (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let sent = 0;
+      const more = () => {
+        while (sent < max && !res.destroyed) {
+          sent++;
+          if (!res.write(frame)) return void res.once('drain', more);
+        }
+        if (sent >= max) res.end();
+      };
+      more();
+    };
+  }
+
+  async function breachOf(port: number, budget: { eventsPerSecond: number; bytesPerSecond: number }) {
+    const violations: SliceProtocolError[] = [];
+    const c = new SliceClient({ port, token: 'tok', onViolation: (error) => violations.push(error), budget });
+    clients.push(c);
+    const events: SliceEvent[] = [];
+    const error = await new Promise<Error>((resolve) => c.subscribe((event) => events.push(event), { maxReconnects: 0, onGiveUp: resolve }));
+    return { error, violations, events };
+  }
+
+  it('drops a stream that sends more events a second than its budget, with words', async () => {
+    const port = await serve(pour(`event: disconnected\ndata: ${JSON.stringify({ reason: 'r'.repeat(100) })}\n\n`, 50_000));
+    const { error, violations, events } = await breachOf(port, { eventsPerSecond: 100, bytesPerSecond: 1024 * 1024 * 1024 });
+    expect(error).toBeInstanceOf(SliceProtocolError);
+    expect(error.message).toMatch(/the event stream: more than 100 events a second for 10 s, over its budget \(SLICEDECK_SLICE_EVENTS_PER_SECOND\)/);
+    expect(violations).toHaveLength(1);
+    // The burst (100 × 10 s) got through, and not much more: a loaded machine refills a little.
+    expect(events.length).toBeGreaterThanOrEqual(1_000);
+    expect(events.length).toBeLessThan(50_000);
+  });
+
+  it('drops a stream that sends more bytes a second than its budget, unknown events counted too', async () => {
+    const port = await serve(pour(`event: from-the-future\ndata: "${'x'.repeat(1024 * 1024)}"\n\n`, 200));
+    const { error, events } = await breachOf(port, { eventsPerSecond: 1_000_000, bytesPerSecond: 1024 * 1024 });
+    expect(error.message).toMatch(/the event stream: more than 1 MiB a second for 10 s, over its budget \(SLICEDECK_SLICE_BYTES_PER_SECOND\)/);
+    expect(events).toEqual([]);
+  });
+
+  it('drops the stream when its handler finds a breach of its own, and not for any other handler error', async () => {
+    const port = await serve(pour('event: contacts\ndata: {"count":1,"done":false}\n\n', 10));
+    const violations: SliceProtocolError[] = [];
+    const c = new SliceClient({ port, token: 'tok', onViolation: (error) => violations.push(error) });
+    clients.push(c);
+    let seen = 0;
+    const error = await new Promise<Error>((resolve) =>
+      c.subscribe(
+        () => {
+          seen++;
+          if (seen === 1) throw new Error('a handler bug');
+          if (seen === 3) throw new SliceProtocolError('over a budget of the handler');
+        },
+        { maxReconnects: 0, onGiveUp: resolve },
+      ),
+    );
+    expect(error.message).toBe('the event stream: over a budget of the handler');
+    expect(violations).toHaveLength(1);
+    expect(seen).toBe(3);
+  });
+
+  it('counts unknown events toward the events budget', async () => {
+    const port = await serve(pour('event: from-the-future\ndata: {}\n\n', 50_000));
+    const { error } = await breachOf(port, { eventsPerSecond: 100, bytesPerSecond: 1024 * 1024 * 1024 });
+    expect(error.message).toMatch(/more than 100 events a second/);
+  });
+
   it('refuses an answer of the wrong shape with words, and reports it', async () => {
     const port = await serve((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ id: 1, name: 'no' }])));
     const { c, violations } = watching(port);

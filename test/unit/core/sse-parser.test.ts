@@ -67,4 +67,32 @@ describe('SseParser against a hostile stream', () => {
     parser.feed(`data: ${'a'.repeat(9_000)}\n\n`);
     expect(messages).toHaveLength(1);
   });
+
+  it('skips an unknown event as it streams past: 1 MB of its data is never held, and the next event still comes', () => {
+    const messages: SseMessage[] = [];
+    const skipped: string[] = [];
+    const known = new Set(['contacts']);
+    const parser = new SseParser((m) => messages.push(m), { maxMessageChars: 10_000, isKnownEvent: (name) => known.has(name), onSkipped: (name) => skipped.push(name) });
+    const megabyte = 'x'.repeat(64 * 1024);
+    for (let round = 0; round < 3; round++) {
+      parser.feed('event: from-the-future\ndata: "');
+      // 1 MiB of data on one line, in 64 KiB chunks: far past the 10,000-character limit of a known event.
+      for (let i = 0; i < 16; i++) parser.feed(megabyte);
+      parser.feed('"\ndata: more\n\n');
+    }
+    parser.feed('event: contacts\ndata: {"count":1}\n\n');
+    expect(skipped).toEqual(['from-the-future', 'from-the-future', 'from-the-future']);
+    expect(messages).toEqual([{ event: 'contacts', data: '{"count":1}' }]);
+    // What the parser held at its peak: a few characters per line, never the payload.
+    expect(parser.peakHeldChars).toBeLessThan(100);
+  });
+
+  it('drops data that came before an unknown name, and counts a message with no name as the default one', () => {
+    const messages: SseMessage[] = [];
+    const skipped: string[] = [];
+    const parser = new SseParser((m) => messages.push(m), { isKnownEvent: (name) => name === 'message', onSkipped: (name) => skipped.push(name) });
+    parser.feed('data: first\nevent: other\ndata: second\n\ndata: plain\n\n');
+    expect(skipped).toEqual(['other']);
+    expect(messages).toEqual([{ event: 'message', data: 'plain' }]);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,5 +96,58 @@ describe('Store (a real SQLite file)', () => {
     expect(store.removeAccount('acc_aaaa')).toBe(true);
     expect(store.getSlice('acc_aaaa')).toBeUndefined();
     expect(store.history('acc_aaaa')).toEqual([]);
+  });
+});
+
+describe('History of one account (issue 19, finding 4: a slice flooding valid events)', () => {
+  const reason = (i: number) => `reason ${i} `.padEnd(4_096, 'x');
+
+  it('keeps the newest rows up to the cap, with one row first saying how many older ones were dropped', () => {
+    store.close();
+    store = new Store(dir, Date.now, { historyCap: 50 });
+    store.addAccount('acc_aaaa', 'Alice');
+    store.addAccount('acc_bbbb', 'Bob');
+    store.record({ accountId: 'acc_bbbb', sliceId: null, type: 'qr', message: 'Bob’s only row' });
+    for (let i = 0; i < 500; i++) store.record({ accountId: 'acc_aaaa', sliceId: 'slc_1', type: 'disconnected', message: reason(i) });
+    const history = store.history('acc_aaaa', 1_000);
+    expect(history).toHaveLength(50);
+    expect(history[0]).toMatchObject({ type: 'history.trimmed', repeats: 451, message: '451 older History rows were dropped to keep the newest 50 (SLICEDECK_HISTORY_CAP sets how many).' });
+    expect(history.slice(1).map((row) => row.message)).toEqual(Array.from({ length: 49 }, (_, i) => reason(451 + i)));
+    // Another account's rows are its own.
+    expect(store.history('acc_bbbb').map((row) => row.message)).toEqual(['Bob’s only row']);
+    // The panel's window (the newest rows) still starts with the dropped-rows row.
+    expect(store.history('acc_aaaa', 10).map((row) => row.type)).toEqual(['history.trimmed', ...Array(10).fill('disconnected')]);
+  });
+
+  it('counts a repeat within the window on the last row instead of adding one, and not after it', () => {
+    let now = 1_000_000;
+    store.close();
+    store = new Store(dir, () => now, { historyCoalesceMs: 60_000 });
+    store.addAccount('acc_aaaa', 'Alice');
+    for (let i = 0; i < 1_000; i++) {
+      now += 10;
+      store.record({ accountId: 'acc_aaaa', sliceId: 'slc_1', type: 'disconnected', message: 'NAVIGATION' });
+    }
+    store.record({ accountId: 'acc_aaaa', sliceId: 'slc_1', type: 'reconnected', message: 'back' });
+    now += 120_000;
+    store.record({ accountId: 'acc_aaaa', sliceId: 'slc_1', type: 'reconnected', message: 'back' });
+    expect(store.history('acc_aaaa')).toEqual([
+      expect.objectContaining({ type: 'disconnected', repeats: 1_000, at: 1_000_010, lastAt: 1_010_000 }),
+      expect.objectContaining({ type: 'reconnected', repeats: 1, lastAt: null }),
+      expect.objectContaining({ type: 'reconnected', repeats: 1, lastAt: null }),
+    ]);
+  });
+
+  it('keeps the database file small however many 4 KB rows a slice sends', () => {
+    store.close();
+    store = new Store(dir, Date.now, { historyCap: 1_000 });
+    store.addAccount('acc_aaaa', 'Alice');
+    for (let i = 0; i < 5_000; i++) store.record({ accountId: 'acc_aaaa', sliceId: 'slc_1', type: 'disconnected', message: reason(i) });
+    store.close();
+    // Checkpointed into the main file by the close; 1,000 rows of 4 KB is ~4 MB, 5,000 would be ~20 MB.
+    const { size } = statSync(join(dir, 'slicedeck.db'));
+    expect(size).toBeLessThan(8 * 1024 * 1024);
+    store = new Store(dir);
+    expect(store.history('acc_aaaa', 10_000)).toHaveLength(1_000);
   });
 });

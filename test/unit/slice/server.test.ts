@@ -55,6 +55,29 @@ describe('authentication', () => {
     expect((await slice.request<SliceStatus>('GET', '/api/status')).body.state).toBe('disconnected');
   });
 
+  it('closes the connection of every answer without its token, and keeps the token holder’s alive (issue 19)', async () => {
+    slice = await startSlice();
+    const { default: http } = await import('node:http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = (path: string, token: string | null) =>
+      new Promise<{ status: number; connection: string | undefined; reused: boolean }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: slice!.port, path, agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      expect(await ask('/health', null)).toMatchObject({ status: 200, connection: 'close' });
+      expect(await ask('/api/status', 'wrong-token-0123456789')).toMatchObject({ status: 401, connection: 'close', reused: false });
+      expect(await ask('/health', TEST_TOKEN)).toMatchObject({ status: 200, reused: false });
+      // The host's probe and its calls ride one kept connection.
+      expect(await ask('/api/status', TEST_TOKEN)).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('refuses to start without a token, or with a weak one, saying why', () => {
     const { SLICE_TOKEN: _dropped, ...withoutToken } = FAST_ENV;
     expect(() => loadSliceConfig(withoutToken)).toThrow(SliceConfigError);

@@ -86,6 +86,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN session_node TEXT;
   ALTER TABLE accounts ADD COLUMN session_node_name TEXT;
   `,
+  // 6: History is capped and coalesced per account (db/history-limits.ts): how many times a row
+  // happened (for the 'history.trimmed' row: how many rows were dropped), and when it last did.
+  `
+  ALTER TABLE slice_events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE slice_events ADD COLUMN last_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

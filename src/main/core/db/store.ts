@@ -12,6 +12,7 @@ import { migrate } from './migrations';
 import { choosePort } from '../slices/ports';
 import type { PortRange } from '../config';
 import { ensurePrivateFile, securePrivateDir, withPrivateUmask } from '../secrets/data-dir';
+import { DEFAULT_HISTORY_CAP, DEFAULT_HISTORY_COALESCE_MS, HISTORY_TRIMMED_TYPE, historyTrimmedWords } from './history-limits';
 
 export interface SliceRow {
   accountId: string;
@@ -103,14 +104,22 @@ export interface StoreOptions {
    * (scripts/lib/electron-native.mjs), so neither runtime rebuilds the other's.
    */
   nativeBinding?: string | undefined;
+  /** History rows kept per account (db/history-limits.ts). */
+  historyCap?: number;
+  /** A repeat of the last row within this long is counted on it (ms; 0 = never). */
+  historyCoalesceMs?: number;
 }
 
 export class Store {
   private readonly db: Database.Database;
   private readonly tokenFor: ((sliceId: string) => string) | null;
+  private readonly historyCap: number;
+  private readonly historyCoalesceMs: number;
 
   constructor(dataDir: string, private readonly now: () => EpochMs = Date.now, options: StoreOptions = {}) {
     this.tokenFor = options.tokenFor ?? null;
+    this.historyCap = Math.max(2, options.historyCap ?? DEFAULT_HISTORY_CAP);
+    this.historyCoalesceMs = options.historyCoalesceMs ?? DEFAULT_HISTORY_COALESCE_MS;
     securePrivateDir(dataDir);
     const path = join(dataDir, DATABASE_FILE);
     // SQLite gives -wal and -shm the database file's own mode: a private file keeps all three private.
@@ -196,6 +205,7 @@ export class Store {
   removeAccount(id: string): boolean {
     return this.db.transaction(() => {
       this.db.prepare(`DELETE FROM slice_events WHERE account_id = ?`).run(id);
+      this.historyRows.delete(id);
       return this.db.prepare(`DELETE FROM accounts WHERE id = ?`).run(id).changes > 0;
     })();
   }
@@ -347,16 +357,79 @@ export class Store {
     this.insertEvent(entry);
   }
 
+  /** The newest `limit` rows, oldest first; the row saying older ones were dropped always comes first. */
   history(accountId: string, limit = 500): SliceEventRecord[] {
-    const rows = this.db
-      .prepare(`SELECT id, account_id AS accountId, slice_id AS sliceId, type, stage, message, at FROM slice_events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
-      .all(accountId, limit) as SliceEventRecord[];
-    return rows.reverse();
+    const columns = `id, account_id AS accountId, slice_id AS sliceId, type, stage, message, at, repeats, last_at AS lastAt`;
+    const rows = (this.db.prepare(`SELECT ${columns} FROM slice_events WHERE account_id = ? ORDER BY id DESC LIMIT ?`).all(accountId, limit) as SliceEventRecord[]).reverse();
+    if (rows.length === limit && rows[0]?.type !== HISTORY_TRIMMED_TYPE) {
+      const trimmed = this.db.prepare(`SELECT ${columns} FROM slice_events WHERE account_id = ? AND type = ? AND id < ?`).get(accountId, HISTORY_TRIMMED_TYPE, rows[0]!.id) as SliceEventRecord | undefined;
+      if (trimmed) rows.unshift(trimmed);
+    }
+    return rows;
   }
 
+  /**
+   * Writes one History row, unless it repeats the account's last row (same kind, stage,
+   * words and slice) within the coalescing window: then that row counts one more. Past the
+   * cap the oldest rows go, and one row (kept oldest) says how many. One transaction, and
+   * no query that walks the whole History: a flood of rows costs each of them a few index seeks.
+   */
   private insertEvent(entry: AuditEntry): void {
-    this.db
-      .prepare(`INSERT INTO slice_events (account_id, slice_id, type, stage, message, at) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(entry.accountId, entry.sliceId, entry.type, entry.stage ?? null, entry.message ?? null, entry.at ?? this.now());
+    const at = entry.at ?? this.now();
+    const stage = entry.stage ?? null;
+    const message = entry.message ?? null;
+    this.db.transaction(() => {
+      const last = this.db.prepare(`SELECT id, slice_id, type, stage, message, at, last_at FROM slice_events WHERE account_id = ? ORDER BY id DESC LIMIT 1`).get(entry.accountId) as
+        | { id: number; slice_id: string | null; type: string; stage: Stage | null; message: string | null; at: number; last_at: number | null }
+        | undefined;
+      if (
+        last &&
+        this.historyCoalesceMs > 0 &&
+        last.type === entry.type &&
+        last.stage === stage &&
+        last.message === message &&
+        last.slice_id === entry.sliceId &&
+        at - (last.last_at ?? last.at) <= this.historyCoalesceMs
+      ) {
+        this.db.prepare(`UPDATE slice_events SET repeats = repeats + 1, last_at = ? WHERE id = ?`).run(at, last.id);
+        return;
+      }
+      const kept = this.keptRows(entry.accountId) + 1;
+      this.db
+        .prepare(`INSERT INTO slice_events (account_id, slice_id, type, stage, message, at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(entry.accountId, entry.sliceId, entry.type, stage, message, at);
+      this.historyRows.set(entry.accountId, kept);
+      // Past the cap, the account keeps `historyCap − 1` rows and the one saying what went.
+      if (kept >= this.historyCap) this.trimHistory(entry.accountId, kept - (this.historyCap - 1), at);
+    })();
+  }
+
+  /** History rows per account other than the 'history.trimmed' one, counted once per process. */
+  private readonly historyRows = new Map<string, number>();
+
+  private keptRows(accountId: string): number {
+    let rows = this.historyRows.get(accountId);
+    if (rows === undefined) {
+      rows = (this.db.prepare(`SELECT count(*) AS n FROM slice_events WHERE account_id = ? AND type != ?`).get(accountId, HISTORY_TRIMMED_TYPE) as { n: number }).n;
+      this.historyRows.set(accountId, rows);
+    }
+    return rows;
+  }
+
+  /** Drops the account's `excess` oldest rows and counts them on its 'history.trimmed' row (made, oldest of all, the first time). */
+  private trimHistory(accountId: string, excess: number, at: EpochMs): void {
+    const oldest = this.db
+      .prepare(`SELECT id FROM slice_events WHERE account_id = ? AND type != ? ORDER BY id ASC LIMIT ?`)
+      .all(accountId, HISTORY_TRIMMED_TYPE, excess) as { id: number }[];
+    if (oldest.length === 0) return;
+    const remove = this.db.prepare(`DELETE FROM slice_events WHERE id = ?`);
+    for (const { id } of oldest) remove.run(id);
+    this.historyRows.set(accountId, this.keptRows(accountId) - oldest.length);
+    const notice = this.db.prepare(`SELECT id, repeats FROM slice_events WHERE account_id = ? AND type = ?`).get(accountId, HISTORY_TRIMMED_TYPE) as { id: number; repeats: number } | undefined;
+    const dropped = (notice?.repeats ?? 0) + oldest.length;
+    const words = historyTrimmedWords(dropped, this.historyCap);
+    if (notice) this.db.prepare(`UPDATE slice_events SET repeats = ?, message = ?, last_at = ? WHERE id = ?`).run(dropped, words, at, notice.id);
+    // The newest dropped row's id is free and older than every kept row: the notice sorts first.
+    else this.db.prepare(`INSERT INTO slice_events (id, account_id, slice_id, type, stage, message, at, repeats) VALUES (?, ?, NULL, ?, NULL, ?, ?, ?)`).run(oldest.at(-1)!.id, accountId, HISTORY_TRIMMED_TYPE, words, at, dropped);
   }
 }

@@ -11,6 +11,7 @@ import type { InstanceState } from '@shared/types';
 import type { SliceEvent } from '@shared/slice-protocol';
 import type { SliceRow } from '../db/store';
 import { SliceClient, SliceProtocolError } from '../slice-client';
+import { RateBudget, historyOverspentWords } from '../slice-budget';
 import { hostOf, sessionNodeOf } from './placement';
 import type { LiveSlice, SliceHandle, SliceState } from './slice-state';
 import { QR_DECISION_MARGIN_MS, QR_ROTATION_GRACE_MS, type StageClock } from './stage-clock';
@@ -19,6 +20,9 @@ import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, WAITING_WORDS, sliceErrorWords
 
 /** How many message ids a followed slice remembers, so a replayed message is shown once. */
 const SEEN_MESSAGES = 5_000;
+
+/** Events whose handling may write a History row or a note (charged to LiveSlice.writeBudget); `contacts` only when done. */
+const WRITING_EVENTS: ReadonlySet<SliceEvent['type']> = new Set(['qr', 'pairing', 'contacts', 'error', 'disconnected', 'state', 'code']);
 
 /** What the follower hands to supervision (supervisor.ts). */
 export interface Supervision {
@@ -49,8 +53,15 @@ export class SliceFollower {
       throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
     }
     existing?.client.close();
-    const client = new SliceClient({ host, port, token, onViolation: (error) => this.onSliceViolation(slice, error) });
-    const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never };
+    const { sliceEventsPerSecond, sliceBytesPerSecond, sliceHistoryPerSecond } = this.state.deps.config;
+    const client = new SliceClient({
+      host,
+      port,
+      token,
+      onViolation: (error) => this.onSliceViolation(slice, error),
+      budget: { eventsPerSecond: sliceEventsPerSecond, bytesPerSecond: sliceBytesPerSecond },
+    });
+    const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never, writeBudget: new RateBudget(sliceHistoryPerSecond) };
     live.subscription = client.subscribe((event) => this.onSliceEvent(slice, event), {
       onGiveUp: (error) => this.onStreamLost(slice, error),
     });
@@ -68,6 +79,12 @@ export class SliceFollower {
   }
 
   private onSliceEvent(slice: SliceHandle, event: SliceEvent): void {
+    const live = this.state.live.get(slice.accountId);
+    // What makes the host write (a History row, a note) has a budget of its own: a flood of
+    // valid ones is a breach (thrown to the client, which drops the stream), not rows for ever.
+    if (live?.sliceId === slice.sliceId && WRITING_EVENTS.has(event.type) && !(event.type === 'contacts' && !event.data.done) && !live.writeBudget.spend(1)) {
+      throw new SliceProtocolError(historyOverspentWords(this.state.deps.config.sliceHistoryPerSecond));
+    }
     try {
       this.handleSliceEvent(slice, event);
     } catch (error) {

@@ -15,6 +15,7 @@ import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import type { SliceRuntime } from '../docker/runtime';
+import type { RateBudget } from '../slice-budget';
 import type { SliceClient, SliceSubscription } from '../slice-client';
 import { KeyedLock } from './keyed-lock';
 import { projectView, type ViewExtras } from './view';
@@ -79,6 +80,8 @@ export interface LiveSlice {
   client: SliceClient;
   subscription: SliceSubscription;
   seenMessageIds: Set<string>;
+  /** What the slice's events may make the host write (History rows, notes) a second: slice-budget.ts. */
+  writeBudget: RateBudget;
 }
 
 /** Ephemeral per-slice facts the slice replays on reconnect: a pairing code on offer, the loading percent. */

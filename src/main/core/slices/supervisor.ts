@@ -17,6 +17,9 @@ import type { Teardown } from './teardown';
 /** After a failed health probe, how often and how far apart the container is looked at again. */
 const SETTLE_LOOKS = 4;
 const SETTLE_LOOK_MS = 150;
+/** A refused probe of a running slice is asked again this many times in all, this far apart (a flooded port, issue 19). */
+const FLOOD_PROBES = 5;
+const FLOOD_PROBE_GAP_MS = 100;
 
 export class Supervisor {
   /** Slices that broke the protocol since their last health check: sick, however well /health answers. */
@@ -37,14 +40,30 @@ export class Supervisor {
     return state?.running === true && (await this.answersHealth(row));
   }
 
-  /** Answering /health at its address (bounded by HEALTH_PROBE_TIMEOUT_MS), for a slice the engine says runs. */
-  private async answersHealth(row: SliceRow): Promise<boolean> {
+  /**
+   * Answering /health at its address (each probe bounded by HEALTH_PROBE_TIMEOUT_MS), for a
+   * slice the engine says runs. With `tellFlood`, a refused connection is asked again on a
+   * fresh one, a few times close together: a port flooded by someone without the token
+   * (issue 19) refuses or drops a connection now and then, while the slice's own process,
+   * which keeps room for the token holder (src/http-kit), answers one of them. A slice that
+   * is gone refuses every one; a hung one is silent, and that is not asked again.
+   */
+  private async answersHealth(row: SliceRow, tellFlood = false): Promise<boolean> {
     if (row.port === null) return false;
-    const probe = new SliceClient({ host: hostOf(row), port: row.port, token: row.token ?? '' });
-    try {
-      return (await probe.health()) !== null;
-    } finally {
-      probe.close();
+    for (let attempt = 0; ; attempt++) {
+      const probe = new SliceClient({ host: hostOf(row), port: row.port, token: row.token ?? '' });
+      let result: Awaited<ReturnType<SliceClient['probeHealth']>>;
+      try {
+        result = await probe.probeHealth();
+      } finally {
+        probe.close();
+      }
+      if ('health' in result) {
+        if (attempt > 0) this.state.log.warn({ accountId: row.accountId, attempts: attempt + 1 }, 'a health probe was refused, then answered: the slice port is busy (flooded?)');
+        return true;
+      }
+      if (!tellFlood || result.failure !== 'refused' || attempt + 1 >= FLOOD_PROBES) return false;
+      await delay(FLOOD_PROBE_GAP_MS);
     }
   }
 
@@ -86,7 +105,7 @@ export class Supervisor {
       this.misbehaved.delete(accountId);
       const broke = breach?.sliceId === sliceId ? breach.why : null;
       // The engine was just asked: only the probe is left to make (one inspect per check, not two).
-      if (!broke && engine?.running && (await this.answersHealth(row))) {
+      if (!broke && engine?.running && (await this.answersHealth(row, engine.status !== 'paused'))) {
         if (!state.isFollowing(accountId, sliceId)) this.follower.follow(slice, row.port!, row.token!, hostOf(row));
         return;
       }

@@ -85,6 +85,7 @@ export function HistoryPanel({ accountId, accountName }: { accountId: string; ac
               <time dateTime={new Date(row.at).toISOString()}>{row.time}</time>
               <span className="history-label">{row.label}</span>
               {row.message && <span className="history-message">{row.message}</span>}
+              {row.repeated && <span className="history-repeated">{row.repeated}</span>}
             </li>
           ))}
         </ol>
