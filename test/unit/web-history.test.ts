@@ -66,6 +66,8 @@ describe('historyRows', () => {
       'en-GB',
     );
     expect(repeated).toMatchObject({ label: 'WhatsApp disconnected', repeated: '×12, last at 14:03:40' });
-    expect(trimmed).toMatchObject({ label: 'Older rows dropped', repeated: '' });
+    expect(trimmed).toMatchObject({ label: 'Older rows dropped', repeated: '', tone: 'normal' });
+    const [breach] = historyRows([record({ id: 22, type: 'slice.protocol', message: 'The slice broke the protocol: the event stream: more than 500 events a second…' })], at(18, 0, 0));
+    expect(breach).toMatchObject({ label: 'The slice broke the protocol', tone: 'bad' });
   });
 });

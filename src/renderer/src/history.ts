@@ -59,7 +59,7 @@ const TYPE_LABELS: Record<string, string> = {
   'slice.protocol': 'The slice broke the protocol',
 };
 
-const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'disconnected', 'logged_out']);
+const BAD_TYPES = new Set(['slice.error', 'slice.dead', 'slice.protocol', 'disconnected', 'logged_out']);
 
 /** A type nobody taught this table yet still reads as words ("slice.rebooted" → "Slice rebooted"). */
 function humanize(type: string): string {
