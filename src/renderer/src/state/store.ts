@@ -48,6 +48,12 @@ export interface AppActions {
   setStream(state: StreamState): void;
   loadChats(accountId: string): Promise<void>;
   loadThread(accountId: string, chatId: string): Promise<void>;
+  /**
+   * Re-reads every chat list and thread the panel holds. After a reconnect of the event
+   * stream (the host drops a reader that falls behind), events sent meanwhile were never
+   * seen: what is shown must come from the host again, not from before the gap.
+   */
+  reloadChats(): Promise<void>;
   /** Sends and records the slice's answer (queued / sent / failed) on the new row. */
   send(accountId: string, chatId: string, text: string): Promise<SendResult>;
   notify(error: unknown): void;
@@ -150,6 +156,17 @@ export function createAppStore(api: SlicedeckApi): AppStore {
     async loadThread(accountId, chatId) {
       const messages = await api.invoke('chats.messages', { accountId, chatId });
       set((s) => ({ chat: setThread(s.chat, accountId, chatId, messages) }));
+    },
+
+    async reloadChats() {
+      const { chats, threads } = get().chat;
+      const lists = Object.keys(chats).map((accountId) => get().loadChats(accountId));
+      const open = Object.keys(threads).map((key) => {
+        const [accountId, chatId] = key.split('\u0000');
+        return get().loadThread(accountId!, chatId!);
+      });
+      // A chat that can no longer be read (slice gone) keeps its last rows; the page says why.
+      await Promise.allSettled([...lists, ...open]);
     },
 
     async send(accountId, chatId, text) {
