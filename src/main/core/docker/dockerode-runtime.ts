@@ -301,6 +301,18 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
+  async localVolumePath(name: string): Promise<string | null> {
+    // Only an engine on this machine's own socket has its Mountpoint on our filesystem.
+    if (!(this.engine().modem as { socketPath?: string }).socketPath) return null;
+    try {
+      const volume = (await this.engine().getVolume(name).inspect()) as { Driver?: string; Mountpoint?: string };
+      return volume.Driver === 'local' && volume.Mountpoint ? volume.Mountpoint : null;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw translateEngineError(error, `look up the session volume ${name}`);
+    }
+  }
+
   async removeVolume(name: string): Promise<void> {
     try {
       await this.engine().getVolume(name).remove();
