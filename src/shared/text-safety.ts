@@ -16,7 +16,6 @@ export const SLICE_WORDS_MAX_BYTES = 4096;
  * Characters that reorder or hide text: the bidi embeddings, overrides and isolates
  * (U+202A–202E, U+2066–2069) and the marks (U+200E/F, U+061C). `\u202eevil` shows as "live".
  */
-// eslint-disable-next-line no-misleading-character-class
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 /** Bidi characters that act on a span (not the marks, which Arabic and Hebrew text uses on its own). */
 const BIDI_SPAN = /[\u202a-\u202e\u2066-\u2069]/;
@@ -26,7 +25,6 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 /** A C0 control other than tab, newline and carriage return (which a message may hold). */
 // eslint-disable-next-line no-control-regex
 const C0_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex
 const C1 = /[\u0080-\u009f]/;
 const SEPARATOR = /[\u2028\u2029]/;
 /** A high surrogate without its low half, or a low one without its high half. */
