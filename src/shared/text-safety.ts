@@ -94,3 +94,15 @@ function capUtf8(text: string, maxBytes: number, alreadyCut: boolean): string {
   }
   return text.slice(0, end) + ellipsis;
 }
+
+/** Hebrew, Arabic, Syriac, Thaana, N'Ko … and their presentation forms: strong right-to-left letters. */
+const RTL_LETTER = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]|\ud802[\udc00-\udfff]|\ud83a[\udc00-\udfff]/;
+
+/**
+ * A name placed inside the panel's own words where no markup can isolate it (the
+ * tray's menu lines): wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE when it
+ * could reorder them (a right-to-left letter or a bidi control), unchanged otherwise.
+ */
+export function isolateInPlainText(name: string): string {
+  return RTL_LETTER.test(name) || BIDI.test(name) ? `\u2068${name.replace(UNSAFE_GLOBAL, '')}\u2069` : name;
+}
