@@ -126,6 +126,27 @@ describe('a hostile slice', () => {
     for (const row of history) expect(new TextEncoder().encode(row.message ?? '').length).toBeLessThanOrEqual(4096 + 512);
   });
 
+  it('finds /data mounted noexec,nosuid,nodev: a binary copied there cannot run', async () => {
+    await t.call('slices.connect', { accountId: plain });
+    await t.events.waitForStage(plain, 'qr');
+    const [container] = await containersOfHome(t.homeId, { accountId: plain });
+    expect(container).toBeDefined();
+    const probe = spawnSync(
+      'docker',
+      [
+        'exec', container!.Id, 'node', '-e',
+        "const fs=require('fs');fs.copyFileSync(process.execPath,'/data/copied-node');fs.chmodSync('/data/copied-node',0o755);" +
+          "let ran;try{require('child_process').execFileSync('/data/copied-node',['-v']);ran='ran'}catch(e){ran=e.code}finally{fs.unlinkSync('/data/copied-node')}" +
+          "const line=fs.readFileSync('/proc/mounts','utf8').split('\\n').find((l)=>l.split(' ')[1]==='/data');console.log(JSON.stringify({ran,options:line.split(' ')[3].split(',')}))",
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+    const { ran, options } = JSON.parse(probe.stdout) as { ran: string; options: string[] };
+    expect(ran).toBe('EACCES');
+    expect(options).toEqual(expect.arrayContaining(['noexec', 'nosuid', 'nodev']));
+  });
+
   it('leaves no earlier slice\'s token file in the volume after a Connect', async () => {
     await t.call('slices.connect', { accountId: plain });
     await t.events.waitForStage(plain, 'qr');

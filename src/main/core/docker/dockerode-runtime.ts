@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, volumePartName, type VolumePart } from './noexec-volume';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -109,7 +110,10 @@ export class DockerodeRuntime implements SliceRuntime {
   readonly kind = 'docker' as const;
   private readonly engine: () => Docker;
 
-  constructor(options?: Docker.DockerOptions) {
+  constructor(
+    options?: Docker.DockerOptions,
+    private readonly settings: { /** Session volumes as noexec overlays (noexec-volume.ts); SLICEDECK_VOLUME_NOEXEC. */ noexecVolumes: boolean } = { noexecVolumes: true },
+  ) {
     this.engine = engineGetter(options);
   }
 
@@ -295,7 +299,17 @@ export class DockerodeRuntime implements SliceRuntime {
       if (statusOf(error) !== 404) throw translateEngineError(error, `look up the session volume ${name}`);
     }
     try {
-      await this.engine().createVolume({ Name: name, Labels: labels });
+      if (!this.settings.noexecVolumes) {
+        await this.engine().createVolume({ Name: name, Labels: labels });
+        return;
+      }
+      // noexec,nosuid,nodev: an overlay over three plain volumes (noexec-volume.ts).
+      const paths = {} as Record<VolumePart, string>;
+      for (const part of VOLUME_PARTS) {
+        await this.engine().createVolume({ Name: volumePartName(name, part), Labels: { ...labels, [VOLUME_PART_LABEL]: part } });
+        paths[part] = ((await this.engine().getVolume(volumePartName(name, part)).inspect()) as { Mountpoint: string }).Mountpoint;
+      }
+      await this.engine().createVolume({ Name: name, Labels: labels, Driver: 'local', DriverOpts: noexecVolumeOptions(paths) });
     } catch (error) {
       throw translateEngineError(error, `create the session volume ${name}`);
     }
@@ -304,21 +318,27 @@ export class DockerodeRuntime implements SliceRuntime {
   async localVolumePath(name: string): Promise<string | null> {
     // Only an engine on this machine's own socket has its Mountpoint on our filesystem.
     if (!(this.engine().modem as { socketPath?: string }).socketPath) return null;
-    try {
-      const volume = (await this.engine().getVolume(name).inspect()) as { Driver?: string; Mountpoint?: string };
-      return volume.Driver === 'local' && volume.Mountpoint ? volume.Mountpoint : null;
-    } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw translateEngineError(error, `look up the session volume ${name}`);
+    // A noexec volume keeps its files in its upper layer (there whether or not a slice runs).
+    for (const candidate of [volumePartName(name, 'upper'), name]) {
+      try {
+        const volume = (await this.engine().getVolume(candidate).inspect()) as { Driver?: string; Mountpoint?: string };
+        return volume.Driver === 'local' && volume.Mountpoint ? volume.Mountpoint : null;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw translateEngineError(error, `look up the session volume ${candidate}`);
+      }
     }
+    return null;
   }
 
   async removeVolume(name: string): Promise<void> {
-    try {
-      await this.engine().getVolume(name).remove();
-    } catch (error) {
-      if (statusOf(error) === 404) return;
-      throw translateEngineError(error, `remove the session volume ${name}`);
+    // The volume first (in use: refused, and its layers stay with it), then its layers if it has them.
+    for (const candidate of [name, ...VOLUME_PARTS.map((part) => volumePartName(name, part))]) {
+      try {
+        await this.engine().getVolume(candidate).remove();
+      } catch (error) {
+        if (statusOf(error) === 404) continue;
+        throw translateEngineError(error, `remove the session volume ${candidate}`);
+      }
     }
   }
 
