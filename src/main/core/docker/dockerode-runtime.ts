@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
-import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, volumePartName, type VolumePart } from './noexec-volume';
+import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -304,11 +304,13 @@ export class DockerodeRuntime implements SliceRuntime {
         return;
       }
       // noexec,nosuid,nodev: an overlay over three plain volumes (noexec-volume.ts).
-      const paths = {} as Record<VolumePart, string>;
-      for (const part of VOLUME_PARTS) {
-        await this.engine().createVolume({ Name: volumePartName(name, part), Labels: { ...labels, [VOLUME_PART_LABEL]: part } });
-        paths[part] = ((await this.engine().getVolume(volumePartName(name, part)).inspect()) as { Mountpoint: string }).Mountpoint;
-      }
+      const layers = await Promise.all(
+        VOLUME_PARTS.map(async (part) => {
+          await this.engine().createVolume({ Name: volumePartName(name, part), Labels: { ...labels, [VOLUME_PART_LABEL]: part } });
+          return [part, ((await this.engine().getVolume(volumePartName(name, part)).inspect()) as { Mountpoint: string }).Mountpoint] as const;
+        }),
+      );
+      const paths = Object.fromEntries(layers) as Record<VolumePart, string>;
       await this.engine().createVolume({ Name: name, Labels: labels, Driver: 'local', DriverOpts: noexecVolumeOptions(paths) });
     } catch (error) {
       throw translateEngineError(error, `create the session volume ${name}`);
@@ -345,7 +347,14 @@ export class DockerodeRuntime implements SliceRuntime {
   async listVolumes(homeId: string): Promise<ManagedVolume[]> {
     try {
       const answer = await this.engine().listVolumes({ filters: { label: homeFilter(homeId) } });
-      return (answer.Volumes ?? []).map((v) => ({ name: v.Name, accountId: v.Labels?.[LABELS.accountId] ?? null }));
+      // A noexec volume's layers are listed as the volume they belong to (removeVolume takes
+      // them with it), once: even layers left by a create cut short are found and removed.
+      const byName = new Map<string, ManagedVolume>();
+      for (const v of answer.Volumes ?? []) {
+        const name = sessionVolumeOf(v.Name, v.Labels?.[VOLUME_PART_LABEL]);
+        if (!byName.has(name)) byName.set(name, { name, accountId: v.Labels?.[LABELS.accountId] ?? null });
+      }
+      return [...byName.values()];
     } catch (error) {
       throw translateEngineError(error, 'list the session volumes');
     }

@@ -18,6 +18,12 @@ export function volumePartName(name: string, part: VolumePart): string {
   return `${name}-${part}`;
 }
 
+/** The session volume a listed volume belongs to: itself, or for a layer (its part label) the name without the suffix. */
+export function sessionVolumeOf(name: string, partLabel: string | undefined): string {
+  const part = VOLUME_PARTS.find((p) => p === partLabel);
+  return part && name.endsWith(`-${part}`) ? name.slice(0, -(part.length + 1)) : name;
+}
+
 /** The `local` driver's options for the overlay over the three layers' directories on the engine's host. */
 export function noexecVolumeOptions(paths: Record<VolumePart, string>): Record<string, string> {
   return {
