@@ -82,7 +82,8 @@ async function makeCore(overrides: Partial<CoreConfig> = {}, span = 40, swarm = 
   const from = portBase;
   portBase += span;
   const config = loadConfig(
-    { SLICEDECK_DATA_DIR: dir, SLICEDECK_DRIVER: 'simulated', SLICEDECK_IMAGE: IMAGE, SLICEDECK_LOG_LEVEL: 'warn' },
+    // SLICEDECK_VOLUME_NOEXEC passes through, to compare the connect rows with and without noexec volumes.
+    { SLICEDECK_DATA_DIR: dir, SLICEDECK_DRIVER: 'simulated', SLICEDECK_IMAGE: IMAGE, SLICEDECK_LOG_LEVEL: 'warn', ...(process.env.SLICEDECK_VOLUME_NOEXEC ? { SLICEDECK_VOLUME_NOEXEC: process.env.SLICEDECK_VOLUME_NOEXEC } : {}) },
     // A bench that shortens the codes shortens the first one too (WhatsApp's is 60 s by default).
     { portRange: { from, to: from + span - 1 }, reconcileIntervalMs: 0, ...(overrides.qrTtlMs ? { qrFirstTtlMs: overrides.qrTtlMs } : {}), ...overrides },
   );

@@ -6,6 +6,7 @@
  */
 import { phaseHasSlice } from '@shared/stages';
 import type { Account, SliceView } from '@shared/types';
+import { isolateInPlainText } from '@shared/text-safety';
 
 export type TrayAction = { kind: 'open'; accountId?: string } | { kind: 'destroy'; accountId: string } | { kind: 'quit' };
 
@@ -28,7 +29,8 @@ export function buildTrayModel(accounts: Account[], views: SliceView[], now: num
     .sort((a, b) => nameOf.get(a.accountId)!.localeCompare(nameOf.get(b.accountId)!));
 
   const sliceItems: TrayItem[] = shown.map((view) => {
-    const name = nameOf.get(view.accountId)!;
+    // A right-to-left name must not pull " — ready 12m" into its run (text-safety.ts).
+    const name = isolateInPlainText(nameOf.get(view.accountId)!);
     const items: TrayItem[] = [{ type: 'action', label: 'Open in panel', action: { kind: 'open', accountId: view.accountId } }];
     if (hasContainer(view)) items.push({ type: 'action', label: 'Destroy slice', action: { kind: 'destroy', accountId: view.accountId } });
     return { type: 'submenu', label: `${name} — ${describeView(view, now)}`, items };

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from './input-rules';
 import { SIM_SYNC_MAX_MS, cleanPhoneNumber } from './slice-protocol';
 import { CHATS_PAGE_MAX, CHAT_CURSOR_MAX_CHARS, CHAT_QUERY_MAX_CHARS, MESSAGES_PAGE_MAX, decodeChatCursor } from './paging';
+import { operatorTextProblem } from './text-safety';
 import type {
   Account,
   Chat,
@@ -25,16 +26,23 @@ import type { SimFaultKind } from './slice-protocol';
 
 // ── input vocabulary ────────────────────────────────────────────────────────
 
-/** Control characters (other than none) are refused in names: they break the UI and logs. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/**
+ * Refuses text that is not well-formed or would show other than it is (text-safety.ts):
+ * lone surrogates, bidi overrides/isolates, C0/C1 controls, U+2028/2029.
+ */
+function honestText(what: string, kind: 'name' | 'text') {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = operatorTextProblem(value, what, kind);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
 
 export const accountNameSchema = z
   .string({ error: 'The account name must be text.' })
   .trim()
   .min(1, { error: 'Give the account a name.' })
   .max(64, { error: 'Keep the account name to 64 characters or fewer.' })
-  .refine((name) => !CONTROL_CHARS.test(name), { error: 'The account name cannot contain control characters.' });
+  .superRefine(honestText('The account name', 'name'));
 
 export const accountIdSchema = z
   .string({ error: 'accountId must be text.' })
@@ -56,7 +64,8 @@ export const messageTextSchema = z
   .string({ error: MESSAGE_TEXT_RULE.words.type })
   .min(1, { error: MESSAGE_TEXT_RULE.words.empty })
   .max(MESSAGE_TEXT_RULE.maxLength, { error: MESSAGE_TEXT_RULE.words.tooLong })
-  .refine(hasVisibleText, { error: MESSAGE_TEXT_RULE.words.empty });
+  .refine(hasVisibleText, { error: MESSAGE_TEXT_RULE.words.empty })
+  .superRefine(honestText('The message', 'text'));
 
 /** The faults `sim.fault` plays (the slice's `/api/sim/fault` kinds). */
 export const SIM_FAULT_KINDS = ['phone_logout', 'drop_link', 'fail_initialize', 'go_deaf', 'revoke_session'] as const satisfies readonly SimFaultKind[];
@@ -97,7 +106,7 @@ export function pageLimitSchema(max: number) {
 export const chatQuerySchema = z
   .string({ error: 'query must be text.' })
   .max(CHAT_QUERY_MAX_CHARS, { error: `Search with at most ${CHAT_QUERY_MAX_CHARS} characters.` })
-  .refine((raw) => !CONTROL_CHARS.test(raw), { error: 'query cannot contain control characters.' });
+  .superRefine(honestText('The search', 'name'));
 /** `before` of a messages page: the id of the oldest message the caller holds. */
 export const beforeMessageIdSchema = z
   .string({ error: 'before must be text.' })

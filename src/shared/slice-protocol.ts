@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { CHATS_PAGE_MAX, CHAT_CURSOR_MAX_CHARS, MESSAGES_PAGE_MAX } from './paging';
 import { LINK_WAIT_STEPS, type Chat, type ChatMessage, type DriverName, type InstanceState, type LinkWaitStep, type MediaFile, type MediaKind, type QrInfo, type SendResult } from './types';
+import { cleanSliceWords } from './text-safety';
 
 /** The port the slice listens on inside its container. */
 export const SLICE_INTERNAL_PORT = 8080;
@@ -252,6 +253,11 @@ export interface SimScanRequest {
 export const SLICE_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const text = (max: number) => z.string().check(z.maxLength(max));
+/**
+ * The slice's own words (errors, reasons): bounded like any text, then cleaned of control
+ * and bidi characters as they are read (text-safety.ts), before the host stores or shows them.
+ */
+const sliceWords = () => z.string().check(z.maxLength(4_096), z.overwrite((words) => cleanSliceWords(words)));
 const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000));
 const epochMs = () => z.number().check(z.int(), z.minimum(0));
 /**
@@ -311,7 +317,7 @@ export const chatMessageSchema = z.object({
   timestamp: epochMs(),
   status: z.optional(outgoingStatus),
   queueId: z.optional(text(512)),
-  error: z.optional(z.nullable(text(4_096))),
+  error: z.optional(z.nullable(sliceWords())),
 });
 
 export const chatSchema = z.object({
@@ -329,7 +335,7 @@ export const sendResultSchema = z.object({
   queueDepth: count(),
   messageId: z.nullable(text(512)),
   queueId: z.nullable(text(512)),
-  error: z.nullable(text(4_096)),
+  error: z.nullable(sliceWords()),
 });
 
 export const sliceHealthSchema = z.object({
@@ -347,21 +353,21 @@ export const sliceStatusSchema = z.object({
   contacts: count(),
   queueDepth: count(),
   restarts: count(),
-  error: z.nullable(text(4_096)),
+  error: z.nullable(sliceWords()),
 });
 
 const empty = z.object({});
 
 /** One schema per event; a new event in SliceEventMap without one here does not compile. */
 export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEventMap[K]> } = {
-  state: z.object({ state: instanceState, reason: z.optional(text(4_096)) }),
+  state: z.object({ state: instanceState, reason: z.optional(sliceWords()) }),
   qr: qrInfoSchema,
   pairing: z.object({ until: epochMs() }),
   authenticated: empty as z.ZodMiniType<Record<string, never>>,
   contacts: z.object({ count: count(), done: z.boolean() }),
   ready: empty as z.ZodMiniType<Record<string, never>>,
-  disconnected: z.object({ reason: text(4_096) }),
-  error: z.object({ message: text(4_096) }),
+  disconnected: z.object({ reason: sliceWords() }),
+  error: z.object({ message: sliceWords() }),
   message: z.object({ message: chatMessageSchema }),
   'message.ack': z.object({ messageId: text(512), ack: z.number().check(z.int(), z.minimum(-1), z.maximum(10)) }),
   code: z.object({ code: text(64), issuedAt: epochMs(), expiresAt: epochMs() }),
@@ -372,7 +378,7 @@ export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEv
     queueId: text(512),
     messageId: z.nullable(text(512)),
     status: z.enum(['sent', 'failed']),
-    error: z.nullable(text(4_096)),
+    error: z.nullable(sliceWords()),
   }),
 };
 

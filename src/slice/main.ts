@@ -9,6 +9,8 @@ import { createSliceApp } from './app';
 import { loadSliceConfig, SliceConfigError, waitForTokenFile } from './config';
 import { jsonLineLogger } from './instance-manager';
 import { installCrashGuard } from './crash-guard';
+import { removeStaleTokenFiles } from './stale-tokens';
+import { SLICE_ENV } from '@shared/slice-protocol';
 
 const SHUTDOWN_GRACE_MS = 1_500;
 
@@ -26,6 +28,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  const tokenFile = process.env[SLICE_ENV.tokenFile]?.trim();
+  if (tokenFile) {
+    const removed = removeStaleTokenFiles(tokenFile);
+    if (removed.length > 0) jsonLineLogger({ event: 'stale_tokens_removed', count: removed.length });
   }
   const app = await createSliceApp(config, { log: jsonLineLogger });
   // The container's own address only: docker-proxy and the published port reach it

@@ -106,7 +106,7 @@ describe('a slice’s refusal keeps its meaning', () => {
     const chatId = '4915550000000@c.us';
     expect((await t.call('chats.list', { accountId })).some((c) => c.id === chatId)).toBe(false);
     const refusal = await t.call('chats.messages', { accountId, chatId }).catch((error: unknown) => error);
-    expect(refusal).toMatchObject({ code: 'not_found', message: `There is no chat ${chatId} on this account.` });
+    expect(refusal).toMatchObject({ code: 'not_found', message: `The slice said: There is no chat ${chatId} on this account.` });
     expect(HTTP_STATUS_OF[(refusal as { code: 'not_found' }).code]).toBe(404);
   });
 });

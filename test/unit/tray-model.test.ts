@@ -28,6 +28,12 @@ describe('the tray menu', () => {
     expect(labels(model.items)).toEqual(['Alice — QR 2/3', 'Bob — ready 12m', '—', 'Open slicedeck', '—', 'Quit slicedeck']);
   });
 
+  it('isolates a right-to-left name so it cannot pull the panel\'s words into its run (issue 19)', () => {
+    const arabic: Account = { id: 'acc_arab01', name: 'محمد 2', createdAt: 4 };
+    const [line] = buildTrayModel([arabic], [view(arabic, { phase: 'ready', stage: 'ready', sliceId: 'slc_c', stageStartedAt: NOW - minutes(3) })], NOW).items;
+    expect(line).toMatchObject({ label: '\u2068محمد 2\u2069 — ready 3m' });
+  });
+
   it('offers to open the panel on the account and to destroy its slice', () => {
     const [aliceLine] = buildTrayModel([alice], [aliceQr], NOW).items;
     expect(aliceLine).toEqual({

@@ -61,4 +61,25 @@ describe('the renderer store', () => {
     store.getState().applyEvent({ type: 'accounts', data: [] });
     expect(store.getState().slices).toEqual({});
   });
+
+  it('re-reads the chat lists and threads it holds after a reconnect (events of the gap were never seen)', async () => {
+    const answers: Record<string, unknown> = {
+      'chats.list': [{ id: 'c1@c.us', name: 'Ann', unreadCount: 0, lastMessageAt: 1 }],
+      'chats.messages': [{ id: 'm1', chatId: 'c1@c.us', fromMe: false, body: 'before', timestamp: 1 }],
+    };
+    const api: SlicedeckApi = {
+      invoke: (async (name: string) => answers[name]) as SlicedeckApi['invoke'],
+      subscribe: () => () => undefined,
+    };
+    const store = createAppStore(api);
+    await store.getState().loadChats('acc_aaaa');
+    await store.getState().loadThread('acc_aaaa', 'c1@c.us');
+    // While the stream was down the host got a new chat and a new message.
+    answers['chats.list'] = [...(answers['chats.list'] as object[]), { id: 'c2@c.us', name: 'Bo', unreadCount: 1, lastMessageAt: 2 }];
+    answers['chats.messages'] = [...(answers['chats.messages'] as object[]), { id: 'm2', chatId: 'c1@c.us', fromMe: false, body: 'during the gap', timestamp: 2 }];
+    await store.getState().reloadChats();
+    const { chat } = store.getState();
+    expect(chat.chats['acc_aaaa']!.map((c) => c.id)).toEqual(['c1@c.us', 'c2@c.us']);
+    expect(Object.values(chat.threads)[0]!.map((m) => m.body)).toEqual(['before', 'during the gap']);
+  });
 });

@@ -81,6 +81,12 @@ export interface CoreConfig {
   reconcileIntervalMs: number;
   /** How often the health monitor checks running slices (ms); 0 = off. */
   healthIntervalMs: number;
+  /** A slice whose session volume passes this many bytes is stopped (SLICEDECK_VOLUME_MAX_MB). */
+  volumeMaxBytes: number;
+  /** How often running slices' volumes are measured (ms); 0 = off. */
+  volumeCheckIntervalMs: number;
+  /** New session volumes are mounted noexec,nosuid,nodev (an overlay: docker/noexec-volume.ts); SLICEDECK_VOLUME_NOEXEC. */
+  volumeNoexec: boolean;
   /** Restarts of a dead slice allowed per `restartWindowMs` before it ends in `error`. */
   maxSliceRestarts: number;
   restartWindowMs: number;
@@ -238,6 +244,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', defaultSliceCpus(), 0.1, 64),
     reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
+    volumeMaxBytes: readInt(env, 'SLICEDECK_VOLUME_MAX_MB', 1024, 16, 1_048_576) * 1024 * 1024,
+    volumeCheckIntervalMs: readInt(env, 'SLICEDECK_VOLUME_CHECK_MS', 30_000, 0, 3_600_000),
+    volumeNoexec: readInt(env, 'SLICEDECK_VOLUME_NOEXEC', 1, 0, 1) === 1,
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
     restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
     statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),

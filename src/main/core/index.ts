@@ -14,6 +14,7 @@ import { DockerodeRuntime } from './docker/dockerode-runtime';
 import type { SliceRuntime } from './docker/runtime';
 import { SwarmRuntime } from './docker/swarm-runtime';
 import { EventBus } from './events';
+import { DiskBudget } from './slices/disk-budget';
 import { createFileLogger, noteTightenedModes } from './logger';
 import { securePrivateDir } from './secrets/data-dir';
 import { SliceTokens, type SecretProtector } from './secrets/slice-tokens';
@@ -75,6 +76,7 @@ export interface CoreInternals {
   slices: SliceService;
   store: Store;
   stats: StatsSampler;
+  diskBudget: DiskBudget;
 }
 const internalsOf = new WeakMap<Core, CoreInternals>();
 export function coreInternals(core: Core): CoreInternals {
@@ -99,7 +101,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
-  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
+  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec });
   const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
   // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
   // the service passes on what slices say about them.
@@ -149,6 +151,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
   health.start(config.healthIntervalMs);
+  const diskBudget = new DiskBudget({ store, runtime, slices, logger, homeId, maxBytes: config.volumeMaxBytes });
+  diskBudget.start(config.volumeCheckIntervalMs);
   // Idle until the Dashboard asks (`slices.stats`): no engine traffic for stats otherwise.
   const stats = new StatsSampler({
     store,
@@ -231,6 +235,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
         await queue.close();
         await reconciler.stop();
         await health.stop();
+        await diskBudget.stop();
         await slices.close(opts);
         // The data dir's network goes when no slice is left on it (slices kept running keep it).
         // Bounded: an engine that stopped answering must not hold up closing.
@@ -244,7 +249,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       return closing;
     },
   };
-  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats });
+  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats, diskBudget });
   logger.info(
     { homeId, dataDir: config.dataDir, driver: config.driver, sliceKey: tokens.protection === 'os' ? `sealed by ${options.secretProtector!.name}` : 'private file (no OS keychain)' },
     'core started',

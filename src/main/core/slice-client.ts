@@ -14,6 +14,7 @@ import http from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { SlicedeckError, type ErrorCode } from '@shared/errors';
 import type { MediaFile } from '@shared/types';
+import { sliceSaid } from '@shared/text-safety';
 import {
   SLICE_EVENT_SCHEMAS,
   SLICE_MAX_MESSAGE_BYTES,
@@ -512,11 +513,12 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** What the slice said in a refusal: capped at 4 KB, cleaned and attributed (text-safety.ts). */
 function sliceErrorWords(parsed: unknown, answer: RawAnswer): string {
   if (parsed && typeof parsed === 'object') {
     const error = (parsed as { error?: unknown; message?: unknown }).error ?? (parsed as { message?: unknown }).message;
-    if (typeof error === 'string') return error;
-    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+    if (typeof error === 'string') return sliceSaid(error);
+    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return sliceSaid((error as { message: string }).message);
   }
   return `HTTP ${answer.status}`;
 }

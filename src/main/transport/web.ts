@@ -35,15 +35,26 @@ export interface WebServerOptions {
   logger?: WebLogger;
   /** Comment lines keep idle proxies and browsers from dropping the stream. */
   heartbeatMs?: number;
+  /**
+   * An event-stream client whose unsent frames pass this many bytes is dropped
+   * (default {@link EVENT_STREAM_MAX_BUFFERED_BYTES}): a reader that does not keep up
+   * would otherwise hold every event in the host's memory. Its browser reconnects
+   * and re-reads the state.
+   */
+  maxBufferedBytes?: number;
 }
 
 export interface WebServer {
   url: string;
   port: number;
+  /** Event-stream readers dropped for falling behind (see `maxBufferedBytes`). */
+  readonly droppedSlowReaders: number;
   close(): Promise<void>;
 }
 
 const RPC_PREFIX = '/api/rpc/';
+/** 4 MiB: thousands of events a live reader drains in well under a second, and a bound on what a stalled one costs. */
+export const EVENT_STREAM_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const EVENTS_PATH = '/api/events';
 /** `POST` with the Bearer token: (re)sets the event stream's cookie (a page whose cookie was lost). */
 const SESSION_PATH = '/api/session';
@@ -52,11 +63,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const { core, token, rendererDir, logger } = options;
   const host = options.host ?? '127.0.0.1';
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES;
   if (!token) throw new Error('startWebServer needs a token.');
 
   // Filled in once listening: the Host/Origin checks need the real port.
   let hosts = new Set<string>();
   const streams = new Set<{ close(): void }>();
+  let droppedSlowReaders = 0;
 
   const server = createLimitedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -145,7 +158,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       },
     });
     streams.add(stream);
-    unsubscribe = core.events.subscribe((event) => stream.write(sseFrame(event)));
+    unsubscribe = core.events.subscribe((event) => {
+      stream.write(sseFrame(event));
+      // Backpressure: `res.write()` keeps whatever the socket does not take. Past the
+      // bound the reader is not keeping up; drop it with a reset (frees our buffer and the
+      // kernel's at once, where end() would queue behind them). EventSource comes back and
+      // re-reads the state.
+      if (res.writableLength > maxBufferedBytes) dropSlowReader(res, stream);
+    });
+  }
+
+  function dropSlowReader(res: ServerResponse, stream: { close(): void }): void {
+    logger?.warn({ bufferedBytes: res.writableLength, maxBufferedBytes }, 'event-stream reader fell behind; dropped (it reconnects and re-reads the state)');
+    droppedSlowReaders++;
+    stream.close();
+    if (res.socket) res.socket.resetAndDestroy();
+    else res.destroy();
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -164,6 +192,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   return {
     url: `http://${urlHost}:${port}/`,
     port,
+    get droppedSlowReaders() {
+      return droppedSlowReaders;
+    },
     close() {
       closing ??= new Promise<void>((resolveClose) => {
         for (const stream of [...streams]) stream.close();

@@ -9,14 +9,17 @@ import './styles.css';
 
 const connection = connect();
 const store = createAppStore(connection.api);
-const { applyEvent, refresh, setStream } = store.getState();
+const { applyEvent, refresh, reloadChats, setStream } = store.getState();
 
 // Events first, then the snapshot: nothing that happens in between is lost.
 connection.api.subscribe(applyEvent);
 connection.onStreamState((state) => {
   setStream(state);
   // After every (re)connect, whatever happened while we were away is read afresh.
-  if (state === 'open') void refresh();
+  if (state === 'open') {
+    void refresh();
+    void reloadChats();
+  }
 });
 if (connection.mode === 'desktop') setStream('open');
 void refresh();

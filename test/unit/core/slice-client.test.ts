@@ -55,7 +55,7 @@ describe('SliceClient', () => {
       auth = req.headers.authorization;
       res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'No code is on screen to scan.' }));
     });
-    await expect(client(port, 'sekret').simScan()).rejects.toMatchObject({ code: 'conflict', message: 'No code is on screen to scan.' });
+    await expect(client(port, 'sekret').simScan()).rejects.toMatchObject({ code: 'conflict', message: 'The slice said: No code is on screen to scan.' });
     expect(auth).toBe('Bearer sekret');
   });
 
@@ -71,10 +71,10 @@ describe('SliceClient', () => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
     });
     const c = client(port);
-    await expect(c.messages('1@c.us')).rejects.toMatchObject({ code: 'not_found', message: 'There is no chat 1@c.us on this account.' });
-    await expect(c.send({ chatId: '1@c.us', text: 'x' })).rejects.toMatchObject({ code: 'invalid_input', message: 'text: Write a message first.' });
+    await expect(c.messages('1@c.us')).rejects.toMatchObject({ code: 'not_found', message: 'The slice said: There is no chat 1@c.us on this account.' });
+    await expect(c.send({ chatId: '1@c.us', text: 'x' })).rejects.toMatchObject({ code: 'invalid_input', message: 'The slice said: text: Write a message first.' });
     // The slice's own failure, or a token the slice does not accept, is the slice failing: 502.
-    await expect(c.status()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/^The slice refused GET \/api\/status: The slice hit/) });
+    await expect(c.status()).rejects.toMatchObject({ code: 'slice_failed', message: expect.stringMatching(/^The slice refused GET \/api\/status: The slice said: The slice hit/) });
     await expect(c.chats()).rejects.toMatchObject({ code: 'slice_failed' });
   });
 

@@ -8,6 +8,7 @@ import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
 import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
+import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
 import {
   LOCAL_LOCATION,
@@ -111,7 +112,10 @@ export class DockerodeRuntime implements SliceRuntime {
   readonly kind = 'docker' as const;
   private readonly engine: () => Docker;
 
-  constructor(options?: Docker.DockerOptions) {
+  constructor(
+    options?: Docker.DockerOptions,
+    private readonly settings: { /** Session volumes as noexec overlays (noexec-volume.ts); SLICEDECK_VOLUME_NOEXEC. */ noexecVolumes: boolean } = { noexecVolumes: true },
+  ) {
     this.engine = engineGetter(options);
   }
 
@@ -313,7 +317,19 @@ export class DockerodeRuntime implements SliceRuntime {
       if (statusOf(error) !== 404) throw translateEngineError(error, `look up the session volume ${name}`);
     }
     try {
-      await this.engine().createVolume({ Name: name, Labels: labels });
+      if (!this.settings.noexecVolumes) {
+        await this.engine().createVolume({ Name: name, Labels: labels });
+      } else {
+        // noexec,nosuid,nodev: an overlay over three plain volumes (noexec-volume.ts).
+        const layers = await Promise.all(
+          VOLUME_PARTS.map(async (part) => {
+            await this.engine().createVolume({ Name: volumePartName(name, part), Labels: { ...labels, [VOLUME_PART_LABEL]: part } });
+            return [part, ((await this.engine().getVolume(volumePartName(name, part)).inspect()) as { Mountpoint: string }).Mountpoint] as const;
+          }),
+        );
+        const paths = Object.fromEntries(layers) as Record<VolumePart, string>;
+        await this.engine().createVolume({ Name: name, Labels: labels, Driver: 'local', DriverOpts: noexecVolumeOptions(paths) });
+      }
       // Empty: Docker fills it from the image's /data, already the slice user's.
       this.volumeOwners.fresh(name);
     } catch (error) {
@@ -321,19 +337,44 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
+  async localVolumePath(name: string): Promise<string | null> {
+    // Only an engine on this machine's own socket has its Mountpoint on our filesystem.
+    if (!(this.engine().modem as { socketPath?: string }).socketPath) return null;
+    // A noexec volume keeps its files in its upper layer (there whether or not a slice runs).
+    for (const candidate of [volumePartName(name, 'upper'), name]) {
+      try {
+        const volume = (await this.engine().getVolume(candidate).inspect()) as { Driver?: string; Mountpoint?: string };
+        return volume.Driver === 'local' && volume.Mountpoint ? volume.Mountpoint : null;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw translateEngineError(error, `look up the session volume ${candidate}`);
+      }
+    }
+    return null;
+  }
+
   async removeVolume(name: string): Promise<void> {
-    try {
-      await this.engine().getVolume(name).remove();
-    } catch (error) {
-      if (statusOf(error) === 404) return;
-      throw translateEngineError(error, `remove the session volume ${name}`);
+    // The volume first (in use: refused, and its layers stay with it), then its layers if it has them.
+    for (const candidate of [name, ...VOLUME_PARTS.map((part) => volumePartName(name, part))]) {
+      try {
+        await this.engine().getVolume(candidate).remove();
+      } catch (error) {
+        if (statusOf(error) === 404) continue;
+        throw translateEngineError(error, `remove the session volume ${candidate}`);
+      }
     }
   }
 
   async listVolumes(homeId: string): Promise<ManagedVolume[]> {
     try {
       const answer = await this.engine().listVolumes({ filters: { label: homeFilter(homeId) } });
-      return (answer.Volumes ?? []).map((v) => ({ name: v.Name, accountId: v.Labels?.[LABELS.accountId] ?? null }));
+      // A noexec volume's layers are listed as the volume they belong to (removeVolume takes
+      // them with it), once: even layers left by a create cut short are found and removed.
+      const byName = new Map<string, ManagedVolume>();
+      for (const v of answer.Volumes ?? []) {
+        const name = sessionVolumeOf(v.Name, v.Labels?.[VOLUME_PART_LABEL]);
+        if (!byName.has(name)) byName.set(name, { name, accountId: v.Labels?.[LABELS.accountId] ?? null });
+      }
+      return [...byName.values()];
     } catch (error) {
       throw translateEngineError(error, 'list the session volumes');
     }

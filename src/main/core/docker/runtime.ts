@@ -152,6 +152,12 @@ export interface SliceRuntime {
   ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void>;
   /** A volume that is already gone is not an error. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * Where the volume's files are on THIS machine's filesystem, to watch its size
+   * (disk-budget.ts); null when they are not here to read (a remote engine, a swarm
+   * node) or the volume does not exist.
+   */
+  localVolumePath(name: string): Promise<string | null>;
   listVolumes(homeId: string): Promise<ManagedVolume[]>;
   /**
    * Creates the data dir's slice network when missing (labelled with the home,

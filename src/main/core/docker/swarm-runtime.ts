@@ -591,6 +591,11 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   /** On every node that can be asked; a volume still held by a container being removed is retried briefly. */
+  /** A slice's volume is on whichever node runs it, not on this machine's filesystem. */
+  async localVolumePath(): Promise<string | null> {
+    return null;
+  }
+
   async removeVolume(name: string): Promise<void> {
     for (const node of await this.nodes()) {
       if (!node.engine) continue;

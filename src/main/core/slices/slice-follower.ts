@@ -17,6 +17,7 @@ import type { LiveSlice, SliceHandle, SliceState } from './slice-state';
 import { QR_DECISION_MARGIN_MS, QR_ROTATION_GRACE_MS, type StageClock } from './stage-clock';
 import type { Teardown } from './teardown';
 import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, WAITING_WORDS, sliceErrorWords } from './words';
+import { sliceSaid } from '@shared/text-safety';
 
 /** How many message ids a followed slice remembers, so a replayed message is shown once. */
 const SEEN_MESSAGES = 5_000;
@@ -165,12 +166,13 @@ export class SliceFollower {
         return;
       }
       case 'error':
-        // The slice's words (e.g. the restart ladder gave up) already say what happened.
-        slice.record('slice.error', row.stage, event.data.message);
+        // The slice's words (e.g. the restart ladder gave up) say what happened — as the
+        // slice's: the schema cleaned them (text-safety.ts), sliceErrorWords attributes them.
+        slice.record('slice.error', row.stage, sliceSaid(event.data.message));
         this.teardown.failSlice(slice, new SlicedeckError('slice_failed', sliceErrorWords(event.data.message)));
         return;
       case 'disconnected':
-        slice.record('disconnected', row.stage, event.data.reason);
+        slice.record('disconnected', row.stage, sliceSaid(event.data.reason));
         return;
       case 'state':
         this.followState(slice, row, event.data.state, event.data.reason);
@@ -247,7 +249,7 @@ export class SliceFollower {
         const dropped = state === 'disconnected' && reason !== undefined;
         if (!dropped && row.stage !== 'ready') return;
         const note = dropped
-          ? `WhatsApp lost the link to the phone (${reason}) and is reconnecting by itself. Messages sent now are queued.`
+          ? `WhatsApp lost the link to the phone (the slice said: ${reason}) and is reconnecting by itself. Messages sent now are queued.`
           : (row.error ?? 'WhatsApp is reconnecting by itself. Messages sent now are queued.');
         if (row.error === note) return;
         slice.note(note);
@@ -273,7 +275,7 @@ export class SliceFollower {
     const row = slice.current();
     if (!row || (row.stage !== 'ready' && row.stage !== 'linking')) return;
     log.info({ ...slice.ids, reason }, 'WhatsApp logged the account out; destroying its slice');
-    slice.record('logged_out', row.stage, reason ?? 'The slice needs a new QR code: the session is no longer valid');
+    slice.record('logged_out', row.stage, reason !== undefined ? sliceSaid(reason) : 'The slice needs a new QR code: the session is no longer valid');
     store.setSessionSaved(slice.accountId, false);
     await this.teardown.teardown(slice, 'idle', LOGGED_OUT_WORDS);
     try {

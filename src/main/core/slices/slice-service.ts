@@ -125,6 +125,19 @@ export class SliceService {
     this.ending.failSlice(this.state.slice(accountId, sliceId), error);
   }
 
+  /**
+   * The host stops a slice for a cause of its own (e.g. past its disk budget): a History
+   * row of `type` with the words, then `error` with the same words. A slice no longer
+   * the account's current one is left alone.
+   */
+  stopForCause(accountId: string, sliceId: string, type: string, error: SlicedeckError): void {
+    const slice = this.state.slice(accountId, sliceId);
+    const row = slice.current();
+    if (!row) return;
+    slice.record(type, row.stage, error.message);
+    this.ending.failSlice(slice, error);
+  }
+
   /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown); call under the account lock. */
   teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
     return this.ending.teardown(this.state.slice(accountId, sliceId), finalStage, error, opts);

@@ -5,6 +5,7 @@
  */
 import { SlicedeckError, isSlicedeckError } from '@shared/errors';
 import type { LinkWaitStep } from '@shared/types';
+import { sliceSaid } from '@shared/text-safety';
 import { PortTakenError } from '../docker/runtime';
 
 export const INTERRUPTED_WORDS = 'interrupted — click Connect to retry';
@@ -40,10 +41,19 @@ export function pinnedNodeWords(name: string, why: string): string {
   return `This account's WhatsApp session is saved on node ${name}, which cannot run its slice now (down or drained: ${why}). Wait for node ${name} to come back, or Log out and link again elsewhere (a new code, on whichever node the swarm chooses).`;
 }
 
-/** The slice's error words, with what to do added unless they already say it. */
+/**
+ * The slice's error words — capped, cleaned and attributed (a compromised slice must not
+ * speak as the panel) — with what to do added unless they already say it.
+ */
 export function sliceErrorWords(message: string): string {
-  const words = message.trim().replace(/\.*$/, '.');
-  return /click connect/i.test(words) ? words : `WhatsApp Web failed in the slice: ${words} Click Connect to retry.`;
+  const words = sliceSaid(message).replace(/\.*$/, '.');
+  return /click connect/i.test(words) ? words : `${words} Click Connect to retry.`;
+}
+
+/** Why the host stopped a slice whose session volume passed its disk budget (disk-budget.ts). */
+export function diskBudgetWords(over: 'bytes' | 'entries', maxBytes: number, maxEntries: number): string {
+  const what = over === 'bytes' ? `more than ${Math.round(maxBytes / 1024 / 1024)} MiB (SLICEDECK_VOLUME_MAX_MB)` : `more than ${maxEntries.toLocaleString('en')} files`;
+  return `This account's session data grew to ${what}, so its slice was stopped before it could fill this machine's disk. Log out to delete the session data (the next Connect shows a new code), or raise SLICEDECK_VOLUME_MAX_MB if WhatsApp really needs more; then click Connect.`;
 }
 
 /** Any failure of the engine or the slice as a SlicedeckError with words (what the operator sees). */

@@ -8,6 +8,7 @@ import type { SliceEventRecord } from '@shared/types';
 import { historyRows } from '../history';
 import { useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
+import { SliceText } from './SliceText';
 
 /** Events within this window share one read (the host writes the entry before it emits). */
 const COALESCE_MS = 300;
@@ -84,7 +85,7 @@ export function HistoryPanel({ accountId, accountName }: { accountId: string; ac
             <li key={row.id} className={`history-entry ${row.tone === 'bad' ? 'bad' : ''}`} data-testid="history-entry">
               <time dateTime={new Date(row.at).toISOString()}>{row.time}</time>
               <span className="history-label">{row.label}</span>
-              {row.message && <span className="history-message">{row.message}</span>}
+              {row.message && <SliceText className="history-message">{row.message}</SliceText>}
               {row.repeated && <span className="history-repeated">{row.repeated}</span>}
             </li>
           ))}

@@ -1,4 +1,5 @@
 import type { SliceView } from '@shared/types';
+import { SliceText } from './SliceText';
 
 /**
  * The host's note beside a phase (PRODUCT §1 step 6): "reconnecting by itself…",
@@ -9,7 +10,7 @@ export function SliceNote({ view }: { view: SliceView | undefined }) {
   if (!view?.note) return null;
   return (
     <p className="slice-note" role="status" data-testid="slice-note">
-      {view.note}
+      <SliceText>{view.note}</SliceText>
     </p>
   );
 }

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { hrefOf } from '../router';
 import { useActions, useApi, useApp } from '../state/context';
+import { SliceText } from '../components/SliceText';
 
 export function AccountsPage() {
   const accounts = useApp((s) => s.accounts);
@@ -111,7 +112,7 @@ export function AccountsPage() {
                       <div className="row-title">
                         {/* The name opens the account: its chats when linked, else its connect page. */}
                         <a className="account-name-link" href={hrefOf({ page: linked ? 'chat' : 'connect', accountId: account.id })} data-testid={`account-open-${account.id}`}>
-                          {account.name}
+                          <SliceText>{account.name}</SliceText>
                         </a>
                       </div>
                     )}

@@ -15,6 +15,7 @@ import { useActions, useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
 import { useBuildImage } from '../use-build-image';
 import { useNow } from '../use-now';
+import { SliceText } from '../components/SliceText';
 
 export function ConnectPage({ accountId }: { accountId: string }) {
   const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
@@ -70,7 +71,7 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         <a className="back" href={hrefOf({ page: 'accounts' })}>
           ← Accounts
         </a>
-        <h1 id="connect-title">Connect {account?.name ?? 'account'}</h1>
+        <h1 id="connect-title">Connect <SliceText>{account?.name ?? 'account'}</SliceText></h1>
       </header>
       <div className="card connect-card" data-testid="connect-card" data-phase={view?.phase ?? 'loading'} data-stage={view?.stage ?? ''}>
         <SliceNote view={view} />
@@ -85,7 +86,7 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         {actionError && !(view?.phase === 'error' && view.error === actionError) && (
           <>
             <p className="field-error" role="alert" data-testid="connect-error">
-              {actionError}
+              <SliceText>{actionError}</SliceText>
             </p>
             {view?.phase !== 'error' && (
               <div className="actions">
@@ -190,7 +191,7 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
       return (
         <div className="phase phase-expired">
           <h2>{view.error ? 'The phone did not finish logging in' : 'The code expired before it was scanned'}</h2>
-          <p data-testid="expired-words">{view.error ?? 'None of the codes was scanned in time, so slicedeck closed this account’s slice. Have the phone ready and try again.'}</p>
+          <p data-testid="expired-words">{view.error ? <SliceText>{view.error}</SliceText> : 'None of the codes was scanned in time, so slicedeck closed this account’s slice. Have the phone ready and try again.'}</p>
           <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>
             Try again
           </button>
@@ -200,7 +201,7 @@ function PhaseBody({ view, simulation, busy, onAction }: { view: SliceView; simu
       return (
         <div className="phase phase-error">
           <h2>Connecting failed</h2>
-          <p data-testid="slice-error">{view.error ?? 'The slice stopped with an error the host did not describe. Try again; if it keeps failing, check the log.'}</p>
+          <p data-testid="slice-error">{view.error ? <SliceText>{view.error}</SliceText> : 'The slice stopped with an error the host did not describe. Try again; if it keeps failing, check the log.'}</p>
           <div className="actions">
             <BuildImageIfMissing error={view.error} />
             <button type="button" className="primary" disabled={busy === 'connect'} onClick={() => onAction('connect')}>

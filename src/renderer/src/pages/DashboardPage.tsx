@@ -13,6 +13,7 @@ import { hrefOf } from '../router';
 import { useActions, useApi, useApp } from '../state/context';
 import { messageOf } from '../state/store';
 import { useNow } from '../use-now';
+import { SliceText } from '../components/SliceText';
 
 /** Below the host's interest window (30 s by default), so the samples never stop while the page is open. */
 const ASK_AGAIN_MS = 10_000;
@@ -126,7 +127,7 @@ export function DashboardPage() {
               {rows.map(({ account, view, stats: s }) => (
                 <tr key={account.id} data-testid={`slice-row-${account.id}`} aria-label={account.name}>
                   <th scope="row">
-                    <a href={hrefOf({ page: view.phase === 'ready' ? 'chat' : 'connect', accountId: account.id })}>{account.name}</a>
+                    <a href={hrefOf({ page: view.phase === 'ready' ? 'chat' : 'connect', accountId: account.id })}><SliceText>{account.name}</SliceText></a>
                   </th>
                   <td>
                     <PhaseBadge view={view} compact />

@@ -55,6 +55,12 @@ export interface AppActions {
   loadThread(accountId: string, chatId: string): Promise<void>;
   /** The page before the oldest message held; false when there was nothing older. */
   loadOlder(accountId: string, chatId: string): Promise<boolean>;
+  /**
+   * Re-reads every chat list and thread the panel holds. After a reconnect of the event
+   * stream (the host drops a reader that falls behind), events sent meanwhile were never
+   * seen: what is shown must come from the host again, not from before the gap.
+   */
+  reloadChats(): Promise<void>;
   /** Sends and records the slice's answer (queued / sent / failed) on the new row. */
   send(accountId: string, chatId: string, text: string): Promise<SendResult>;
   notify(error: unknown): void;
@@ -176,6 +182,17 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       const older = await api.invoke('chats.messages', { accountId, chatId, before, limit: MESSAGES_PAGE_DEFAULT });
       set((s) => ({ chat: prependOlder(s.chat, accountId, chatId, older) }));
       return older.length > 0;
+    },
+
+    async reloadChats() {
+      const { chats, threads } = get().chat;
+      const lists = Object.keys(chats).map((accountId) => get().loadChats(accountId));
+      const open = Object.keys(threads).map((key) => {
+        const [accountId, chatId] = key.split('\u0000');
+        return get().loadThread(accountId!, chatId!);
+      });
+      // A chat that can no longer be read (slice gone) keeps its last rows; the page says why.
+      await Promise.allSettled([...lists, ...open]);
     },
 
     async send(accountId, chatId, text) {
