@@ -10,6 +10,7 @@
  * image sources the panel's Content-Security-Policy allows (src/main/csp.ts); any other
  * file is only ever saved, never opened in the window.
  */
+import { SliceText } from './SliceText';
 import { useEffect, useState } from 'react';
 import type { ChatMessage, MediaFile, MessageMedia } from '@shared/types';
 import { formatBytes, formatElapsed } from '../format';
@@ -130,7 +131,7 @@ export function MediaBubble({ accountId, message }: { accountId: string; message
       )}
       {error && (
         <p className="field-error" role="alert" data-testid="media-error">
-          {error}
+          <SliceText>{error}</SliceText>
         </p>
       )}
     </div>

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { CHATS_PAGE_DEFAULT } from '@shared/paging';
 import type { Chat, OutgoingStatus } from '@shared/types';
+import { SliceText } from '../components/SliceText';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { MediaBubble } from '../components/MediaBubble';
 import { PhaseBadge } from '../components/PhaseBadge';
@@ -147,7 +148,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
           <a className="back" href={hrefOf({ page: 'accounts' })}>
             ← Accounts
           </a>
-          <h1 id="chat-title">Chats of {account?.name ?? 'account'}</h1>
+          <h1 id="chat-title">Chats of {account ? <SliceText>{account.name}</SliceText> : 'account'}</h1>
         </div>
         <div className="row">
           <PhaseBadge view={view} testId="chat-phase" />
@@ -188,7 +189,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
             <input type="search" aria-label="Search chats" placeholder="Search chats" value={query} onChange={(e) => setQuery(e.target.value)} />
             {loadError && (
               <p className="field-error" role="alert">
-                {loadError}
+                <SliceText>{loadError}</SliceText>
               </p>
             )}
             <form
@@ -232,10 +233,10 @@ export function ChatPage({ accountId }: { accountId: string }) {
                     setPicked(chat);
                   }}
                 >
-                  <span className="chat-name">{chat.name}</span>
+                  <SliceText className="chat-name">{chat.name}</SliceText>
                   {chat.isGroup && <span className="chat-kind muted" data-testid="chat-kind-group">Group</span>}
                   {chat.unreadCount > 0 && chat.id !== selected && <span className="unread" aria-label={`${chat.unreadCount} unread`}>{chat.unreadCount}</span>}
-                  {chat.lastMessage && <span className="chat-preview muted">{chat.lastMessage.body}</span>}
+                  {chat.lastMessage && <SliceText className="chat-preview muted">{chat.lastMessage.body}</SliceText>}
                 </button>
               )}
             />
@@ -336,7 +337,9 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
 
   return (
     <div className="thread" aria-label={`Conversation with ${chat?.name ?? chatId}`} role="region">
-      <h2 className="thread-title">{chat?.name ?? chatId}</h2>
+      <h2 className="thread-title">
+        <SliceText>{chat?.name ?? chatId}</SliceText>
+      </h2>
       <ol className="messages" aria-label="Messages" ref={list} onScroll={onScroll} data-testid="thread-messages">
         {atStart && messages.length > 0 && (
           <li className="muted thread-start" data-testid="thread-start">
@@ -346,7 +349,7 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
         {messages.map((m) => (
           <li key={m.id} className={`message ${m.fromMe ? 'out' : 'in'}`} data-status={m.status}>
             {m.media && <MediaBubble accountId={accountId} message={{ ...m, media: m.media }} />}
-            {(m.body || !m.media) && <span className="body">{m.body}</span>}
+            {(m.body || !m.media) && <SliceText className="body">{m.body}</SliceText>}
             <span className="meta">
               {formatTime(m.timestamp)}
               {m.fromMe && m.status && (
@@ -372,7 +375,7 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
       </ol>
       {error && (
         <p className="field-error" role="alert">
-          {error}
+          <SliceText>{error}</SliceText>
         </p>
       )}
       <form className="send-box" onSubmit={submit}>
