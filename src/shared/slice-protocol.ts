@@ -76,7 +76,22 @@ export const SLICE_ENV = {
   pairingCodeTtlMs: 'PAIRING_CODE_TTL_MS',
   /** Simulated driver: the contact's phone acks a sent message (delivered, then read) after this long each (0 = never). */
   simAckDelayMs: 'SIM_ACK_DELAY_MS',
+  /**
+   * On SIGTERM the slice closes its client and browser within this long, then exits anyway
+   * (SLICE_SHUTDOWN_TIMEOUT_EXIT); the host sets it below its stop grace, after which the engine SIGKILLs.
+   */
+  shutdownMs: 'SHUTDOWN_MS',
+  /** Simulated driver: how long the stand-in browser takes to close (Chromium writing its profile); default 0. */
+  simCloseMs: 'SIM_CLOSE_MS',
 } as const;
+
+/** The exit code of a slice whose own shutdown bound (SHUTDOWN_MS) ran out before its browser closed (as timeout(1)). */
+export const SLICE_SHUTDOWN_TIMEOUT_EXIT = 124;
+
+/** The slice's shutdown bound for a host stop grace: most of it, leaving the process time to exit before the SIGKILL. */
+export function sliceShutdownMs(stopGraceMs: number): number {
+  return Math.max(200, Math.floor(stopGraceMs * 0.8));
+}
 
 /** `GET /health` with the token (without it: `{ ok: true }` only, no identity). */
 export interface SliceHealth {

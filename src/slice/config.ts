@@ -43,7 +43,12 @@ export interface SliceConfig {
   chromiumExtraArgs: string[];
   /** How long each pairing code lives before the next is issued (PAIRING_CODE_TTL_MS; WhatsApp: 3 min). */
   pairingCodeTtlMs: number;
+  /** On SIGTERM: the longest the slice spends closing its client and browser before it exits anyway (SHUTDOWN_MS). */
+  shutdownMs: number;
 }
+
+/** Below Docker's default 10 s stop grace; the host passes its own (sliceShutdownMs of SLICEDECK_STOP_GRACE_MS). */
+export const DEFAULT_SHUTDOWN_MS = 8_000;
 
 /**
  * How codes are counted and how long each lives. WhatsApp's first code lives ~60 s,
@@ -189,7 +194,9 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
       replyDelayMs: readInt(env, SLICE_ENV.simReplyDelayMs, 1_500, 0, 600_000),
       bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
       ackDelayMs: readInt(env, SLICE_ENV.simAckDelayMs, 1_000, 0, 600_000),
+      closeMs: readInt(env, SLICE_ENV.simCloseMs, 0, 0, 600_000),
     },
+    shutdownMs: readInt(env, SLICE_ENV.shutdownMs, DEFAULT_SHUTDOWN_MS, 100, 600_000),
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),

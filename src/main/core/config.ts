@@ -70,6 +70,12 @@ export interface CoreConfig {
   reconcileIntervalMs: number;
   /** How often the health monitor checks running slices (ms); 0 = off. */
   healthIntervalMs: number;
+  /**
+   * A slice that may hold a WhatsApp session is stopped gracefully (Destroy, quit, a
+   * restart, the reconciler): SIGTERM, this long for it to close its client and browser
+   * (Chromium writes the profile on a graceful close), and only then SIGKILL (ms).
+   */
+  stopGraceMs: number;
   /** Restarts of a dead slice allowed per `restartWindowMs` before it ends in `error`. */
   maxSliceRestarts: number;
   restartWindowMs: number;
@@ -91,6 +97,8 @@ export function defaultImageFor(driver: DriverName): string {
 export const IMAGE_VARIANTS = ['node', 'chromium'] as const;
 export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 export const DEFAULT_PORT_RANGE = '47100-47299';
+/** Docker's own default for `docker stop`; a slice closing Chromium needs ~0.2–2 s of it. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** The platform's app-data folder (what Electron's `app.getPath('userData')` would give). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -203,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', 1, 0.1, 64),
     reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
     healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
+    stopGraceMs: readInt(env, 'SLICEDECK_STOP_GRACE_MS', DEFAULT_STOP_GRACE_MS, 1_000, 120_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
     restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
     statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),

@@ -129,7 +129,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     if (event.type === 'message.status') slices.publishView(event.data.accountId);
   });
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
-  const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
+  const reconciler = new Reconciler({ store, runtime, slices, homeId, logger, stopGraceMs: config.stopGraceMs });
 
   // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
   try {

@@ -36,6 +36,8 @@ export interface SimulatedTimings {
   bootDelayMs: number;
   /** A sent message is delivered (ack 2) after this long and read (ack 3) after twice that; 0 = only the server ack (SIM_ACK_DELAY_MS). */
   ackDelayMs?: number;
+  /** The stand-in browser takes this long to close (Chromium writing its profile on a graceful close); default 0 (SIM_CLOSE_MS). */
+  closeMs?: number;
 }
 
 /** Thrown when a simulator control cannot apply in the current situation (HTTP 409). */

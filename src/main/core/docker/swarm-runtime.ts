@@ -26,7 +26,7 @@ import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
 import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
-import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
+import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec, type StopOutcome } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -40,6 +40,10 @@ export const NODE_LABELS = {
 
 /** How long `start` waits for the task to run (or to fail in words) before giving up. */
 const START_WAIT_MS = 60_000;
+/** A restart without a stated grace (a dead slice has nothing left to close). */
+const DEFAULT_RESTART_GRACE_MS = 1_000;
+/** How much longer than the grace a graceful stop waits for the node to report the container stopped. */
+const STOP_WAIT_MARGIN_MS = 5_000;
 /** How long `remove` waits for a task container that is already being removed on its node. */
 const REMOVE_WAIT_MS = 15_000;
 const POLL_MS = 100;
@@ -147,8 +151,9 @@ export class SwarmRuntime implements SliceRuntime {
           CapabilityDrop: ['ALL'],
           // As on one engine: a read-only root, with tmpfs scratch space where the slice and Chromium write.
           ReadOnly: true,
-          // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
-          StopGracePeriod: 1_000_000_000,
+          // A forced removal's: a slice on a node this host cannot ask stops soon after its service goes. A graceful
+          // stop or a restart writes its own grace with the update that shuts the task down (setReplicas).
+          StopGracePeriod: DEFAULT_RESTART_GRACE_MS * 1_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: sessionVolumeLabels } },
             // One engine's ShmSize (services have no --shm-size). The slice's Chromium runs with
@@ -234,14 +239,22 @@ export class SwarmRuntime implements SliceRuntime {
     if (busy) throw translateEngineError(busy, "remove the slice's token secret");
   }
 
-  private async setReplicas(serviceId: string, replicas: number, force = false, node?: string): Promise<void> {
+  /**
+   * `graceMs`: the stop grace period of the task this update shuts down (a restart, or a
+   * graceful stop): SIGTERM, that long, then SIGKILL — written into the spec with the update.
+   */
+  private async setReplicas(serviceId: string, replicas: number, force = false, node?: string, graceMs?: number): Promise<void> {
     const service = this.engine().getService(serviceId);
     // A concurrent update bumps the version: read, write, retry a few times.
     for (let attempt = 0; ; attempt++) {
-      const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } } };
+      const info = (await service.inspect()) as {
+        Version: { Index: number };
+        Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number; ContainerSpec?: Record<string, unknown> } };
+      };
       const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
       if (force) spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
       if (node) spec.TaskTemplate = { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Constraints: [`node.id==${node}`] } };
+      if (graceMs !== undefined) spec.TaskTemplate = { ...spec.TaskTemplate, ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, StopGracePeriod: graceMs * 1_000_000 } };
       try {
         await service.update({ version: info.Version.Index, ...spec } as never);
         return;
@@ -268,12 +281,12 @@ export class SwarmRuntime implements SliceRuntime {
    * unpinned (its account not linked yet) whose account linked since has its session on
    * that node's volume, and Swarm's spread would otherwise put the new task anywhere.
    */
-  async restart(serviceId: string, opts: { node?: string } = {}): Promise<void> {
+  async restart(serviceId: string, opts: { node?: string; graceMs?: number } = {}): Promise<void> {
     let before: Set<string>;
     try {
       // The tasks before the restart: the one that ended (e.g. on a node drained since) is not the answer.
       before = new Set(((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).map((task) => task.ID));
-      await this.setReplicas(serviceId, 1, true, opts.node);
+      await this.setReplicas(serviceId, 1, true, opts.node, opts.graceMs ?? DEFAULT_RESTART_GRACE_MS);
     } catch (error) {
       throw translateEngineError(error, 'restart the slice service');
     }
@@ -364,6 +377,57 @@ export class SwarmRuntime implements SliceRuntime {
     const home = labels[LABELS.home];
     if (sliceId && home) await this.removeSliceContainers(home, sliceId);
     for (const secret of secrets) await this.removeSecret(secret);
+  }
+
+  /**
+   * Graceful stop, as `docker stop` on one engine: the service is scaled to no replica
+   * with a stop grace period of `graceMs`, so its node sends the task's container SIGTERM
+   * and SIGKILLs it only after the grace; once the container has stopped (waited for,
+   * bounded by the grace and a margin), the service is removed as by `remove`.
+   */
+  async stopAndRemove(serviceId: string, opts: { graceMs: number }): Promise<StopOutcome> {
+    if (serviceId.startsWith(ORPHAN_SECRET_PREFIX)) {
+      await this.remove(serviceId);
+      return { exitCode: null };
+    }
+    let exitCode: number | null = null;
+    try {
+      const task = await this.currentTask(serviceId);
+      const containerId = task?.Status?.ContainerStatus?.ContainerID;
+      if (task?.Status?.State === 'running' && containerId) {
+        const node = task.NodeID ? await this.nodeInfo(task.NodeID).catch(() => null) : null;
+        await this.setReplicas(serviceId, 0, false, undefined, opts.graceMs);
+        exitCode = await this.waitContainerStopped(node, serviceId, task.ID, containerId, opts.graceMs + STOP_WAIT_MARGIN_MS);
+      }
+    } catch (error) {
+      if (statusOf(error) !== 404) throw translateEngineError(error, 'stop the slice service');
+      return { exitCode: null };
+    }
+    await this.remove(serviceId);
+    return { exitCode };
+  }
+
+  /**
+   * Until the task's container has stopped (bounded): asked of its node's engine when the
+   * node can be asked (which keeps the exit code), else until the swarm says the task ended.
+   * Its exit code, or null when nobody says.
+   */
+  private async waitContainerStopped(node: NodeInfo | null, serviceId: string, taskId: string, containerId: string, waitMs: number): Promise<number | null> {
+    const deadline = Date.now() + waitMs;
+    const engine = node?.engine ? this.nodeEngine(node, 'stop the slice container') : null;
+    while (Date.now() < deadline) {
+      // undefined: the node did not answer this time; null: the container is gone (the swarm removed it with its task).
+      const info = engine ? await engine.getContainer(containerId).inspect().catch((error: unknown) => (statusOf(error) === 404 ? null : undefined)) : null;
+      if (info && !info.State.Running) return typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null;
+      if (!info) {
+        const tasks = (await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[];
+        const task = tasks.find((t) => t.ID === taskId);
+        if (!task) return null;
+        if (FINAL.has(task.Status?.State ?? '')) return task.Status?.ContainerStatus?.ExitCode ?? null;
+      }
+      await sleep(POLL_MS);
+    }
+    return null;
   }
 
   /**
