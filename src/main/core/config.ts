@@ -37,6 +37,8 @@ export interface CoreConfig {
   simReplyDelayMs: number;
   /** Simulated driver: a sent message is delivered after this long and read after twice that (0 = never). */
   simAckDelayMs: number;
+  /** Simulated: the stand-in browser takes this long to close on a graceful stop, as Chromium writing its profile does (ms). */
+  simCloseMs: number;
   /** How often each slice asks its WhatsApp client whether it still answers (ms; 0 = never). */
   livenessProbeMs: number;
   /** How long a pairing code lives before WhatsApp issues the next (ms; WhatsApp: 3 min). */
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
     simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
     simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
+    simCloseMs: readInt(env, 'SLICEDECK_SIM_CLOSE_MS', 0, 0, 60_000),
     livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
     pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
     outboxCap: readInt(env, 'SLICEDECK_OUTBOX_CAP', 200, 1, 100_000),

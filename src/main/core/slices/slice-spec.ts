@@ -33,6 +33,7 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
       [SLICE_ENV.simReplyDelayMs]: String(config.simReplyDelayMs),
       [SLICE_ENV.simAckDelayMs]: String(config.simAckDelayMs),
+      [SLICE_ENV.simCloseMs]: String(config.simCloseMs),
       [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
       [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
