@@ -1,9 +1,9 @@
 /**
  * A session linked a moment ago survives the end of its slice — with the real
  * whatsapp-web.js in the real Chromium slice image, against the stand-in WhatsApp Web
- * (test/standin-whatsapp/), whose page keeps its link in localStorage: exactly what
- * Chromium commits to the profile lazily, seconds after the write, and what a SIGKILL
- * loses. Each case links a new account, ends its slice 0.5 s after Ready, then Connects
+ * (test/standin-whatsapp/), whose page here keeps its link in localStorage (`linkStore`),
+ * as WhatsApp Web keeps part of its own: Chromium commits it to the profile lazily,
+ * seconds after the write, so a SIGKILL soon after linking loses it. Each case links a new account, ends its slice 0.5 s after Ready, then Connects
  * again: Ready from the saved session, no code.
  *
  * - Disconnect (slices.destroy);
@@ -78,7 +78,8 @@ async function expectRestoredWithoutCode(t: TestCore, accountId: string): Promis
 
 beforeAll(async () => {
   image = await ensureChromiumImage();
-  standin = await StandinWhatsApp.start({ host: await bridgeGatewayAddress(SLICE_NETWORK), codes: 3, firstCodeMs: 20_000, nextCodeMs: 20_000, syncMs: 1_000 });
+  // The link in localStorage: what Chromium commits lazily and a SIGKILL right after linking loses.
+  standin = await StandinWhatsApp.start({ host: await bridgeGatewayAddress(SLICE_NETWORK), codes: 3, firstCodeMs: 20_000, nextCodeMs: 20_000, syncMs: 1_000, linkStore: 'localStorage' });
   const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
   settings = { driver: 'whatsapp-web.js', image, chromiumExtraArgs, qrTtlMs: 30_000, sliceMemoryBytes: 1024 * 1024 * 1024 };
 }, 600_000);

@@ -32,9 +32,19 @@
       };
     });
   }
-  const readSession = () => sessionStore('readonly', (store) => store.get('id'));
-  const writeSession = (id) => sessionStore('readwrite', (store) => store.put(id, 'id'));
-  const clearSession = () => sessionStore('readwrite', (store) => store.delete('id'));
+  /*
+   * Or, with the stand-in's `linkStore: 'localStorage'`, in localStorage, as WhatsApp Web keeps
+   * part of its link: Chromium commits it lazily, so only a graceful browser close (or time)
+   * puts it on disk. A page restores from either.
+   */
+  const LOCAL_KEY = 'standin-session';
+  const readSession = async () => (await sessionStore('readonly', (store) => store.get('id'))) ?? window.localStorage.getItem(LOCAL_KEY);
+  const writeSession = (id) =>
+    settings?.linkStore === 'localStorage' ? Promise.resolve(window.localStorage.setItem(LOCAL_KEY, id)) : sessionStore('readwrite', (store) => store.put(id, 'id'));
+  const clearSession = () => {
+    window.localStorage.removeItem(LOCAL_KEY);
+    return sessionStore('readwrite', (store) => store.delete('id'));
+  };
   const unknownModules = new Set();
 
   function report(type, data) {

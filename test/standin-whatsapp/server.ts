@@ -44,7 +44,16 @@ export interface StandinOptions extends Partial<StandinTimings> {
   contacts?: number;
   /** window.Debug.VERSION: what the library reads as WhatsApp Web's version. */
   version?: string;
+  /**
+   * Where the page writes the link at a scan: IndexedDB (default; on disk once its transaction
+   * completes) or localStorage, which Chromium commits to the profile lazily, seconds after the
+   * write — as WhatsApp Web keeps part of its link: lost by a SIGKILL soon after linking,
+   * written by a graceful browser close. A page restores from either.
+   */
+  linkStore?: LinkStore;
 }
+
+export type LinkStore = 'indexedDB' | 'localStorage';
 
 export type StandinMode = 'serve' | 'garbage' | 'close';
 
@@ -105,6 +114,7 @@ export class StandinWhatsApp {
     readonly timings: StandinTimings,
     readonly phone: StandinPhone,
     readonly version: string,
+    readonly linkStore: LinkStore,
     private readonly net: NetServer,
     private readonly https: HttpsServer,
   ) {}
@@ -127,7 +137,7 @@ export class StandinWhatsApp {
       net.listen(options.port ?? 0, options.host, () => {
         const address = net.address();
         if (!address || typeof address === 'string') return reject(new Error('the stand-in got no port'));
-        resolve(new StandinWhatsApp(options.host, address.port, timings, makePhone(options.contacts ?? 25), options.version ?? '2.3000.1099999999', net, https));
+        resolve(new StandinWhatsApp(options.host, address.port, timings, makePhone(options.contacts ?? 25), options.version ?? '2.3000.1099999999', options.linkStore ?? 'indexedDB', net, https));
       });
     });
     https.on('request', (req, res) => standin.handle(req, res));
@@ -250,7 +260,7 @@ export class StandinWhatsApp {
     if (req.method === 'GET' && url.pathname === '/__standin/settings') {
       const session = url.searchParams.get('session');
       // `seq`: a page acts only on commands sent after it loaded.
-      return json(200, { ...this.timings, version: this.version, phone: this.phone, linked: session !== null && this.linked.has(session), seq: this.seq });
+      return json(200, { ...this.timings, version: this.version, linkStore: this.linkStore, phone: this.phone, linked: session !== null && this.linked.has(session), seq: this.seq });
     }
     if (req.method === 'GET' && url.pathname === '/__standin/poll') {
       const since = Number(url.searchParams.get('since') ?? 0);
