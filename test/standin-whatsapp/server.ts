@@ -9,10 +9,11 @@
  * answers every connection with bytes that are not TLS, `close` hangs up at once.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { resolve } from 'node:path';
 import { selfSignedCertificate } from './tls';
 
 export interface StandinTimings {
@@ -72,7 +73,9 @@ type Command = { seq: number } & ({ type: 'scan'; ref: string; session: string }
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
 const MAX_COMMANDS = 1_000;
 
-const PAGE_SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+/** page.js beside this file; bundled elsewhere (the bench, out/bench/), the checkout's copy. */
+const PAGE_SCRIPT_FILE = new URL('./page.js', import.meta.url);
+const PAGE_SCRIPT = readFileSync(existsSync(PAGE_SCRIPT_FILE) ? PAGE_SCRIPT_FILE : resolve(process.cwd(), 'test/standin-whatsapp/page.js'), 'utf8');
 const INDEX_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>WhatsApp</title></head><body><div id="app"></div><script src="/standin.js"></script></body></html>';
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Margaret Hamilton', 'Dennis Ritchie'];
 const MAX_REPORTS = 5_000;
