@@ -14,6 +14,9 @@
  * HOST_SCAN=1: once a code is on screen, scans it (simulated phone), so the account
  * reaches Ready in this host (a crash test with linked slices running).
  *
+ * HOST_DESTROY_WHEN_READY=1: once the account is Ready, prints `destroying` and clicks
+ * Disconnect (slices.destroy), so a test can kill the host while it stops the slice.
+ *
  * HOST_PRINT_QR=1: `slice` lines carry the code's payload (`qr`), so a test can scan it
  * on a stand-in WhatsApp Web (the real driver).
  *
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   });
   let sent = false;
   let scanned = false;
+  let destroying = false;
   core.events.subscribe((event) => {
     if (event.type !== 'slice') return;
     const qr = process.env.HOST_PRINT_QR === '1' && event.data.qr ? { qr: event.data.qr.payload } : {};
@@ -57,6 +61,11 @@ async function main(): Promise<void> {
     if (event.data.stage === 'qr' && !scanned && process.env.HOST_SCAN === '1') {
       scanned = true;
       void dispatch(core.handlers, 'sim.scan', { accountId: event.data.accountId });
+    }
+    if (event.data.stage === 'ready' && !destroying && process.env.HOST_DESTROY_WHEN_READY === '1') {
+      destroying = true;
+      print({ type: 'destroying', accountId: event.data.accountId });
+      void dispatch(core.handlers, 'slices.destroy', { accountId: event.data.accountId });
     }
     if (event.data.stage === 'qr' && !sent && process.env.HOST_SEND_CHAT && process.env.HOST_SEND_TEXT) {
       sent = true;

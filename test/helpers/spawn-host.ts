@@ -33,7 +33,7 @@ function bundle(): Promise<string> {
 }
 
 export interface HostLine {
-  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed' | 'queued' | 'closed';
+  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed' | 'queued' | 'closed' | 'destroying';
   homeId?: string;
   sliceId?: string;
   stage?: string;

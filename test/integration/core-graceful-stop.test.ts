@@ -12,11 +12,16 @@
  * the engine sent and the exit code each run died with — 0 after SIGTERM when the slice
  * closed itself, 137 when it was killed.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreInternals } from '../../src/main/core';
+import { isPortBindable } from '../../src/main/core/slices/ports';
 import { CODES_OVER_WORDS } from '../../src/main/core/slices/stage-clock';
 import { ContainerEnds } from '../helpers/container-ends';
-import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount, makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
+import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
 import { containersOfHome, docker } from '../helpers/docker';
 
 const SIGTERM = 15;
@@ -113,4 +118,36 @@ describe('quitting with “destroy the slices”', () => {
       await t.cleanup();
     }
   }, 120_000);
+});
+
+describe('a host killed while it stops a slice gracefully', () => {
+  it('the engine finishes the stop; the next start leaves no container and no port taken, and the session restores without a code', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-killed-mid-stop-'));
+    const host = await spawnHost({ ...killableHostEnv(dataDir, workerPortRange()), HOST_SCAN: '1', HOST_DESTROY_WHEN_READY: '1', SLICEDECK_SIM_CLOSE_MS: String(CLOSE_MS) });
+    let t: TestCore | undefined;
+    let ends: ContainerEnds | undefined;
+    try {
+      const homeId = (await host.waitForLine((line) => line.type === 'home')).homeId!;
+      ends = await ContainerEnds.of(homeId);
+      const { accountId } = await host.waitForLine((line) => line.type === 'destroying', 60_000);
+      const [container] = await containersOfHome(homeId);
+      const port = container!.Ports.find((p) => p.PublicPort)!.PublicPort;
+      // Killed once the engine has begun the stop (SIGTERM sent), while the slice is still closing.
+      await expect.poll(() => ends!.of(container!.Id).signals, { timeout: 30_000, interval: 50 }).toContain(SIGTERM);
+      await host.kill9();
+      // The engine goes on with the stop by itself: the slice closes its browser and exits 0. (Docker
+      // reports the exit before it has released the container: the next start may still see it running.)
+      expect(await ends.died(container!.Id)).toEqual({ signals: [SIGTERM], exitCodes: [0] });
+      t = await makeTestCore({}, { dataDir });
+      expect(await containersOfHome(homeId)).toEqual([]);
+      expect(await isPortBindable(port)).toBe(true);
+      await t.call('slices.connect', { accountId: accountId! });
+      const settled = await t.events.waitFor('slice', (v) => v.accountId === accountId && (v.stage === 'ready' || v.stage === 'qr'), 60_000, 'Ready from the saved session (or a code)');
+      expect(settled.stage).toBe('ready');
+    } finally {
+      ends?.close();
+      await host.kill9();
+      await t?.cleanup();
+    }
+  }, 180_000);
 });
