@@ -91,7 +91,9 @@ export class Reconciler {
           return;
         }
         if (isTerminalStage(row.stage)) {
-          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error);
+          // A teardown a dead host left half-way (see Teardown.teardown); a slice still running
+          // may be closing its browser right now: stopped gracefully, not killed under it.
+          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error, { graceful: container?.running === true });
           report.rowsCleared++;
           return;
         }

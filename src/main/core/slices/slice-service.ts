@@ -129,7 +129,7 @@ export class SliceService {
   }
 
   /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown); call under the account lock. */
-  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
     return this.ending.teardown(this.state.slice(accountId, sliceId), finalStage, error, opts);
   }
 

@@ -22,9 +22,10 @@ export class Teardown {
    * freed, `finalStage` recorded and emitted. The volume is kept. A slice that may
    * hold a session the volume does not have yet is stopped gracefully (see
    * endContainer); `graceful` overrides that (false: a session about to be deleted).
-   * A graceful stop can take up to the grace, so its row is cleared first: a host killed
-   * meanwhile leaves an orphan that the next start's reconciler stops and removes, never a
-   * row naming a slice the engine is still stopping (which it would adopt as running).
+   * A graceful stop can take up to the grace, so its row first takes the final stage (not
+   * shown yet, no History row): a host killed meanwhile leaves a row the next start's
+   * reconciler finishes (a terminal stage naming a container), never one naming a slice
+   * the engine is still stopping as if it were live (it would be adopted as running).
    * Idempotent and guarded by the slice id, so a late timer never clears a newer slice.
    */
   async teardown(slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
@@ -34,8 +35,7 @@ export class Teardown {
     if (!row) return;
     this.state.clearTimer(slice.accountId);
     const graceful = opts.graceful ?? (finalStage !== 'qr_timeout' && mayHoldSession(row.stage, store.sessionSaved(slice.accountId)));
-    const clear = () => slice.publish(store.clearSlice(slice.accountId, finalStage, error, slice.sliceId));
-    if (graceful) clear();
+    if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, error);
     try {
       if (row.containerId) await endContainer(this.state, slice.ids, row.containerId, graceful);
       if (opts.sweepLabels) {
@@ -48,7 +48,7 @@ export class Teardown {
       // The reconciler removes it later (its slice id no longer matches any row); the port is re-checked before reuse.
       this.state.log.warn({ ...slice.ids, err }, 'could not remove the slice container now; the reconciler will');
     }
-    if (!graceful) clear();
+    slice.publish(store.clearSlice(slice.accountId, finalStage, error, slice.sliceId));
   }
 
   /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
