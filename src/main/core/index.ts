@@ -94,7 +94,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const store = new Store(config.dataDir, Date.now, { tokenFor: (sliceId) => tokens.forSlice(sliceId), nativeBinding: options.sqliteBinding });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
-  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker);
+  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker, { stopGraceMs: config.stopGraceMs }) : new DockerodeRuntime(options.docker);
   const system = new SystemMonitor({ config, store, runtime, bus, homeId });
   // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
   // the service passes on what slices say about them.

@@ -134,7 +134,8 @@ export interface SliceRuntime {
   /**
    * Stops and starts again; used when a running slice stops answering or misbehaves.
    * The stop is graceful: SIGTERM, `graceMs` (default 1 s) for the slice to close its
-   * client and browser, then SIGKILL.
+   * client and browser, then SIGKILL. (A swarm stops the old task with the grace its
+   * service was created with: SwarmRuntime's stopGraceMs.)
    * `node` (swarm): the restarted slice must run there, because its account's session
    * volume is there; one engine has one place and ignores it.
    */

@@ -24,8 +24,9 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, SLICE_UID, containerCreateOptions } from './container-spec';
-import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
+import { engineGetter, engineMessage, graceSeconds, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
+import { DEFAULT_STOP_GRACE_MS } from '../config';
 import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec, type StopOutcome } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
@@ -40,8 +41,6 @@ export const NODE_LABELS = {
 
 /** How long `start` waits for the task to run (or to fail in words) before giving up. */
 const START_WAIT_MS = 60_000;
-/** A restart without a stated grace (a dead slice has nothing left to close). */
-const DEFAULT_RESTART_GRACE_MS = 1_000;
 /** How much longer than the grace a graceful stop waits for the node to report the container stopped. */
 const STOP_WAIT_MARGIN_MS = 5_000;
 /** How long `remove` waits for a task container that is already being removed on its node. */
@@ -89,7 +88,14 @@ export class SwarmRuntime implements SliceRuntime {
   private readonly engine: () => Docker;
   private readonly nodeEngines = new Map<string, Docker>();
 
-  constructor(options?: Docker.DockerOptions) {
+  /**
+   * `stopGraceMs`: the stop grace period written into every slice service. Swarm stops a task
+   * with the grace its spec had when the task was made, so it is fixed at create.
+   */
+  constructor(
+    options?: Docker.DockerOptions,
+    private readonly settings: { stopGraceMs?: number } = {},
+  ) {
     this.engine = engineGetter(options);
   }
 
@@ -151,9 +157,9 @@ export class SwarmRuntime implements SliceRuntime {
           CapabilityDrop: ['ALL'],
           // As on one engine: a read-only root, with tmpfs scratch space where the slice and Chromium write.
           ReadOnly: true,
-          // A forced removal's: a slice on a node this host cannot ask stops soon after its service goes. A graceful
-          // stop or a restart writes its own grace with the update that shuts the task down (setReplicas).
-          StopGracePeriod: DEFAULT_RESTART_GRACE_MS * 1_000_000,
+          // Swarm stops a task (a restart, a scale to none, the service removed) with the grace of its own spec:
+          // a slice that may hold a session gets the time to close its browser (see stopAndRemove).
+          StopGracePeriod: (this.settings.stopGraceMs ?? DEFAULT_STOP_GRACE_MS) * 1_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: sessionVolumeLabels } },
             // One engine's ShmSize (services have no --shm-size). The slice's Chromium runs with
@@ -239,22 +245,17 @@ export class SwarmRuntime implements SliceRuntime {
     if (busy) throw translateEngineError(busy, "remove the slice's token secret");
   }
 
-  /**
-   * `graceMs`: the stop grace period of the task this update shuts down (a restart, or a
-   * graceful stop): SIGTERM, that long, then SIGKILL — written into the spec with the update.
-   */
-  private async setReplicas(serviceId: string, replicas: number, force = false, node?: string, graceMs?: number): Promise<void> {
+  private async setReplicas(serviceId: string, replicas: number, force = false, node?: string): Promise<void> {
     const service = this.engine().getService(serviceId);
     // A concurrent update bumps the version: read, write, retry a few times.
     for (let attempt = 0; ; attempt++) {
       const info = (await service.inspect()) as {
         Version: { Index: number };
-        Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number; ContainerSpec?: Record<string, unknown> } };
+        Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } };
       };
       const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
       if (force) spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
       if (node) spec.TaskTemplate = { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Constraints: [`node.id==${node}`] } };
-      if (graceMs !== undefined) spec.TaskTemplate = { ...spec.TaskTemplate, ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, StopGracePeriod: graceMs * 1_000_000 } };
       try {
         await service.update({ version: info.Version.Index, ...spec } as never);
         return;
@@ -286,7 +287,8 @@ export class SwarmRuntime implements SliceRuntime {
     try {
       // The tasks before the restart: the one that ended (e.g. on a node drained since) is not the answer.
       before = new Set(((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).map((task) => task.ID));
-      await this.setReplicas(serviceId, 1, true, opts.node, opts.graceMs ?? DEFAULT_RESTART_GRACE_MS);
+      // The old task is stopped with the grace of its own spec (the runtime's stopGraceMs): Swarm takes no per-restart grace.
+      await this.setReplicas(serviceId, 1, true, opts.node);
     } catch (error) {
       throw translateEngineError(error, 'restart the slice service');
     }
@@ -380,10 +382,12 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   /**
-   * Graceful stop, as `docker stop` on one engine: the service is scaled to no replica
-   * with a stop grace period of `graceMs`, so its node sends the task's container SIGTERM
-   * and SIGKILLs it only after the grace; once the container has stopped (waited for,
-   * bounded by the grace and a margin), the service is removed as by `remove`.
+   * Graceful stop, as `docker stop` on one engine. Where the task's node can be asked, its
+   * engine stops the container itself (SIGTERM, `graceMs`, then SIGKILL; restart condition
+   * `none`: the swarm starts no other task). Elsewhere the service is scaled to no replica and
+   * the node stops the task with its spec's grace (the runtime's stopGraceMs). Once the
+   * container has stopped (waited for, bounded by the grace and a margin), the service is
+   * removed as by `remove`.
    */
   async stopAndRemove(serviceId: string, opts: { graceMs: number }): Promise<StopOutcome> {
     if (serviceId.startsWith(ORPHAN_SECRET_PREFIX)) {
@@ -396,8 +400,10 @@ export class SwarmRuntime implements SliceRuntime {
       const containerId = task?.Status?.ContainerStatus?.ContainerID;
       if (task?.Status?.State === 'running' && containerId) {
         const node = task.NodeID ? await this.nodeInfo(task.NodeID).catch(() => null) : null;
-        await this.setReplicas(serviceId, 0, false, undefined, opts.graceMs);
-        exitCode = await this.waitContainerStopped(node, serviceId, task.ID, containerId, opts.graceMs + STOP_WAIT_MARGIN_MS);
+        const stopped = node?.engine ? await this.stopOnNode(node, containerId, opts.graceMs) : false;
+        if (!stopped) await this.setReplicas(serviceId, 0);
+        const specGraceMs = this.settings.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+        exitCode = await this.waitContainerStopped(node, serviceId, task.ID, containerId, (stopped ? 0 : specGraceMs) + STOP_WAIT_MARGIN_MS);
       }
     } catch (error) {
       if (statusOf(error) !== 404) throw translateEngineError(error, 'stop the slice service');
@@ -405,6 +411,17 @@ export class SwarmRuntime implements SliceRuntime {
     }
     await this.remove(serviceId);
     return { exitCode };
+  }
+
+  /** `docker stop` on the task's node; false when that engine could not do it (the swarm's way is used then). */
+  private async stopOnNode(node: NodeInfo, containerId: string, graceMs: number): Promise<boolean> {
+    try {
+      await this.nodeEngine(node, 'stop the slice container').getContainer(containerId).stop({ t: graceSeconds(graceMs) });
+      return true;
+    } catch (error) {
+      // 304: it is not running any more; 404: gone already.
+      return statusOf(error) === 304 || statusOf(error) === 404;
+    }
   }
 
   /**
