@@ -62,6 +62,15 @@ describe('graceful end of slices that may hold a session', () => {
     expect((await t.call('slices.view', { accountId })).phase).toBe('setup');
   }, 90_000);
 
+  it('Remove of a linked account stops its slice the same way before its session volume goes', async () => {
+    const { accountId } = await linkNewAccount(t, 'Remove');
+    const container = containerOf(t, accountId);
+    await t.call('accounts.remove', { accountId });
+    expect(await ends.died(container)).toEqual({ signals: [SIGTERM], exitCodes: [0] });
+    expect(await containersOfHome(t.homeId, { accountId })).toEqual([]);
+    expect((await t.call('accounts.list')).some((account) => account.id === accountId)).toBe(false);
+  }, 90_000);
+
   it('the restart ladder restarts a live slice with SIGTERM, the slice closing its client first, and follows it again', async () => {
     const { accountId, view } = await linkNewAccount(t, 'Ladder');
     const container = containerOf(t, accountId);
