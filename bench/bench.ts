@@ -36,6 +36,7 @@ import { crowdLine, crowdRounds, type CrowdResult } from './crowd';
 import { mediaFigures } from './media';
 import { bigAccountFigures } from './big-account';
 import { floodFigures } from './floods';
+import { gracefulFigures, type GracefulFigures } from './graceful';
 import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
 import { realSlicesAtOnce } from './real-slices';
 
@@ -258,35 +259,6 @@ function recordStageStarts(core: Core, accountId: string): () => [string, number
   };
 }
 
-async function qrExpiry() {
-  const reps = Math.max(3, Math.round(REPS / 2));
-  console.log(`\nQR expiry → container gone, ${reps} runs (3 codes of 400 ms)`);
-  const bench = await makeCore({ qrTtlMs: 400, qrCodes: 3 });
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < reps; i++) {
-      const account = await bench.core.handlers['accounts.add']({ name: `expiry ${i}` });
-      const lastCode = nextView(bench.core, account.id, (v) => v.qr !== undefined && v.qr.index === v.qr.total);
-      await bench.core.handlers['slices.connect']({ accountId: account.id });
-      const view = await lastCode;
-      const [container] = await containersOf(bench.core);
-      if (!container) throw new Error('no container while the last code is shown');
-      // Watch Docker itself, every 5 ms, bounded.
-      const deadline = Date.now() + 15_000;
-      while (!(await containerGone(container.Id))) {
-        if (Date.now() > deadline) throw new Error('container still there 15 s after the last code expired');
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      samples.push(Date.now() - view.qr!.expiresAt);
-    }
-  } finally {
-    await bench.close();
-  }
-  const s = summarize(samples);
-  row('last code expired → container gone (ms)', `p50 ${s.p50}  max ${s.max}`, '≤ 2000 ms', s.max <= 2000);
-  results.qrExpiryToGoneMs = s;
-}
-
 async function concurrentConnects(count: number) {
   const bench = await makeCore({}, Math.max(40, count * 2));
   try {
@@ -500,7 +472,11 @@ async function main() {
   await removeByLabel('slicedeck.bench=baseline');
   console.log(`crowd N = ${CROWD_N} (BENCH_CROWD), ${CROWD_ROUNDS} rounds (BENCH_CROWD_ROUNDS); swarm pairs ${SWARM_REPS} (BENCH_SWARM_REPS)`);
   if (runs('pairs')) await connectPairs();
-  if (runs('expiry')) await qrExpiry();
+  if (runs('expiry')) {
+    // The ends of a slice (bench/graceful.ts): Destroy → gone (graceful), last code → gone (unscanned).
+    results.graceful = await gracefulFigures({ makeCore, row, reps: REPS });
+    results.qrExpiryToGoneMs = (results.graceful as GracefulFigures).lastCodeToGoneMs;
+  }
   if (runs('concurrent')) {
     console.log('\nConcurrent connects');
     results.concurrent = [await concurrentConnects(1), await concurrentConnects(10), await concurrentConnects(20)];

@@ -95,7 +95,22 @@ export const SLICE_ENV = {
    * library looks, as WhatsApp does for a fresh session on a good connection), `never`.
    */
   simRestoreSync: 'SIM_RESTORE_SYNC',
+  /**
+   * On SIGTERM the slice closes its client and browser within this long, then exits anyway
+   * (SLICE_SHUTDOWN_TIMEOUT_EXIT); the host sets it below its stop grace, after which the engine SIGKILLs.
+   */
+  shutdownMs: 'SHUTDOWN_MS',
+  /** Simulated driver: how long the stand-in browser takes to close (Chromium writing its profile); default 0. */
+  simCloseMs: 'SIM_CLOSE_MS',
 } as const;
+
+/** The exit code of a slice whose own shutdown bound (SHUTDOWN_MS) ran out before its browser closed (as timeout(1)). */
+export const SLICE_SHUTDOWN_TIMEOUT_EXIT = 124;
+
+/** The slice's shutdown bound for a host stop grace: most of it, leaving the process time to exit before the SIGKILL. */
+export function sliceShutdownMs(stopGraceMs: number): number {
+  return Math.max(200, Math.floor(stopGraceMs * 0.8));
+}
 
 /** The media limit unless SLICEDECK_MEDIA_MAX_BYTES says otherwise: 16 MiB (WhatsApp sends photos, voice notes and most videos below it). */
 export const DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024;

@@ -46,7 +46,12 @@ export interface SliceConfig {
   pairingCodeTtlMs: number;
   /** The largest media file downloaded and answered (MEDIA_MAX_BYTES; the host's SLICEDECK_MEDIA_MAX_BYTES). */
   mediaMaxBytes: number;
+  /** On SIGTERM: the longest the slice spends closing its client and browser before it exits anyway (SHUTDOWN_MS). */
+  shutdownMs: number;
 }
+
+/** Below Docker's default 10 s stop grace; the host passes its own (sliceShutdownMs of SLICEDECK_STOP_GRACE_MS). */
+export const DEFAULT_SHUTDOWN_MS = 8_000;
 
 /**
  * How codes are counted and how long each lives. WhatsApp's first code lives ~60 s,
@@ -206,7 +211,9 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
         lastMessageChars: readInt(env, SLICE_ENV.simLastMessageChars, 0, 0, MESSAGE_TEXT_RULE.maxLength),
         historyMessages: readInt(env, SLICE_ENV.simHistoryMessages, 0, 0, 10_000),
       },
+      closeMs: readInt(env, SLICE_ENV.simCloseMs, 0, 0, 600_000),
     },
+    shutdownMs: readInt(env, SLICE_ENV.shutdownMs, DEFAULT_SHUTDOWN_MS, 100, 600_000),
     authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
     chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
     startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),

@@ -1,18 +1,23 @@
 /**
  * The slice's entry point inside its container: reads the environment
- * (`SLICE_ENV`), starts the server, and exits promptly on SIGTERM/SIGINT
- * (Docker's stop, or the host's destroy, must not wait for a timeout). An error
- * nobody handled is logged and exits non-zero (crash-guard.ts), so the host's
- * restart ladder takes over instead of a half-broken client living on.
+ * (`SLICE_ENV`), starts the server, and on SIGTERM/SIGINT (the host's graceful
+ * stop: `docker stop`, delivered by docker-init, PID 1) closes the WhatsApp client
+ * and its Chromium the way a person closes a browser — whatsapp-web.js
+ * `client.destroy()` → puppeteer `browser.close()`, which makes Chromium write
+ * what it keeps lazily (localStorage, a just-linked session) into the profile on
+ * the account's volume — then exits 0. Bounded by SHUTDOWN_MS, below the host's
+ * grace: past it the slice exits SLICE_SHUTDOWN_TIMEOUT_EXIT by itself rather
+ * than wait for the SIGKILL. An error nobody handled is logged and exits non-zero
+ * (crash-guard.ts), so the host's restart ladder takes over instead of a
+ * half-broken client living on.
  */
+import { SLICE_SHUTDOWN_TIMEOUT_EXIT } from '@shared/slice-protocol';
 import { createSliceApp } from './app';
 import { loadSliceConfig, SliceConfigError, waitForTokenFile } from './config';
 import { jsonLineLogger } from './instance-manager';
 import { installCrashGuard } from './crash-guard';
 import { removeStaleTokenFiles } from './stale-tokens';
 import { SLICE_ENV } from '@shared/slice-protocol';
-
-const SHUTDOWN_GRACE_MS = 1_500;
 
 // First thing: an error nobody handles, from here on, is logged and ends the process non-zero.
 installCrashGuard(process, jsonLineLogger);
@@ -44,10 +49,23 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    jsonLineLogger({ event: 'stopping', signal });
-    // Exit even if the browser will not close in time.
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-    app.close().finally(() => process.exit(0));
+    const since = Date.now();
+    jsonLineLogger({ event: 'stopping', signal, boundMs: config.shutdownMs });
+    // Exit by itself, with a code that says so, rather than be killed by the engine after its grace.
+    setTimeout(() => {
+      jsonLineLogger({ event: 'stop_timed_out', ms: Date.now() - since });
+      process.exit(SLICE_SHUTDOWN_TIMEOUT_EXIT);
+    }, config.shutdownMs).unref();
+    app.close().then(
+      () => {
+        jsonLineLogger({ event: 'stopped', ms: Date.now() - since });
+        process.exit(0);
+      },
+      (error: unknown) => {
+        jsonLineLogger({ event: 'stop_failed', ms: Date.now() - since, error: String(error) });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

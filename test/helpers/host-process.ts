@@ -13,6 +13,16 @@
  *
  * HOST_SCAN=1: once a code is on screen, scans it (simulated phone), so the account
  * reaches Ready in this host (a crash test with linked slices running).
+ *
+ * HOST_DESTROY_WHEN_READY=1: once the account is Ready, prints `destroying` and clicks
+ * Disconnect (slices.destroy), so a test can kill the host while it stops the slice.
+ *
+ * HOST_PRINT_QR=1: `slice` lines carry the code's payload (`qr`), so a test can scan it
+ * on a stand-in WhatsApp Web (the real driver).
+ *
+ * SIGTERM: the host closes as the shells do when they quit — `core.close()`, and with
+ * HOST_STOP_DESTROYS=1 `core.close({ destroySlices: true })` (the desktop's "Destroy and
+ * quit") — prints `closed`, and exits 0.
  */
 import pino from 'pino';
 import { dispatch } from '@shared/dispatch';
@@ -35,14 +45,27 @@ async function main(): Promise<void> {
     : undefined;
   const core = await createCore({ config, logger: pino({ level: 'silent' }), ...(stageHook ? { stageHook } : {}) });
   print({ type: 'home', homeId: core.homeId });
+  process.once('SIGTERM', () => {
+    void core
+      .close({ destroySlices: process.env.HOST_STOP_DESTROYS === '1' })
+      .then(() => print({ type: 'closed' }))
+      .finally(() => process.exit(0));
+  });
   let sent = false;
   let scanned = false;
+  let destroying = false;
   core.events.subscribe((event) => {
     if (event.type !== 'slice') return;
-    print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId });
+    const qr = process.env.HOST_PRINT_QR === '1' && event.data.qr ? { qr: event.data.qr.payload } : {};
+    print({ type: 'slice', stage: event.data.stage, accountId: event.data.accountId, ...qr });
     if (event.data.stage === 'qr' && !scanned && process.env.HOST_SCAN === '1') {
       scanned = true;
       void dispatch(core.handlers, 'sim.scan', { accountId: event.data.accountId });
+    }
+    if (event.data.stage === 'ready' && !destroying && process.env.HOST_DESTROY_WHEN_READY === '1') {
+      destroying = true;
+      print({ type: 'destroying', accountId: event.data.accountId });
+      void dispatch(core.handlers, 'slices.destroy', { accountId: event.data.accountId });
     }
     if (event.data.stage === 'qr' && !sent && process.env.HOST_SEND_CHAT && process.env.HOST_SEND_TEXT) {
       sent = true;

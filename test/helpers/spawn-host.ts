@@ -33,12 +33,14 @@ function bundle(): Promise<string> {
 }
 
 export interface HostLine {
-  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed' | 'queued';
+  type: 'home' | 'slice' | 'paused' | 'connected' | 'failed' | 'queued' | 'closed' | 'destroying';
   homeId?: string;
   sliceId?: string;
   stage?: string;
   accountId?: string;
   message?: string;
+  /** The code's payload (HOST_PRINT_QR=1). */
+  qr?: string;
 }
 
 export interface HostProcess {
@@ -47,6 +49,8 @@ export interface HostProcess {
   waitForLine(test: (line: HostLine) => boolean, timeoutMs?: number): Promise<HostLine>;
   lines: HostLine[];
   kill9(): Promise<void>;
+  /** SIGTERM, then waits (bounded) for the process to exit; its exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
 }
 
 /**
@@ -102,6 +106,13 @@ export async function spawnHost(env: Record<string, string>): Promise<HostProces
         waiters.push({ test, resolve: (line) => (clearTimeout(timer), resolve(line)) });
         void exited.then(() => setTimeout(() => reject(new Error(`host process exited; lines: ${JSON.stringify(lines)}; stderr: ${stderr.slice(-2000)}`)), 50));
       });
+    },
+    async stop(timeoutMs = 60_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`host process did not exit within ${timeoutMs} ms of SIGTERM; stderr: ${stderr.slice(-2000)}`)), timeoutMs)))]);
+      clearTimeout(timer);
+      return child.exitCode;
     },
     async kill9() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -89,8 +89,9 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       await teardown();
     }, 180_000);
 
-    async function startSlice(homeOf: string, n: number, port: number) {
+    async function startSlice(homeOf: string, n: number, port: number, env: Record<string, string> = {}) {
       const spec = contractSpec(subject, homeOf, n, port);
+      Object.assign(spec.env, env);
       volumes.push(spec.volume);
       await runtime.ensureVolume(spec.volume, { [LABELS.managed]: 'true', [LABELS.home]: homeOf, [LABELS.accountId]: spec.accountId });
       const id = await runtime.create(spec);
@@ -151,6 +152,35 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await status(randomBytes(16).toString('hex'))).toBe(401);
       await runtime.remove(id);
     });
+
+    /** A started slice with its WhatsApp client (the stand-in browser) open: it shows a code. */
+    async function sliceShowingCode(n: number, port: number, env: Record<string, string>) {
+      const started = await startSlice(home, n, port, env);
+      const address = (await runtime.inspect(started.id))!.location!.address;
+      await healthOf(address, port);
+      const call = (path: string, method = 'GET') =>
+        fetch(`http://${address}:${port}${path}`, { method, headers: { authorization: `Bearer ${started.spec.token}` }, signal: AbortSignal.timeout(5_000) });
+      expect((await call(SLICE_PATHS.initialize, 'POST')).status).toBeLessThan(300);
+      await expect.poll(async () => ((await (await call(SLICE_PATHS.status)).json()) as { qr: unknown }).qr, { timeout: 30_000, interval: 200 }).not.toBeNull();
+      return started;
+    }
+
+    it('stops a slice gracefully: SIGTERM, and the grace to close its browser before any SIGKILL; then removes it', async () => {
+      // The stand-in browser takes 2.5 s to close (Chromium writing a profile): longer than an old 1 s grace, well within 10 s.
+      const { id } = await sliceShowingCode(5, subject.ports[0], { [SLICE_ENV.simCloseMs]: '2500', [SLICE_ENV.shutdownMs]: '8000' });
+      // 0: the slice got SIGTERM, closed its client and browser, and exited by itself (a SIGKILL would be 137).
+      expect(await runtime.stopAndRemove(id, { graceMs: 10_000 })).toEqual({ exitCode: 0 });
+      expect(await runtime.inspect(id)).toBeNull();
+      expect(await runtime.listManaged(home)).toEqual([]);
+      // Stopping what is gone is not an error.
+      expect(await runtime.stopAndRemove(id, { graceMs: 10_000 })).toEqual({ exitCode: null });
+    }, 120_000);
+
+    it('kills a slice that has not closed by the end of the grace (SIGKILL after it, not before), and removes it', async () => {
+      const { id } = await sliceShowingCode(6, subject.ports[1], { [SLICE_ENV.simCloseMs]: '20000', [SLICE_ENV.shutdownMs]: '30000' });
+      expect(await runtime.stopAndRemove(id, { graceMs: 2_000 })).toEqual({ exitCode: 137 });
+      expect(await runtime.inspect(id)).toBeNull();
+    }, 120_000);
 
     const volumeNames = async (h: string) => (await runtime.listVolumes(h)).map((v) => v.name);
 

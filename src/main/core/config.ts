@@ -46,6 +46,8 @@ export interface CoreConfig {
   simAckDelayMs: number;
   /** Simulated driver: when a restored session finishes syncing (SLICEDECK_SIM_RESTORE_SYNC). */
   simRestoreSync: RestoreSync;
+  /** Simulated: the stand-in browser takes this long to close on a graceful stop, as Chromium writing its profile does (ms). */
+  simCloseMs: number;
   /** How often each slice asks its WhatsApp client whether it still answers (ms; 0 = never). */
   livenessProbeMs: number;
   /** How long a pairing code lives before WhatsApp issues the next (ms; WhatsApp: 3 min). */
@@ -87,6 +89,12 @@ export interface CoreConfig {
   volumeCheckIntervalMs: number;
   /** New session volumes are mounted noexec,nosuid,nodev (an overlay: docker/noexec-volume.ts); SLICEDECK_VOLUME_NOEXEC. */
   volumeNoexec: boolean;
+  /**
+   * A slice that may hold a WhatsApp session is stopped gracefully (Destroy, quit, a
+   * restart, the reconciler): SIGTERM, this long for it to close its client and browser
+   * (Chromium writes the profile on a graceful close), and only then SIGKILL (ms).
+   */
+  stopGraceMs: number;
   /** Restarts of a dead slice allowed per `restartWindowMs` before it ends in `error`. */
   maxSliceRestarts: number;
   restartWindowMs: number;
@@ -118,6 +126,8 @@ export function defaultImageFor(driver: DriverName): string {
 export const IMAGE_VARIANTS = ['node', 'chromium'] as const;
 export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 export const DEFAULT_PORT_RANGE = '47100-47299';
+/** Docker's own default for `docker stop`; a slice closing Chromium needs ~0.2–2 s of it. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /**
  * One slice's CPU limit unless SLICEDECK_SLICE_CPUS says otherwise: a quarter of the
@@ -221,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
     simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
     simRestoreSync: readEnum(env, 'SLICEDECK_SIM_RESTORE_SYNC', RESTORE_SYNC_MODES, 'after_listener'),
+    simCloseMs: readInt(env, 'SLICEDECK_SIM_CLOSE_MS', 0, 0, 60_000),
     livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
     pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
     mediaMaxBytes: readInt(env, 'SLICEDECK_MEDIA_MAX_BYTES', DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),
@@ -247,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     volumeMaxBytes: readInt(env, 'SLICEDECK_VOLUME_MAX_MB', 1024, 16, 1_048_576) * 1024 * 1024,
     volumeCheckIntervalMs: readInt(env, 'SLICEDECK_VOLUME_CHECK_MS', 30_000, 0, 3_600_000),
     volumeNoexec: readInt(env, 'SLICEDECK_VOLUME_NOEXEC', 1, 0, 1) === 1,
+    stopGraceMs: readInt(env, 'SLICEDECK_STOP_GRACE_MS', DEFAULT_STOP_GRACE_MS, 1_000, 120_000),
     maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
     restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
     statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),

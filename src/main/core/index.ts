@@ -101,7 +101,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   });
   const homeId = store.homeId();
   const bus = new EventBus(logger);
-  const runtime: SliceRuntime = config.runtime === 'swarm' ? new SwarmRuntime(options.docker) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec });
+  const runtime: SliceRuntime =
+    config.runtime === 'swarm' ? new SwarmRuntime(options.docker, { stopGraceMs: config.stopGraceMs }) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec });
   const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
   // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
   // the service passes on what slices say about them.
@@ -136,7 +137,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     if (event.type === 'message.status') slices.publishView(event.data.accountId);
   });
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
-  const reconciler = new Reconciler({ store, runtime, slices, homeId, logger });
+  const reconciler = new Reconciler({ store, runtime, slices, homeId, logger, stopGraceMs: config.stopGraceMs });
 
   // Start-up tidy-up: a core must come up even when Docker does not answer (the UI shows a banner).
   // Either way system.status is asked once: it also runs the start-up check of the slices'

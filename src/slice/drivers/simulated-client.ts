@@ -233,7 +233,11 @@ export class SimulatedClient extends EventEmitter implements WaClient {
 
   /** Like the library: closes the browser if there is one; a launch still under way is not stopped. */
   async destroy(): Promise<void> {
-    if (this.pupBrowser) this.closePage();
+    if (!this.pupBrowser) return;
+    const closeMs = this.world.timings.closeMs ?? 0;
+    // browser.close() takes a moment while Chromium writes its profile; the page is already going.
+    if (closeMs > 0 && this.pupBrowser.connected) await new Promise((resolve) => setTimeout(resolve, closeMs));
+    this.closePage();
   }
 
   async logout(): Promise<void> {

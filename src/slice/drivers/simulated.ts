@@ -41,6 +41,8 @@ export interface SimulatedTimings {
   restoreSync?: RestoreSync;
   /** The account's size beyond its contacts (SIM_CHATS, SIM_LAST_MESSAGE_CHARS, SIM_HISTORY_MESSAGES); absent: a small account. */
   size?: SimulatedAccountSize;
+  /** The stand-in browser takes this long to close (Chromium writing its profile on a graceful close); default 0 (SIM_CLOSE_MS). */
+  closeMs?: number;
 }
 
 /**

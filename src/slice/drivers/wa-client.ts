@@ -136,7 +136,16 @@ export interface WaClient {
 /** The Client options the driver builds (a subset of whatsapp-web.js's `ClientOptions`). */
 export interface WaClientOptions {
   authStrategy?: unknown;
-  puppeteer: { headless: boolean; executablePath: string; args: string[]; protocolTimeout: number };
+  puppeteer: {
+    headless: boolean;
+    executablePath: string;
+    args: string[];
+    protocolTimeout: number;
+    /** Puppeteer's own handlers, which kill the browser on these signals; off (the slice closes it itself). */
+    handleSIGTERM: boolean;
+    handleSIGINT: boolean;
+    handleSIGHUP: boolean;
+  };
   /** `{ type: 'none' }`: never read or write `./.wwebjs_cache` (the slice's /app is read-only to it). */
   webVersionCache: { type: 'none' };
   authTimeoutMs: number;

@@ -106,13 +106,22 @@ export function sanitizeClientId(instanceId: string): string {
   return clean || 'default';
 }
 
-/** Puppeteer's launch options: the container's flags, then the operator's (CHROMIUM_EXTRA_ARGS). */
+/**
+ * Puppeteer's launch options: the container's flags, then the operator's (CHROMIUM_EXTRA_ARGS).
+ * Puppeteer's own signal handlers are off: on SIGTERM they SIGKILL Chromium's process group at
+ * once (@puppeteer/browsers launch.js `#onDriverProcessSignal` → `close()` → `kill()`), before the
+ * slice can close it — and a killed Chromium never writes what it commits lazily (localStorage,
+ * a just-linked session). The slice's own SIGTERM path closes the browser (main.ts).
+ */
 export function puppeteerOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs'>): WaClientOptions['puppeteer'] {
   return {
     headless: true,
     executablePath: config.chromePath,
     args: [...CONTAINER_CHROMIUM_ARGS, ...config.chromiumExtraArgs],
     protocolTimeout: config.startTimeoutMs,
+    handleSIGTERM: false,
+    handleSIGINT: false,
+    handleSIGHUP: false,
   };
 }
 

@@ -334,6 +334,17 @@ export class Store {
    * released; the final stage (idle, error, qr_timeout) stays for the view.
    * With `sliceId`, only clears if that slice is still the current one.
    */
+  /**
+   * The slice is being ended (a graceful stop, up to the stop grace): the row takes its final
+   * stage and words now, keeping its container, port and token until clearSlice, which records
+   * the stage in History. A host that dies in between leaves a terminal row naming a container:
+   * the reconciler finishes the teardown instead of adopting a slice that is being stopped.
+   */
+  markEnding(accountId: string, sliceId: string, stage: Stage, error: string | null): void {
+    const at = this.now();
+    this.db.prepare(`UPDATE slices SET stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(stage, at, error, at, accountId, sliceId);
+  }
+
   clearSlice(accountId: string, stage: Stage, error: string | null, sliceId?: string | null): SliceRow | undefined {
     const at = this.now();
     return this.db.transaction(() => {

@@ -20,12 +20,20 @@ import {
   type SliceNetwork,
   type SliceRuntime,
   type SliceSpec,
+  type StopOutcome,
 } from './runtime';
 
 /** Docker's bridge option that turns inter-container traffic off on one network. */
 export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 const PING_TIMEOUT_MS = 3_000;
+/** A restart without a stated grace (a dead slice has nothing left to close). */
+const DEFAULT_RESTART_GRACE_MS = 1_000;
+
+/** Docker's stop timeout is whole seconds: a grace rounds up, never down to an immediate kill. */
+export function graceSeconds(graceMs: number): number {
+  return Math.max(1, Math.ceil(graceMs / 1000));
+}
 
 export const DOCKER_UNREACHABLE_WORDS =
   'Docker is not answering. Start Docker (Docker Desktop, or `sudo systemctl start docker` / `dockerd`), or point DOCKER_HOST at a running engine, then try again.';
@@ -234,9 +242,9 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async restart(containerId: string): Promise<void> {
+  async restart(containerId: string, opts: { graceMs?: number } = {}): Promise<void> {
     try {
-      await this.engine().getContainer(containerId).restart({ t: 1 });
+      await this.engine().getContainer(containerId).restart({ t: graceSeconds(opts.graceMs ?? DEFAULT_RESTART_GRACE_MS) });
     } catch (error) {
       if (isPortTaken(error)) throw new PortTakenError(Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN), error);
       throw translateEngineError(error, 'restart the slice container');
@@ -253,6 +261,26 @@ export class DockerodeRuntime implements SliceRuntime {
       if (status === 404 || (status === 409 && /already in progress/i.test(engineMessage(error)))) return;
       throw translateEngineError(error, 'remove the slice container');
     }
+  }
+
+  async stopAndRemove(containerId: string, opts: { graceMs: number }): Promise<StopOutcome> {
+    let wasRunning = true;
+    try {
+      // The engine sends SIGTERM, waits up to t seconds, then SIGKILLs; it answers once the container has stopped.
+      await this.engine().getContainer(containerId).stop({ t: graceSeconds(opts.graceMs) });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) {
+        this.pendingTokens.delete(containerId);
+        return { exitCode: null };
+      }
+      // 304: not running (never started, or ended by itself); 409: being removed already — remove() settles both.
+      if (status !== 304 && status !== 409) throw translateEngineError(error, 'stop the slice container');
+      wasRunning = false;
+    }
+    const exitCode = wasRunning ? ((await this.inspect(containerId))?.exitCode ?? null) : null;
+    await this.remove(containerId);
+    return { exitCode };
   }
 
   async inspect(containerId: string): Promise<ContainerState | null> {

@@ -93,6 +93,16 @@ export interface ContainerState {
 }
 
 /**
+ * How a slice stopped by stopAndRemove ended: its exit code — 0 when it closed its
+ * client and exited on SIGTERM, SLICE_SHUTDOWN_TIMEOUT_EXIT when its own shutdown bound
+ * ran out first, 137 when the engine had to SIGKILL it after the grace — or null when it
+ * was not running (already stopped, or never started) or the engine no longer says.
+ */
+export interface StopOutcome {
+  exitCode: number | null;
+}
+
+/**
  * The part of the engine's `GET /containers/{id}/stats?stream=false` answer the
  * Dashboard uses (see docker-stats.ts); every field may be missing, e.g. for a
  * container that is not running.
@@ -127,13 +137,27 @@ export interface SliceRuntime {
   create(spec: SliceSpec): Promise<string>;
   start(containerId: string): Promise<void>;
   /**
-   * Stops (briefly) and starts again; used when a running slice stops answering.
+   * Stops and starts again; used when a running slice stops answering or misbehaves.
+   * The stop is graceful: SIGTERM, `graceMs` (default 1 s) for the slice to close its
+   * client and browser, then SIGKILL. (A swarm stops the old task with the grace its
+   * service was created with: SwarmRuntime's stopGraceMs.)
    * `node` (swarm): the restarted slice must run there, because its account's session
    * volume is there; one engine has one place and ignores it.
    */
-  restart(containerId: string, opts?: { node?: string }): Promise<void>;
-  /** Forced removal; a container that is already gone is not an error. */
+  restart(containerId: string, opts?: { node?: string; graceMs?: number }): Promise<void>;
+  /**
+   * Forced removal (SIGKILL at once): for a slice with no session to save. A container
+   * that is already gone is not an error.
+   */
   remove(containerId: string): Promise<void>;
+  /**
+   * Graceful stop, then removal: SIGTERM (`docker stop`), up to `graceMs` for the slice to
+   * close its WhatsApp client and Chromium the way a person closes a browser (Chromium
+   * writes the profile's lazily committed data, e.g. localStorage, only then), SIGKILL
+   * only after the grace, then the container is removed. A container that is already
+   * gone is not an error. Resolves with how it ended (see StopOutcome).
+   */
+  stopAndRemove(containerId: string, opts: { graceMs: number }): Promise<StopOutcome>;
   /** null when the container does not exist. */
   inspect(containerId: string): Promise<ContainerState | null>;
   /**

@@ -25,9 +25,10 @@ import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, containerCreateOptions } from './container-spec';
 import { LEGACY_SLICE_USER, engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
-import { engineGetter, engineMessage, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
+import { engineGetter, engineMessage, graceSeconds, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
-import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec } from './runtime';
+import { DEFAULT_STOP_GRACE_MS } from '../config';
+import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec, type StopOutcome } from './runtime';
 
 /** Node labels the runtime reads (set by an operator, or by `npm run swarm:up`). */
 export const NODE_LABELS = {
@@ -41,6 +42,8 @@ export const NODE_LABELS = {
 
 /** How long `start` waits for the task to run (or to fail in words) before giving up. */
 const START_WAIT_MS = 60_000;
+/** How much longer than the grace a graceful stop waits for the node to report the container stopped. */
+const STOP_WAIT_MARGIN_MS = 5_000;
 /** How long `remove` waits for a task container that is already being removed on its node. */
 const REMOVE_WAIT_MS = 15_000;
 const POLL_MS = 100;
@@ -86,7 +89,14 @@ export class SwarmRuntime implements SliceRuntime {
   private readonly engine: () => Docker;
   private readonly nodeEngines = new Map<string, Docker>();
 
-  constructor(options?: Docker.DockerOptions) {
+  /**
+   * `stopGraceMs`: the stop grace period written into every slice service. Swarm stops a task
+   * with the grace its spec had when the task was made, so it is fixed at create.
+   */
+  constructor(
+    options?: Docker.DockerOptions,
+    private readonly settings: { stopGraceMs?: number } = {},
+  ) {
     this.engine = engineGetter(options);
   }
 
@@ -157,8 +167,9 @@ export class SwarmRuntime implements SliceRuntime {
           CapabilityDrop: ['ALL'],
           // As on one engine: a read-only root, with tmpfs scratch space where the slice and Chromium write.
           ReadOnly: true,
-          // As one engine's restart (1 s) and forced removal: a slice on a node this host cannot ask stops soon after its service goes.
-          StopGracePeriod: 1_000_000_000,
+          // Swarm stops a task (a restart, a scale to none, the service removed) with the grace of its own spec:
+          // a slice that may hold a session gets the time to close its browser (see stopAndRemove).
+          StopGracePeriod: (this.settings.stopGraceMs ?? DEFAULT_STOP_GRACE_MS) * 1_000_000,
           Mounts: [
             { Type: 'volume', Source: spec.volume, Target: '/data', VolumeOptions: { Labels: sessionVolumeLabels } },
             // One engine's ShmSize (services have no --shm-size). The slice's Chromium runs with
@@ -250,7 +261,10 @@ export class SwarmRuntime implements SliceRuntime {
     const service = this.engine().getService(serviceId);
     // A concurrent update bumps the version: read, write, retry a few times.
     for (let attempt = 0; ; attempt++) {
-      const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } } };
+      const info = (await service.inspect()) as {
+        Version: { Index: number };
+        Spec: Docker.ServiceSpec & { TaskTemplate: { ForceUpdate?: number } };
+      };
       const spec = { ...info.Spec, Mode: { Replicated: { Replicas: replicas } } };
       if (force) spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 };
       if (node) spec.TaskTemplate = { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Constraints: [`node.id==${node}`] } };
@@ -280,11 +294,12 @@ export class SwarmRuntime implements SliceRuntime {
    * unpinned (its account not linked yet) whose account linked since has its session on
    * that node's volume, and Swarm's spread would otherwise put the new task anywhere.
    */
-  async restart(serviceId: string, opts: { node?: string } = {}): Promise<void> {
+  async restart(serviceId: string, opts: { node?: string; graceMs?: number } = {}): Promise<void> {
     let before: Set<string>;
     try {
       // The tasks before the restart: the one that ended (e.g. on a node drained since) is not the answer.
       before = new Set(((await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[]).map((task) => task.ID));
+      // The old task is stopped with the grace of its own spec (the runtime's stopGraceMs): Swarm takes no per-restart grace.
       await this.setReplicas(serviceId, 1, true, opts.node);
     } catch (error) {
       throw translateEngineError(error, 'restart the slice service');
@@ -376,6 +391,72 @@ export class SwarmRuntime implements SliceRuntime {
     const home = labels[LABELS.home];
     if (sliceId && home) await this.removeSliceContainers(home, sliceId);
     for (const secret of secrets) await this.removeSecret(secret);
+  }
+
+  /**
+   * Graceful stop, as `docker stop` on one engine. Where the task's node can be asked, its
+   * engine stops the container itself (SIGTERM, `graceMs`, then SIGKILL; restart condition
+   * `none`: the swarm starts no other task). Elsewhere the service is scaled to no replica and
+   * the node stops the task with its spec's grace (the runtime's stopGraceMs). Once the
+   * container has stopped (waited for, bounded by the grace and a margin), the service is
+   * removed as by `remove`.
+   */
+  async stopAndRemove(serviceId: string, opts: { graceMs: number }): Promise<StopOutcome> {
+    if (serviceId.startsWith(ORPHAN_SECRET_PREFIX)) {
+      await this.remove(serviceId);
+      return { exitCode: null };
+    }
+    let exitCode: number | null = null;
+    try {
+      const task = await this.currentTask(serviceId);
+      const containerId = task?.Status?.ContainerStatus?.ContainerID;
+      if (task?.Status?.State === 'running' && containerId) {
+        const node = task.NodeID ? await this.nodeInfo(task.NodeID).catch(() => null) : null;
+        const stopped = node?.engine ? await this.stopOnNode(node, containerId, opts.graceMs) : false;
+        if (!stopped) await this.setReplicas(serviceId, 0);
+        const specGraceMs = this.settings.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+        exitCode = await this.waitContainerStopped(node, serviceId, task.ID, containerId, (stopped ? 0 : specGraceMs) + STOP_WAIT_MARGIN_MS);
+      }
+    } catch (error) {
+      if (statusOf(error) !== 404) throw translateEngineError(error, 'stop the slice service');
+      return { exitCode: null };
+    }
+    await this.remove(serviceId);
+    return { exitCode };
+  }
+
+  /** `docker stop` on the task's node; false when that engine could not do it (the swarm's way is used then). */
+  private async stopOnNode(node: NodeInfo, containerId: string, graceMs: number): Promise<boolean> {
+    try {
+      await this.nodeEngine(node, 'stop the slice container').getContainer(containerId).stop({ t: graceSeconds(graceMs) });
+      return true;
+    } catch (error) {
+      // 304: it is not running any more; 404: gone already.
+      return statusOf(error) === 304 || statusOf(error) === 404;
+    }
+  }
+
+  /**
+   * Until the task's container has stopped (bounded): asked of its node's engine when the
+   * node can be asked (which keeps the exit code), else until the swarm says the task ended.
+   * Its exit code, or null when nobody says.
+   */
+  private async waitContainerStopped(node: NodeInfo | null, serviceId: string, taskId: string, containerId: string, waitMs: number): Promise<number | null> {
+    const deadline = Date.now() + waitMs;
+    const engine = node?.engine ? this.nodeEngine(node, 'stop the slice container') : null;
+    while (Date.now() < deadline) {
+      // undefined: the node did not answer this time; null: the container is gone (the swarm removed it with its task).
+      const info = engine ? await engine.getContainer(containerId).inspect().catch((error: unknown) => (statusOf(error) === 404 ? null : undefined)) : null;
+      if (info && !info.State.Running) return typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null;
+      if (!info) {
+        const tasks = (await this.engine().listTasks({ filters: { service: [serviceId] } })) as unknown as Task[];
+        const task = tasks.find((t) => t.ID === taskId);
+        if (!task) return null;
+        if (FINAL.has(task.Status?.State ?? '')) return task.Status?.ContainerStatus?.ExitCode ?? null;
+      }
+      await sleep(POLL_MS);
+    }
+    return null;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Docker owns what exists; SQLite owns what was intended. The reconciler
  * compares both (at start-up, and on a timer) and repairs the difference:
- * - a container of this home with no live row is removed (an orphan);
+ * - a container of this home with no live row is removed (an orphan; gracefully when it
+ *   still runs, since it may hold a session);
  * - a row whose container is gone is cleared, with the reason recorded;
  * - a provisioning that a dead host process left half-way ends in `error`
  *   ("interrupted — click Connect to retry"), its container removed;
@@ -38,7 +39,7 @@ export class Reconciler {
   private running: Promise<ReconcileReport> | null = null;
 
   constructor(
-    private readonly deps: { store: Store; runtime: SliceRuntime; slices: SliceService; homeId: string; logger: Logger },
+    private readonly deps: { store: Store; runtime: SliceRuntime; slices: SliceService; homeId: string; logger: Logger; stopGraceMs: number },
   ) {}
 
   /** One pass; concurrent callers share it. Throws docker_unreachable when the engine is down. */
@@ -66,7 +67,7 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const { store, runtime, slices, homeId, logger } = this.deps;
+    const { store, runtime, slices, homeId, logger, stopGraceMs } = this.deps;
     const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0, networkRemoved: false };
     const containers = await runtime.listManaged(homeId);
     const bySliceId = new Map<string, ManagedContainer>();
@@ -90,7 +91,9 @@ export class Reconciler {
           return;
         }
         if (isTerminalStage(row.stage)) {
-          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error);
+          // A teardown a dead host left half-way (see Teardown.teardown); a slice still running
+          // may be closing its browser right now: stopped gracefully, not killed under it.
+          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error, { graceful: container?.running === true });
           report.rowsCleared++;
           return;
         }
@@ -107,14 +110,19 @@ export class Reconciler {
       });
     }
 
-    // Orphans: this home's containers whose slice is not the current one of any row.
+    // Orphans: this home's containers whose slice is not the current one of any row. One still
+    // running may hold a session (e.g. its host died between the stop and clearing the row):
+    // stopped gracefully, all at once, so the pass takes one grace at most.
     const live = new Set(store.listSlices().map((row) => row.sliceId).filter((id): id is string => id !== null));
-    for (const container of containers) {
-      if (container.sliceId && live.has(container.sliceId)) continue;
-      logger.info({ container: container.name }, 'removing an orphaned slice container');
-      await runtime.remove(container.id);
-      report.orphansRemoved++;
-    }
+    const orphans = containers.filter((container) => !(container.sliceId && live.has(container.sliceId)));
+    await Promise.all(
+      orphans.map(async (container) => {
+        logger.info({ container: container.name, running: container.running }, 'removing an orphaned slice container');
+        if (container.running) await runtime.stopAndRemove(container.id, { graceMs: stopGraceMs });
+        else await runtime.remove(container.id);
+      }),
+    );
+    report.orphansRemoved = orphans.length;
     report.volumesRemoved = await this.removeOrphanVolumes();
     // Nothing of this home runs: its network goes too (zero idle resources). The next
     // Connect makes it again; a Connect racing this pass recovers in runtime.start().

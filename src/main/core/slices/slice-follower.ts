@@ -233,6 +233,13 @@ export class SliceFollower {
    * `error` state always comes with the slice's `error` event, which ends the slice.
    */
   private followState(slice: SliceHandle, row: SliceRow, state: InstanceState, reason: string | undefined): void {
+    // While codes are shown, `needs_qr` is the slice saying its codes are over: it asked
+    // WhatsApp and no phone is logging in (or the one that scanned ran out of its grace).
+    // A fresh or restarted slice starts `disconnected`, so a replay never says this falsely.
+    if (row.stage === 'qr' && state === 'needs_qr') {
+      void this.clock.codesOver(slice);
+      return;
+    }
     if (row.stage !== 'ready' && row.stage !== 'linking') return;
     switch (state) {
       case 'ready':
@@ -277,7 +284,8 @@ export class SliceFollower {
     log.info({ ...slice.ids, reason }, 'WhatsApp logged the account out; destroying its slice');
     slice.record('logged_out', row.stage, reason !== undefined ? sliceSaid(reason) : 'The slice needs a new QR code: the session is no longer valid');
     store.setSessionSaved(slice.accountId, false);
-    await this.teardown.teardown(slice, 'idle', LOGGED_OUT_WORDS);
+    // WhatsApp refused the session: nothing on the volume is worth saving.
+    await this.teardown.teardown(slice, 'idle', LOGGED_OUT_WORDS, { graceful: false });
     try {
       await this.teardown.removeSessionVolume(slice.accountId);
     } catch (err) {

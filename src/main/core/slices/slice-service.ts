@@ -30,6 +30,9 @@ import { Teardown } from './teardown';
 export type { OutgoingHooks, SliceServiceDeps, StageHook, StagePoint } from './slice-state';
 export { INTERRUPTED_WORDS, LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, pinnedNodeWords } from './words';
 
+/** On top of the stop grace: how long closing waits for the engine to remove the stopped slices. */
+const CLOSE_MARGIN_MS = 15_000;
+
 export class SliceService {
   private readonly state: SliceState;
   private readonly ending: Teardown;
@@ -139,7 +142,7 @@ export class SliceService {
   }
 
   /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown); call under the account lock. */
-  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
     return this.ending.teardown(this.state.slice(accountId, sliceId), finalStage, error, opts);
   }
 
@@ -228,18 +231,40 @@ export class SliceService {
     return live.client;
   }
 
+  /** The slice broke the protocol or is otherwise sick: down the restart ladder, whatever /health says. */
+  reportSick(accountId: string, sliceId: string, why: string): Promise<void> {
+    return this.supervisor.reportSick(this.state.slice(accountId, sliceId), why);
+  }
+
   // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /**
+   * Quit with "destroy the slices": every slice at once, each stopped gracefully when it
+   * may hold a session, so quitting takes one grace at most, not one per slice. Bounded:
+   * an engine that stops answering must not hold quitting up; whatever is left then is
+   * repaired by the reconciler at the next start (its rows still name the containers).
+   */
+  private async destroyAllForClose(): Promise<void> {
+    const { state } = this;
+    const ending = Promise.allSettled(
+      state.store
+        .listSlices()
+        .filter((row) => row.sliceId)
+        .map((row) => state.lock.run(row.accountId, () => this.teardown(row.accountId, row.sliceId!, 'idle', null))),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const bound = state.deps.config.stopGraceMs + CLOSE_MARGIN_MS;
+    const late = await Promise.race([ending.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), bound)))]);
+    clearTimeout(timer);
+    if (late) state.log.warn({ boundMs: bound }, 'slices were still stopping when slicedeck closed; the next start removes what is left');
+  }
 
   async close(opts: { destroySlices?: boolean } = {}): Promise<void> {
     const { state } = this;
     state.closed = true;
     for (const accountId of state.attempts.keys()) this.ending.cancelAttempt(accountId, 'slicedeck is shutting down.');
     await Promise.allSettled([...state.attempts.values()].map((attempt) => attempt.done));
-    if (opts.destroySlices) {
-      for (const row of state.store.listSlices()) {
-        if (row.sliceId) await state.lock.run(row.accountId, () => this.teardown(row.accountId, row.sliceId!, 'idle', null)).catch(() => undefined);
-      }
-    }
+    if (opts.destroySlices) await this.destroyAllForClose();
     await state.lock.idle();
     state.clearAllTimers();
     for (const accountId of [...state.live.keys()]) state.unfollow(accountId);

@@ -1,5 +1,5 @@
 /** What a new slice container is made of, from the host's configuration. */
-import { DEFAULT_MEDIA_MAX_BYTES, SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { DEFAULT_MEDIA_MAX_BYTES, SLICE_ENV, SLICE_INTERNAL_PORT, sliceShutdownMs } from '@shared/slice-protocol';
 import type { CoreConfig } from '../config';
 import { authVolumeName, sliceNetworkName } from '../docker/labels';
 import type { SliceSpec } from '../docker/runtime';
@@ -33,6 +33,7 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       [SLICE_ENV.simLinkDelayMs]: String(config.simLinkDelayMs),
       [SLICE_ENV.simReplyDelayMs]: String(config.simReplyDelayMs),
       [SLICE_ENV.simAckDelayMs]: String(config.simAckDelayMs),
+      [SLICE_ENV.simCloseMs]: String(config.simCloseMs),
       [SLICE_ENV.livenessProbeMs]: String(config.livenessProbeMs),
       [SLICE_ENV.pairingCodeTtlMs]: String(config.pairingCodeTtlMs),
       [SLICE_ENV.authBaseDir]: AUTH_MOUNT_DIR,
@@ -44,6 +45,8 @@ export function buildSliceSpec(config: CoreConfig, ids: { homeId: string; accoun
       ...(config.simChats > 0 ? { [SLICE_ENV.simChats]: String(config.simChats) } : {}),
       ...(config.simLastMessageChars > 0 ? { [SLICE_ENV.simLastMessageChars]: String(config.simLastMessageChars) } : {}),
       ...(config.simHistoryMessages > 0 ? { [SLICE_ENV.simHistoryMessages]: String(config.simHistoryMessages) } : {}),
+      // The slice's own bound on closing its browser, below the host's stop grace (then SIGKILL).
+      [SLICE_ENV.shutdownMs]: String(sliceShutdownMs(config.stopGraceMs)),
       // Only when set, so the spec hash of every slice without extra flags stays what it was.
       ...(config.chromiumExtraArgs.length > 0 ? { [SLICE_ENV.chromiumExtraArgs]: JSON.stringify(config.chromiumExtraArgs) } : {}),
     },

@@ -22,6 +22,12 @@ export const QR_ROTATION_GRACE_MS = 3_000;
  */
 export const QR_DECISION_MARGIN_MS = 3_000;
 
+/** History's words for who ended the codes: the slice's own judgement, or the host's backstop. */
+export const CODES_OVER_WORDS = {
+  slice: 'The slice said its codes are over (no phone is logging in); slice removed at once',
+  backstop: 'The slice said nothing by the host’s QR deadline; slice removed by the backstop',
+} as const;
+
 /** What the clock does when it runs out: the teardown step's work (teardown.ts). */
 export interface ClockActions {
   /** A stage took too long: fail the slice with these words. */
@@ -81,22 +87,37 @@ export class StageClock {
   /**
    * The host's own QR clock (authoritative, needs no window): when the codes are
    * over unscanned (or a phone that scanned never finished logging in) the slice
-   * is destroyed. The slice normally says so first; this is the backstop.
+   * is destroyed. The slice normally says so first (codesOver, acted on at once);
+   * this is the backstop for a slice that says nothing.
    */
   armQr(slice: SliceHandle, fireAt: number): void {
     const { state } = this;
     state.clearTimer(slice.accountId);
-    state.setTimer(slice.accountId, Math.max(0, fireAt - Date.now()), () => {
-      void state.lock
-        .run(slice.accountId, async () => {
-          const row = slice.current();
-          if (row?.stage !== 'qr') return;
-          const pairing = row.pairingUntil !== null;
-          state.log.info({ ...slice.ids, pairing }, pairing ? 'the phone that scanned did not finish logging in; destroying the slice' : 'the last QR code expired unscanned; destroying the slice');
-          await this.actions.teardown(slice, 'qr_timeout', pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null);
-        })
-        .catch((err: unknown) => state.log.error({ accountId: slice.accountId, err }, 'QR expiry teardown failed'));
-    });
+    state.setTimer(slice.accountId, Math.max(0, fireAt - Date.now()), () => void this.endCodes(slice, 'backstop'));
+  }
+
+  /**
+   * The slice says its codes are over: the last one expired and WhatsApp says no phone is
+   * logging in (or the one that scanned ran out of its grace). The slice has judged; the
+   * host ends the attempt now instead of waiting for its backstop.
+   */
+  codesOver(slice: SliceHandle): Promise<void> {
+    return this.endCodes(slice, 'slice');
+  }
+
+  /** The attempt ends in `qr_timeout` (under the account lock); History says who decided. */
+  private endCodes(slice: SliceHandle, decidedBy: 'slice' | 'backstop'): Promise<void> {
+    const { state } = this;
+    return state.lock
+      .run(slice.accountId, async () => {
+        const row = slice.current();
+        if (row?.stage !== 'qr') return;
+        const pairing = row.pairingUntil !== null;
+        state.log.info({ ...slice.ids, pairing, decidedBy }, pairing ? 'the phone that scanned did not finish logging in; destroying the slice' : 'the last QR code expired unscanned; destroying the slice');
+        slice.record('qr.expired', 'qr', CODES_OVER_WORDS[decidedBy]);
+        await this.actions.teardown(slice, 'qr_timeout', pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null);
+      })
+      .catch((err: unknown) => state.log.error({ accountId: slice.accountId, err }, 'QR expiry teardown failed'));
   }
 
   /** Re-arms the account's timer from the persisted row (a slice adopted at start-up or resumed). */

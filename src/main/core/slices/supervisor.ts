@@ -133,7 +133,8 @@ export class Supervisor {
         await this.teardown.teardown(slice, 'error', words);
         return;
       }
-      await this.restart(slice, row, why);
+      // A paused slice cannot close anything: its grace would only be waited out.
+      await this.restart(slice, row, why, engine.status === 'paused' ? 0 : config.stopGraceMs);
     });
   }
 
@@ -147,8 +148,13 @@ export class Supervisor {
     return true;
   }
 
-  /** One rung of the ladder: said at once, then the container restarted, waited for, followed and initialized again. */
-  private async restart(slice: SliceHandle, row: SliceRow, why: string): Promise<void> {
+  /**
+   * One rung of the ladder: said at once, then the container restarted, waited for,
+   * followed and initialized again. A slice still running is stopped gracefully (SIGTERM,
+   * `graceMs` to close its client and browser, then SIGKILL): it may hold a session that
+   * its browser has not written yet.
+   */
+  private async restart(slice: SliceHandle, row: SliceRow, why: string, graceMs: number): Promise<void> {
     const { store, deps, log } = this.state;
     const { runtime, config } = deps;
     const restarts = row.restarts + 1;
@@ -162,7 +168,7 @@ export class Supervisor {
     // swarm's; one engine records no session node), others go where the engine puts them.
     const session = store.sessionNode(slice.accountId);
     try {
-      await runtime.restart(row.containerId!, session ? { node: session.node } : {});
+      await runtime.restart(row.containerId!, { graceMs, ...(session ? { node: session.node } : {}) });
       // A swarm may put the restarted task on another node: ask where it is now.
       const host = await placeSlice(runtime, store, slice, row.containerId!);
       const probe = new SliceClient({ host, port: row.port!, token: row.token! });

@@ -9,6 +9,7 @@ import { SlicedeckError } from '@shared/errors';
 import type { Stage } from '@shared/stages';
 import { authVolumeName } from '../docker/labels';
 import { SliceClient } from '../slice-client';
+import { endContainer, mayHoldSession } from './graceful-stop';
 import { hostOf } from './placement';
 import type { SliceHandle, SliceState } from './slice-state';
 import { asSlicedeckError } from './words';
@@ -17,18 +18,26 @@ export class Teardown {
   constructor(private readonly state: SliceState) {}
 
   /**
-   * Removes the slice's container (force) and clears the row: port, token and
-   * container freed, `finalStage` recorded and emitted. The volume is kept.
+   * Removes the slice's container and clears the row: port, token and container
+   * freed, `finalStage` recorded and emitted. The volume is kept. A slice that may
+   * hold a session the volume does not have yet is stopped gracefully (see
+   * endContainer); `graceful` overrides that (false: a session about to be deleted).
+   * A graceful stop can take up to the grace, so its row first takes the final stage (not
+   * shown yet, no History row): a host killed meanwhile leaves a row the next start's
+   * reconciler finishes (a terminal stage naming a container), never one naming a slice
+   * the engine is still stopping as if it were live (it would be adopted as running).
    * Idempotent and guarded by the slice id, so a late timer never clears a newer slice.
    */
-  async teardown(slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean } = {}): Promise<void> {
+  async teardown(slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
     const { store, deps } = this.state;
     this.state.unfollow(slice.accountId, slice.sliceId);
     const row = slice.current();
     if (!row) return;
     this.state.clearTimer(slice.accountId);
+    const graceful = opts.graceful ?? (finalStage !== 'qr_timeout' && mayHoldSession(row.stage, store.sessionSaved(slice.accountId)));
+    if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, error);
     try {
-      if (row.containerId) await deps.runtime.remove(row.containerId);
+      if (row.containerId) await endContainer(this.state, slice.ids, row.containerId, graceful);
       if (opts.sweepLabels) {
         // A container Docker created but whose id we never learned (aborted mid-create).
         for (const container of await deps.runtime.listManaged(deps.homeId)) {
@@ -87,7 +96,8 @@ export class Teardown {
           client?.close();
         }
       }
-      await this.destroyLocked(accountId);
+      // The session is deleted next: nothing to save, so the slice goes at once.
+      await this.destroyLocked(accountId, { graceful: false });
       await this.removeSessionVolume(accountId);
       store.setSessionSaved(accountId, false);
       store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
@@ -110,10 +120,10 @@ export class Teardown {
   }
 
   /** Under the account lock: whatever slice the account has goes, and it is back at `idle`. */
-  async destroyLocked(accountId: string): Promise<void> {
+  async destroyLocked(accountId: string, opts: { graceful?: boolean } = {}): Promise<void> {
     const row = this.state.store.getSlice(accountId);
     if (!row) return;
-    if (row.sliceId) await this.teardown(this.state.slice(accountId, row.sliceId), 'idle', null);
+    if (row.sliceId) await this.teardown(this.state.slice(accountId, row.sliceId), 'idle', null, opts);
     else if (row.stage !== 'idle') this.state.publish(accountId, this.state.store.clearSlice(accountId, 'idle', null));
   }
 
