@@ -65,7 +65,7 @@ test('media messages show as what they are, and download on click', async ({ pag
   // The video is over the 16 MiB limit: the host's words, and what to do.
   await bubble('video').getByTestId('media-download').click();
   await expect(bubble('video').getByTestId('media-error')).toHaveText(
-    'This file is 40.0 MB, more than the 16.0 MB slicedeck downloads (SLICEDECK_MEDIA_MAX_BYTES). Open it on the phone, or raise the limit and connect the account again.',
+    'The slice said: This file is 40.0 MB, more than the 16.0 MB slicedeck downloads (SLICEDECK_MEDIA_MAX_BYTES). Open it on the phone, or raise the limit and connect the account again.',
   );
   await snapshot(page, 'chat-media-opened');
 });

@@ -1,5 +1,6 @@
 /** Asks the real engine what exists, by this test home's labels. */
 import Docker from 'dockerode';
+import { VOLUME_PARTS, volumePartName } from '../../src/main/core/docker/noexec-volume';
 
 export const docker = new Docker();
 
@@ -12,6 +13,14 @@ export async function containersOfHome(homeId: string, opts: { accountId?: strin
 export async function volumesOfHome(homeId: string): Promise<string[]> {
   const answer = await docker.listVolumes({ filters: { label: ['slicedeck.managed=true', `slicedeck.home=${homeId}`] } });
   return (answer.Volumes ?? []).map((v) => v.Name);
+}
+
+/**
+ * An account's session volume with the plain volumes under it where it is a noexec overlay
+ * (docker/noexec-volume.ts): what a home holds for that account, and must hold no more of.
+ */
+export function sessionVolumeSet(volume: string, noexec = true): string[] {
+  return noexec ? [volume, ...VOLUME_PARTS.map((part) => volumePartName(volume, part))].sort() : [volume];
 }
 
 export async function networksOfHome(homeId: string) {

@@ -37,7 +37,8 @@ describe('connect', () => {
     stop();
     db.close();
 
-    const stages = seen.map((s) => s.stage);
+    // A view can change within a stage (the slice says what it waits for while initializing): the stages, in order, once each.
+    const stages = seen.map((s) => s.stage).filter((stage, i, all) => i === 0 || all[i - 1] !== stage);
     expect(stages.slice(0, PROVISIONING_STAGES.length + 1)).toEqual([...PROVISIONING_STAGES, 'qr']);
     for (const s of seen) {
       expect(s.persisted).toBe(s.stage);

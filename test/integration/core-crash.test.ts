@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { PROVISIONING_STAGES, STAGE_INFO, type ProvisioningStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
 import { makeTestCore, workerPortRange } from '../helpers/core';
-import { containersOfHome, docker, removeHome, volumesOfHome } from '../helpers/docker';
+import { containersOfHome, docker, removeHome, sessionVolumeSet, volumesOfHome } from '../helpers/docker';
 import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
 import { isPortBindable } from '../../src/main/core/slices/ports';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
@@ -193,8 +193,8 @@ describe('a host killed with -9 inside a provisioning stage', () => {
         const accountId = account!.id;
         const row = coreInternals(t.core).store.getSlice(accountId)!;
         const history = await t.call('slices.history', { accountId });
-        const volumes = await volumesOfHome(homeId);
-        expect(volumes).toEqual(expected.volume ? [authVolumeName(homeId, accountId)] : []);
+        const volumes = (await volumesOfHome(homeId)).sort();
+        expect(volumes).toEqual(expected.volume ? sessionVolumeSet(authVolumeName(homeId, accountId)) : []);
 
         if (expected.repair === 'interrupted') {
           const view = await t.call('slices.view', { accountId });
@@ -238,7 +238,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
         await t.call('slices.destroy', { accountId });
         expect(await containersOfHome(homeId)).toHaveLength(0);
         await expectPortsFree(homeId, null);
-        expect(await volumesOfHome(homeId)).toEqual([authVolumeName(homeId, accountId)]);
+        expect((await volumesOfHome(homeId)).sort()).toEqual(sessionVolumeSet(authVolumeName(homeId, accountId)));
       } finally {
         await t.cleanup();
       }

@@ -135,8 +135,10 @@ describe('a hostile slice', () => {
       'docker',
       [
         'exec', container!.Id, 'node', '-e',
-        "const fs=require('fs');fs.copyFileSync(process.execPath,'/data/copied-node');fs.chmodSync('/data/copied-node',0o755);" +
-          "let ran;try{require('child_process').execFileSync('/data/copied-node',['-v']);ran='ran'}catch(e){ran=e.code}finally{fs.unlinkSync('/data/copied-node')}" +
+        // node itself is execute-only (no one may read it: the slice's processes stay non-dumpable), so the
+        // binary copied is the image's dynamic loader, readable and runnable on its own (`--version`).
+        "const fs=require('fs');fs.copyFileSync(fs.realpathSync('/lib64/ld-linux-x86-64.so.2'),'/data/copied-binary');fs.chmodSync('/data/copied-binary',0o755);" +
+          "let ran;try{require('child_process').execFileSync('/data/copied-binary',['--version']);ran='ran'}catch(e){ran=e.code}finally{fs.unlinkSync('/data/copied-binary')}" +
           "const line=fs.readFileSync('/proc/mounts','utf8').split('\\n').find((l)=>l.split(' ')[1]==='/data');console.log(JSON.stringify({ran,options:line.split(' ')[3].split(',')}))",
       ],
       { encoding: 'utf8' },

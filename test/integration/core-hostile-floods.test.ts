@@ -140,7 +140,7 @@ describe('a slice flooding the host with events', () => {
     expect(repeated).toHaveLength(1);
     // The History budget's burst (50), each counted on the one row.
     expect(repeated[0]!.repeats).toBeGreaterThanOrEqual(40);
-    expect(repeated[0]!.message).toMatch(/^the same reason x+$/);
+    expect(repeated[0]!.message).toMatch(/^The slice said: the same reason x+$/);
   }, 120_000);
 
   it('has a flood of small valid events that write nothing ended by the events budget, with words', async () => {

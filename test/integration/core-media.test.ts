@@ -64,7 +64,7 @@ describe('media messages', () => {
     const { chatId, thread } = await mediaThread(t, accountId);
     await expect(t.call('messages.media', { accountId, chatId, messageId: ofKind(thread, 'video').id })).rejects.toMatchObject({
       code: 'invalid_input',
-      message: 'This file is 40.0 MB, more than the 16.0 MB slicedeck downloads (SLICEDECK_MEDIA_MAX_BYTES). Open it on the phone, or raise the limit and connect the account again.',
+      message: 'The slice said: This file is 40.0 MB, more than the 16.0 MB slicedeck downloads (SLICEDECK_MEDIA_MAX_BYTES). Open it on the phone, or raise the limit and connect the account again.',
     });
     await expect(t.call('messages.media', { accountId, chatId, messageId: '../../api/logout' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/messageId is not a WhatsApp message id/) });
     await expect(t.call('messages.media', { accountId, chatId, messageId: `false_${chatId}_NOSUCH` })).rejects.toMatchObject({ code: 'not_found' });
@@ -76,7 +76,7 @@ describe('media messages', () => {
     const { chatId, thread } = await mediaThread(other, accountId);
     await expect(other.call('messages.media', { accountId, chatId, messageId: ofKind(thread, 'document').id })).rejects.toMatchObject({
       code: 'invalid_input',
-      message: expect.stringMatching(/^This file is 2\.5 MB, more than the 1\.0 MB slicedeck downloads/),
+      message: expect.stringMatching(/^The slice said: This file is 2\.5 MB, more than the 1\.0 MB slicedeck downloads/),
     });
     expect((await other.call('messages.media', { accountId, chatId, messageId: ofKind(thread, 'image').id })).size).toBe(SIM_MEDIA[0]!.size);
   }, 120_000);

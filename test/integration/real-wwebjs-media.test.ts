@@ -87,7 +87,7 @@ describe('media with the real whatsapp-web.js', () => {
     expect(Buffer.from(document.data, 'base64').equals(SIM_MEDIA[3]!.bytes())).toBe(true);
 
     // The 40 MB video is refused before the page is asked for it.
-    await expect(t.call('messages.media', { accountId, chatId: chat().id, messageId: ofKind('video').id })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^This file is 40\.0 MB, more than the 16\.0 MB/) });
+    await expect(t.call('messages.media', { accountId, chatId: chat().id, messageId: ofKind('video').id })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^The slice said: This file is 40\.0 MB, more than the 16\.0 MB/) });
     expect(standin.of('media_downloaded').filter((r) => (r.data as { type?: string }).type === 'video')).toEqual([]);
     expect(standin.of('page_error').map((report) => String(report.data).split('\n')[0])).toEqual([]);
   }, 120_000);
