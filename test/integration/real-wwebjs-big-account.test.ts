@@ -9,11 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
-import { loadConfig } from '../../src/main/core/config';
 import { exerciseBigAccount, expectNeverRestarted, sliceMemoryMiB } from '../helpers/big-account';
-import { makeTestCore, type TestCore } from '../helpers/core';
-import { ensureChromiumImage } from '../helpers/images';
-import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
+import type { TestCore } from '../helpers/core';
+import { startRealLibraryRig, stopRealLibraryRig, type RealLibraryRig } from '../helpers/real-library';
 import { StandinWhatsApp, standinChatName, standinContactId } from '../standin-whatsapp/server';
 
 const SIZE = { chats: 20_000, contacts: 50_000, lastMessageChars: 400 };
@@ -21,20 +19,16 @@ const SIZE = { chats: 20_000, contacts: 50_000, lastMessageChars: 400 };
 let t: TestCore;
 let standin: StandinWhatsApp;
 let homeId = '';
+let rig: RealLibraryRig | undefined;
 const figures: Record<string, number> = {};
 
 beforeAll(async () => {
-  const image = await ensureChromiumImage();
-  const gateway = await bridgeGatewayAddress(SLICE_NETWORK);
-  standin = await StandinWhatsApp.start({ host: gateway, codes: 3, firstCodeMs: 30_000, nextCodeMs: 20_000, syncMs: 1_500, size: SIZE });
-  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
-  t = await makeTestCore({ driver: 'whatsapp-web.js', image, chromiumExtraArgs, qrTtlMs: 60_000, sliceMemoryBytes: 1024 * 1024 * 1024, healthIntervalMs: 2_000 });
-  homeId = t.homeId;
+  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 30_000, nextCodeMs: 20_000, syncMs: 1_500, size: SIZE }, { qrTtlMs: 60_000, healthIntervalMs: 2_000 });
+  ({ t, standin, homeId } = rig);
 }, 600_000);
 
 afterAll(async () => {
-  await t?.cleanup();
-  await standin?.close();
+  await stopRealLibraryRig(rig);
   if (Object.keys(figures).length > 0) process.stderr.write(`[real-wwebjs-big-account] ${JSON.stringify(figures)}\n`);
 }, 120_000);
 

@@ -13,17 +13,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
 import type { ChatMessage, SliceView } from '@shared/types';
-import { loadConfig } from '../../src/main/core/config';
 import { SIM_MEDIA, SIM_THUMBNAIL_JPEG } from '../../src/slice/drivers/simulated-media';
-import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome } from '../helpers/docker';
-import { ensureChromiumImage } from '../helpers/images';
-import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
+import type { TestCore } from '../helpers/core';
+import { startRealLibraryRig, stopRealLibraryRig, type RealLibraryRig } from '../helpers/real-library';
 import { StandinWhatsApp } from '../standin-whatsapp/server';
 
 let t: TestCore;
 let standin: StandinWhatsApp;
-let homeId = '';
+let rig: RealLibraryRig | undefined;
 
 async function waitForView(accountId: string, test: (view: SliceView) => boolean, timeoutMs: number, what: string): Promise<SliceView> {
   const view = await t.events.waitFor('slice', (v) => v.accountId === accountId && (test(v) || isTerminalStage(v.stage)), timeoutMs, what);
@@ -32,21 +29,12 @@ async function waitForView(accountId: string, test: (view: SliceView) => boolean
 }
 
 beforeAll(async () => {
-  const image = await ensureChromiumImage();
-  const gateway = await bridgeGatewayAddress(SLICE_NETWORK);
-  standin = await StandinWhatsApp.start({ host: gateway, codes: 3, firstCodeMs: 30_000, syncMs: 1_000, contacts: 5, media: true });
-  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
-  t = await makeTestCore({ driver: 'whatsapp-web.js', image, chromiumExtraArgs, qrTtlMs: 30_000, sliceMemoryBytes: 1024 * 1024 * 1024 });
-  homeId = t.homeId;
+  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 30_000, syncMs: 1_000, contacts: 5, media: true });
+  ({ t, standin } = rig);
 }, 600_000);
 
 afterAll(async () => {
-  await t?.cleanup();
-  await standin?.close();
-  if (homeId) {
-    const left = await containersOfHome(homeId);
-    if (left.length > 0) throw new Error(`cleanup left ${left.length} container(s) of home ${homeId}`);
-  }
+  await stopRealLibraryRig(rig);
 }, 120_000);
 
 describe('media with the real whatsapp-web.js', () => {

@@ -12,11 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
-import { loadConfig } from '../../src/main/core/config';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import type { TestCore } from '../helpers/core';
+import { startRealLibraryRig, stopRealLibraryRig, type RealLibraryRig } from '../helpers/real-library';
 import { containersOfHome, demuxDockerStream, docker } from '../helpers/docker';
-import { ensureChromiumImage } from '../helpers/images';
-import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
 import { waitForLinkOnVolume } from '../standin-whatsapp/link-on-volume';
 import { StandinWhatsApp } from '../standin-whatsapp/server';
 
@@ -25,6 +23,7 @@ const CONTACTS = 12;
 let t: TestCore;
 let standin: StandinWhatsApp;
 let homeId = '';
+let rig: RealLibraryRig | undefined;
 const figures: Record<string, string> = {};
 
 /** Waits for `test`, but gives up at once, with the host's words, when the attempt ends instead. */
@@ -46,21 +45,12 @@ async function sliceLog(containerId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const image = await ensureChromiumImage();
-  const gateway = await bridgeGatewayAddress(SLICE_NETWORK);
-  standin = await StandinWhatsApp.start({ host: gateway, codes: 3, firstCodeMs: 20_000, nextCodeMs: 20_000, syncMs: 1_000, contacts: CONTACTS });
-  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
-  t = await makeTestCore({ driver: 'whatsapp-web.js', image, chromiumExtraArgs, qrTtlMs: 30_000, sliceMemoryBytes: 1024 * 1024 * 1024 });
-  homeId = t.homeId;
+  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 20_000, nextCodeMs: 20_000, syncMs: 1_000, contacts: CONTACTS });
+  ({ t, standin, homeId } = rig);
 }, 600_000);
 
 afterAll(async () => {
-  await t?.cleanup();
-  await standin?.close();
-  if (homeId) {
-    const left = await containersOfHome(homeId);
-    if (left.length > 0) throw new Error(`cleanup left ${left.length} container(s) of home ${homeId}`);
-  }
+  await stopRealLibraryRig(rig);
   if (Object.keys(figures).length > 0) process.stderr.write(`[real-wwebjs-restore] ${JSON.stringify(figures)}\n`);
 }, 120_000);
 

@@ -14,11 +14,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalStage } from '@shared/stages';
 import type { SliceView } from '@shared/types';
-import { loadConfig } from '../../src/main/core/config';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import type { TestCore } from '../helpers/core';
+import { startRealLibraryRig, stopRealLibraryRig, type RealLibraryRig } from '../helpers/real-library';
 import { containersOfHome, docker } from '../helpers/docker';
-import { ensureChromiumImage } from '../helpers/images';
-import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
 import { waitForLinkOnVolume } from '../standin-whatsapp/link-on-volume';
 import { StandinWhatsApp } from '../standin-whatsapp/server';
 
@@ -29,6 +27,7 @@ const CONTACTS = 25;
 let t: TestCore;
 let standin: StandinWhatsApp;
 let homeId = '';
+let rig: RealLibraryRig | undefined;
 const figures: Record<string, string> = {};
 
 function readJson(path: string): Record<string, unknown> {
@@ -65,29 +64,12 @@ beforeAll(async () => {
         'Read the new version’s Client.js (inject, attachEventListeners), util/Injected/*.js and LocalAuth, bring test/standin-whatsapp/page.js and its README up to date, then change WRITTEN_AGAINST and the pin together.',
     );
   }
-  const image = await ensureChromiumImage();
-  const gateway = await bridgeGatewayAddress(SLICE_NETWORK);
-  standin = await StandinWhatsApp.start({ host: gateway, codes: 3, firstCodeMs: 2_500, nextCodeMs: 2_000, syncMs: 1_500, contacts: CONTACTS });
-  // Through the setting an operator would use, parsed as the host parses it.
-  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
-  t = await makeTestCore({
-    driver: 'whatsapp-web.js',
-    image,
-    chromiumExtraArgs,
-    // The stand-in rotates codes every ~2 s and holds the third; the host's clock must not end the attempt first.
-    qrTtlMs: 30_000,
-    sliceMemoryBytes: 1024 * 1024 * 1024,
-  });
-  homeId = t.homeId;
+  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 2_500, nextCodeMs: 2_000, syncMs: 1_500, contacts: CONTACTS });
+  ({ t, standin, homeId } = rig);
 }, 600_000);
 
 afterAll(async () => {
-  await t?.cleanup();
-  await standin?.close();
-  if (homeId) {
-    const left = await containersOfHome(homeId);
-    if (left.length > 0) throw new Error(`cleanup left ${left.length} container(s) of home ${homeId}`);
-  }
+  await stopRealLibraryRig(rig);
   if (Object.keys(figures).length > 0) process.stderr.write(`[real-wwebjs-standin] ${JSON.stringify(figures)}\n`);
 }, 120_000);
 

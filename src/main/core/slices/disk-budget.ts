@@ -14,6 +14,7 @@ import type { Store } from '../db/store';
 import type { SliceRuntime } from '../docker/runtime';
 import { authVolumeName } from '../docker/labels';
 import { measureDir } from '../docker/dir-size';
+import { PeriodicPass } from './periodic-pass';
 import type { SliceService } from './slice-service';
 import { diskBudgetWords } from './words';
 
@@ -31,31 +32,23 @@ export interface DiskBudgetDeps {
 }
 
 export class DiskBudget {
-  private timer: NodeJS.Timeout | null = null;
-  private pass: Promise<void> | null = null;
+  private readonly passes: PeriodicPass;
   private unwatchableSaid = false;
 
-  constructor(private readonly deps: DiskBudgetDeps) {}
+  constructor(private readonly deps: DiskBudgetDeps) {
+    this.passes = new PeriodicPass(() => this.checkAll(), deps.logger, 'disk budget pass failed');
+  }
 
   start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), intervalMs);
-    this.timer.unref();
+    this.passes.start(intervalMs);
   }
 
   runOnce(): Promise<void> {
-    this.pass ??= this.checkAll()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'disk budget pass failed'))
-      .finally(() => {
-        this.pass = null;
-      });
-    return this.pass;
+    return this.passes.runOnce();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.pass;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async checkAll(): Promise<void> {

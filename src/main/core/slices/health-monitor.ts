@@ -5,34 +5,29 @@
  * hears (a `system` event) when Docker goes away or comes back.
  */
 import type { Logger } from 'pino';
+import { PeriodicPass } from './periodic-pass';
 import type { SliceService } from './slice-service';
 
 export class HealthMonitor {
-  private timer: NodeJS.Timeout | null = null;
-  private pass: Promise<void> | null = null;
+  private readonly passes: PeriodicPass;
 
-  constructor(private readonly deps: { slices: SliceService; logger: Logger; /** Refreshes docker/image status (emits `system` on change). */ refreshSystem?: () => Promise<unknown> }) {}
+  constructor(private readonly deps: { slices: SliceService; logger: Logger; /** Refreshes docker/image status (emits `system` on change). */ refreshSystem?: () => Promise<unknown> }) {
+    const pass = async () => {
+      await Promise.resolve(deps.refreshSystem?.()).catch(() => undefined);
+      await deps.slices.checkAll();
+    };
+    this.passes = new PeriodicPass(pass, deps.logger, 'health pass failed');
+  }
 
   start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), intervalMs);
-    this.timer.unref();
+    this.passes.start(intervalMs);
   }
 
   runOnce(): Promise<void> {
-    this.pass ??= Promise.resolve(this.deps.refreshSystem?.())
-      .catch(() => undefined)
-      .then(() => this.deps.slices.checkAll())
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'health pass failed'))
-      .finally(() => {
-        this.pass = null;
-      });
-    return this.pass;
+    return this.passes.runOnce();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.pass;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }
