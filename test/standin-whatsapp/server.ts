@@ -32,18 +32,8 @@ export interface StandinTimings {
 }
 
 /** A media message's file as the stand-in's WhatsApp holds it (page.js puts these fields on the msg model). */
-export interface StandinMedia {
-  /** Its directPath is `/media/<id>`; the server answers the bytes there. */
-  id: string;
-  type: SimulatedMediaFile['type'];
-  mimetype: string;
-  size: number;
-  duration?: number;
-  filename?: string;
-  caption?: string;
-  /** base64 JPEG: the msg's `body` for images and videos. */
-  thumbnail?: string;
-}
+/** A media message as the stand-in's page holds it: the simulated phone's file without its bytes (served at `/media/<id>`, its directPath). */
+export type StandinMedia = Omit<SimulatedMediaFile, 'bytes'> & { id: string };
 
 export interface StandinPhone {
   me: string;
@@ -122,16 +112,8 @@ export function standinMedia(before: number): { messages: StandinPhone['chats'][
   const messages = SIM_MEDIA.map((file, index) => {
     const id = `${file.type}-${index}`;
     files.set(id, file);
-    const media: StandinMedia = {
-      id,
-      type: file.type,
-      mimetype: file.mimetype,
-      size: file.size,
-      ...(file.duration !== undefined ? { duration: file.duration } : {}),
-      ...(file.filename ? { filename: file.filename } : {}),
-      ...(file.caption !== undefined ? { caption: file.caption } : {}),
-      ...(file.thumbnail ? { thumbnail: file.thumbnail } : {}),
-    };
+    const { bytes: _bytes, ...fields } = file;
+    const media: StandinMedia = { id, ...fields };
     return { fromMe: false, body: file.caption ?? '', t: before - (SIM_MEDIA.length - index) * 60, media };
   });
   return { messages, files };
