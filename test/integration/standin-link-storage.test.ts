@@ -90,10 +90,10 @@ function storage(): Promise<{ wid: string | null; salt: string | null; sessionRe
   });
 }
 
-/** Bounded wait for the page's storage to satisfy `test`. */
+/** Bounded wait (300 reads, about 30 s: a loaded 2-core machine) for the page's storage to satisfy `test`. */
 async function storageUntil(test: (held: Awaited<ReturnType<typeof storage>>) => boolean, what: string): Promise<Awaited<ReturnType<typeof storage>>> {
   let held = await storage();
-  for (let attempt = 0; attempt < 100 && !test(held); attempt++) {
+  for (let attempt = 0; attempt < 300 && !test(held); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     held = await storage();
   }
@@ -101,9 +101,24 @@ async function storageUntil(test: (held: Awaited<ReturnType<typeof storage>>) =>
   return held;
 }
 
-/** The phone scans the code on screen (only its ref, the first field, names the page); done when the link is stored. */
+/**
+ * The phone scans the code on screen (only its ref, the first field, names the page); done when
+ * the link is stored. The page reports its boot before it shows a code (it sleeps `bootMs`
+ * first), so the ref is read only once the page is UNPAIRED with a ref: read earlier, under a
+ * loaded machine, it was still unset and the page ignored the scan as another page's code.
+ */
 async function link(): Promise<void> {
-  const ref = await page.evaluate(() => (globalThis as unknown as { require(m: string): { Conn: { ref: string } } }).require('WAWebConnModel').Conn.ref);
+  const ref = await page
+    .waitForFunction(
+      () => {
+        const web = globalThis as unknown as { require(m: string): { Conn?: { ref?: string }; Socket?: { state?: string } } };
+        const ref = web.require('WAWebConnModel').Conn?.ref;
+        return web.require('WAWebSocketModel').Socket?.state === 'UNPAIRED' && typeof ref === 'string' ? ref : null;
+      },
+      undefined,
+      { timeout: 30_000, polling: 100 },
+    )
+    .then((handle) => handle.jsonValue());
   standin.scan(`${ref},noise,identity,adv,Chrome`);
   await storageUntil((held) => held.salt !== null && held.sessionRecord, 'the link');
 }
