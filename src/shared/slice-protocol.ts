@@ -76,7 +76,6 @@ export const SLICE_ENV = {
   authBaseDir: 'AUTH_BASE_DIR',
   /** Real driver: a JSON array of extra Chromium flags (e.g. a proxy), appended to the container's own. */
   chromiumExtraArgs: 'CHROMIUM_EXTRA_ARGS',
-  maxQueueSize: 'MAX_QUEUE_SIZE',
   readyTimeoutMs: 'READY_TIMEOUT_MS',
   restartBackoffMs: 'RESTART_BACKOFF_MS',
   maxRestartsPerWindow: 'MAX_RESTARTS_PER_WINDOW',
@@ -143,7 +142,6 @@ export interface SliceStatus {
   qr: QrInfo | null;
   authenticated: boolean;
   contacts: number;
-  queueDepth: number;
   restarts: number;
   error: string | null;
 }
@@ -171,7 +169,6 @@ export interface SliceEventMap {
   loading: { percent: number };
   /** While starting or linking with no code on screen: what the client is waiting for (replayed while connecting). */
   waiting: { step: LinkWaitStep };
-  'message.status': { chatId: string; queueId: string; messageId: string | null; status: 'sent' | 'failed'; error: string | null };
 }
 export type SliceEventName = keyof SliceEventMap;
 export type SliceEvent = { [K in SliceEventName]: { type: K; data: SliceEventMap[K] } }[SliceEventName];
@@ -181,7 +178,20 @@ export interface SliceSendRequest {
   chatId: string;
   text: string;
 }
-export type SliceSendResponse = SendResult;
+/**
+ * `POST /api/messages` answer: the slice sends now or refuses, and keeps nothing. `sent`
+ * with WhatsApp's message id, or `failed` with WhatsApp's words (it did not take it: an
+ * unknown chat, a refusal). A slice that is not ready — or whose link dropped before the
+ * send reached WhatsApp — refuses with 409 `{ error, code: 'not_ready' }`: nothing was sent,
+ * and the host's outbox keeps the message and hands it over again once the account is Ready.
+ */
+export interface SliceSendResponse {
+  status: 'sent' | 'failed';
+  messageId: string | null;
+  error: string | null;
+}
+/** The 409 refusal's `code` when the client is not ready (sends and reads alike). */
+export const NOT_READY_CODE = 'not_ready';
 export type SliceChatsResponse = Chat[];
 export type SliceMessagesResponse = ChatMessage[];
 
@@ -344,12 +354,9 @@ export const chatSchema = z.object({
   cursor: z.optional(text(CHAT_CURSOR_MAX_CHARS)),
 });
 
-export const sendResultSchema = z.object({
-  status: outgoingStatus,
-  instanceState,
-  queueDepth: count(),
+export const sliceSendResponseSchema = z.object({
+  status: z.enum(['sent', 'failed']),
   messageId: z.nullable(text(512)),
-  queueId: z.nullable(text(512)),
   error: z.nullable(sliceWords()),
 });
 
@@ -366,7 +373,6 @@ export const sliceStatusSchema = z.object({
   qr: z.nullable(qrInfoSchema),
   authenticated: z.boolean(),
   contacts: count(),
-  queueDepth: count(),
   restarts: count(),
   error: z.nullable(sliceWords()),
 });
@@ -388,13 +394,6 @@ export const SLICE_EVENT_SCHEMAS: { [K in SliceEventName]: z.ZodMiniType<SliceEv
   code: z.object({ code: text(64), issuedAt: epochMs(), expiresAt: epochMs() }),
   loading: z.object({ percent: z.number().check(z.minimum(0), z.maximum(100)) }),
   waiting: z.object({ step: z.enum(LINK_WAIT_STEPS) }),
-  'message.status': z.object({
-    chatId: text(512),
-    queueId: text(512),
-    messageId: z.nullable(text(512)),
-    status: z.enum(['sent', 'failed']),
-    error: z.nullable(sliceWords()),
-  }),
 };
 
 /** The media route's answer; `data` is checked to be base64 and no larger than the limit by the caller (mediaFileSchema(max)). */

@@ -185,7 +185,6 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
     driver: driverRaw,
     instanceId,
     manager: {
-      maxQueueSize: readInt(env, SLICE_ENV.maxQueueSize, 200, 1, 100_000),
       readyTimeoutMs: readInt(env, SLICE_ENV.readyTimeoutMs, 180_000, 10, 3_600_000),
       restartBackoffMs: readInt(env, SLICE_ENV.restartBackoffMs, 2_000, 0, 600_000),
       maxRestartsPerWindow: readInt(env, SLICE_ENV.maxRestartsPerWindow, 5, 1, 1_000),

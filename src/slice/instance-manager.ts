@@ -11,18 +11,16 @@
  *   `MAX_RESTARTS_PER_WINDOW` restarts per `WINDOW_MINUTES`, after which: `error`.
  * - `needs_qr` is terminal for automatic reconnects: only the operator (initialize)
  *   leaves it, because only a person can scan a code.
- * - Outgoing messages go through a per-instance queue while the client is not
- *   ready: bounded, in order, sent one at a time when it becomes ready, and each
- *   item fails with words after `READY_TIMEOUT_MS`.
+ * - A send goes to WhatsApp now or is refused (not ready: DriverNotReadyError, a 409
+ *   `not_ready`); the slice keeps no outgoing queue. The host's outbox (SQLite) owns
+ *   delivery: it keeps what was refused and hands it over again once the account is
+ *   Ready, so "exactly once" is decided in one place.
  */
-import { randomBytes } from 'node:crypto';
-import type { SliceEvent, SliceEventMap, SliceEventName, SliceStatus } from '@shared/slice-protocol';
-import { maskChatId } from '@shared/slice-protocol';
-import type { Chat, ChatMessage, DriverName, InstanceState, LinkWaitStep, MediaFile, QrInfo, SendResult } from '@shared/types';
+import type { SliceEvent, SliceEventMap, SliceEventName, SliceSendResponse, SliceStatus } from '@shared/slice-protocol';
+import type { Chat, ChatMessage, DriverName, InstanceState, LinkWaitStep, MediaFile, QrInfo } from '@shared/types';
 import { DriverNotReadyError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './drivers/driver';
 
 export interface InstanceManagerConfig {
-  maxQueueSize: number;
   readyTimeoutMs: number;
   restartBackoffMs: number;
   maxRestartsPerWindow: number;
@@ -61,19 +59,6 @@ export type TransitionName =
   | 'logout_requested'
   | 'client_deaf';
 
-export interface QueueItem {
-  id: string;
-  type: 'text';
-  payload: { chatId: string; text: string };
-  createdAt: number;
-  attemptCount: number;
-}
-
-interface QueueEntry {
-  item: QueueItem;
-  expiry: NodeJS.Timeout;
-}
-
 interface StateWaiter {
   onTransition(to: InstanceState): void;
   onAttemptFailed(error: Error): void;
@@ -102,8 +87,6 @@ export class InstanceManager {
   private pairingCode: string | null = null;
   private restartCount = 0;
   private restartTimes: number[] = [];
-  private readonly queue: QueueEntry[] = [];
-  private flushing = false;
   private reconnecting: Promise<void> | null = null;
   private operatorStart: Promise<void> | null = null;
   private readonly waiters = new Set<StateWaiter>();
@@ -151,7 +134,6 @@ export class InstanceManager {
       qr: this.qr,
       authenticated: this.authenticated,
       contacts: this.contacts,
-      queueDepth: this.queue.length,
       restarts: this.restartCount,
       error: this.errorMessage,
     };
@@ -205,8 +187,6 @@ export class InstanceManager {
       this.waitingFor = null;
       this.scheduleProbe();
     } else this.stopProbe();
-    if (to === 'ready') void this.flushQueue();
-    if (to === 'needs_qr' || to === 'error') this.failQueue(this.refusalFor(to));
   }
 
   private fail(name: TransitionName, message: string): void {
@@ -584,95 +564,28 @@ export class InstanceManager {
     return this.driver;
   }
 
-  // ── sending and the queue ─────────────────────────────────────────────────
+  // ── sending ───────────────────────────────────────────────────────────────
 
-  async send(chatId: string, text: string): Promise<SendResult> {
-    if (this.currentState === 'ready' && this.queue.length === 0 && this.driver) {
-      try {
-        const message = await this.driver.sendText(chatId, text);
-        return this.sendResult('sent', { messageId: message.id });
-      } catch (error) {
-        if (!(error instanceof DriverNotReadyError)) {
-          return this.sendResult('failed', { error: `WhatsApp did not take the message: ${wordsOf(error, 'unknown error')}. Try again.` });
-        }
-        // The link dropped between the check and the send: queue it like any other.
-      }
-    }
-    const waiting = this.currentState === 'ready' || this.currentState === 'connecting' || this.reconnecting !== null;
-    if (!waiting) return this.sendResult('failed', { error: this.refusalFor(this.currentState) });
-    if (this.queue.length >= this.options.config.maxQueueSize) {
-      return this.sendResult('failed', {
-        error: `The outgoing queue is full (${this.options.config.maxQueueSize} messages are waiting for WhatsApp to connect). Wait until the account is ready, then send again.`,
-      });
-    }
-    const item: QueueItem = {
-      id: `q_${randomBytes(8).toString('hex')}`,
-      type: 'text',
-      payload: { chatId, text },
-      createdAt: Date.now(),
-      attemptCount: 0,
-    };
-    const expiry = setTimeout(() => {
-      const index = this.queue.findIndex((entry) => entry.item.id === item.id);
-      if (index < 0) return;
-      this.queue.splice(index, 1);
-      this.reportQueued(item, null, `WhatsApp was not ready within ${Math.round(this.options.config.readyTimeoutMs / 1000)} s, so the message was not sent. Send it again once the account is ready.`);
-    }, this.options.config.readyTimeoutMs);
-    this.queue.push({ item, expiry });
-    this.log({ event: 'queued', queueId: item.id, chatId: maskChatId(chatId), queueDepth: this.queue.length });
-    if (this.currentState === 'ready') void this.flushQueue();
-    return this.sendResult('queued', { queueId: item.id });
-  }
-
-  /** Sends the queue in order, one at a time, while the client stays ready. */
-  private async flushQueue(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+  /**
+   * Sends now, or refuses and keeps nothing: WhatsApp's message id (`sent`), its words
+   * (`failed`: it did not take the message), or DriverNotReadyError — a 409 `not_ready`
+   * — when the client is not ready or its link dropped before the send reached WhatsApp
+   * (the driver checks readiness before it calls into the page, so nothing was sent).
+   * The host's outbox keeps a refused message and hands it over again on Ready; a queue
+   * here would be a second owner of the same message.
+   */
+  async send(chatId: string, text: string): Promise<SliceSendResponse> {
+    const driver = this.readyDriver();
     try {
-      while (this.currentState === 'ready' && this.driver && this.queue.length > 0) {
-        const entry = this.queue[0]!;
-        entry.item.attemptCount++;
-        let messageId: string | null = null;
-        let error: string | null = null;
-        try {
-          messageId = (await this.driver.sendText(entry.item.payload.chatId, entry.item.payload.text)).id;
-        } catch (caught) {
-          // Not ready any more: keep the item at the head and wait for the next `ready`.
-          if (caught instanceof DriverNotReadyError) return;
-          error = `WhatsApp did not take the message: ${wordsOf(caught, 'unknown error')}. Send it again.`;
-        }
-        if (this.queue[0] !== entry) continue; // expired or failed meanwhile
-        this.queue.shift();
-        clearTimeout(entry.expiry);
-        this.reportQueued(entry.item, messageId, error);
+      const message = await driver.sendText(chatId, text);
+      return { status: 'sent', messageId: message.id, error: null };
+    } catch (error) {
+      if (error instanceof DriverNotReadyError) {
+        this.log({ event: 'send_refused', reason: 'link_dropped' });
+        throw new DriverNotReadyError('WhatsApp’s link dropped before the message was sent; nothing was sent. Send it again once the account is ready.');
       }
-    } finally {
-      this.flushing = false;
+      return { status: 'failed', messageId: null, error: `WhatsApp did not take the message: ${wordsOf(error, 'unknown error')}. Try again.` };
     }
-  }
-
-  private failQueue(reason: string): void {
-    for (const entry of this.queue.splice(0)) {
-      clearTimeout(entry.expiry);
-      this.reportQueued(entry.item, null, reason);
-    }
-  }
-
-  private reportQueued(item: QueueItem, messageId: string | null, error: string | null): void {
-    const status = error ? 'failed' : 'sent';
-    this.log({ event: `queue_${status}`, queueId: item.id, attempts: item.attemptCount, ...(error ? { error } : {}) });
-    this.emit('message.status', { chatId: item.payload.chatId, queueId: item.id, messageId, status, error });
-  }
-
-  private sendResult(status: SendResult['status'], extra: Partial<Pick<SendResult, 'messageId' | 'queueId' | 'error'>>): SendResult {
-    return {
-      status,
-      instanceState: this.currentState,
-      queueDepth: this.queue.length,
-      messageId: extra.messageId ?? null,
-      queueId: extra.queueId ?? null,
-      error: extra.error ?? null,
-    };
   }
 
   /** Plain words for why nothing can be sent or read in a state. */
@@ -698,7 +611,6 @@ export class InstanceManager {
     this.stopProbe();
     for (const timer of this.backoffTimers) clearTimeout(timer);
     this.backoffTimers.clear();
-    for (const entry of this.queue.splice(0)) clearTimeout(entry.expiry);
     for (const waiter of [...this.waiters]) waiter.onAttemptFailed(new Error('The slice is shutting down.'));
     await this.stopClient();
     this.listeners.clear();

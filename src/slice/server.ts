@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from '@shared/input-rules';
-import { SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
+import { NOT_READY_CODE, SIM_SYNC_MAX_MS, SLICE_PATHS, cleanPhoneNumber, maskPhoneNumber, type PairingCodeResponse, type SliceEvent, type SliceHealth } from '@shared/slice-protocol';
 import { HttpRefusal, createLimitedServer, hasToken, openSse, presentedToken, readJson, sendJson, sseFrame as frame, trustConnection } from '../http-kit';
 import type { DriverName } from '@shared/types';
 import { MediaRefusal } from './drivers/media';
@@ -297,9 +297,10 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
     route(request, response).catch((error: unknown) => {
       let status = 500;
       let message = 'The slice hit an unexpected error. Try again; if it keeps happening, check the slice log.';
+      let code: string | undefined;
       if (error instanceof HttpError) ({ status, message } = error);
       else if (error instanceof SimulatorConflictError) [status, message] = [409, error.message];
-      else if (error instanceof DriverNotReadyError) [status, message] = [409, error.message];
+      else if (error instanceof DriverNotReadyError) [status, message, code] = [409, error.message, NOT_READY_CODE];
       else if (error instanceof MediaRefusal) [status, message] = [error.status, error.message];
       else if (error instanceof UnknownCursorError) [status, message] = [400, error.message];
       else options.log?.({ event: 'request_failed', path: request.url, error: (error as Error)?.message });
@@ -308,7 +309,7 @@ export function createSliceServer(options: SliceServerOptions): SliceServer {
         return;
       }
       // sendJson closes the connection after a 408/413: the rest of that body is never read.
-      sendJson(response, status, { error: message });
+      sendJson(response, status, code ? { error: message, code } : { error: message });
     });
   });
 

@@ -90,9 +90,10 @@ describe('the real whatsapp-web.js driver without a route to WhatsApp', () => {
     expect(out.split('\n')).toEqual([`/home/slice ${uid} ${uid}`, `/data ${uid} ${uid}`, `/data/auth ${uid} ${uid}`, 'HOME /home/slice']);
   });
 
-  it('refuses sends with words instead of queueing forever', async () => {
-    const answer = await request<{ status: string; error: string }>(port, 'POST', '/api/messages', { token, body: { chatId: '1555000001@c.us', text: 'hello' } });
-    expect(answer.body.status).toBe('failed');
+  it('refuses sends with words (409 not_ready) instead of keeping them', async () => {
+    const answer = await request<{ code: string; error: string }>(port, 'POST', '/api/messages', { token, body: { chatId: '1555000001@c.us', text: 'hello' } });
+    expect(answer.status).toBe(409);
+    expect(answer.body.code).toBe('not_ready');
     expect(answer.body.error).toMatch(/Click Connect/);
   });
 });

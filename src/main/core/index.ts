@@ -118,7 +118,6 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     stageHook: options.stageHook,
     outgoing: {
       ack: (accountId, messageId, ack) => outbox?.onAck(accountId, messageId, ack),
-      sliceQueued: (accountId, sliceId, queueId, messageId, error) => outbox?.onSliceQueued(accountId, sliceId, queueId, messageId, error),
       queued: (accountId) => outbox?.pendingCount(accountId) ?? 0,
     },
   });

@@ -26,10 +26,10 @@ import {
   mediaFileSchema,
   pairingCodeResponseSchema,
   parseSliceEvent,
-  sendResultSchema,
   sliceChatsSchema,
   sliceHealthSchema,
   sliceMessagesSchema,
+  sliceSendResponseSchema,
   sliceStatusSchema,
   type SimFaultKind,
   type SimScanRequest,
@@ -233,7 +233,7 @@ export class SliceClient {
   }
 
   send(request: SliceSendRequest): Promise<SliceSendResponse> {
-    return this.call('POST', SLICE_PATHS.messages, sendResultSchema, request);
+    return this.call('POST', SLICE_PATHS.messages, sliceSendResponseSchema, request);
   }
 
   /**

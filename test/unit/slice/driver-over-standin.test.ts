@@ -4,8 +4,7 @@
  * code's last moments, a start abandoned at its bound, and unknown chats.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SendResult } from '@shared/types';
-import type { SliceStatus } from '@shared/slice-protocol';
+import type { SliceSendResponse, SliceStatus } from '@shared/slice-protocol';
 import { loadSliceConfig } from '../../../src/slice/config';
 import { createSimulatedBackend } from '../../../src/slice/drivers/simulated';
 import type { SimulatedClient } from '../../../src/slice/drivers/simulated-client';
@@ -127,7 +126,7 @@ describe('unknown chats', () => {
     await events.waitFor('qr');
     await slice.request('POST', '/api/sim/scan', { body: {} });
     await events.waitForState('ready');
-    const answer = (await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: '120363099999999@g.us', text: 'hi' } })).body;
+    const answer = (await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId: '120363099999999@g.us', text: 'hi' } })).body;
     expect(answer.status).toBe('failed');
     expect(answer.error).toMatch(/There is no chat 120363099999999@g\.us on this account/);
     expect(answer.error).not.toMatch(/Cannot read properties/);

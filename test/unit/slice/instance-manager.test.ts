@@ -1,11 +1,10 @@
 /**
  * The InstanceManager's lifecycle, driven through the simulated driver and its
  * faults: the state machine, the restart ladder and its limit, the terminal
- * `needs_qr`, the outgoing queue, event-driven readiness and single-flight reconnects.
+ * `needs_qr`, sends (now or refused: no queue), event-driven readiness and single-flight reconnects.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SendResult } from '@shared/types';
-import type { SliceEvent, SliceStatus } from '@shared/slice-protocol';
+import type { SliceEvent, SliceSendResponse, SliceStatus } from '@shared/slice-protocol';
 import { loadSliceConfig } from '../../../src/slice/config';
 import { createSimulatedBackend, type SimulatedBackend } from '../../../src/slice/drivers/simulated';
 import { createWwebjsFactory } from '../../../src/slice/drivers/wwebjs';
@@ -42,18 +41,19 @@ function fault(running: RunningSlice, kind: string, count?: number) {
   return running.request<SliceStatus & { error?: string }>('POST', '/api/sim/fault', { body: count === undefined ? { kind } : { kind, count } });
 }
 
+/** The whole answer: a refusal is a status (409 `not_ready`), not a body that says "queued". */
 function send(running: RunningSlice, text: string, chatId = CHAT) {
-  return running.request<SendResult>('POST', '/api/messages', { body: { chatId, text } }).then((answer) => answer.body);
+  return running.request<SliceSendResponse | { error: string; code?: string }>('POST', '/api/messages', { body: { chatId, text } });
 }
 
-function directManager(env: { maxQueueSize?: number; readyTimeoutMs?: number; restartBackoffMs?: number; maxRestartsPerWindow?: number } = {}) {
+function directManager(env: { readyTimeoutMs?: number; restartBackoffMs?: number; maxRestartsPerWindow?: number } = {}) {
   const config = loadSliceConfig({ ...FAST_ENV, SLICE_INSTANCE_ID: 'direct', QR_FIRST_TTL_MS: '5000', QR_TTL_MS: '5000', SIM_CONTACTS: '3', SIM_CONTACT_INTERVAL_MS: '5', SIM_LINK_DELAY_MS: '5' });
   const backend = createSimulatedBackend(config.simulated, config.qr, config.instanceId);
   const logs: LogEntry[] = [];
   const manager = new InstanceManager({
     driverName: 'simulated',
     factory: createWwebjsFactory(config, undefined, backend.createClient),
-    config: { maxQueueSize: 200, readyTimeoutMs: 2_000, restartBackoffMs: 10, maxRestartsPerWindow: 5, windowMs: 600_000, ...env },
+    config: { readyTimeoutMs: 2_000, restartBackoffMs: 10, maxRestartsPerWindow: 5, windowMs: 600_000, ...env },
     log: (entry) => logs.push(entry),
   });
   const events: SliceEvent[] = [];
@@ -159,8 +159,7 @@ describe('automatic reconnects', () => {
     expect(names.at(-1)).toBe('restart_limit_reached');
     expect((await slice.request<SliceStatus>('GET', '/api/status')).body).toMatchObject({ state: 'error', restarts: 3 });
     const refused = await send(slice, 'still there?');
-    expect(refused).toMatchObject({ status: 'failed', instanceState: 'error' });
-    expect(refused.error).toMatch(/Click Connect/);
+    expect(refused).toEqual({ status: 409, body: { code: 'not_ready', error: expect.stringMatching(/Click Connect/) } });
   });
 
   it('treats a logout from the phone as terminal: needs_qr, and no restart is tried', async () => {
@@ -229,90 +228,49 @@ describe('readiness', () => {
   });
 });
 
-describe('the outgoing queue', () => {
-  it('queues while connecting and sends in order, one by one, once ready', async () => {
+describe('sending: now or a refusal, never a queue (the host\'s outbox owns delivery)', () => {
+  it('refuses with 409 not_ready while connecting, and sends nothing by itself once ready', async () => {
     slice = await startSlice({ QR_FIRST_TTL_MS: '5000' });
     const events = await slice.events();
     await slice.request('POST', '/api/status/initialize', { body: {} });
     await events.waitFor('qr');
-    const answers: SendResult[] = [];
-    for (const text of ['first', 'second', 'third']) answers.push(await send(slice, text));
-    expect(answers.map((a) => [a.status, a.instanceState, a.queueDepth])).toEqual([
-      ['queued', 'connecting', 1],
-      ['queued', 'connecting', 2],
-      ['queued', 'connecting', 3],
-    ]);
-    expect(answers.every((a) => a.queueId && a.messageId === null && a.error === null)).toBe(true);
+    for (const text of ['first', 'second']) {
+      const refused = await send(slice, text);
+      expect(refused).toEqual({ status: 409, body: { code: 'not_ready', error: expect.stringMatching(/still connecting/) } });
+    }
     await slice.request('POST', '/api/sim/scan', { body: {} });
-    await events.waitFor('message.status', (s) => s.queueId === answers[2]!.queueId);
-    const statuses = events.ofType('message.status');
-    expect(statuses.map((s) => [s.queueId, s.status])).toEqual(answers.map((a) => [a.queueId, 'sent']));
-    expect(statuses.every((s) => s.messageId && s.chatId === CHAT && s.error === null)).toBe(true);
+    await events.waitForState('ready');
+    const now = await send(slice, 'after ready');
+    expect(now).toEqual({ status: 200, body: { status: 'sent', messageId: expect.stringMatching(/^true_/), error: null } });
     const thread = (await slice.request<{ body: string; id: string }[]>('GET', `/api/chats/${encodeURIComponent(CHAT)}/messages`)).body;
-    expect(thread.slice(-3).map((m) => m.body)).toEqual(['first', 'second', 'third']);
-    expect(thread.slice(-3).map((m) => m.id)).toEqual(statuses.map((s) => s.messageId));
-    expect((await slice.request<SliceStatus>('GET', '/api/status')).body.queueDepth).toBe(0);
+    // Only what was sent while ready: the refused ones were never kept to be sent later.
+    expect(thread.filter((m) => ['first', 'second', 'after ready'].includes(m.body)).map((m) => m.body)).toEqual(['after ready']);
+    expect(events.ofType('message').filter((e) => e.message.fromMe).map((e) => e.message.body)).toEqual(['after ready']);
   });
 
-  it('refuses with a clear failed when the queue is full, never dropping silently', async () => {
-    slice = await startSlice({ QR_FIRST_TTL_MS: '5000', MAX_QUEUE_SIZE: '2' });
-    const events = await slice.events();
-    await slice.request('POST', '/api/status/initialize', { body: {} });
-    await events.waitFor('qr');
-    await send(slice, 'one');
-    await send(slice, 'two');
-    const third = await send(slice, 'three');
-    expect(third).toMatchObject({ status: 'failed', queueDepth: 2, queueId: null, messageId: null });
-    expect(third.error).toMatch(/queue is full \(2 messages/);
-  });
-
-  it('fails a queued message with words when READY_TIMEOUT_MS passes', async () => {
-    slice = await startSlice({ QR_FIRST_TTL_MS: '5000', READY_TIMEOUT_MS: '50' });
-    const events = await slice.events();
-    await slice.request('POST', '/api/status/initialize', { body: {} });
-    await events.waitFor('qr');
-    const queued = await send(slice, 'too late');
-    const failed = await events.waitFor('message.status', (s) => s.queueId === queued.queueId);
-    expect(failed).toMatchObject({ status: 'failed', messageId: null });
-    expect(failed.error).toMatch(/not ready within/);
-    expect((await slice.request<SliceStatus>('GET', '/api/status')).body.queueDepth).toBe(0);
-  });
-
-  it('fails what is queued when the instance lands in needs_qr (the last code expired)', async () => {
-    slice = await startSlice({ QR_FIRST_TTL_MS: '60', QR_TTL_MS: '60', QR_CODES: '2' });
-    const events = await slice.events();
-    await slice.request('POST', '/api/status/initialize', { body: {} });
-    await events.waitFor('qr');
-    const queued = await send(slice, 'waiting for a scan');
-    expect(queued.status).toBe('queued');
-    const failed = await events.waitFor('message.status', (s) => s.queueId === queued.queueId);
-    expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/scan the QR code/);
-  });
-
-  it('holds messages through a reconnect and flushes them when ready again', async () => {
+  it('a link that drops: the send is refused not_ready, and the reconnect sends nothing by itself', async () => {
     let events: EventTap;
     // A backoff long enough that the send surely lands while the link is down.
     ({ slice, events } = await readySlice({ RESTART_BACKOFF_MS: '1000' }));
     const mark = events.mark();
     await fault(slice, 'drop_link');
-    const queued = await send(slice, 'during the drop');
-    expect(queued).toMatchObject({ status: 'queued', instanceState: 'disconnected', queueDepth: 1 });
-    const sent = await events.waitFor('message.status', (s) => s.queueId === queued.queueId, { from: mark });
-    expect(sent.status).toBe('sent');
+    const refused = await send(slice, 'during the drop');
+    expect(refused).toEqual({ status: 409, body: { code: 'not_ready', error: expect.stringMatching(/not connected/) } });
+    await events.waitFor('state', (s) => s.state === 'ready', { from: mark });
     expect(transitions(slice.logs).slice(-3)).toEqual(['link_lost', 'reconnect_soft', 'client_ready']);
+    const thread = (await slice.request<{ body: string }[]>('GET', `/api/chats/${encodeURIComponent(CHAT)}/messages`)).body;
+    expect(thread.filter((m) => m.body === 'during the drop')).toEqual([]);
   });
 
-  it('sends directly when ready and the queue is empty', async () => {
+  it('sends directly when ready: WhatsApp\'s id, nothing else', async () => {
     ({ slice } = await readySlice());
     const answer = await send(slice, 'right away');
-    expect(answer).toMatchObject({ status: 'sent', instanceState: 'ready', queueDepth: 0, queueId: null, error: null });
+    expect(answer).toEqual({ status: 200, body: { status: 'sent', messageId: expect.stringMatching(/^true_/), error: null } });
   });
 
-  it('refuses to queue before anything was started', async () => {
+  it('refuses before anything was started, with what to do', async () => {
     slice = await startSlice();
     const answer = await send(slice, 'hello?');
-    expect(answer).toMatchObject({ status: 'failed', instanceState: 'disconnected' });
-    expect(answer.error).toMatch(/Click Connect/);
+    expect(answer).toEqual({ status: 409, body: { code: 'not_ready', error: expect.stringMatching(/Click Connect/) } });
   });
 });

@@ -43,7 +43,7 @@ async function linked(failures: number) {
   manager = new InstanceManager({
     driverName: 'simulated',
     factory,
-    config: { maxQueueSize: 200, readyTimeoutMs: 2_000, restartBackoffMs: 10, maxRestartsPerWindow: 5, windowMs: 600_000, livenessProbeMs: PROBE_MS },
+    config: { readyTimeoutMs: 2_000, restartBackoffMs: 10, maxRestartsPerWindow: 5, windowMs: 600_000, livenessProbeMs: PROBE_MS },
     log: (entry) => logs.push(entry),
   });
   const events: SliceEvent[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Chat, ChatMessage, QrInfo, SendResult } from '@shared/types';
-import type { SliceStatus } from '@shared/slice-protocol';
+import type { Chat, ChatMessage, QrInfo } from '@shared/types';
+import type { SliceSendResponse, SliceStatus } from '@shared/slice-protocol';
 import { simulatedQrPayload } from '../../../src/slice/drivers/simulated';
 import { startSlice, type RunningSlice } from './harness';
 
@@ -129,9 +129,9 @@ describe('chats and messages', () => {
     const events = await slice.events();
     const chats = (await slice.request<Chat[]>('GET', '/api/chats')).body;
     const chatId = chats[0]!.id;
-    const answer = await slice.request<SendResult>('POST', '/api/messages', { body: { chatId, text: 'Hello from slicedeck' } });
+    const answer = await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId, text: 'Hello from slicedeck' } });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: 'sent', instanceState: 'ready', queueDepth: 0, queueId: null, error: null });
+    expect(answer.body).toMatchObject({ status: 'sent', error: null });
     expect(answer.body.messageId).toMatch(/^true_/);
     const thread = (await slice.request<ChatMessage[]>('GET', `/api/chats/${encodeURIComponent(chatId)}/messages`)).body;
     expect(thread.at(-1)).toMatchObject({ id: answer.body.messageId, fromMe: true, body: 'Hello from slicedeck', status: 'sent' });
@@ -143,7 +143,7 @@ describe('chats and messages', () => {
     slice = await linkedSlice({ SIM_REPLY_DELAY_MS: '20' });
     const events = await slice.events();
     const chat = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => !c.isGroup)!;
-    const sent = (await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: chat.id, text: 'Are you coming tonight?' } })).body;
+    const sent = (await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId: chat.id, text: 'Are you coming tonight?' } })).body;
     const reply = await events.waitFor('message', (m) => !m.message.fromMe && m.message.chatId === chat.id);
     expect(reply.message.body).toContain('Are you coming tonight?');
     expect(reply.message.id).not.toBe(sent.messageId);
@@ -159,10 +159,10 @@ describe('chats and messages', () => {
     const events = await slice.events();
     const group = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => c.isGroup);
     expect(group, 'the simulated phone has at least one group').toBeDefined();
-    await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: group!.id, text: 'Hello group' } });
+    await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId: group!.id, text: 'Hello group' } });
     // A 1:1 send afterwards is answered; had the group answered, its reply (due first) would be seen before it.
     const one = (await slice.request<Chat[]>('GET', '/api/chats')).body.find((c) => !c.isGroup)!;
-    await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: one.id, text: 'Hello you' } });
+    await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId: one.id, text: 'Hello you' } });
     const firstIncoming = await events.waitFor('message', (m) => !m.message.fromMe);
     expect(firstIncoming.message.chatId).toBe(one.id);
   });
@@ -187,9 +187,8 @@ describe('chats and messages', () => {
     const mark = events.mark();
     expect((await slice.request<SliceStatus>('POST', '/api/logout', { body: {} })).body.state).toBe('needs_qr');
     await events.waitForState('needs_qr', { from: mark });
-    const send = await slice.request<SendResult>('POST', '/api/messages', { body: { chatId: '1555000000@c.us', text: 'hi' } });
-    expect(send.body).toMatchObject({ status: 'failed', instanceState: 'needs_qr' });
-    expect(send.body.error).toMatch(/scan/);
+    const send = await slice.request<SliceSendResponse>('POST', '/api/messages', { body: { chatId: '1555000000@c.us', text: 'hi' } });
+    expect(send).toEqual({ status: 409, body: { code: 'not_ready', error: expect.stringMatching(/scan/) } });
     await slice.request('POST', '/api/status/initialize', { body: {} });
     const qr: QrInfo = await events.waitFor('qr', () => true, { from: mark });
     expect(qr.index).toBe(1);

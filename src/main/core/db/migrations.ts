@@ -92,6 +92,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE slice_events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE slice_events ADD COLUMN last_at INTEGER;
   `,
+  // 7: one outgoing queue (issue 20): the slice keeps none, so no row points into one. Every
+  // row stays; one the slice had queued stays `sending`, which the next flush treats like any
+  // hand-over without an answer: it looks for the message in the chat before sending again.
+  `
+  ALTER TABLE outbox DROP COLUMN slice_queue_id;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -21,8 +21,6 @@ export interface OutboxRow {
   idempotencyKey: string | null;
   status: OutboxState;
   messageId: string | null;
-  /** `<sliceId>/<queueId>`: the slice queued it itself (its link dropped between our check and the send). */
-  sliceQueueId: string | null;
   error: string | null;
   attempts: number;
   sendingAt: EpochMs | null;
@@ -37,7 +35,6 @@ interface OutboxRecord {
   idempotency_key: string | null;
   status: OutboxState;
   message_id: string | null;
-  slice_queue_id: string | null;
   error: string | null;
   attempts: number;
   sending_at: number | null;
@@ -53,7 +50,6 @@ function toRow(r: OutboxRecord): OutboxRow {
     idempotencyKey: r.idempotency_key,
     status: r.status,
     messageId: r.message_id,
-    sliceQueueId: r.slice_queue_id,
     error: r.error,
     attempts: r.attempts,
     sendingAt: r.sending_at,
@@ -87,11 +83,6 @@ export class OutboxStore {
 
   byMessageId(accountId: string, messageId: string): OutboxRow | undefined {
     const r = this.db.prepare(`SELECT * FROM outbox WHERE account_id = ? AND message_id = ?`).get(accountId, messageId) as OutboxRecord | undefined;
-    return r ? toRow(r) : undefined;
-  }
-
-  bySliceQueueId(accountId: string, sliceQueueId: string): OutboxRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM outbox WHERE account_id = ? AND slice_queue_id = ?`).get(accountId, sliceQueueId) as OutboxRecord | undefined;
     return r ? toRow(r) : undefined;
   }
 
@@ -156,17 +147,13 @@ export class OutboxStore {
 
   /** Handed to a slice now: persisted before the slice is called, so a crash leaves `sending`, never a silent resend. */
   markSending(id: string): OutboxRow | undefined {
-    this.db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1, sending_at = ?, slice_queue_id = NULL, updated_at = ? WHERE id = ?`).run(this.now(), this.now(), id);
+    this.db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1, sending_at = ?, updated_at = ? WHERE id = ?`).run(this.now(), this.now(), id);
     return this.get(id);
   }
 
-  setSliceQueueId(id: string, sliceQueueId: string): void {
-    this.db.prepare(`UPDATE outbox SET slice_queue_id = ?, updated_at = ? WHERE id = ?`).run(sliceQueueId, this.now(), id);
-  }
-
-  /** Back to waiting (the slice said it was not ready and did not take it). */
+  /** Back to waiting (the slice refused `not_ready`: nothing was sent). */
   requeue(id: string): void {
-    this.db.prepare(`UPDATE outbox SET status = 'queued', slice_queue_id = NULL, updated_at = ? WHERE id = ? AND status = 'sending'`).run(this.now(), id);
+    this.db.prepare(`UPDATE outbox SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'sending'`).run(this.now(), id);
   }
 
   /** Moves forward only (sent → delivered → read); returns the row when it changed. */

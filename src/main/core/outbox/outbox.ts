@@ -1,15 +1,19 @@
 /**
- * The durable outgoing queue (issue 9): every `messages.send` is written to SQLite
- * before it is answered, handed to the account's slice once it is Ready, and marked
- * from the slice's answers and WhatsApp's acks.
+ * The durable outgoing queue (issue 9) and the only one (issue 20): every `messages.send`
+ * is written to SQLite before it is answered, handed to the account's slice once it is
+ * Ready, and marked from the slice's answers and WhatsApp's acks. The slice keeps nothing:
+ * it sends now (WhatsApp's message id) or refuses — `not_ready` (a 409, `conflict` here:
+ * nothing was sent, the row waits for the next Ready), or `failed` with WhatsApp's words.
  *
  * Exactly once:
  *  - A row is marked `sending` (committed) before the slice is called. If the answer
  *    never comes (the host was killed, the slice died, the engine failed), the row
  *    stays `sending`; the next flush first looks for it in the chat (an outgoing
  *    message with the same text, sent since the attempt, not claimed by another row)
- *    and only sends again when WhatsApp does not have it.
- *  - One flush per account at a time, in order (oldest first).
+ *    and only sends again when WhatsApp does not have it. A refusal is an answer:
+ *    the row goes back to `queued` and is sent again without looking.
+ *  - One flush per account at a time, in order (oldest first): a refused row stops
+ *    the flush, so nothing behind it overtakes it.
  *  - An idempotency key makes a retried send return the first one's row.
  *
  * What the simulation cannot prove: a real WhatsApp chat loaded after a restart may
@@ -20,9 +24,9 @@
 import type { Logger } from 'pino';
 import { maskChatId } from '@shared/slice-protocol';
 import { SlicedeckError } from '@shared/errors';
+import type { SliceSendRequest, SliceSendResponse } from '@shared/slice-protocol';
 import type { ChatMessage, OutgoingStatus, SendResult } from '@shared/types';
 import type { EventBus } from '../events';
-import type { SliceClient } from '../slice-client';
 import { OutboxStore, type OutboxRow } from './outbox-store';
 
 /** How far back (before the attempt) a message found in the chat may be the one we handed over. */
@@ -30,9 +34,14 @@ const LOOKUP_SLACK_MS = 60_000;
 /** How long a send to a Ready account waits for WhatsApp's answer before it answers `queued`. */
 const ANSWER_WAIT_MS = 15_000;
 
+/** What the outbox asks of a Ready slice (SliceClient in the product): send now or refuse; read a chat to look before resending. */
+export interface SliceSender {
+  send(request: SliceSendRequest): Promise<SliceSendResponse>;
+  messages(chatId: string): Promise<ChatMessage[]>;
+}
+
 export interface ReadySlice {
-  sliceId: string;
-  client: SliceClient;
+  client: SliceSender;
 }
 
 export interface OutboxDeps {
@@ -152,19 +161,6 @@ export class Outbox {
     if (updated) this.emitStatus(updated);
   }
 
-  /** The slice's own queue settled a message we handed it while its link was down (`<sliceId>/<queueId>`). */
-  onSliceQueued(accountId: string, sliceId: string, queueId: string, messageId: string | null, error: string | null): void {
-    const row = this.deps.store.bySliceQueueId(accountId, `${sliceId}/${queueId}`);
-    if (!row) return;
-    if (messageId) this.settle(row, 'sent', { messageId });
-    else if (error) {
-      // The slice gave up (its link did not come back): the host keeps it for the next link instead.
-      this.deps.store.requeue(row.id);
-      this.deps.logger.info({ accountId, queueId: row.id, error }, 'the slice gave a queued message back; it waits for the next link');
-    }
-    this.kick(accountId);
-  }
-
   /** Hands waiting messages over if the account is Ready. Never throws. */
   kick(accountId: string): void {
     if (this.closed) return;
@@ -198,12 +194,8 @@ export class Outbox {
       if (!slice) return;
       const row = store.nextPending(accountId);
       if (!row) return;
-      if (row.status === 'sending') {
-        // In this slice's own queue: it will answer with `message.status`; keep the order.
-        if (row.sliceQueueId?.startsWith(`${slice.sliceId}/`)) return;
-        // Handed over before, no answer: find it before sending it again.
-        if (await this.foundInChat(slice, row)) continue;
-      }
+      // Handed over before, no answer: find it before sending it again.
+      if (row.status === 'sending' && (await this.foundInChat(slice, row))) continue;
       if (!(await this.handOver(accountId, slice, row))) return;
     }
   }
@@ -229,7 +221,7 @@ export class Outbox {
   private async handOver(accountId: string, slice: ReadySlice, row: OutboxRow): Promise<boolean> {
     const { store, logger } = this.deps;
     store.markSending(row.id);
-    let result: SendResult;
+    let result: SliceSendResponse;
     try {
       result = await slice.client.send({ chatId: row.chatId, text: row.body });
     } catch (error) {
@@ -238,7 +230,9 @@ export class Outbox {
         return true;
       }
       if (error instanceof SlicedeckError && error.code === 'conflict') {
-        store.requeue(row.id); // not ready after all: nothing was sent
+        // The slice's 409 `not_ready` (not ready after all, or its link dropped before the send): nothing was sent.
+        store.requeue(row.id);
+        logger.info({ accountId, queueId: row.id }, 'the slice was not ready for a queued message; it waits for the next Ready');
         return false;
       }
       // No answer: it may or may not have been sent; `sending` stays, the next flush looks first.
@@ -248,14 +242,6 @@ export class Outbox {
     if (result.status === 'sent' && result.messageId) {
       this.settle(row, 'sent', { messageId: result.messageId });
       return true;
-    }
-    if (result.status === 'queued' && result.queueId) {
-      store.setSliceQueueId(row.id, `${slice.sliceId}/${result.queueId}`);
-      return false;
-    }
-    if (result.instanceState !== 'ready') {
-      store.requeue(row.id); // refused because not ready: nothing was sent
-      return false;
     }
     this.settle(row, 'failed', { error: result.error ?? 'WhatsApp did not take the message. Send it again.' });
     return true;

@@ -187,10 +187,6 @@ export class SliceFollower {
         deps.bus.emit('chat.message', { accountId, message });
         return;
       }
-      case 'message.status':
-        // The slice's own queue settled a message the host handed it while its link was down.
-        deps.outgoing?.sliceQueued(accountId, sliceId, event.data.queueId, event.data.messageId, event.data.error);
-        return;
       case 'message.ack':
         deps.outgoing?.ack(accountId, event.data.messageId, event.data.ack);
         return;

@@ -15,7 +15,7 @@
  */
 import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, type Stage } from '@shared/stages';
-import type { Chat, ChatMessage, MediaFile, SendResult, SliceEventRecord, SliceView } from '@shared/types';
+import type { Chat, ChatMessage, MediaFile, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
 import type { SimFaultKind, SliceChatsRequest, SliceMessagesRequest } from '@shared/slice-protocol';
 import type { SliceRow } from '../db/store';
@@ -214,10 +214,6 @@ export class SliceService {
   /** A media message's file, within the media limit (SLICEDECK_MEDIA_MAX_BYTES); the slice refuses larger ones with words. */
   async media(accountId: string, chatId: string, messageId: string): Promise<MediaFile> {
     return this.clientFor(accountId).media(chatId, messageId, this.state.deps.config.mediaMaxBytes);
-  }
-
-  async send(accountId: string, chatId: string, text: string): Promise<SendResult> {
-    return this.clientFor(accountId).send({ chatId, text });
   }
 
   /** The followed slice's client, once provisioning is over; words otherwise. */

@@ -38,7 +38,6 @@ export interface SliceServiceDeps {
 /** How the slice service tells the outgoing queue (outbox/outbox.ts) what a slice said. */
 export interface OutgoingHooks {
   ack(accountId: string, messageId: string, ack: number): void;
-  sliceQueued(accountId: string, sliceId: string, queueId: string, messageId: string | null, error: string | null): void;
   queued(accountId: string): number;
 }
 
