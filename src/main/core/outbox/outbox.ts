@@ -22,9 +22,8 @@
  * `sendMessage` and its answer.
  */
 import type { Logger } from 'pino';
-import { maskChatId } from '@shared/slice-protocol';
+import { maskChatId, type SliceSendRequest, type SliceSendResponse } from '@shared/slice-protocol';
 import { SlicedeckError } from '@shared/errors';
-import type { SliceSendRequest, SliceSendResponse } from '@shared/slice-protocol';
 import type { ChatMessage, OutgoingStatus, SendResult } from '@shared/types';
 import type { EventBus } from '../events';
 import { OutboxStore, type OutboxRow } from './outbox-store';
