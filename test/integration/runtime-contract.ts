@@ -109,7 +109,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     it('creates and starts a slice that is healthy where inspect says it is; lists it by labels, reads its stats, removes it', async () => {
       const { id, spec } = await startSlice(home, 1, subject.ports[0]);
       const state = await runtime.inspect(id);
-      expect(state).toMatchObject({ id, running: true, problem: null });
+      expect(state).toMatchObject({ ref: id, running: true, problem: null });
       expect(state!.location).not.toBeNull();
       expect(state!.startedAt).toBeGreaterThan(0);
       const health = await healthOf(state!.location!.address, spec.port);
@@ -118,9 +118,9 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       // A slice of another home: never listed for this one, and the other way round.
       const other = await startSlice(otherHome, 2, subject.ports[1]);
       const mine = await runtime.listManaged(home);
-      expect(mine).toEqual([expect.objectContaining({ id, sliceId: spec.sliceId, accountId: spec.accountId, running: true, hostPort: spec.port })]);
+      expect(mine).toEqual([expect.objectContaining({ ref: id, sliceId: spec.sliceId, accountId: spec.accountId, running: true, hostPort: spec.port })]);
       const theirs = await runtime.listManaged(otherHome);
-      expect(theirs.map((c) => c.id)).toEqual([other.id]);
+      expect(theirs.map((c) => c.ref)).toEqual([other.id]);
 
       const stats = await runtime.stats(id, { timeoutMs: 10_000 });
       expect(stats?.memory_stats?.usage).toBeGreaterThan(0);
@@ -180,6 +180,22 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       const { id } = await sliceShowingCode(6, subject.ports[1], { [SLICE_ENV.simCloseMs]: '20000', [SLICE_ENV.shutdownMs]: '30000' });
       expect(await runtime.stopAndRemove(id, { graceMs: 2_000 })).toEqual({ exitCode: 137 });
       expect(await runtime.inspect(id)).toBeNull();
+    }, 120_000);
+
+    it("sweeps what nothing needs: never a slice, nothing while a slice of the home exists, then the home's network; never another home's", async () => {
+      const { id, spec } = await startSlice(home, 7, subject.ports[0]);
+      await runtime.ensureNetwork(otherHome);
+      // Not even a slice nobody keeps: slices are the reconciler's to judge.
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
+      expect((await runtime.inspect(id))?.running).toBe(true);
+      expect(await runtime.inspectNetwork(home)).not.toBeNull();
+      expect(await runtime.sweepOrphans(home, (sliceId) => sliceId === spec.sliceId)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
+      // Removed, a slice takes what was made for it alone: only the home's network is left, and goes.
+      await runtime.remove(id);
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: true });
+      expect(await runtime.inspectNetwork(home)).toBeNull();
+      expect(await runtime.inspectNetwork(otherHome)).not.toBeNull();
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
     }, 120_000);
 
     const volumeNames = async (h: string) => (await runtime.listVolumes(h)).map((v) => v.name);

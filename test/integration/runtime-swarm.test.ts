@@ -13,7 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { LABELS, sliceNetworkConfigName, sliceNetworkName } from '../../src/main/core/docker/labels';
-import { SWARM_TOKEN_FILE, SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { SWARM_TOKEN_FILE } from '../../src/main/core/docker/swarm/service-spec';
 import { readSliceUser } from '../../src/main/core/docker/slice-user';
 import { coreInternals } from '../../src/main/core';
 import { HOST_ADDRESS, HOST_VETH, MANAGER, NODES, RANGES, cidrsOverlap, hostRoutes, leaseSwarm, nodeDocker, releaseSwarm } from '../../scripts/lib/private-swarm.mjs';
@@ -153,27 +154,32 @@ describe('SwarmRuntime: what only a swarm does', () => {
     expect(await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } })).toEqual([]);
   });
 
-  it('a token secret whose service is gone is listed as this home\'s orphan and removed with it; another home\'s is never listed', async () => {
+  it("sweepOrphans removes this home's token secret whose slice is neither kept nor has a service; spares a kept one, one whose service exists, and another home's; listManaged lists only services", async () => {
     const other = homeId();
-    const orphan = async (h: string, sliceId: string) =>
+    const leave = async (h: string, sliceId: string) =>
       (await manager().createSecret({
         Name: `slicedeck-tok-${h}-${sliceId}`,
         Labels: { [LABELS.managed]: 'true', [LABELS.home]: h, [LABELS.sliceId]: sliceId, [LABELS.accountId]: 'acc_orphan' },
         Data: Buffer.from('not-a-real-token-0000000000\n').toString('base64'),
       })) as { id: string };
-    const mine = await orphan(home, 'slc_orphan_mine');
-    const theirs = await orphan(other, 'slc_orphan_theirs');
+    // A slice with its service (not kept): its secret is the service's, removed with it by the reconciler, not by a sweep.
+    const withService = await create(15, from + 33);
+    const [serviceSecret] = await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${withService.spec.sliceId}`] } });
+    const mine = await leave(home, 'slc_orphan_mine');
+    const kept = await leave(home, 'slc_orphan_kept');
+    const theirs = await leave(other, 'slc_orphan_theirs');
     try {
-      const listed = await runtime.listManaged(home);
-      const entry = listed.find((c) => c.sliceId === 'slc_orphan_mine');
-      expect(entry).toMatchObject({ running: false, accountId: 'acc_orphan', hostPort: null });
-      expect(listed.map((c) => c.sliceId)).not.toContain('slc_orphan_theirs');
-      await runtime.remove(entry!.id);
-      expect((await runtime.listManaged(home)).map((c) => c.sliceId)).not.toContain('slc_orphan_mine');
-      expect((await manager().listSecrets()).map((s) => s.ID)).toEqual(expect.arrayContaining([theirs.id]));
-      expect((await manager().listSecrets()).map((s) => s.ID)).not.toContain(mine.id);
+      // Secrets are never slices: not listed, so nothing that removes orphan slices meets them.
+      expect((await runtime.listManaged(home)).map((c) => c.sliceId)).toEqual([withService.spec.sliceId]);
+      const report = await runtime.sweepOrphans(home, (sliceId) => sliceId === 'slc_orphan_kept');
+      expect(report).toEqual({ leftoversRemoved: 1, networkRemoved: false });
+      const left = (await manager().listSecrets()).map((s) => s.ID);
+      expect(left).not.toContain(mine.id);
+      expect(left).toEqual(expect.arrayContaining([kept.id, theirs.id, serviceSecret!.ID]));
+      expect(await runtime.inspect(withService.id)).not.toBeNull();
     } finally {
-      for (const s of [mine, theirs]) await manager().getSecret(s.id).remove().catch(() => undefined);
+      for (const s of [mine, kept, theirs]) await manager().getSecret(s.id).remove().catch(() => undefined);
+      await runtime.remove(withService.id);
     }
   });
 
@@ -391,7 +397,7 @@ describe('the core on the swarm: a slice as a service', () => {
     try {
       // (Whether the swarm then starts a task elsewhere by itself or not, the host must find the slice again.)
       const stillThere = async () => {
-        const state = await coreInternals(t!.core).runtime.inspect(before.containerId!);
+        const state = await coreInternals(t!.core).runtime.inspect(before.sliceRef!);
         return Boolean(state?.running && state.location?.address === first.address);
       };
       await expect.poll(stillThere, { timeout: 30_000 }).toBe(false);
@@ -495,7 +501,7 @@ describe('the core on the swarm: a slice as a service', () => {
     const bRow = store.getSlice(b.id)!;
     await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', nodeB]);
     try {
-      await expect.poll(async () => Boolean((await coreInternals(core.core).runtime.inspect(bRow.containerId!))?.running), { timeout: 30_000 }).toBe(false);
+      await expect.poll(async () => Boolean((await coreInternals(core.core).runtime.inspect(bRow.sliceRef!))?.running), { timeout: 30_000 }).toBe(false);
       await coreInternals(core.core).slices.checkSlice(b.id, bRow.sliceId!);
       const view = await core.call('slices.view', { accountId: b.id });
       expect(view.stage).toBe('error');
