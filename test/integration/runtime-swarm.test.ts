@@ -152,7 +152,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     // Removed with its service: nothing of the token stays in the swarm.
     await runtime.remove(id);
     expect(await manager().listSecrets({ filters: { label: [`${LABELS.sliceId}=${spec.sliceId}`] } })).toEqual([]);
-  });
+  }, 180_000);
 
   it("sweepOrphans removes this home's token secret whose slice is neither kept nor has a service; spares a kept one, one whose service exists, and another home's; listManaged lists only services", async () => {
     const other = homeId();
@@ -181,7 +181,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
       for (const s of [mine, kept, theirs]) await manager().getSecret(s.id).remove().catch(() => undefined);
       await runtime.remove(withService.id);
     }
-  });
+  }, 120_000);
 
   it("puts a home's slices on its own swarm-scoped bridge, inter-container traffic off: a slice reaches no other slice by its address (its home's or another's), reaches the outside, and the host reaches each at node:port", async () => {
     const nodes = await runtime.nodes();
@@ -275,7 +275,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     await runtime.start(id);
     expect((await runtime.inspect(id))!.location).toEqual({ node: worker.id, address: worker.address, name: worker.name });
     await runtime.remove(id);
-  });
+  }, 120_000);
 
   it.each([
     ['no suitable node', (spec: ReturnType<typeof contractSpec>) => (spec.node = 'nosuchnode0000000000000000'), /No suitable node/],
@@ -301,7 +301,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     // As on a node without the slicedeck.engine label: its config-only network was never made. (A slice
     // of an earlier test that ran there leaves it "in use" for a few seconds.)
     await expect
-      .poll(() => onWorker.getNetwork(sliceNetworkConfigName(home)).remove().then(() => 'removed', (error: Error) => error.message), { timeout: 20_000, interval: 250 })
+      .poll(() => onWorker.getNetwork(sliceNetworkConfigName(home)).remove().then(() => 'removed', (error: Error) => error.message), { timeout: 60_000, interval: 250 })
       .toBe('removed');
     const failure = (await runtime.start(id).then(
       () => null,
@@ -314,7 +314,7 @@ describe('SwarmRuntime: what only a swarm does', () => {
     await runtime.start(again.id);
     expect((await onWorker.getNetwork(sliceNetworkConfigName(home)).inspect()).Name).toBe(sliceNetworkConfigName(home));
     await runtime.remove(again.id);
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('the core on the swarm: a slice as a service', () => {
@@ -400,7 +400,8 @@ describe('the core on the swarm: a slice as a service', () => {
         const state = await coreInternals(t!.core).runtime.inspect(before.sliceRef!);
         return Boolean(state?.running && state.location?.address === first.address);
       };
-      await expect.poll(stillThere, { timeout: 30_000 }).toBe(false);
+      // The drained node stops the task with its grace (10 s); generous for a loaded machine.
+      await expect.poll(stillThere, { timeout: 60_000 }).toBe(false);
       const restartedAt = Date.now();
       await slices.checkSlice(account.id, sliceId);
       const after = store.getSlice(account.id)!;
@@ -416,7 +417,7 @@ describe('the core on the swarm: a slice as a service', () => {
       await nodeDocker(MANAGER, ['node', 'update', '--availability', 'active', before.node!]);
     }
     await t!.call('slices.destroy', { accountId: account.id });
-  }, 120_000);
+  }, 240_000);
 
   it('sessions live on a node: two linked accounts on the two nodes each relink on their own node without a code; the node drained → words', async () => {
     t ??= await coreOnSwarm();
@@ -501,7 +502,7 @@ describe('the core on the swarm: a slice as a service', () => {
     const bRow = store.getSlice(b.id)!;
     await nodeDocker(MANAGER, ['node', 'update', '--availability', 'drain', nodeB]);
     try {
-      await expect.poll(async () => Boolean((await coreInternals(core.core).runtime.inspect(bRow.sliceRef!))?.running), { timeout: 30_000 }).toBe(false);
+      await expect.poll(async () => Boolean((await coreInternals(core.core).runtime.inspect(bRow.sliceRef!))?.running), { timeout: 60_000 }).toBe(false);
       await coreInternals(core.core).slices.checkSlice(b.id, bRow.sliceId!);
       const view = await core.call('slices.view', { accountId: b.id });
       expect(view.stage).toBe('error');

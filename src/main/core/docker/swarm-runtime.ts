@@ -34,7 +34,7 @@ import { SwarmNetworks, isNetworkMissing } from './swarm/networks';
 import { swarmSliceStats } from './swarm/stats';
 
 /** How much longer than the grace a graceful stop waits for the node to report the container stopped. */
-const STOP_WAIT_MARGIN_MS = 5_000;
+export const STOP_WAIT_MARGIN_MS = 5_000;
 
 export class SwarmRuntime implements SliceRuntime {
   readonly kind = 'swarm' as const;

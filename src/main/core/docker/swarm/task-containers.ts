@@ -12,7 +12,7 @@ import type { NodeInfo, SwarmNodes } from './nodes';
 import { FINAL, POLL_MS, sleep, type SliceTasks, type Task } from './tasks';
 
 /** How long a removal waits for task containers that are being removed, or made late, on their nodes. */
-const REMOVE_WAIT_MS = 15_000;
+export const REMOVE_WAIT_MS = 15_000;
 
 export class TaskContainers {
   constructor(
