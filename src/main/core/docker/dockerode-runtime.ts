@@ -61,7 +61,6 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-
   sliceUser(image: string): Promise<SliceUser> {
     return readSliceUser(this.engine(), image);
   }
@@ -95,14 +94,14 @@ export class DockerodeRuntime implements SliceRuntime {
     return id;
   }
 
+  /** Session volumes given to the image's slice uid (volume-owner.ts). */
+  private readonly volumeOwners = new VolumeOwners(() => this.engine());
+
   /**
    * Tokens to hand over right after start. `putArchive` costs a mount of the
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
-  /** Session volumes given to the image's slice uid (volume-owner.ts). */
-  private readonly volumeOwners = new VolumeOwners(() => this.engine());
-
   private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
 
   private async handOverToken(ref: SliceRef): Promise<void> {
@@ -229,7 +228,7 @@ export class DockerodeRuntime implements SliceRuntime {
 
   async stats(ref: SliceRef, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
     try {
-      return (await readContainerStats(this.engine(), ref, opts.timeoutMs, 'Docker')) as RawContainerStats | null;
+      return await readContainerStats(this.engine(), ref, opts.timeoutMs, 'Docker');
     } catch (error) {
       throw translateEngineError(error, 'read the slice container stats');
     }

@@ -7,6 +7,7 @@
  */
 import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
+import type { RawContainerStats } from './runtime';
 
 const PING_TIMEOUT_MS = 3_000;
 
@@ -104,12 +105,13 @@ export async function withinPingTimeout<T>(work: Promise<T>): Promise<T> {
  * the container does not exist; SlicedeckError('timeout') naming `who` when it took too
  * long; anything else the engine threw is rethrown as it is, for the caller's words.
  */
-export async function readContainerStats(engine: Docker, containerId: string, timeoutMs: number, who: string): Promise<unknown> {
+export async function readContainerStats(engine: Docker, containerId: string, timeoutMs: number, who: string): Promise<RawContainerStats | null> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     // dockerode honours abortSignal on stats, though its typings leave it out.
-    return await engine.getContainer(containerId).stats({ stream: false as const, abortSignal: controller.signal } as never);
+    const answer: unknown = await engine.getContainer(containerId).stats({ stream: false as const, abortSignal: controller.signal } as never);
+    return answer as RawContainerStats;
   } catch (error) {
     if (statusOf(error) === 404) return null;
     if (controller.signal.aborted) throw new SlicedeckError('timeout', `${who} took longer than ${timeoutMs} ms to report the slice's stats.`);

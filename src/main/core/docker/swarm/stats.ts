@@ -26,7 +26,7 @@ export async function swarmSliceStats(nodes: SwarmNodes, tasks: SliceTasks, serv
     );
   }
   try {
-    return (await readContainerStats(nodes.engineOf(node, "read the slice's stats"), containerId, timeoutMs, `Node ${node.name}`)) as RawContainerStats | null;
+    return await readContainerStats(nodes.engineOf(node, "read the slice's stats"), containerId, timeoutMs, `Node ${node.name}`);
   } catch (error) {
     if (error instanceof SlicedeckError) throw error;
     // No answer at all: the node's engine is out of this host's reach (the manager answered, so Docker itself is fine).
