@@ -300,10 +300,19 @@ export class SwarmRuntime implements SliceRuntime {
   /** Token secrets left without their service, then the home's networks when no service of the home is left. */
   async sweepOrphans(homeId: string, keep: (sliceId: string) => boolean): Promise<SweepReport> {
     const report: SweepReport = { leftoversRemoved: await this.secrets.sweep(homeId, keep), networkRemoved: false };
-    if ((await this.listManaged(homeId)).length === 0 && (await this.networks.inspect(homeId))) {
+    if (!(await this.hasServices(homeId)) && (await this.networks.inspect(homeId))) {
       report.networkRemoved = await this.networks.removeIfUnused(homeId);
     }
     return report;
+  }
+
+  /** Whether any slice service of the home exists (without asking each for its task, as listManaged does). */
+  private async hasServices(homeId: string): Promise<boolean> {
+    try {
+      return (await this.engine().listServices({ filters: { label: homeFilter(homeId) } })).length > 0;
+    } catch (error) {
+      throw translateEngineError(error, 'list the slice services');
+    }
   }
 
   ensureVolume(name: string, labels: Record<string, string>, opts?: { node?: string }): Promise<void> {
