@@ -111,7 +111,7 @@ async function removeByLabel(label: string) {
 /** What a bench core left on the swarm: its services, and its volumes on every node. */
 async function removeSwarmHome(homeId: string) {
   const runtime = new SwarmRuntime({ socketPath: MANAGER_SOCKET });
-  for (const slice of await runtime.listManaged(homeId)) await runtime.remove(slice.id).catch(() => undefined);
+  for (const slice of await runtime.listManaged(homeId)) await runtime.remove(slice.ref).catch(() => undefined);
   for (const volume of await runtime.listVolumes(homeId).catch(() => [])) await runtime.removeVolume(volume.name).catch(() => undefined);
 }
 

@@ -104,7 +104,7 @@ export async function gracefulFigures(deps: GracefulBenchDeps): Promise<Graceful
       const ready = nextView(bench.core, account.id, (v) => v.stage === 'ready');
       await bench.core.handlers['sim.scan']({ accountId: account.id });
       await ready;
-      const containerId = store.getSlice(account.id)!.containerId!;
+      const containerId = store.getSlice(account.id)!.sliceRef!;
       const died = await exitCodeOf(containerId);
       const at = performance.now();
       await bench.core.handlers['slices.destroy']({ accountId: account.id });
@@ -121,7 +121,7 @@ export async function gracefulFigures(deps: GracefulBenchDeps): Promise<Graceful
       const lastCode = nextView(bench.core, account.id, (v) => v.qr !== undefined && v.qr.index === v.qr.total);
       await bench.core.handlers['slices.connect']({ accountId: account.id });
       const view = await lastCode;
-      const containerId = store.getSlice(account.id)!.containerId!;
+      const containerId = store.getSlice(account.id)!.sliceRef!;
       // Watch Docker itself, every 5 ms, bounded.
       const deadline = Date.now() + 15_000;
       while (!(await containerGone(containerId))) {
@@ -178,7 +178,7 @@ async function realDestroyFigures(deps: GracefulBenchDeps, runs: number): Promis
       standin.scan((await code).qr!.payload);
       await ready;
       await new Promise((r) => setTimeout(r, REAL_DESTROY_AFTER_READY_MS));
-      const containerId = store.getSlice(account.id)!.containerId!;
+      const containerId = store.getSlice(account.id)!.sliceRef!;
       const died = await exitCodeOf(containerId);
       const at = performance.now();
       await bench.core.handlers['slices.destroy']({ accountId: account.id });

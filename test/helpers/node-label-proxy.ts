@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { NODE_LABELS } from '../../src/main/core/docker/swarm-runtime';
+import { NODE_LABELS } from '../../src/main/core/docker/swarm/nodes';
 
 /** pass: answers unchanged; drop: no engine label on any node; nowhere: the label names an endpoint that does not answer. */
 export type NodeLabelMode = 'pass' | 'drop' | 'nowhere';

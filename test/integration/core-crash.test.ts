@@ -201,7 +201,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
           expect(view).toMatchObject({ phase: 'error', stage: 'error', error: INTERRUPTED_WORDS });
           expect(view.sliceId).toBeUndefined();
           expect(view.port).toBeUndefined();
-          expect(row).toMatchObject({ sliceId: null, port: null, containerId: null, token: null });
+          expect(row).toMatchObject({ sliceId: null, port: null, sliceRef: null, token: null });
           expect(history.at(-1)).toMatchObject({ type: 'stage', stage: 'error', message: INTERRUPTED_WORDS, sliceId: before.slice_id });
           // The created-but-unrecorded container included: nothing of this home is left in Docker.
           expect(await containersOfHome(homeId)).toHaveLength(0);
@@ -212,7 +212,7 @@ describe('a host killed with -9 inside a provisioning stage', () => {
           const containers = await containersOfHome(homeId);
           expect(containers.map((c) => c.Id)).toEqual(containersBefore.map((c) => c.Id));
           expect(containers[0]!.State).toBe('running');
-          expect(row).toMatchObject({ sliceId: before.slice_id, port: before.port, containerId: containersBefore[0]!.Id });
+          expect(row).toMatchObject({ sliceId: before.slice_id, port: before.port, sliceRef: containersBefore[0]!.Id });
           if (expected.repair === 'resumed') {
             expect(history).toContainEqual(
               expect.objectContaining({ type: 'adopted', stage: 'initializing', message: 'A provisioning interrupted by a restart of slicedeck was resumed' }),

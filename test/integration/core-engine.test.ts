@@ -12,6 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { containersOfHome } from '../helpers/docker';
 
+/**
+ * How long the host may take to notice the engine gone or back: a health tick every
+ * 200 ms, a ping bounded at 3 s; several of those for a loaded 2-core machine.
+ */
+const ENGINE_NOTICE_MS = 20_000;
+
 let t: TestCore;
 let proxy: DockerSocketProxy;
 let socketDir: string;
@@ -37,14 +43,14 @@ describe('Docker going away mid-flow', () => {
     await t.events.waitForStage(alice.id, 'qr');
 
     await proxy.cut();
-    const down = await t.events.waitFor('system', (s) => s.docker === 'unreachable', 10_000, 'docker to be reported unreachable');
+    const down = await t.events.waitFor('system', (s) => s.docker === 'unreachable', ENGINE_NOTICE_MS, 'docker to be reported unreachable');
     expect(down.dockerError).toMatch(/Docker is not answering/);
     await expect(t.call('slices.connect', { accountId: bob.id })).rejects.toMatchObject({ code: 'docker_unreachable', message: expect.stringMatching(/Start Docker/) });
     // A blip of the engine is no reason to tear down a slice that still answers.
     expect(await t.call('slices.view', { accountId: alice.id })).toMatchObject({ stage: 'qr', sliceId });
 
     await proxy.restore();
-    await t.events.waitFor('system', (s) => s.docker === 'ok', 10_000, 'docker to be reported back');
+    await t.events.waitFor('system', (s) => s.docker === 'ok', ENGINE_NOTICE_MS, 'docker to be reported back');
     expect((await t.call('slices.connect', { accountId: bob.id })).status).toBe('provisioned');
     expect(await containersOfHome(t.homeId)).toHaveLength(2);
   });

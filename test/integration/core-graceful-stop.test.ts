@@ -33,7 +33,7 @@ const CLOSE_MS = 2_500;
 const SIGKILL = 9;
 
 function containerOf(t: TestCore, accountId: string): string {
-  const id = coreInternals(t.core).store.getSlice(accountId)?.containerId;
+  const id = coreInternals(t.core).store.getSlice(accountId)?.sliceRef;
   if (!id) throw new Error(`account ${accountId} has no slice container`);
   return id;
 }

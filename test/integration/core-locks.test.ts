@@ -103,7 +103,7 @@ describe('Destroy during Connect', () => {
       const connecting = core.handlers['slices.connect']({ accountId: account.id });
       await atCreate;
       expect(await containersOfHome(core.homeId, { accountId: account.id })).toHaveLength(1);
-      expect(coreInternals(core).store.getSlice(account.id)!.containerId).toBeNull();
+      expect(coreInternals(core).store.getSlice(account.id)!.sliceRef).toBeNull();
       const [connect, destroy] = await Promise.allSettled([connecting, core.handlers['slices.destroy']({ accountId: account.id })]);
       expect(destroy.status).toBe('fulfilled');
       expect(connect.status).toBe('rejected');

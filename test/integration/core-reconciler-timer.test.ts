@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLICE_ENV, SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
+import { DEFAULT_STOP_GRACE_MS } from '../../src/main/core/config';
 import { makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, docker } from '../helpers/docker';
 
@@ -15,8 +16,15 @@ async function exists(id: string): Promise<boolean> {
   return docker.getContainer(id).inspect().then(() => true, () => false);
 }
 
+/**
+ * What a wait for the timer's repair allows: a running orphan is stopped with the grace
+ * (it may hold a session) before it is removed; the rest (a pass every 300 ms) is small.
+ * Three graces: generous for the full suite's two files at once on 2 cores, still bounded.
+ */
+const REPAIR_WAIT_MS = 3 * DEFAULT_STOP_GRACE_MS;
+
 /** Waits, bounded, until `check` holds; the timer is what must make it hold. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = REPAIR_WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
@@ -74,7 +82,7 @@ describe('the reconciler timer', () => {
     const cleared = await t.events.waitFor(
       'slice',
       (v) => v.accountId === account.id && (v.phase === 'error' || v.phase === 'setup'),
-      15_000,
+      REPAIR_WAIT_MS,
       'the view cleared by the reconciler',
     );
     // Whichever notices first (the timer, or the slice's lost event stream), the

@@ -21,7 +21,14 @@ export interface ContractSubject {
   envOf(id: string): Promise<string[][]>;
 }
 
-const HEALTH_WAIT_MS = 30_000;
+/**
+ * What a wait for a slice to answer (health, its first code) allows: a slice is up in
+ * seconds on an idle machine; the full suite runs two test files at once on 2 cores,
+ * and a swarm adds scheduling and a node's own engine.
+ */
+const HEALTH_WAIT_MS = 60_000;
+/** A test that starts slices and waits for them: several such waits in a row, bounded. */
+const SLICE_TEST_MS = 180_000;
 
 export function contractSpec(subject: Pick<ContractSubject, 'image'>, homeId: string, n: number, port: number): SliceSpec {
   const accountId = `acc_contract${n}`;
@@ -109,7 +116,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     it('creates and starts a slice that is healthy where inspect says it is; lists it by labels, reads its stats, removes it', async () => {
       const { id, spec } = await startSlice(home, 1, subject.ports[0]);
       const state = await runtime.inspect(id);
-      expect(state).toMatchObject({ id, running: true, problem: null });
+      expect(state).toMatchObject({ ref: id, running: true, problem: null });
       expect(state!.location).not.toBeNull();
       expect(state!.startedAt).toBeGreaterThan(0);
       const health = await healthOf(state!.location!.address, spec.port);
@@ -118,9 +125,9 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       // A slice of another home: never listed for this one, and the other way round.
       const other = await startSlice(otherHome, 2, subject.ports[1]);
       const mine = await runtime.listManaged(home);
-      expect(mine).toEqual([expect.objectContaining({ id, sliceId: spec.sliceId, accountId: spec.accountId, running: true, hostPort: spec.port })]);
+      expect(mine).toEqual([expect.objectContaining({ ref: id, sliceId: spec.sliceId, accountId: spec.accountId, running: true, hostPort: spec.port })]);
       const theirs = await runtime.listManaged(otherHome);
-      expect(theirs.map((c) => c.id)).toEqual([other.id]);
+      expect(theirs.map((c) => c.ref)).toEqual([other.id]);
 
       const stats = await runtime.stats(id, { timeoutMs: 10_000 });
       expect(stats?.memory_stats?.usage).toBeGreaterThan(0);
@@ -132,7 +139,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       // Removing what is gone is not an error; neither is its stats or inspect.
       await runtime.remove(id);
       expect(await runtime.stats(id, { timeoutMs: 5_000 })).toBeNull();
-    });
+    }, SLICE_TEST_MS);
 
     it('keeps the token out of every environment the engine shows; the slice answers with its token and refuses without or with another', async () => {
       const { id, spec } = await startSlice(home, 4, subject.ports[1]);
@@ -151,7 +158,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await status()).toBe(401);
       expect(await status(randomBytes(16).toString('hex'))).toBe(401);
       await runtime.remove(id);
-    });
+    }, SLICE_TEST_MS);
 
     /** A started slice with its WhatsApp client (the stand-in browser) open: it shows a code. */
     async function sliceShowingCode(n: number, port: number, env: Record<string, string>) {
@@ -161,7 +168,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       const call = (path: string, method = 'GET') =>
         fetch(`http://${address}:${port}${path}`, { method, headers: { authorization: `Bearer ${started.spec.token}` }, signal: AbortSignal.timeout(5_000) });
       expect((await call(SLICE_PATHS.initialize, 'POST')).status).toBeLessThan(300);
-      await expect.poll(async () => ((await (await call(SLICE_PATHS.status)).json()) as { qr: unknown }).qr, { timeout: 30_000, interval: 200 }).not.toBeNull();
+      await expect.poll(async () => ((await (await call(SLICE_PATHS.status)).json()) as { qr: unknown }).qr, { timeout: HEALTH_WAIT_MS, interval: 200 }).not.toBeNull();
       return started;
     }
 
@@ -174,13 +181,29 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.listManaged(home)).toEqual([]);
       // Stopping what is gone is not an error.
       expect(await runtime.stopAndRemove(id, { graceMs: 10_000 })).toEqual({ exitCode: null });
-    }, 120_000);
+    }, SLICE_TEST_MS);
 
     it('kills a slice that has not closed by the end of the grace (SIGKILL after it, not before), and removes it', async () => {
       const { id } = await sliceShowingCode(6, subject.ports[1], { [SLICE_ENV.simCloseMs]: '20000', [SLICE_ENV.shutdownMs]: '30000' });
       expect(await runtime.stopAndRemove(id, { graceMs: 2_000 })).toEqual({ exitCode: 137 });
       expect(await runtime.inspect(id)).toBeNull();
-    }, 120_000);
+    }, SLICE_TEST_MS);
+
+    it("sweeps what nothing needs: never a slice, nothing while a slice of the home exists, then the home's network; never another home's", async () => {
+      const { id, spec } = await startSlice(home, 7, subject.ports[0]);
+      await runtime.ensureNetwork(otherHome);
+      // Not even a slice nobody keeps: slices are the reconciler's to judge.
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
+      expect((await runtime.inspect(id))?.running).toBe(true);
+      expect(await runtime.inspectNetwork(home)).not.toBeNull();
+      expect(await runtime.sweepOrphans(home, (sliceId) => sliceId === spec.sliceId)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
+      // Removed, a slice takes what was made for it alone: only the home's network is left, and goes.
+      await runtime.remove(id);
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: true });
+      expect(await runtime.inspectNetwork(home)).toBeNull();
+      expect(await runtime.inspectNetwork(otherHome)).not.toBeNull();
+      expect(await runtime.sweepOrphans(home, () => false)).toEqual({ leftoversRemoved: 0, networkRemoved: false });
+    }, SLICE_TEST_MS);
 
     const volumeNames = async (h: string) => (await runtime.listVolumes(h)).map((v) => v.name);
 
@@ -201,6 +224,6 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       await runtime.removeVolume(spec.volume);
       expect(await volumeNames(home)).not.toContain(spec.volume);
       await runtime.removeVolume(spec.volume);
-    });
+    }, SLICE_TEST_MS);
   });
 }

@@ -22,13 +22,14 @@ import { SLICE_ENV } from '@shared/slice-protocol';
 import type { SliceStats } from '@shared/types';
 import { coreInternals } from '../../src/main/core';
 import { LABELS, authVolumeName } from '../../src/main/core/docker/labels';
-import type { SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { STOP_WAIT_MARGIN_MS, type SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import { REMOVE_WAIT_MS } from '../../src/main/core/docker/swarm/task-containers';
 import { INTERRUPTED_WORDS } from '../../src/main/core/slices/slice-service';
 import { MANAGER, NODES, leaseSwarm, nodeDocker, swarmStatus } from '../../scripts/lib/private-swarm.mjs';
 import { makeTestCore, workerPortRange, type TestCore } from '../helpers/core';
 import { NodeLabelProxy } from '../helpers/node-label-proxy';
 import { killableHostEnv, spawnHost } from '../helpers/spawn-host';
-import type { CoreConfig } from '../../src/main/core/config';
+import { DEFAULT_STOP_GRACE_MS, type CoreConfig } from '../../src/main/core/config';
 import { contractSpec, homeId as newHomeId } from './runtime-contract';
 
 export interface SwarmSubject {
@@ -78,8 +79,18 @@ async function cleanHome(home: string): Promise<void> {
   }
 }
 
+/**
+ * What a wait for the swarm's side of a removal allows: a running orphan is stopped with
+ * the grace, the runtime waits its margin for the node to say so, then up to its own bound
+ * for the task container to leave the node; and as much again, because the full suite
+ * runs two test files at once on 2 cores (a 5 s allowance here once failed under that load).
+ */
+const SWARM_REMOVAL_WAIT_MS = 2 * (DEFAULT_STOP_GRACE_MS + STOP_WAIT_MARGIN_MS + REMOVE_WAIT_MS);
+/** What a wait for a slice to come up (or answer again) on a swarm node allows under the full suite's load. */
+const SWARM_SLICE_WAIT_MS = 60_000;
+
 /** Bounded: until `check` holds. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = SWARM_REMOVAL_WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
@@ -88,7 +99,7 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 }
 
 /** Bounded: reads until `test` holds; returns that reading. */
-async function until<T>(read: () => Promise<T>, test: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+async function until<T>(read: () => Promise<T>, test: (value: T) => boolean, what: string, timeoutMs = SWARM_SLICE_WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!test(value)) {
@@ -187,7 +198,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       await t.events.waitForStage(account.id, 'qr');
       const [service] = await servicesOf(home, account.id);
       await manager.getService(service!.ID).remove();
-      const cleared = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.phase === 'error', 20_000, 'the view cleared by the reconciler');
+      const cleared = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.phase === 'error', SWARM_REMOVAL_WAIT_MS, 'the view cleared by the reconciler');
       expect(cleared.port).toBeUndefined();
       expect(cleared.error ?? '').toMatch(/Connect/);
       expect((await t.call('system.status')).portsInUse).toBe(0);
@@ -195,7 +206,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       // Another home's service was never touched.
       expect((await subject().runtime.inspect(foreign.id))?.running).toBe(true);
       await subject().runtime.remove(foreign.id);
-    }, 120_000);
+    }, 360_000);
 
     it('host kill -9 with services running: a new host adopts the Ready slice at its node, resumes a half-started one, ends an interrupted one in words; nothing is orphaned', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'slicedeck-swarm-crash-'));
@@ -290,7 +301,7 @@ export function swarmCoreSuite(subject: () => SwarmSubject): void {
       const node = nodeByAddress(row.address)!;
       expect(await taskContainersOf(t.homeId, account.id)).toMatchObject([{ node: node.name, sliceId, state: 'running' }]);
 
-      const expired = await t.events.waitForStage(account.id, 'qr_timeout', 30_000);
+      const expired = await t.events.waitForStage(account.id, 'qr_timeout', SWARM_SLICE_WAIT_MS);
       expect(expired.phase).toBe('expired');
       const codes = t.events.of('slice').filter((v) => v.accountId === account.id && v.qr).map((v) => `${v.qr!.index}/${v.qr!.total}`);
       expect([...new Set(codes)]).toEqual(['1/3', '2/3', '3/3']);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { CoreConfig } from './config';
 import type { Store } from './db/store';
 import type { SliceRuntime } from './docker/runtime';
-import { DOCKER_UNREACHABLE_WORDS } from './docker/dockerode-runtime';
+import { DOCKER_UNREACHABLE_WORDS } from './docker/engine';
 import { sliceUidWarning } from './docker/slice-uid-check';
 import type { SliceUser } from './docker/slice-user';
 import type { EventBus } from './events';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sliceShutdownMs } from '@shared/slice-protocol';
 import { loadConfig } from '../../../src/main/core/config';
-import { graceSeconds } from '../../../src/main/core/docker/dockerode-runtime';
+import { graceSeconds } from '../../../src/main/core/docker/engine';
 import { mayHoldSession } from '../../../src/main/core/slices/graceful-stop';
 import { puppeteerOptions } from '../../../src/slice/drivers/wwebjs';
 

@@ -6,7 +6,7 @@ const base: SliceRow = {
   accountId: 'acc_test1',
   sliceId: 'slc_1',
   port: 47100,
-  containerId: 'abc',
+  sliceRef: 'abc',
   token: 'secret',
   stage: 'pending',
   stageStartedAt: 1_000,

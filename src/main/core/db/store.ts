@@ -18,7 +18,8 @@ export interface SliceRow {
   accountId: string;
   sliceId: string | null;
   port: number | null;
-  containerId: string | null;
+  /** The runtime's handle for the slice (SliceRef: a container id on one engine, a service id on a swarm); the `container_id` column. */
+  sliceRef: string | null;
   /** Derived from the slice id (never read from the database, which holds no token); null without a slice. */
   token: string | null;
   stage: Stage;
@@ -44,6 +45,7 @@ interface SliceRecord {
   account_id: string;
   slice_id: string | null;
   port: number | null;
+  /** The runtime's SliceRef (the column keeps its first name: renaming it would cost a table rebuild for no behaviour). */
   container_id: string | null;
   stage: Stage;
   stage_started_at: number | null;
@@ -69,7 +71,7 @@ function toSliceRow(record: SliceRecord, tokenFor: ((sliceId: string) => string)
     accountId: record.account_id,
     sliceId: record.slice_id,
     port: record.port,
-    containerId: record.container_id,
+    sliceRef: record.container_id,
     token: record.slice_id && tokenFor ? tokenFor(record.slice_id) : null,
     stage: record.stage,
     stageStartedAt: record.stage_started_at,
@@ -280,8 +282,8 @@ export class Store {
     }).immediate();
   }
 
-  setContainer(accountId: string, sliceId: string, containerId: string | null): void {
-    this.db.prepare(`UPDATE slices SET container_id = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(containerId, this.now(), accountId, sliceId);
+  setSliceRef(accountId: string, sliceId: string, sliceRef: string | null): void {
+    this.db.prepare(`UPDATE slices SET container_id = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(sliceRef, this.now(), accountId, sliceId);
   }
 
   /** Where the runtime placed the slice (after start, and again after a restart: a swarm may move it). */

@@ -1,79 +1,35 @@
 /**
- * The real SliceRuntime over dockerode. Engine failures are translated here into
- * SlicedeckErrors with words, so nothing above this file sees a raw socket error.
+ * SliceRuntime on one Docker engine: a slice is a container, its SliceRef the container
+ * id. Engine failures become SlicedeckErrors with words (engine.ts), so nothing above
+ * this file sees a raw socket error; the home's network is one bridge (bridge-network.ts).
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
 import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
 import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
-import { LABELS, homeFilter, sliceNetworkName } from './labels';
+import { LABELS, homeFilter } from './labels';
+import { DOCKER_UNREACHABLE_WORDS, engineGetter, engineMessage, graceSeconds, isConnectionFailure, readContainerStats, statusOf, translateEngineError, withinPingTimeout } from './engine';
+import { ensureBridgeNetwork, inspectBridgeNetwork, isAmbiguous, removeBridgeNetworkIfUnused, removeDuplicateNetworks } from './bridge-network';
 import {
   LOCAL_LOCATION,
   PortTakenError,
-  type ContainerState,
-  type ManagedContainer,
+  type ManagedSlice,
   type ManagedVolume,
   type RawContainerStats,
   type SliceNetwork,
+  type SliceRef,
+  type SliceRunState,
   type SliceRuntime,
   type SliceSpec,
   type StopOutcome,
+  type SweepReport,
 } from './runtime';
 
-/** Docker's bridge option that turns inter-container traffic off on one network. */
-export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
-
-const PING_TIMEOUT_MS = 3_000;
 /** A restart without a stated grace (a dead slice has nothing left to close). */
 const DEFAULT_RESTART_GRACE_MS = 1_000;
-
-/** Docker's stop timeout is whole seconds: a grace rounds up, never down to an immediate kill. */
-export function graceSeconds(graceMs: number): number {
-  return Math.max(1, Math.ceil(graceMs / 1000));
-}
-
-export const DOCKER_UNREACHABLE_WORDS =
-  'Docker is not answering. Start Docker (Docker Desktop, or `sudo systemctl start docker` / `dockerd`), or point DOCKER_HOST at a running engine, then try again.';
-
-interface EngineError {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-  json?: { message?: string };
-}
-
-export function isConnectionFailure(error: unknown): boolean {
-  const code = (error as EngineError)?.code;
-  return ['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code ?? '');
-}
-
-export function engineMessage(error: unknown): string {
-  const e = error as EngineError;
-  return e?.json?.message ?? e?.message ?? String(error);
-}
-
-export function statusOf(error: unknown): number | undefined {
-  return (error as EngineError)?.statusCode;
-}
-
-/** Turns whatever dockerode threw into words for the operator. */
-export function translateEngineError(error: unknown, doing: string): SlicedeckError {
-  if (error instanceof SlicedeckError) return error;
-  if (isConnectionFailure(error)) {
-    const code = (error as EngineError).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? ' (permission denied on the Docker socket: add your user to the `docker` group)' : '';
-    return new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS}${why}`);
-  }
-  return new SlicedeckError('slice_failed', `Docker could not ${doing}: ${engineMessage(error)}`);
-}
-
-/** Two networks answer to one name (see removeDuplicateNetworks). */
-function isAmbiguous(error: unknown): boolean {
-  return /is ambiguous|matches found based on name/i.test(engineMessage(error));
-}
 
 function isPortTaken(error: unknown): boolean {
   return /port is already allocated|address already in use/i.test(engineMessage(error));
@@ -83,37 +39,6 @@ function isPortTaken(error: unknown): boolean {
 function epochOf(iso: string | undefined): number | null {
   const at = iso ? Date.parse(iso) : NaN;
   return Number.isFinite(at) && at > 0 ? at : null;
-}
-
-/**
- * The dockerode client for `options`, behind a getter: a malformed DOCKER_HOST must not
- * crash the host, so then every call answers with words instead.
- */
-export function engineGetter(options?: Docker.DockerOptions): () => Docker {
-  try {
-    const docker = new Docker(options);
-    return () => docker;
-  } catch (error) {
-    const failure = new SlicedeckError('docker_unreachable', `${DOCKER_UNREACHABLE_WORDS} (${engineMessage(error)})`);
-    return () => {
-      throw failure;
-    };
-  }
-}
-
-/** `work`, or a rejection with code ETIMEDOUT once the engine took longer than PING_TIMEOUT_MS to answer. */
-export async function withinPingTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('ping timed out'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class DockerodeRuntime implements SliceRuntime {
@@ -136,7 +61,6 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-
   sliceUser(image: string): Promise<SliceUser> {
     return readSliceUser(this.engine(), image);
   }
@@ -155,7 +79,7 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async create(spec: SliceSpec): Promise<string> {
+  async create(spec: SliceSpec): Promise<SliceRef> {
     let id: string;
     let uid: number;
     try {
@@ -170,22 +94,22 @@ export class DockerodeRuntime implements SliceRuntime {
     return id;
   }
 
+  /** Session volumes given to the image's slice uid (volume-owner.ts). */
+  private readonly volumeOwners = new VolumeOwners(() => this.engine());
+
   /**
    * Tokens to hand over right after start. `putArchive` costs a mount of the
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
-  /** Session volumes given to the image's slice uid (volume-owner.ts). */
-  private readonly volumeOwners = new VolumeOwners(() => this.engine());
-
   private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
 
-  private async handOverToken(containerId: string): Promise<void> {
-    const pending = this.pendingTokens.get(containerId);
+  private async handOverToken(ref: SliceRef): Promise<void> {
+    const pending = this.pendingTokens.get(ref);
     if (!pending) return;
     try {
-      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
-      this.pendingTokens.delete(containerId);
+      await this.engine().getContainer(ref).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
+      this.pendingTokens.delete(ref);
     } catch (error) {
       throw translateEngineError(error, 'give the slice its token file');
     }
@@ -198,7 +122,7 @@ export class DockerodeRuntime implements SliceRuntime {
   private async createOnNetwork(spec: SliceSpec): Promise<{ id: string; uid: number }> {
     let ensured = this.networks.get(spec.homeId);
     if (!ensured) {
-      ensured = this.ensureNetwork(spec.homeId);
+      ensured = ensureBridgeNetwork(this.engine(), spec.homeId);
       this.networks.set(spec.homeId, ensured);
       ensured.catch(() => this.networks.delete(spec.homeId));
     }
@@ -211,28 +135,28 @@ export class DockerodeRuntime implements SliceRuntime {
       return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
-      await this.removeDuplicateNetworks(spec.homeId);
+      await removeDuplicateNetworks(this.engine(), spec.homeId);
       return { id: (await this.engine().createContainer(containerCreateOptions(spec, user))).id, uid: user.uid };
     }
   }
 
-  async start(containerId: string): Promise<void> {
+  async start(ref: SliceRef): Promise<void> {
     try {
-      await this.engine().getContainer(containerId).start();
-      await this.handOverToken(containerId);
+      await this.engine().getContainer(ref).start();
+      await this.handOverToken(ref);
     } catch (error) {
-      if (statusOf(error) === 304) return this.handOverToken(containerId); // already started
+      if (statusOf(error) === 304) return this.handOverToken(ref); // already started
       const twins = /network (slicedeck-net-([0-9a-f]+)) is ambiguous/i.exec(engineMessage(error));
       if (twins) {
-        await this.removeDuplicateNetworks(twins[2]!);
-        return this.start(containerId);
+        await removeDuplicateNetworks(this.engine(), twins[2]!);
+        return this.start(ref);
       }
       const lost = /network (slicedeck-net-([0-9a-f]+)) not found/i.exec(engineMessage(error));
       if (lost) {
         // Removed behind our back (by hand, or a prune): make it again and start once more.
         this.networks.delete(lost[2]!);
-        await this.ensureNetwork(lost[2]!);
-        return this.start(containerId);
+        await ensureBridgeNetwork(this.engine(), lost[2]!);
+        return this.start(ref);
       }
       if (isPortTaken(error)) {
         const port = Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN);
@@ -242,19 +166,19 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async restart(containerId: string, opts: { graceMs?: number } = {}): Promise<void> {
+  async restart(ref: SliceRef, opts: { graceMs?: number } = {}): Promise<void> {
     try {
-      await this.engine().getContainer(containerId).restart({ t: graceSeconds(opts.graceMs ?? DEFAULT_RESTART_GRACE_MS) });
+      await this.engine().getContainer(ref).restart({ t: graceSeconds(opts.graceMs ?? DEFAULT_RESTART_GRACE_MS) });
     } catch (error) {
       if (isPortTaken(error)) throw new PortTakenError(Number(/:(\d+)/.exec(engineMessage(error))?.[1] ?? NaN), error);
       throw translateEngineError(error, 'restart the slice container');
     }
   }
 
-  async remove(containerId: string): Promise<void> {
-    this.pendingTokens.delete(containerId);
+  async remove(ref: SliceRef): Promise<void> {
+    this.pendingTokens.delete(ref);
     try {
-      await this.engine().getContainer(containerId).remove({ force: true, v: false });
+      await this.engine().getContainer(ref).remove({ force: true, v: false });
     } catch (error) {
       const status = statusOf(error);
       // 404: already gone; 409: removal already in progress (another path is removing it).
@@ -263,31 +187,31 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async stopAndRemove(containerId: string, opts: { graceMs: number }): Promise<StopOutcome> {
+  async stopAndRemove(ref: SliceRef, opts: { graceMs: number }): Promise<StopOutcome> {
     let wasRunning = true;
     try {
       // The engine sends SIGTERM, waits up to t seconds, then SIGKILLs; it answers once the container has stopped.
-      await this.engine().getContainer(containerId).stop({ t: graceSeconds(opts.graceMs) });
+      await this.engine().getContainer(ref).stop({ t: graceSeconds(opts.graceMs) });
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) {
-        this.pendingTokens.delete(containerId);
+        this.pendingTokens.delete(ref);
         return { exitCode: null };
       }
       // 304: not running (never started, or ended by itself); 409: being removed already — remove() settles both.
       if (status !== 304 && status !== 409) throw translateEngineError(error, 'stop the slice container');
       wasRunning = false;
     }
-    const exitCode = wasRunning ? ((await this.inspect(containerId))?.exitCode ?? null) : null;
-    await this.remove(containerId);
+    const exitCode = wasRunning ? ((await this.inspect(ref))?.exitCode ?? null) : null;
+    await this.remove(ref);
     return { exitCode };
   }
 
-  async inspect(containerId: string): Promise<ContainerState | null> {
+  async inspect(ref: SliceRef): Promise<SliceRunState | null> {
     try {
-      const info = await this.engine().getContainer(containerId).inspect();
+      const info = await this.engine().getContainer(ref).inspect();
       return {
-        id: info.Id,
+        ref: info.Id,
         running: info.State.Running === true,
         status: info.State.Status,
         exitCode: typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null,
@@ -302,29 +226,19 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
-    // Aborting the request (not just racing it) frees the engine's connection when it is slow.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  async stats(ref: SliceRef, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
     try {
-      // dockerode honours abortSignal on stats, though its typings leave it out.
-      const options = { stream: false as const, abortSignal: controller.signal };
-      const answer: unknown = await this.engine().getContainer(containerId).stats(options);
-      return answer as RawContainerStats;
+      return await readContainerStats(this.engine(), ref, opts.timeoutMs, 'Docker');
     } catch (error) {
-      if (statusOf(error) === 404) return null;
-      if (controller.signal.aborted) throw new SlicedeckError('timeout', `Docker took longer than ${opts.timeoutMs} ms to report the slice's stats.`);
       throw translateEngineError(error, 'read the slice container stats');
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  async listManaged(homeId: string): Promise<ManagedContainer[]> {
+  async listManaged(homeId: string): Promise<ManagedSlice[]> {
     try {
       const containers = await this.engine().listContainers({ all: true, filters: { label: homeFilter(homeId) } });
       return containers.map((c) => ({
-        id: c.Id,
+        ref: c.Id,
         name: (c.Names?.[0] ?? '').replace(/^\//, ''),
         sliceId: c.Labels?.[LABELS.sliceId] ?? null,
         accountId: c.Labels?.[LABELS.accountId] ?? null,
@@ -408,94 +322,25 @@ export class DockerodeRuntime implements SliceRuntime {
     }
   }
 
-  async inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
-    const name = sliceNetworkName(homeId);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
-        return networkOf(info);
-      } catch (error) {
-        if (statusOf(error) === 404) return null;
-        if (attempt === 0 && isAmbiguous(error)) {
-          await this.removeDuplicateNetworks(homeId);
-          continue;
-        }
-        throw translateEngineError(error, `look up the slice network ${name}`);
-      }
-    }
+  inspectNetwork(homeId: string): Promise<SliceNetwork | null> {
+    return inspectBridgeNetwork(this.engine(), homeId);
   }
 
-  /**
-   * Docker's duplicate check on create is not atomic: two creators at once (a host
-   * killed mid-request whose create the engine still finishes, and its successor)
-   * can make two networks of one name, which Docker then calls ambiguous. Keep the
-   * oldest; remove the others that no container uses.
-   */
-  private async removeDuplicateNetworks(homeId: string): Promise<void> {
-    const name = sliceNetworkName(homeId);
-    const found = ((await this.engine().listNetworks({ filters: { name: [name] } })) as (NetworkInfo & { Created?: string })[])
-      .filter((network) => network.Name === name)
-      .sort((a, b) => (a.Created ?? '').localeCompare(b.Created ?? '') || a.Id.localeCompare(b.Id));
-    for (const extra of found.slice(1)) {
-      const info = (await this.engine().getNetwork(extra.Id).inspect().catch(() => null)) as NetworkInfo | null;
-      if (!info || Object.keys(info.Containers ?? {}).length > 0) continue;
-      await this.engine().getNetwork(extra.Id).remove().catch(() => undefined);
-    }
+  ensureNetwork(homeId: string): Promise<SliceNetwork> {
+    return ensureBridgeNetwork(this.engine(), homeId);
   }
 
-  async ensureNetwork(homeId: string): Promise<SliceNetwork> {
-    const existing = await this.inspectNetwork(homeId);
-    if (existing) return existing;
-    const name = sliceNetworkName(homeId);
-    try {
-      await this.engine().createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: { [LABELS.managed]: 'true', [LABELS.home]: homeId },
-        Options: { [ICC_OPTION]: 'false' },
-      });
-    } catch (error) {
-      // 409: a concurrent ensureNetwork (another core over the same data dir) made it first.
-      if (statusOf(error) !== 409) {
-        const words = /non-overlapping|address pool/i.test(engineMessage(error))
-          ? `${engineMessage(error)} — Docker has no free address range for another network; remove networks you no longer need (docker network prune) and try again`
-          : engineMessage(error);
-        throw new SlicedeckError('slice_failed', `Docker could not create the slice network ${name}: ${words}`);
-      }
-    }
-    const made = await this.inspectNetwork(homeId);
-    if (!made) throw new SlicedeckError('slice_failed', `Docker created the slice network ${name} but cannot find it. Try again.`);
-    return made;
-  }
-
-  async removeNetworkIfUnused(homeId: string): Promise<boolean> {
-    const name = sliceNetworkName(homeId);
+  removeNetworkIfUnused(homeId: string): Promise<boolean> {
     this.networks.delete(homeId);
-    await this.removeDuplicateNetworks(homeId).catch(() => undefined);
-    try {
-      const info = (await this.engine().getNetwork(name).inspect()) as NetworkInfo;
-      if (Object.keys(info.Containers ?? {}).length > 0) return false;
-      await this.engine().getNetwork(name).remove();
-      return true;
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404) return true;
-      // 403: a container joined meanwhile ("has active endpoints"); it stays.
-      if (status === 403 || status === 409) return false;
-      throw translateEngineError(error, `remove the slice network ${name}`);
-    }
+    return removeBridgeNetworkIfUnused(this.engine(), homeId);
   }
-}
 
-interface NetworkInfo {
-  Name: string;
-  Id: string;
-  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] };
-  Containers?: Record<string, unknown>;
-}
-
-function networkOf(info: NetworkInfo): SliceNetwork {
-  const ipv4 = (info.IPAM?.Config ?? []).find((config) => config.Subnet && !config.Subnet.includes(':'));
-  return { name: info.Name, id: info.Id, gateway: ipv4?.Gateway ?? null, subnet: ipv4?.Subnet ?? null };
+  /** One engine makes nothing per slice beside its container: only the home's network is left to sweep. */
+  async sweepOrphans(homeId: string): Promise<SweepReport> {
+    const report: SweepReport = { leftoversRemoved: 0, networkRemoved: false };
+    if ((await this.listManaged(homeId)).length === 0 && (await this.inspectNetwork(homeId))) {
+      report.networkRemoved = await this.removeNetworkIfUnused(homeId);
+    }
+    return report;
+  }
 }

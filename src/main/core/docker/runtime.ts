@@ -1,7 +1,10 @@
 /**
- * What the host needs from a container engine, and nothing more. The dockerode
- * implementation is the real one; the seam keeps the slice logic readable and
- * lets the engine's faults be translated into words in one place.
+ * What the host needs from a place that runs slices, and nothing more, in slice words:
+ * a slice is made from a SliceSpec and known afterwards by its SliceRef, whatever the
+ * engine calls it (a container on one engine: DockerodeRuntime; a service on a swarm:
+ * SwarmRuntime). What a runtime makes beside a slice (a swarm's token secrets, the
+ * home's network) is its own to sweep (sweepOrphans). Engine faults become words in
+ * one place (engine.ts), so nothing above a runtime reads an engine's errors.
  */
 import { SlicedeckError } from '@shared/errors';
 import type { SliceUser } from './slice-user';
@@ -62,14 +65,23 @@ export interface SliceNetwork {
   subnet: string | null;
 }
 
+/**
+ * The runtime's handle for one slice, from `create` on: a container id on one engine,
+ * a service id on a swarm. Opaque to everything above the runtime; the store keeps it
+ * (SliceRow.sliceRef, the `container_id` column).
+ */
+export type SliceRef = string;
+
 /** One session volume of this home, with the account it belongs to (its label). */
 export interface ManagedVolume {
   name: string;
   accountId: string | null;
 }
 
-export interface ManagedContainer {
-  id: string;
+/** A slice of this home as the runtime finds it by its labels (listManaged). */
+export interface ManagedSlice {
+  ref: SliceRef;
+  /** The engine's name for it (container or service name). */
   name: string;
   sliceId: string | null;
   accountId: string | null;
@@ -78,8 +90,9 @@ export interface ManagedContainer {
   hostPort: number | null;
 }
 
-export interface ContainerState {
-  id: string;
+/** What the runtime says about one slice's run (inspect). */
+export interface SliceRunState {
+  ref: SliceRef;
   running: boolean;
   status: string;
   exitCode: number | null;
@@ -105,7 +118,8 @@ export interface StopOutcome {
 /**
  * The part of the engine's `GET /containers/{id}/stats?stream=false` answer the
  * Dashboard uses (see docker-stats.ts); every field may be missing, e.g. for a
- * container that is not running.
+ * container that is not running. Both runtimes read it from the slice's container
+ * (on a swarm, the task's container on its node), so it keeps Docker's shape.
  */
 export interface RawContainerStats {
   read?: string;
@@ -123,6 +137,14 @@ export interface RawCpuStats {
   online_cpus?: number;
 }
 
+/** What sweepOrphans removed. */
+export interface SweepReport {
+  /** Leftovers of slices that are gone (a swarm's token secrets); 0 on one engine, which makes none. */
+  leftoversRemoved: number;
+  /** The home's network was there and is gone now, because no slice of the home exists. */
+  networkRemoved: boolean;
+}
+
 export interface SliceRuntime {
   /** 'docker': one engine; 'swarm': services on a Docker Swarm (see swarm-runtime.ts). */
   readonly kind: 'docker' | 'swarm';
@@ -133,9 +155,9 @@ export interface SliceRuntime {
   sliceUser(image: string): Promise<SliceUser>;
   /** Whether the engine remaps container users to subordinate ids (`userns-remap`). */
   remapsUsers(): Promise<boolean>;
-  /** Creates (not starts) the slice container; returns its id. */
-  create(spec: SliceSpec): Promise<string>;
-  start(containerId: string): Promise<void>;
+  /** Creates (not starts) the slice; returns its handle. */
+  create(spec: SliceSpec): Promise<SliceRef>;
+  start(ref: SliceRef): Promise<void>;
   /**
    * Stops and starts again; used when a running slice stops answering or misbehaves.
    * The stop is graceful: SIGTERM, `graceMs` (default 1 s) for the slice to close its
@@ -144,31 +166,43 @@ export interface SliceRuntime {
    * `node` (swarm): the restarted slice must run there, because its account's session
    * volume is there; one engine has one place and ignores it.
    */
-  restart(containerId: string, opts?: { node?: string; graceMs?: number }): Promise<void>;
+  restart(ref: SliceRef, opts?: { node?: string; graceMs?: number }): Promise<void>;
   /**
-   * Forced removal (SIGKILL at once): for a slice with no session to save. A container
-   * that is already gone is not an error.
+   * Forced removal (SIGKILL at once): for a slice with no session to save. A slice
+   * that is already gone is not an error. What the runtime made for this slice alone
+   * (a swarm's token secret) goes with it.
    */
-  remove(containerId: string): Promise<void>;
+  remove(ref: SliceRef): Promise<void>;
   /**
    * Graceful stop, then removal: SIGTERM (`docker stop`), up to `graceMs` for the slice to
    * close its WhatsApp client and Chromium the way a person closes a browser (Chromium
    * writes the profile's lazily committed data, e.g. localStorage, only then), SIGKILL
-   * only after the grace, then the container is removed. A container that is already
-   * gone is not an error. Resolves with how it ended (see StopOutcome).
+   * only after the grace, then the slice is removed as by `remove`. A slice that is
+   * already gone is not an error. Resolves with how it ended (see StopOutcome).
    */
-  stopAndRemove(containerId: string, opts: { graceMs: number }): Promise<StopOutcome>;
-  /** null when the container does not exist. */
-  inspect(containerId: string): Promise<ContainerState | null>;
+  stopAndRemove(ref: SliceRef, opts: { graceMs: number }): Promise<StopOutcome>;
+  /** null when the slice does not exist. */
+  inspect(ref: SliceRef): Promise<SliceRunState | null>;
   /**
    * One stats reading (not a stream; the engine spends about a second to fill in
-   * the previous CPU reading). null when the container does not exist;
+   * the previous CPU reading). null when the slice does not exist;
    * throws SlicedeckError('timeout') when the engine takes longer than `timeoutMs`,
    * and StatsUnavailableError when the place the slice runs cannot be asked (a swarm
    * node this host cannot reach), while the engine itself answers.
    */
-  stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
-  listManaged(homeId: string): Promise<ManagedContainer[]>;
+  stats(ref: SliceRef, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
+  /** This home's slices, found by their labels: only slices, nothing else the runtime made. */
+  listManaged(homeId: string): Promise<ManagedSlice[]>;
+  /**
+   * Removes what this runtime made for `homeId` beside the slices themselves and that
+   * nothing needs any more: a swarm's token secret whose slice has no service and is
+   * not kept; the home's network (on a swarm, its config-only networks too) when no
+   * slice of the home exists. `keep(sliceId)` says whether the host still intends that
+   * slice; it is asked after the runtime has listed what it found, so a slice whose
+   * row was begun before its leftovers were made is never swept. Slices themselves are
+   * not touched (the reconciler decides about them), nor anything of another home.
+   */
+  sweepOrphans(homeId: string, keep: (sliceId: string) => boolean): Promise<SweepReport>;
   /**
    * Makes the named volume exist. `node` (swarm): create it on that node; without it
    * a swarm creates it where the slice's task lands (with the same labels).

@@ -29,14 +29,14 @@ export function mayHoldSession(stage: Stage, sessionSaved: boolean): boolean {
  * killed after the grace, or gave up on its own bound, may have lost what its browser
  * had not written yet.
  */
-export async function endContainer(state: SliceState, ids: { accountId: string; sliceId: string }, containerId: string, graceful: boolean): Promise<void> {
+export async function endContainer(state: SliceState, ids: { accountId: string; sliceId: string }, sliceRef: string, graceful: boolean): Promise<void> {
   const { runtime, config } = state.deps;
   if (!graceful) {
-    await runtime.remove(containerId);
+    await runtime.remove(sliceRef);
     return;
   }
   const started = Date.now();
-  const { exitCode } = await runtime.stopAndRemove(containerId, { graceMs: config.stopGraceMs });
+  const { exitCode } = await runtime.stopAndRemove(sliceRef, { graceMs: config.stopGraceMs });
   const fields = { ...ids, exitCode, ms: Date.now() - started, graceMs: config.stopGraceMs };
   if (exitCode === KILLED_EXIT || exitCode === SLICE_SHUTDOWN_TIMEOUT_EXIT) {
     state.log.warn(fields, 'the slice did not close its browser within its grace; what it had not written yet may be lost');

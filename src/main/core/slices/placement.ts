@@ -26,8 +26,8 @@ export function hostOf(row: SliceRow): string {
  * Asks the runtime where the started slice runs and records it with the row (so a
  * restart of the host reaches it there); returns the address to reach its port on.
  */
-export async function placeSlice(runtime: SliceRuntime, store: Store, slice: SliceHandle, containerId: string): Promise<string> {
-  const location: SliceLocation = (await runtime.inspect(containerId))?.location ?? LOCAL_LOCATION;
+export async function placeSlice(runtime: SliceRuntime, store: Store, slice: SliceHandle, sliceRef: string): Promise<string> {
+  const location: SliceLocation = (await runtime.inspect(sliceRef))?.location ?? LOCAL_LOCATION;
   const row = store.setLocation(slice.accountId, slice.sliceId, location);
   // A node worth naming (a swarm's): the audit trail says where each slice ran, and the panel shows it.
   if (row && location.name) {

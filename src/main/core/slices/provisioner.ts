@@ -88,7 +88,7 @@ export class Provisioner {
     // Derived from the slice id by the data dir's key (secrets/slice-tokens.ts); never stored.
     const token = store.getSlice(accountId)!.token!;
     const signal = attempt.controller.signal;
-    let containerId: string | null = null;
+    let sliceRef: string | null = null;
     let port = 0;
     /**
      * The node holding the account's saved session, which its slice must run on (volumes
@@ -134,7 +134,7 @@ export class Provisioner {
         const spec = buildSliceSpec(config, { homeId, accountId, sliceId, port, token });
         // A linked account relinks where its session volume is; others go where the engine puts them.
         if (pinned) spec.node = pinned.node;
-        containerId = await stage('creating_container', async () => {
+        sliceRef = await stage('creating_container', async () => {
           await runtime.ensureVolume(spec.volume, volumeLabels(homeId, accountId));
           const creating = runtime.create(spec);
           // If we are aborted while Docker is still creating, remove the container the moment it exists.
@@ -146,17 +146,17 @@ export class Provisioner {
           );
           const id = await creating;
           await hold('creating_container');
-          store.setContainer(accountId, sliceId, id);
+          store.setSliceRef(accountId, sliceId, id);
           return id;
         });
         try {
           await stage('starting', async () => {
-            await runtime.start(containerId!).catch((error: unknown) => {
+            await runtime.start(sliceRef!).catch((error: unknown) => {
               const words = pinnedNodeFailure(pinned, error);
               if (words) throw new SlicedeckError('slice_failed', words);
               throw error;
             });
-            host = await placeSlice(runtime, store, slice, containerId!);
+            host = await placeSlice(runtime, store, slice, sliceRef!);
             await hold('starting');
           });
           break;
@@ -165,9 +165,9 @@ export class Provisioner {
           // Something outside slicedeck grabbed the port between our check and Docker's bind.
           log.warn({ ...slice.ids, port }, 'docker says the port is taken; choosing another');
           excluded.add(port);
-          await runtime.remove(containerId!);
-          store.setContainer(accountId, sliceId, null);
-          containerId = null;
+          await runtime.remove(sliceRef!);
+          store.setSliceRef(accountId, sliceId, null);
+          sliceRef = null;
         }
       }
 
@@ -180,7 +180,7 @@ export class Provisioner {
             // The stage timer owns this deadline (it aborts `signal` with its words); the
             // wait's own limit is only a backstop, later, so the two never race.
             client.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health + HEALTH_WAIT_BACKSTOP_MS, signal: AbortSignal.any([signal, watching.signal]) }),
-            this.rejectWhenExited(containerId!, watching.signal),
+            this.rejectWhenExited(sliceRef!, watching.signal),
           ]);
         } finally {
           watching.abort();
@@ -209,11 +209,11 @@ export class Provisioner {
   }
 
   /** Rejects with words if the container stops running; resolves never otherwise (until `stop`). */
-  private async rejectWhenExited(containerId: string, stop: AbortSignal): Promise<never> {
+  private async rejectWhenExited(sliceRef: string, stop: AbortSignal): Promise<never> {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, EXIT_WATCH_INTERVAL_MS));
       if (stop.aborted) return new Promise<never>(() => undefined);
-      const state = await this.state.deps.runtime.inspect(containerId).catch(() => undefined);
+      const state = await this.state.deps.runtime.inspect(sliceRef).catch(() => undefined);
       if (state === undefined || state?.running) continue;
       const why = !state ? 'its container disappeared' : `exit code ${state.exitCode ?? 'unknown'}${state.oomKilled ? ', out of memory — raise SLICEDECK_SLICE_MEMORY_MB' : ''}`;
       throw new SlicedeckError('slice_failed', `The slice stopped while starting (${why}). Click Connect to retry; if it keeps happening, check the slice image (npm run slice:image).`);

@@ -9,14 +9,16 @@
  * - a running slice in qr/linking/ready is adopted: followed again, timers re-armed;
  * - a session volume whose account no longer exists is removed (a volume of an
  *   existing account never is: it holds that account's WhatsApp session);
- * - the data dir's slice network is removed when no container of this home exists.
+ * - what the runtime made beside the slices and nothing needs any more (a swarm's token
+ *   secrets of slices that are gone; the data dir's slice network when no slice of this
+ *   home exists) is swept by the runtime itself (SliceRuntime.sweepOrphans).
  * Only containers labelled with this `slicedeck.home` are ever listed, so another
  * install's slices on the same engine are never touched.
  */
 import type { Logger } from 'pino';
 import { isProvisioningStage, isTerminalStage, type Stage } from '@shared/stages';
 import type { Store } from '../db/store';
-import type { ManagedContainer, SliceRuntime } from '../docker/runtime';
+import type { ManagedSlice, SliceRuntime } from '../docker/runtime';
 import { INTERRUPTED_WORDS, type SliceService } from './slice-service';
 
 export interface ReconcileReport {
@@ -25,6 +27,8 @@ export interface ReconcileReport {
   interrupted: number;
   adopted: number;
   volumesRemoved: number;
+  /** Leftovers of gone slices the runtime swept (a swarm's token secrets). */
+  leftoversRemoved: number;
   /** The data dir's slice network was removed because nothing of this home runs. */
   networkRemoved: boolean;
 }
@@ -68,9 +72,9 @@ export class Reconciler {
 
   private async pass(): Promise<ReconcileReport> {
     const { store, runtime, slices, homeId, logger, stopGraceMs } = this.deps;
-    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0, networkRemoved: false };
+    const report: ReconcileReport = { orphansRemoved: 0, rowsCleared: 0, interrupted: 0, adopted: 0, volumesRemoved: 0, leftoversRemoved: 0, networkRemoved: false };
     const containers = await runtime.listManaged(homeId);
-    const bySliceId = new Map<string, ManagedContainer>();
+    const bySliceId = new Map<string, ManagedSlice>();
     for (const container of containers) if (container.sliceId) bySliceId.set(container.sliceId, container);
 
     for (const snapshot of store.listSlices()) {
@@ -79,7 +83,7 @@ export class Reconciler {
         const row = store.getSlice(snapshot.accountId);
         // Re-read under the lock: a connect or destroy may have changed it meanwhile.
         if (!row?.sliceId || row.sliceId !== snapshot.sliceId || slices.hasAttempt(row.accountId)) return;
-        const container = bySliceId.get(row.sliceId) ?? (row.containerId ? { id: row.containerId, running: (await runtime.inspect(row.containerId))?.running ?? false } : undefined);
+        const container = bySliceId.get(row.sliceId) ?? (row.sliceRef ? { ref: row.sliceRef, running: (await runtime.inspect(row.sliceRef))?.running ?? false } : undefined);
         if (isProvisioningStage(row.stage)) {
           // Nobody in this process is provisioning it: the host that was died mid-way.
           if (container?.running && RESUMABLE.has(row.stage) && (await slices.resumeProvisioning(row))) {
@@ -118,19 +122,17 @@ export class Reconciler {
     await Promise.all(
       orphans.map(async (container) => {
         logger.info({ container: container.name, running: container.running }, 'removing an orphaned slice container');
-        if (container.running) await runtime.stopAndRemove(container.id, { graceMs: stopGraceMs });
-        else await runtime.remove(container.id);
+        if (container.running) await runtime.stopAndRemove(container.ref, { graceMs: stopGraceMs });
+        else await runtime.remove(container.ref);
       }),
     );
     report.orphansRemoved = orphans.length;
     report.volumesRemoved = await this.removeOrphanVolumes();
-    // Nothing of this home runs: its network goes too (zero idle resources). The next
-    // Connect makes it again; a Connect racing this pass recovers in runtime.start().
-    const containersLeft = report.orphansRemoved === containers.length ? 0 : (await runtime.listManaged(homeId)).length;
-    if (containersLeft === 0 && (await runtime.inspectNetwork(homeId))) {
-      report.networkRemoved = await runtime.removeNetworkIfUnused(homeId);
-    }
-    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted || report.volumesRemoved || report.networkRemoved) logger.info(report, 'reconciled');
+    // The runtime's own leftovers; with nothing of this home left, its network too (zero idle
+    // resources). The next Connect makes it again; a Connect racing this pass recovers in runtime.start().
+    const intended = (sliceId: string) => store.listSlices().some((row) => row.sliceId === sliceId);
+    ({ leftoversRemoved: report.leftoversRemoved, networkRemoved: report.networkRemoved } = await runtime.sweepOrphans(homeId, intended));
+    if (report.orphansRemoved || report.rowsCleared || report.interrupted || report.adopted || report.volumesRemoved || report.leftoversRemoved || report.networkRemoved) logger.info(report, 'reconciled');
     return report;
   }
 

@@ -35,10 +35,10 @@ export interface StatsSamplerOptions {
 }
 
 /** A slice row the host means to be running, with a container to ask about. */
-type Candidate = SliceRow & { sliceId: string; containerId: string };
+type Candidate = SliceRow & { sliceId: string; sliceRef: string };
 
 function isCandidate(row: SliceRow): row is Candidate {
-  return row.sliceId !== null && row.containerId !== null && !isTerminalStage(row.stage);
+  return row.sliceId !== null && row.sliceRef !== null && !isTerminalStage(row.stage);
 }
 
 export class StatsSampler {
@@ -186,14 +186,14 @@ export class StatsSampler {
   private async sampleOne(row: Candidate): Promise<SliceStats | null> {
     const { runtime } = this.opts;
     this.counters.engineCalls += 1;
-    const state = await runtime.inspect(row.containerId);
+    const state = await runtime.inspect(row.sliceRef);
     if (!state) return null;
     let raw = null;
     let unavailable: string | null = null;
     if (state.running) {
       this.counters.engineCalls += 1;
       try {
-        raw = await runtime.stats(row.containerId, { timeoutMs: this.opts.callTimeoutMs ?? STATS_CALL_TIMEOUT_MS });
+        raw = await runtime.stats(row.sliceRef, { timeoutMs: this.opts.callTimeoutMs ?? STATS_CALL_TIMEOUT_MS });
         if (!raw) return null;
       } catch (error) {
         // It runs where this host cannot look (a swarm node): the row says so, with no figures rather than zeros.
@@ -209,7 +209,7 @@ export class StatsSampler {
     return {
       accountId: row.accountId,
       sliceId: row.sliceId,
-      containerId: row.containerId,
+      containerId: row.sliceRef,
       startedAt,
       uptimeMs: startedAt !== null ? Math.max(0, sampledAt - startedAt) : null,
       cpuPercent: raw ? cpuPercent(raw) : null,

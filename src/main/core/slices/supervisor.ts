@@ -35,8 +35,8 @@ export class Supervisor {
 
   /** Running in the engine and answering /health (bounded by HEALTH_PROBE_TIMEOUT_MS). */
   async isHealthy(row: SliceRow): Promise<boolean> {
-    if (!row.containerId || row.port === null) return false;
-    const state = await this.state.deps.runtime.inspect(row.containerId);
+    if (!row.sliceRef || row.port === null) return false;
+    const state = await this.state.deps.runtime.inspect(row.sliceRef);
     return state?.running === true && (await this.answersHealth(row));
   }
 
@@ -100,7 +100,7 @@ export class Supervisor {
       const row = slice.current();
       if (!row || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
       const { runtime, config } = state.deps;
-      let engine = row.containerId ? await runtime.inspect(row.containerId) : null;
+      let engine = row.sliceRef ? await runtime.inspect(row.sliceRef) : null;
       const breach = this.misbehaved.get(accountId);
       this.misbehaved.delete(accountId);
       const broke = breach?.sliceId === sliceId ? breach.why : null;
@@ -112,9 +112,9 @@ export class Supervisor {
       state.unfollow(accountId, sliceId);
       // A probe fails first when the slice is exiting right now: look again (briefly, bounded),
       // so the words name the exit code rather than a missed health check.
-      for (let look = 0; !broke && look < SETTLE_LOOKS && engine?.running && engine.status !== 'paused' && row.containerId; look++) {
+      for (let look = 0; !broke && look < SETTLE_LOOKS && engine?.running && engine.status !== 'paused' && row.sliceRef; look++) {
         await delay(SETTLE_LOOK_MS);
-        engine = await runtime.inspect(row.containerId);
+        engine = await runtime.inspect(row.sliceRef);
       }
       const why = !engine
         ? 'its container is gone'
@@ -168,9 +168,9 @@ export class Supervisor {
     // swarm's; one engine records no session node), others go where the engine puts them.
     const session = store.sessionNode(slice.accountId);
     try {
-      await runtime.restart(row.containerId!, { graceMs, ...(session ? { node: session.node } : {}) });
+      await runtime.restart(row.sliceRef!, { graceMs, ...(session ? { node: session.node } : {}) });
       // A swarm may put the restarted task on another node: ask where it is now.
-      const host = await placeSlice(runtime, store, slice, row.containerId!);
+      const host = await placeSlice(runtime, store, slice, row.sliceRef!);
       const probe = new SliceClient({ host, port: row.port!, token: row.token! });
       try {
         await probe.waitForHealth({ timeoutMs: config.stageTimeoutsMs.waiting_for_health });

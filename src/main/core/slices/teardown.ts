@@ -37,11 +37,11 @@ export class Teardown {
     const graceful = opts.graceful ?? (finalStage !== 'qr_timeout' && mayHoldSession(row.stage, store.sessionSaved(slice.accountId)));
     if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, error);
     try {
-      if (row.containerId) await endContainer(this.state, slice.ids, row.containerId, graceful);
+      if (row.sliceRef) await endContainer(this.state, slice.ids, row.sliceRef, graceful);
       if (opts.sweepLabels) {
         // A container Docker created but whose id we never learned (aborted mid-create).
         for (const container of await deps.runtime.listManaged(deps.homeId)) {
-          if (container.sliceId === slice.sliceId) await deps.runtime.remove(container.id);
+          if (container.sliceId === slice.sliceId) await deps.runtime.remove(container.ref);
         }
       }
     } catch (err) {
