@@ -91,11 +91,6 @@ export class SliceService {
     return this.state.store.history(accountId);
   }
 
-  /** The account's slice if it is Ready and not reconnecting (see readySliceOf). */
-  readySlice(accountId: string): { sliceId: string; client: SliceClient } | null {
-    return readySliceOf(this.accounts, this.state.store, accountId);
-  }
-
   hasAttempt(accountId: string): boolean {
     return this.account(accountId).step((held) => held.attempt !== null);
   }
