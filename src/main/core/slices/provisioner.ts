@@ -63,7 +63,7 @@ export class Provisioner {
 
   private async connectLocked(owned: Owned, attempt: Attempt): Promise<ConnectResult> {
     const accountId = owned.id;
-    // Re-checked under the lock: a Remove queued ahead of this Connect has deleted the account.
+    // Re-checked in this run: a Remove queued ahead of this Connect has deleted the account.
     this.state.requireAccount(accountId);
     attempt.controller.signal.throwIfAborted();
     const row = this.state.store.getSlice(accountId);
