@@ -95,10 +95,6 @@ export class SliceService {
     return this.account(accountId).step((held) => held.attempt !== null);
   }
 
-  isFollowing(accountId: string, sliceId: string): boolean {
-    return this.account(accountId).step((held) => held.isFollowing(sliceId));
-  }
-
   /** The queue changed (a message accepted, sent or cancelled): the view's count follows. */
   publishView(accountId: string): void {
     this.state.publish(accountId, this.state.store.getSlice(accountId));
@@ -110,19 +106,9 @@ export class SliceService {
     return this.provisioner.connect(accountId);
   }
 
-  /** Follows the account's current slice (refused for any other: a late follow of an aborted attempt). */
-  follow(accountId: string, sliceId: string, port: number, token: string, host: string): LiveSlice {
-    return this.account(accountId).step((held) => this.follower.follow(held, this.state.slice(accountId, sliceId), port, token, host));
-  }
-
   /** One health pass over every running slice (the health monitor's timer). */
   checkAll(): Promise<void> {
     return this.supervisor.checkAll();
-  }
-
-  /** Health check of one running slice; down the restart ladder if it is dead, silent or sick. */
-  checkSlice(accountId: string, sliceId: string): Promise<void> {
-    return this.supervisor.check(this.account(accountId), this.state.slice(accountId, sliceId));
   }
 
   /**
@@ -222,6 +208,23 @@ export class SliceService {
       throw new SlicedeckError('slice_unavailable', 'This account has no running slice yet. Connect this account first (click “Connect WhatsApp”).');
     }
     return live.client;
+  }
+
+  // ── test seams: no product caller; the integration tests reach the flow's inner steps here ──
+
+  /** Whether the host follows this slice of the account (tests: a slice followed again after a restart). */
+  isFollowing(accountId: string, sliceId: string): boolean {
+    return this.account(accountId).step((held) => held.isFollowing(sliceId));
+  }
+
+  /** Follows the account's current slice (refused for any other: a late follow of an aborted attempt). */
+  follow(accountId: string, sliceId: string, port: number, token: string, host: string): LiveSlice {
+    return this.account(accountId).step((held) => this.follower.follow(held, this.state.slice(accountId, sliceId), port, token, host));
+  }
+
+  /** Health check of one running slice; down the restart ladder if it is dead, silent or sick. */
+  checkSlice(accountId: string, sliceId: string): Promise<void> {
+    return this.supervisor.check(this.account(accountId), this.state.slice(accountId, sliceId));
   }
 
   /** The slice broke the protocol or is otherwise sick: down the restart ladder, whatever /health says. */
