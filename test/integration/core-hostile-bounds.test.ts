@@ -105,7 +105,9 @@ function tokenFilesIn(accountId: string): string[] {
 
 describe('a hostile slice', () => {
   it('is stopped with words and a History row when it writes past its disk budget', async () => {
-    await t.call('slices.connect', { accountId: filler });
+    // The budget may stop the slice before its Connect has finished (a loaded machine is slow to
+    // initialize it): then the Connect itself fails with the same words. Either way is right.
+    await t.call('slices.connect', { accountId: filler }).catch((error: Error) => expect(error.message).toMatch(/session data grew to more than/));
     const failed = await t.events.waitForStage(filler, 'error', 120_000);
     expect(failed.error).toMatch(new RegExp(`session data grew to more than ${BUDGET_MB} MiB \\(SLICEDECK_VOLUME_MAX_MB\\), so its slice was stopped.*Log out to delete the session data`));
     const history = await t.call('slices.history', { accountId: filler });

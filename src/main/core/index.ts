@@ -21,7 +21,8 @@ import { SliceTokens, type SecretProtector } from './secrets/slice-tokens';
 import { newAccountId } from './slices/ids';
 import { HealthMonitor } from './slices/health-monitor';
 import { Reconciler } from './slices/reconciler';
-import { SliceService, type StageHook } from './slices/slice-service';
+import { Accounts } from './slices/account';
+import { SliceService, readySliceOf, type StageHook } from './slices/slice-service';
 import { StatsSampler } from './slices/stats-sampler';
 import { SystemMonitor } from './system-status';
 import { ImageBuild, type ImageBuilder } from './image-build';
@@ -104,9 +105,17 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const runtime: SliceRuntime =
     config.runtime === 'swarm' ? new SwarmRuntime(options.docker, { stopGraceMs: config.stopGraceMs }) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec });
   const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
-  // The outgoing queue and the slice service know each other: the queue hands messages to Ready slices,
-  // the service passes on what slices say about them.
-  let outbox: Outbox | null = null;
+  // The accounts' owners come first: the outgoing queue asks them which slice is Ready, and the
+  // slice service (built after the queue) tells the queue what slices say — no cycle, nothing nullable.
+  const accounts = new Accounts();
+  const queue = new Outbox({
+    store: new OutboxStore(store.handle()),
+    bus,
+    logger,
+    cap: config.outboxCap,
+    retryMs: config.outboxRetryMs,
+    readySlice: (accountId) => readySliceOf(accounts, store, accountId),
+  });
   const slices = new SliceService({
     config,
     store,
@@ -115,21 +124,13 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     logger,
     homeId,
     requireDocker: () => system.requireDocker(),
+    accounts,
     stageHook: options.stageHook,
     outgoing: {
-      ack: (accountId, messageId, ack) => outbox?.onAck(accountId, messageId, ack),
-      queued: (accountId) => outbox?.pendingCount(accountId) ?? 0,
+      ack: (accountId, messageId, ack) => queue.onAck(accountId, messageId, ack),
+      queued: (accountId) => queue.pendingCount(accountId),
     },
   });
-  outbox = new Outbox({
-    store: new OutboxStore(store.handle()),
-    bus,
-    logger,
-    cap: config.outboxCap,
-    retryMs: config.outboxRetryMs,
-    readySlice: (accountId) => slices.readySlice(accountId),
-  });
-  const queue = outbox;
   // Ready (and not reconnecting): hand over what waits. A message's status changes the view's count.
   bus.subscribe((event) => {
     if (event.type === 'slice' && event.data.stage === 'ready' && !event.data.note && store.getAccount(event.data.accountId)) queue.kick(event.data.accountId);

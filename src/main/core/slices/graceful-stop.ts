@@ -10,7 +10,7 @@
  */
 import { SLICE_SHUTDOWN_TIMEOUT_EXIT } from '@shared/slice-protocol';
 import type { Stage } from '@shared/stages';
-import type { SliceState } from './slice-state';
+import type { SliceContext } from './slice-state';
 
 /** Exit code of a process the engine SIGKILLed (128 + 9). */
 const KILLED_EXIT = 137;
@@ -29,7 +29,7 @@ export function mayHoldSession(stage: Stage, sessionSaved: boolean): boolean {
  * killed after the grace, or gave up on its own bound, may have lost what its browser
  * had not written yet.
  */
-export async function endContainer(state: SliceState, ids: { accountId: string; sliceId: string }, sliceRef: string, graceful: boolean): Promise<void> {
+export async function endContainer(state: SliceContext, ids: { accountId: string; sliceId: string }, sliceRef: string, graceful: boolean): Promise<void> {
   const { runtime, config } = state.deps;
   if (!graceful) {
     await runtime.remove(sliceRef);

@@ -16,9 +16,10 @@ import { SliceClient } from '../slice-client';
 import { newSliceId } from './ids';
 import { hostOf, pinnedNodeFailure, placeSlice } from './placement';
 import { formatRange, isPortBindable, rangeSize } from './ports';
+import type { Attempt, Owned } from './account';
 import type { SliceFollower } from './slice-follower';
 import { buildSliceSpec } from './slice-spec';
-import type { Attempt, SliceHandle, SliceState } from './slice-state';
+import type { SliceContext, SliceHandle } from './slice-state';
 import type { StageClock } from './stage-clock';
 import type { Supervisor } from './supervisor';
 import type { Teardown } from './teardown';
@@ -32,7 +33,7 @@ const HEALTH_WAIT_BACKSTOP_MS = 5_000;
 
 export class Provisioner {
   constructor(
-    private readonly state: SliceState,
+    private readonly state: SliceContext,
     private readonly clock: StageClock,
     private readonly follower: SliceFollower,
     private readonly supervisor: Supervisor,
@@ -48,39 +49,39 @@ export class Provisioner {
     const { state } = this;
     state.requireAccount(accountId);
     if (state.closed) throw new SlicedeckError('conflict', 'slicedeck is shutting down; try again after it restarts.');
-    const inFlight = state.attempts.get(accountId);
+    const account = state.account(accountId);
+    const inFlight = account.step((held) => held.attempt);
     if (inFlight) {
       const result = await inFlight.done;
       return { status: 'in_progress', sliceId: result.sliceId, port: result.port };
     }
     const attempt: Attempt = { sliceId: newSliceId(), controller: new AbortController(), cancelled: false, done: undefined as never };
-    attempt.done = state.lock.run(accountId, () => this.connectLocked(accountId, attempt)).finally(() => {
-      if (state.attempts.get(accountId) === attempt) state.attempts.delete(accountId);
-    });
-    state.attempts.set(accountId, attempt);
+    attempt.done = account.run((owned) => this.connectLocked(owned, attempt)).finally(() => account.step((held) => held.endAttempt(attempt)));
+    account.step((held) => held.startAttempt(attempt));
     return attempt.done;
   }
 
-  private async connectLocked(accountId: string, attempt: Attempt): Promise<ConnectResult> {
-    // Re-checked under the lock: a Remove queued ahead of this Connect has deleted the account.
+  private async connectLocked(owned: Owned, attempt: Attempt): Promise<ConnectResult> {
+    const accountId = owned.id;
+    // Re-checked in this run: a Remove queued ahead of this Connect has deleted the account.
     this.state.requireAccount(accountId);
     attempt.controller.signal.throwIfAborted();
     const row = this.state.store.getSlice(accountId);
     if (row?.sliceId && !isTerminalStage(row.stage)) {
       const running = this.state.slice(accountId, row.sliceId);
       if (!isProvisioningStage(row.stage) && row.port !== null && row.token && (await this.supervisor.isHealthy(row))) {
-        const live = this.follower.follow(running, row.port, row.token, hostOf(row));
+        const live = this.follower.follow(owned, running, row.port, row.token, hostOf(row));
         await live.client.initialize();
         running.record('initialize', row.stage, 'Connect reused the running slice');
         return { status: 'initialized', sliceId: row.sliceId, port: row.port };
       }
       // What is left is not usable (stopped, unhealthy, or a provisioning nobody finishes): start afresh.
-      await this.teardown.teardown(running, 'idle', null);
+      await this.teardown.teardown(owned, running, 'idle', null);
     }
-    return this.provision(this.state.slice(accountId, attempt.sliceId), attempt);
+    return this.provision(owned, this.state.slice(accountId, attempt.sliceId), attempt);
   }
 
-  private async provision(slice: SliceHandle, attempt: Attempt): Promise<ConnectResult> {
+  private async provision(owned: Owned, slice: SliceHandle, attempt: Attempt): Promise<ConnectResult> {
     const { store, deps, log } = this.state;
     const { runtime, config, homeId } = deps;
     const { accountId, sliceId } = slice;
@@ -102,7 +103,7 @@ export class Provisioner {
     /** Persist + emit the stage before its work starts, then run the work unless aborted. */
     const stage = async <T>(name: ProvisioningStage, work: () => Promise<T>): Promise<T> => {
       signal.throwIfAborted();
-      this.clock.enterStage(slice, name);
+      this.clock.enterStage(owned, slice, name);
       return abortable(work(), signal);
     };
     const hook = deps.stageHook;
@@ -111,7 +112,7 @@ export class Provisioner {
       if (hook) await hook({ accountId, sliceId, stage: name });
     };
 
-    this.clock.afterStageChange(slice, 'pending');
+    this.clock.afterStageChange(owned, slice, 'pending');
     try {
       await abortable(
         (async () => {
@@ -189,7 +190,7 @@ export class Provisioner {
         await hold('waiting_for_health');
         // Aborted while waiting: this attempt must not start following anything.
         signal.throwIfAborted();
-        return this.follower.follow(slice, port, token, host);
+        return this.follower.follow(owned, slice, port, token, host);
       });
 
       await stage('initializing', async () => {
@@ -203,7 +204,7 @@ export class Provisioner {
       const reason = signal.aborted && signal.reason instanceof Error ? signal.reason : error;
       const failure = asSlicedeckError(reason);
       if (!attempt.cancelled) log.warn({ ...slice.ids, err: error }, 'provisioning failed');
-      await this.teardown.teardown(slice, attempt.cancelled ? 'idle' : 'error', attempt.cancelled ? null : failure.message, { sweepLabels: true });
+      await this.teardown.teardown(owned, slice, attempt.cancelled ? 'idle' : 'error', attempt.cancelled ? null : failure.message, { sweepLabels: true });
       throw failure;
     }
   }
@@ -239,14 +240,14 @@ export class Provisioner {
   /**
    * A provisioning that a dead host left with a healthy, running container is
    * finished instead of thrown away: follow it and forward initialize.
-   * Call under the account lock. Returns false when it could not be resumed.
+   * Returns false when it could not be resumed.
    */
-  async resume(row: SliceRow): Promise<boolean> {
+  async resume(owned: Owned, row: SliceRow): Promise<boolean> {
     if (!row.sliceId || row.port === null || !row.token || !(await this.supervisor.isHealthy(row))) return false;
     const slice = this.state.slice(row.accountId, row.sliceId);
     try {
-      this.clock.enterStage(slice, 'initializing');
-      const live = this.follower.follow(slice, row.port, row.token, hostOf(row));
+      this.clock.enterStage(owned, slice, 'initializing');
+      const live = this.follower.follow(owned, slice, row.port, row.token, hostOf(row));
       await live.subscription.opened;
       await live.client.initialize();
       slice.record('adopted', 'initializing', 'A provisioning interrupted by a restart of slicedeck was resumed');

@@ -79,37 +79,37 @@ export class Reconciler {
 
     for (const snapshot of store.listSlices()) {
       if (!snapshot.sliceId || slices.hasAttempt(snapshot.accountId)) continue;
-      await slices.withAccountLock(snapshot.accountId, async () => {
+      await slices.withAccountLock(snapshot.accountId, async (owned) => {
         const row = store.getSlice(snapshot.accountId);
         // Re-read under the lock: a connect or destroy may have changed it meanwhile.
-        if (!row?.sliceId || row.sliceId !== snapshot.sliceId || slices.hasAttempt(row.accountId)) return;
+        if (!row?.sliceId || row.sliceId !== snapshot.sliceId || owned.attempt) return;
         const container = bySliceId.get(row.sliceId) ?? (row.sliceRef ? { ref: row.sliceRef, running: (await runtime.inspect(row.sliceRef))?.running ?? false } : undefined);
         if (isProvisioningStage(row.stage)) {
           // Nobody in this process is provisioning it: the host that was died mid-way.
-          if (container?.running && RESUMABLE.has(row.stage) && (await slices.resumeProvisioning(row))) {
+          if (container?.running && RESUMABLE.has(row.stage) && (await slices.resumeProvisioning(owned, row))) {
             report.adopted++;
             return;
           }
-          await slices.teardown(row.accountId, row.sliceId, 'error', INTERRUPTED_WORDS);
+          await slices.teardown(owned, row.sliceId, 'error', INTERRUPTED_WORDS);
           report.interrupted++;
           return;
         }
         if (isTerminalStage(row.stage)) {
           // A teardown a dead host left half-way (see Teardown.teardown); a slice still running
           // may be closing its browser right now: stopped gracefully, not killed under it.
-          await slices.teardown(row.accountId, row.sliceId, row.stage, row.error, { graceful: container?.running === true });
+          await slices.teardown(owned, row.sliceId, row.stage, row.error, { graceful: container?.running === true });
           report.rowsCleared++;
           return;
         }
         if (container?.running) {
-          if (!slices.isFollowing(row.accountId, row.sliceId)) {
-            slices.adopt(row);
+          if (!owned.isFollowing(row.sliceId)) {
+            slices.adopt(owned, row);
             report.adopted++;
           }
           return;
         }
         logger.info({ accountId: row.accountId, sliceId: row.sliceId }, 'the slice container is gone; clearing its row');
-        await slices.teardown(row.accountId, row.sliceId, 'error', CONTAINER_GONE_WORDS);
+        await slices.teardown(owned, row.sliceId, 'error', CONTAINER_GONE_WORDS);
         report.rowsCleared++;
       });
     }

@@ -3,7 +3,9 @@
  * (codes, pairing, linking, contacts, Ready), the QR clock re-armed by each code,
  * the slice's `state` after `authenticated` (a drop is a note beside Ready,
  * `needs_qr` takes the account out of Ready), and what the slice says about
- * messages. A stream that is lost or breaks the protocol is handed to supervision.
+ * messages. Every event is one step of the account's owner (account.ts). A stream
+ * that is lost or breaks the protocol is reported to whoever listens (`onTrouble`:
+ * supervision), so the follower does not know the supervisor that follows it.
  */
 import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, isTerminalStage } from '@shared/stages';
@@ -13,7 +15,8 @@ import type { SliceRow } from '../db/store';
 import { SliceClient, SliceProtocolError } from '../slice-client';
 import { RateBudget, historyOverspentWords } from '../slice-budget';
 import { hostOf, sessionNodeOf } from './placement';
-import type { LiveSlice, SliceHandle, SliceState } from './slice-state';
+import type { Account, Held, LiveSlice, Owned } from './account';
+import type { SliceContext, SliceHandle } from './slice-state';
 import { QR_DECISION_MARGIN_MS, QR_ROTATION_GRACE_MS, type StageClock } from './stage-clock';
 import type { Teardown } from './teardown';
 import { LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, WAITING_WORDS, sliceErrorWords } from './words';
@@ -25,82 +28,92 @@ const SEEN_MESSAGES = 5_000;
 /** Events whose handling may write a History row or a note (charged to LiveSlice.writeBudget); `contacts` only when done. */
 const WRITING_EVENTS: ReadonlySet<SliceEvent['type']> = new Set(['qr', 'pairing', 'contacts', 'error', 'disconnected', 'state', 'code']);
 
-/** What the follower hands to supervision (supervisor.ts). */
-export interface Supervision {
-  /** Is the slice alive? Follow it again if so, else down the restart ladder. */
-  check(slice: SliceHandle): Promise<void>;
-  /** The slice misbehaved: sick however well /health answers, so down the ladder. */
-  reportSick(slice: SliceHandle, why: string): Promise<void>;
-}
+/**
+ * What the follower reports about a running slice's stream (supervision acts on it):
+ * - lost: it stopped and would not come back — is the slice alive?
+ * - sick: it broke the protocol — sick however well /health answers.
+ */
+export type StreamTrouble = { kind: 'lost' } | { kind: 'sick'; why: string };
+export type TroubleListener = (account: Account, slice: SliceHandle, trouble: StreamTrouble) => void;
 
 export class SliceFollower {
+  private readonly troubleListeners: TroubleListener[] = [];
+
   constructor(
-    private readonly state: SliceState,
+    private readonly state: SliceContext,
     private readonly clock: StageClock,
     private readonly teardown: Teardown,
-    private readonly supervision: Supervision,
   ) {}
+
+  /** Hears of lost and misbehaving streams of running slices. */
+  onTrouble(listener: TroubleListener): void {
+    this.troubleListeners.push(listener);
+  }
+
+  private report(account: Account, slice: SliceHandle, trouble: StreamTrouble): void {
+    for (const listener of this.troubleListeners) listener(account, slice, trouble);
+  }
 
   /**
    * Starts (or keeps) following the slice's event stream. Only the account's
    * current slice may be followed: the late follow of an attempt that was aborted
    * (its work runs on after the abort) must never replace a newer slice's stream.
    */
-  follow(slice: SliceHandle, port: number, token: string, host: string): LiveSlice {
-    const { accountId, sliceId } = slice;
-    const existing = this.state.live.get(accountId);
+  follow(held: Held, slice: SliceHandle, port: number, token: string, host: string): LiveSlice {
+    const { sliceId } = slice;
+    const { account } = held;
+    const existing = held.live;
     if (existing?.sliceId === sliceId) return existing;
     if (!slice.current()) {
       throw new SlicedeckError('conflict', 'This slice is no longer the account’s current one; a newer Connect replaced it.');
     }
-    existing?.client.close();
     const { sliceEventsPerSecond, sliceBytesPerSecond, sliceHistoryPerSecond } = this.state.deps.config;
     const client = new SliceClient({
       host,
       port,
       token,
-      onViolation: (error) => this.onSliceViolation(slice, error),
+      onViolation: (error) => this.onSliceViolation(account, slice, error),
       budget: { eventsPerSecond: sliceEventsPerSecond, bytesPerSecond: sliceBytesPerSecond },
     });
     const live: LiveSlice = { sliceId, client, seenMessageIds: new Set(), subscription: undefined as never, writeBudget: new RateBudget(sliceHistoryPerSecond) };
-    live.subscription = client.subscribe((event) => this.onSliceEvent(slice, event), {
-      onGiveUp: (error) => this.onStreamLost(slice, error),
+    live.subscription = client.subscribe((event) => account.step((now) => this.onSliceEvent(now, slice, event)), {
+      onGiveUp: (error) => this.onStreamLost(account, slice, error),
     });
-    this.state.live.set(accountId, live);
+    held.setLive(live);
     return live;
   }
 
   /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */
-  adopt(row: SliceRow): void {
+  adopt(owned: Owned, row: SliceRow): void {
     if (!row.sliceId || row.port === null || !row.token) return;
     const slice = this.state.slice(row.accountId, row.sliceId);
-    this.follow(slice, row.port, row.token, hostOf(row));
-    this.clock.rearm(slice, row);
+    this.follow(owned, slice, row.port, row.token, hostOf(row));
+    this.clock.rearm(owned, slice, row);
     slice.record('adopted', row.stage, 'Found running at start-up; following it again');
   }
 
-  private onSliceEvent(slice: SliceHandle, event: SliceEvent): void {
-    const live = this.state.live.get(slice.accountId);
+  private onSliceEvent(held: Held, slice: SliceHandle, event: SliceEvent): void {
+    const live = held.live;
     // What makes the host write (a History row, a note) has a budget of its own: a flood of
     // valid ones is a breach (thrown to the client, which drops the stream), not rows for ever.
     if (live?.sliceId === slice.sliceId && WRITING_EVENTS.has(event.type) && !(event.type === 'contacts' && !event.data.done) && !live.writeBudget.spend(1)) {
       throw new SliceProtocolError(historyOverspentWords(this.state.deps.config.sliceHistoryPerSecond));
     }
     try {
-      this.handleSliceEvent(slice, event);
+      this.handleSliceEvent(held, slice, event);
     } catch (error) {
       this.state.log.error({ ...slice.ids, err: error, event: event.type }, 'handling a slice event failed');
     }
   }
 
-  private handleSliceEvent(slice: SliceHandle, event: SliceEvent): void {
+  private handleSliceEvent(held: Held, slice: SliceHandle, event: SliceEvent): void {
     const { store, deps } = this.state;
     const clock = this.clock;
     const { accountId, sliceId } = slice;
     const row = slice.current();
     // Events of a slice that is no longer the account's current one are history.
     if (!row || isTerminalStage(row.stage)) return;
-    const live = this.state.live.get(accountId);
+    const live = held.live;
 
     switch (event.type) {
       case 'qr': {
@@ -109,7 +122,7 @@ export class SliceFollower {
         if (qr.expiresAt <= Date.now() || (row.stageStartedAt !== null && qr.issuedAt < row.stageStartedAt && row.stage !== 'qr' && row.stage !== 'initializing')) return;
         if (row.qr && row.qr.issuedAt === qr.issuedAt && row.qr.index === qr.index && row.stage === 'qr') return;
         store.setQr(accountId, sliceId, qr);
-        if (row.stage !== 'qr') clock.enterStage(slice, 'qr', null, false);
+        if (row.stage !== 'qr') clock.enterStage(held, slice, 'qr', null, false);
         else slice.publish(store.getSlice(accountId));
         slice.record('qr', 'qr', `Code ${qr.index} of ${qr.total}`);
         if (store.sessionSaved(accountId)) {
@@ -118,7 +131,7 @@ export class SliceFollower {
           slice.record('session.refused', 'qr', 'WhatsApp did not accept the saved session; a new code is needed');
           slice.note(SESSION_REFUSED_WORDS);
         }
-        clock.armQr(slice, clock.qrDeadline(qr, null));
+        clock.armQr(held, slice, clock.qrDeadline(qr, null));
         return;
       }
       case 'pairing': {
@@ -128,7 +141,7 @@ export class SliceFollower {
         const updated = store.setPairing(accountId, sliceId, until);
         if (row.pairingUntil === null) slice.record('pairing', 'qr', 'Code scanned; the phone is logging in');
         slice.publish(updated);
-        if (row.qr) clock.armQr(slice, clock.qrDeadline(row.qr, until));
+        if (row.qr) clock.armQr(held, slice, clock.qrDeadline(row.qr, until));
         return;
       }
       case 'authenticated': {
@@ -137,13 +150,13 @@ export class SliceFollower {
           slice.record('session.restored', row.stage, 'Restored the saved session; no code was needed');
         }
         // The pairing code is spent; WhatsApp's loading percent (it may have come first) stays.
-        const info = this.state.linkInfo.get(accountId);
-        if (info?.sliceId === sliceId && (info.loadingPercent !== undefined || info.waitingFor)) {
+        const info = held.linkOf(sliceId);
+        if (info && (info.loadingPercent !== undefined || info.waitingFor)) {
           const { pairingCode: _spent, ...kept } = info;
-          this.state.linkInfo.set(accountId, kept);
-        } else this.state.linkInfo.delete(accountId);
+          held.setLink(kept);
+        } else held.clearLink();
         store.setQr(accountId, sliceId, null);
-        clock.enterStage(slice, 'linking');
+        clock.enterStage(held, slice, 'linking');
         return;
       }
       case 'contacts': {
@@ -160,22 +173,22 @@ export class SliceFollower {
         // Where volumes are node-local (a swarm), that volume is on the node the slice ran on: pin the account there.
         const sessionNode = sessionNodeOf(row);
         if (sessionNode) store.setSessionNode(accountId, sessionNode);
-        this.state.linkInfo.delete(accountId);
+        held.clearLink();
         store.setQr(accountId, sliceId, null);
-        clock.enterStage(slice, 'ready');
+        clock.enterStage(held, slice, 'ready');
         return;
       }
       case 'error':
         // The slice's words (e.g. the restart ladder gave up) say what happened — as the
         // slice's: the schema cleaned them (text-safety.ts), sliceErrorWords attributes them.
         slice.record('slice.error', row.stage, sliceSaid(event.data.message));
-        this.teardown.failSlice(slice, new SlicedeckError('slice_failed', sliceErrorWords(event.data.message)));
+        this.teardown.failSlice(held, slice, new SlicedeckError('slice_failed', sliceErrorWords(event.data.message)));
         return;
       case 'disconnected':
         slice.record('disconnected', row.stage, sliceSaid(event.data.reason));
         return;
       case 'state':
-        this.followState(slice, row, event.data.state, event.data.reason);
+        this.followState(held, slice, row, event.data.state, event.data.reason);
         return;
       case 'message': {
         const message = event.data.message;
@@ -193,19 +206,19 @@ export class SliceFollower {
       case 'code': {
         if (row.stage !== 'qr' || event.data.expiresAt <= Date.now()) return;
         const { code, expiresAt } = event.data;
-        this.state.linkInfo.set(accountId, { sliceId, pairingCode: { code, expiresAt } });
+        held.setLink({ sliceId, pairingCode: { code, expiresAt } });
         // Never the code itself in History: it is a credential while it lives.
         slice.record('pairing_code', 'qr', 'Pairing code issued');
-        clock.armQr(slice, expiresAt + QR_ROTATION_GRACE_MS + QR_DECISION_MARGIN_MS);
+        clock.armQr(held, slice, expiresAt + QR_ROTATION_GRACE_MS + QR_DECISION_MARGIN_MS);
         slice.publish(store.getSlice(accountId));
         return;
       }
       case 'waiting': {
         // What the slice waits for: shown while it starts or links, and named if the host's timeout ends it.
         if (row.stage !== 'linking' && row.stage !== 'initializing' && row.stage !== 'qr') return;
-        const info = this.state.linkInfo.get(accountId);
-        if (info?.sliceId === sliceId && info.waitingFor === event.data.step) return;
-        this.state.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, waitingFor: event.data.step });
+        const info = held.linkOf(sliceId);
+        if (info?.waitingFor === event.data.step) return;
+        held.setLink({ ...info, sliceId, waitingFor: event.data.step });
         slice.record('waiting', row.stage, WAITING_WORDS[event.data.step]);
         slice.publish(row);
         return;
@@ -213,8 +226,7 @@ export class SliceFollower {
       case 'loading': {
         // Offline progress may come before `authenticated` (a restored session) or after it.
         if (row.stage !== 'linking' && row.stage !== 'initializing') return;
-        const info = this.state.linkInfo.get(accountId);
-        this.state.linkInfo.set(accountId, { ...(info?.sliceId === sliceId ? info : {}), sliceId, loadingPercent: event.data.percent });
+        held.setLink({ ...held.linkOf(sliceId), sliceId, loadingPercent: event.data.percent });
         slice.publish(row);
         return;
       }
@@ -228,12 +240,12 @@ export class SliceFollower {
    * takes the account out of Ready. Before that, the code paths own the stage; an
    * `error` state always comes with the slice's `error` event, which ends the slice.
    */
-  private followState(slice: SliceHandle, row: SliceRow, state: InstanceState, reason: string | undefined): void {
+  private followState(held: Held, slice: SliceHandle, row: SliceRow, state: InstanceState, reason: string | undefined): void {
     // While codes are shown, `needs_qr` is the slice saying its codes are over: it asked
     // WhatsApp and no phone is logging in (or the one that scanned ran out of its grace).
     // A fresh or restarted slice starts `disconnected`, so a replay never says this falsely.
     if (row.stage === 'qr' && state === 'needs_qr') {
-      void this.clock.codesOver(slice);
+      void this.clock.codesOver(held.account, slice);
       return;
     }
     if (row.stage !== 'ready' && row.stage !== 'linking') return;
@@ -259,8 +271,8 @@ export class SliceFollower {
         return;
       }
       case 'needs_qr':
-        void this.state.lock
-          .run(slice.accountId, () => this.leaveLinked(slice, reason))
+        void held.account
+          .run((owned) => this.leaveLinked(owned, slice, reason))
           .catch((err: unknown) => this.state.log.error({ accountId: slice.accountId, err }, 'taking a logged-out account out of Ready failed'));
         return;
       case 'error':
@@ -271,9 +283,9 @@ export class SliceFollower {
   /**
    * WhatsApp no longer accepts this device: the slice's session is gone, so the slice
    * (an idle container now) and its session volume go too, and the account is back at
-   * Connect with words saying why. Runs under the account lock.
+   * Connect with words saying why.
    */
-  private async leaveLinked(slice: SliceHandle, reason: string | undefined): Promise<void> {
+  private async leaveLinked(owned: Owned, slice: SliceHandle, reason: string | undefined): Promise<void> {
     const { store, log } = this.state;
     const row = slice.current();
     if (!row || (row.stage !== 'ready' && row.stage !== 'linking')) return;
@@ -281,7 +293,7 @@ export class SliceFollower {
     slice.record('logged_out', row.stage, reason !== undefined ? sliceSaid(reason) : 'The slice needs a new QR code: the session is no longer valid');
     store.setSessionSaved(slice.accountId, false);
     // WhatsApp refused the session: nothing on the volume is worth saving.
-    await this.teardown.teardown(slice, 'idle', LOGGED_OUT_WORDS, { graceful: false });
+    await this.teardown.teardown(owned, slice, 'idle', LOGGED_OUT_WORDS, { graceful: false });
     try {
       await this.teardown.removeSessionVolume(slice.accountId);
     } catch (err) {
@@ -291,14 +303,14 @@ export class SliceFollower {
   }
 
   /** The event stream stopped and would not come back: find out whether the slice died. */
-  private onStreamLost(slice: SliceHandle, error: Error): void {
+  private onStreamLost(account: Account, slice: SliceHandle, error: Error): void {
     if (this.state.closed) return;
     // A broken protocol was already reported (onSliceViolation), which started the ladder.
     if (error instanceof SliceProtocolError) return;
     this.state.log.info({ ...slice.ids, err: error }, 'lost the slice event stream; checking the slice');
     // The subscription is dead: forget it so a later healthy check follows the slice afresh.
-    this.state.unfollow(slice.accountId, slice.sliceId);
-    void this.supervision.check(slice).catch((err: unknown) => this.state.log.warn({ accountId: slice.accountId, err }, 'checking a lost slice failed'));
+    account.step((held) => held.unfollow(slice.sliceId));
+    this.report(account, slice, { kind: 'lost' });
   }
 
   /**
@@ -307,17 +319,18 @@ export class SliceFollower {
    * then a provisioning slice fails with words, and a running one goes down the
    * health ladder as a sick slice (restart within the budget, else `error`).
    */
-  private onSliceViolation(slice: SliceHandle, error: SliceProtocolError): void {
+  private onSliceViolation(account: Account, slice: SliceHandle, error: SliceProtocolError): void {
     if (this.state.closed) return;
     const row = slice.current();
     if (!row) return;
     this.state.log.warn({ ...slice.ids, err: error }, 'the slice broke the protocol');
     slice.record('slice.protocol', row.stage, `The slice broke the protocol: ${error.message}`);
-    this.state.unfollow(slice.accountId, slice.sliceId);
-    if (this.state.attempts.get(slice.accountId)?.sliceId === slice.sliceId || isProvisioningStage(row.stage)) {
-      this.teardown.failSlice(slice, new SlicedeckError('slice_failed', `The slice broke the protocol (${error.message}) and was stopped. Click Connect to start a fresh one.`));
-      return;
-    }
-    void this.supervision.reportSick(slice, `it broke the protocol: ${error.message}`).catch((err: unknown) => this.state.log.warn({ accountId: slice.accountId, err }, 'checking a misbehaving slice failed'));
+    const provisioning = account.step((held) => {
+      held.unfollow(slice.sliceId);
+      if (held.attempt?.sliceId !== slice.sliceId && !isProvisioningStage(row.stage)) return false;
+      this.teardown.failSlice(held, slice, new SlicedeckError('slice_failed', `The slice broke the protocol (${error.message}) and was stopped. Click Connect to start a fresh one.`));
+      return true;
+    });
+    if (!provisioning) this.report(account, slice, { kind: 'sick', why: `it broke the protocol: ${error.message}` });
   }
 }

@@ -1,63 +1,77 @@
 /**
- * The connect flow of PRODUCT §1, behind one façade. The work is split along the
- * flow, one step per module, sharing one per-account registry (slice-state.ts):
+ * The connect flow of PRODUCT §1, behind one façade. Each account has one owner
+ * (account.ts) of everything the host keeps about it in memory — its lock, its one
+ * stage/QR timer, its connect in flight, the slice it follows, the link facts, the
+ * restart budget — and every input reaches that state through it: a command, a slice
+ * event, a timer, a health check and the reconciler each enter as a run (exclusive)
+ * or a step (synchronous). The work is split along the flow, one step per module;
+ * each is a handler that receives the account's owner:
  *
  *   provisioner.ts     connect: single-flight, reuse a healthy slice, or provision stage by stage
- *   slice-follower.ts  the slice's event stream → stages, views, History; QR clock re-armed by codes
- *   supervisor.ts      health checks and the restart ladder
+ *   slice-follower.ts  the slice's event stream → stages, views, History; reports lost/sick streams
+ *   supervisor.ts      health checks and the restart ladder (hears the follower's reports)
  *   teardown.ts        teardown, failing a slice, Destroy / Log out / Remove
- *   stage-clock.ts     stages persisted and shown, the one stage/QR timer per account
+ *   stage-clock.ts     stages persisted and shown, the account's one stage/QR timer armed
  *   placement.ts       where a slice runs (the runtime's location), session-node pinning
  *
- * This class keeps the API the core (index.ts), the reconciler, the health monitor,
- * the outbox and the tests use, wires the steps together, and forwards the
- * operator's commands to the slice.
+ * Wiring has no cycle: teardown ← clock ← follower ← supervisor ← provisioner. This
+ * class keeps the API the core (index.ts), the reconciler, the health monitor, the
+ * outbox and the tests use, and forwards the operator's commands to the slice.
  */
 import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, type Stage } from '@shared/stages';
 import type { Chat, ChatMessage, MediaFile, SliceEventRecord, SliceView } from '@shared/types';
 import type { ConnectResult } from '@shared/contract';
 import type { SimFaultKind, SliceChatsRequest, SliceMessagesRequest } from '@shared/slice-protocol';
-import type { SliceRow } from '../db/store';
+import type { SliceRow, Store } from '../db/store';
 import type { SliceClient } from '../slice-client';
+import { Accounts, type Account, type Held, type LiveSlice, type Owned } from './account';
 import { Provisioner } from './provisioner';
 import { SliceFollower } from './slice-follower';
-import { SliceState, type LiveSlice, type SliceServiceDeps } from './slice-state';
+import { SliceContext, type SliceServiceDeps } from './slice-state';
 import { StageClock } from './stage-clock';
 import { Supervisor } from './supervisor';
 import { Teardown } from './teardown';
 
+export type { Owned } from './account';
 export type { OutgoingHooks, SliceServiceDeps, StageHook, StagePoint } from './slice-state';
 export { INTERRUPTED_WORDS, LOGGED_OUT_WORDS, SESSION_REFUSED_WORDS, pinnedNodeWords } from './words';
 
 /** On top of the stop grace: how long closing waits for the engine to remove the stopped slices. */
 const CLOSE_MARGIN_MS = 15_000;
 
+/**
+ * The account's slice if it is Ready and not reconnecting (what the outgoing queue hands
+ * messages to). A function of the owners and the store alone, so the queue can be built
+ * before the slice service (core/index.ts) and neither waits for the other.
+ */
+export function readySliceOf(accounts: Accounts, store: Store, accountId: string): { sliceId: string; client: SliceClient } | null {
+  const live = accounts.of(accountId).step((held) => held.live);
+  const row = store.getSlice(accountId);
+  if (!live || !row || row.sliceId !== live.sliceId || row.stage !== 'ready' || row.error) return null;
+  return { sliceId: live.sliceId, client: live.client };
+}
+
 export class SliceService {
-  private readonly state: SliceState;
+  private readonly state: SliceContext;
+  private readonly accounts: Accounts;
   private readonly ending: Teardown;
   private readonly follower: SliceFollower;
   private readonly supervisor: Supervisor;
   private readonly provisioner: Provisioner;
 
   constructor(deps: SliceServiceDeps) {
-    const state = new SliceState(deps);
-    const ending = new Teardown(state);
-    const clock = new StageClock(state, {
-      failSlice: (slice, error) => ending.failSlice(slice, error),
-      teardown: (slice, finalStage, error) => ending.teardown(slice, finalStage, error),
-    });
-    // The follower hands lost or misbehaving streams to the supervisor, which follows healthy slices again.
-    const follower: SliceFollower = new SliceFollower(state, clock, ending, {
-      check: (slice): Promise<void> => supervisor.check(slice),
-      reportSick: (slice, why): Promise<void> => supervisor.reportSick(slice, why),
-    });
-    const supervisor: Supervisor = new Supervisor(state, follower, ending);
-    this.state = state;
-    this.ending = ending;
-    this.follower = follower;
-    this.supervisor = supervisor;
-    this.provisioner = new Provisioner(state, clock, follower, supervisor, ending);
+    this.accounts = deps.accounts ?? new Accounts();
+    this.state = new SliceContext(deps, this.accounts);
+    this.ending = new Teardown(this.state);
+    const clock = new StageClock(this.state, this.ending);
+    this.follower = new SliceFollower(this.state, clock, this.ending);
+    this.supervisor = new Supervisor(this.state, this.follower, this.ending);
+    this.provisioner = new Provisioner(this.state, clock, this.follower, this.supervisor, this.ending);
+  }
+
+  private account(accountId: string): Account {
+    return this.state.account(accountId);
   }
 
   // ── queries ───────────────────────────────────────────────────────────────
@@ -77,20 +91,8 @@ export class SliceService {
     return this.state.store.history(accountId);
   }
 
-  /** The account's slice if it is Ready and not reconnecting (what the outgoing queue hands messages to). */
-  readySlice(accountId: string): { sliceId: string; client: SliceClient } | null {
-    const live = this.state.live.get(accountId);
-    const row = this.state.store.getSlice(accountId);
-    if (!live || !row || row.sliceId !== live.sliceId || row.stage !== 'ready' || row.error) return null;
-    return { sliceId: live.sliceId, client: live.client };
-  }
-
   hasAttempt(accountId: string): boolean {
-    return this.state.attempts.has(accountId);
-  }
-
-  isFollowing(accountId: string, sliceId: string): boolean {
-    return this.state.isFollowing(accountId, sliceId);
+    return this.account(accountId).step((held) => held.attempt !== null);
   }
 
   /** The queue changed (a message accepted, sent or cancelled): the view's count follows. */
@@ -104,28 +106,9 @@ export class SliceService {
     return this.provisioner.connect(accountId);
   }
 
-  /** Follows the account's current slice (refused for any other: a late follow of an aborted attempt). */
-  follow(accountId: string, sliceId: string, port: number, token: string, host: string): LiveSlice {
-    return this.follower.follow(this.state.slice(accountId, sliceId), port, token, host);
-  }
-
-  async isHealthy(row: SliceRow): Promise<boolean> {
-    return this.supervisor.isHealthy(row);
-  }
-
   /** One health pass over every running slice (the health monitor's timer). */
   checkAll(): Promise<void> {
     return this.supervisor.checkAll();
-  }
-
-  /** Health check of one running slice; down the restart ladder if it is dead, silent or sick. */
-  checkSlice(accountId: string, sliceId: string): Promise<void> {
-    return this.supervisor.check(this.state.slice(accountId, sliceId));
-  }
-
-  /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
-  failSlice(accountId: string, sliceId: string, error: SlicedeckError): void {
-    this.ending.failSlice(this.state.slice(accountId, sliceId), error);
   }
 
   /**
@@ -138,41 +121,41 @@ export class SliceService {
     const row = slice.current();
     if (!row) return;
     slice.record(type, row.stage, error.message);
-    this.ending.failSlice(slice, error);
-  }
-
-  /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown); call under the account lock. */
-  teardown(accountId: string, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
-    return this.ending.teardown(this.state.slice(accountId, sliceId), finalStage, error, opts);
+    this.account(accountId).step((held) => this.ending.failSlice(held, slice, error));
   }
 
   destroy(accountId: string): Promise<void> {
-    return this.ending.destroy(accountId);
+    return this.ending.destroy(this.account(accountId));
   }
 
   logout(accountId: string): Promise<void> {
-    return this.ending.logout(accountId);
+    return this.ending.logout(this.account(accountId));
   }
 
   removeAccount(accountId: string): Promise<void> {
-    return this.ending.removeAccount(accountId);
+    return this.ending.removeAccount(this.account(accountId));
   }
 
-  // ── the reconciler's ──────────────────────────────────────────────────────
+  // ── the reconciler's: each takes the account's `Owned`, so only from inside withAccountLock ──
+
+  /** Runs reconciler work as one run of the account's owner: after any connect/destroy queued before it, before any after. */
+  withAccountLock<T>(accountId: string, work: (owned: Owned) => Promise<T>): Promise<T> {
+    return this.account(accountId).run(work);
+  }
+
+  /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown). */
+  teardown(owned: Owned, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
+    return this.ending.teardown(owned, this.state.slice(owned.id, sliceId), finalStage, error, opts);
+  }
 
   /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */
-  adopt(row: SliceRow): void {
-    this.follower.adopt(row);
+  adopt(owned: Owned, row: SliceRow): void {
+    this.follower.adopt(owned, row);
   }
 
-  /** Finishes a provisioning a dead host left with a healthy container; false when it cannot. Call under the account lock. */
-  resumeProvisioning(row: SliceRow): Promise<boolean> {
-    return this.provisioner.resume(row);
-  }
-
-  /** Serialises reconciler work with connect/destroy for the same account. */
-  withAccountLock<T>(accountId: string, work: () => Promise<T>): Promise<T> {
-    return this.state.lock.run(accountId, work);
+  /** Finishes a provisioning a dead host left with a healthy container; false when it cannot. */
+  resumeProvisioning(owned: Owned, row: SliceRow): Promise<boolean> {
+    return this.provisioner.resume(owned, row);
   }
 
   // ── commands forwarded to the slice ──────────────────────────────────────
@@ -219,7 +202,7 @@ export class SliceService {
   /** The followed slice's client, once provisioning is over; words otherwise. */
   private clientFor(accountId: string): SliceClient {
     this.state.requireAccount(accountId);
-    const live = this.state.live.get(accountId);
+    const live = this.account(accountId).step((held) => held.live);
     const row = this.state.store.getSlice(accountId);
     if (!live || !row || row.sliceId !== live.sliceId || isProvisioningStage(row.stage)) {
       throw new SlicedeckError('slice_unavailable', 'This account has no running slice yet. Connect this account first (click “Connect WhatsApp”).');
@@ -227,9 +210,26 @@ export class SliceService {
     return live.client;
   }
 
+  // ── test seams: no product caller; the integration tests reach the flow's inner steps here ──
+
+  /** Whether the host follows this slice of the account (tests: a slice followed again after a restart). */
+  isFollowing(accountId: string, sliceId: string): boolean {
+    return this.account(accountId).step((held) => held.isFollowing(sliceId));
+  }
+
+  /** Follows the account's current slice (refused for any other: a late follow of an aborted attempt). */
+  follow(accountId: string, sliceId: string, port: number, token: string, host: string): LiveSlice {
+    return this.account(accountId).step((held) => this.follower.follow(held, this.state.slice(accountId, sliceId), port, token, host));
+  }
+
+  /** Health check of one running slice; down the restart ladder if it is dead, silent or sick. */
+  checkSlice(accountId: string, sliceId: string): Promise<void> {
+    return this.supervisor.check(this.account(accountId), this.state.slice(accountId, sliceId));
+  }
+
   /** The slice broke the protocol or is otherwise sick: down the restart ladder, whatever /health says. */
   reportSick(accountId: string, sliceId: string, why: string): Promise<void> {
-    return this.supervisor.reportSick(this.state.slice(accountId, sliceId), why);
+    return this.supervisor.reportSick(this.account(accountId), this.state.slice(accountId, sliceId), why);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -246,7 +246,7 @@ export class SliceService {
       state.store
         .listSlices()
         .filter((row) => row.sliceId)
-        .map((row) => state.lock.run(row.accountId, () => this.teardown(row.accountId, row.sliceId!, 'idle', null))),
+        .map((row) => this.account(row.accountId).run((owned) => this.teardown(owned, row.sliceId!, 'idle', null))),
     );
     let timer: NodeJS.Timeout | undefined;
     const bound = state.deps.config.stopGraceMs + CLOSE_MARGIN_MS;
@@ -258,11 +258,19 @@ export class SliceService {
   async close(opts: { destroySlices?: boolean } = {}): Promise<void> {
     const { state } = this;
     state.closed = true;
-    for (const accountId of state.attempts.keys()) this.ending.cancelAttempt(accountId, 'slicedeck is shutting down.');
-    await Promise.allSettled([...state.attempts.values()].map((attempt) => attempt.done));
+    const cancel = (held: Held) => {
+      const attempt = held.attempt;
+      this.ending.cancelAttempt(held, 'slicedeck is shutting down.');
+      return attempt?.done;
+    };
+    await Promise.allSettled(this.accounts.all().map((account) => account.step(cancel)));
     if (opts.destroySlices) await this.destroyAllForClose();
-    await state.lock.idle();
-    state.clearAllTimers();
-    for (const accountId of [...state.live.keys()]) state.unfollow(accountId);
+    await Promise.all(this.accounts.all().map((account) => account.idle()));
+    for (const account of this.accounts.all()) {
+      account.step((held) => {
+        held.clearTimer();
+        held.unfollow();
+      });
+    }
   }
 }

@@ -1,23 +1,19 @@
 /**
- * What the steps of the connect flow (provisioner, follower, supervisor, teardown)
- * share about each account: its connect in flight, the slice the host follows, the
- * ephemeral link facts, its one stage timer and its lock. One registry, so no step
- * keeps a private copy of another's state; and `SliceHandle`, one slice of one
- * account, so a step names the pair once instead of threading both ids through
- * every call.
+ * What the steps of the connect flow (provisioner, follower, supervisor, teardown,
+ * stage clock) share beyond one account: the service's deps and the context they
+ * work in (`SliceContext`); and `SliceHandle`, one slice of one account, so a step
+ * names the pair once instead of threading both ids through every call. What the
+ * host keeps about one account in memory is its owner's alone (account.ts).
  */
 import type { Logger } from 'pino';
 import { SlicedeckError } from '@shared/errors';
 import type { ProvisioningStage, Stage } from '@shared/stages';
-import type { LinkWaitStep, SliceView } from '@shared/types';
-import type { ConnectResult } from '@shared/contract';
+import type { SliceView } from '@shared/types';
 import type { CoreConfig } from '../config';
 import type { SliceRow, Store } from '../db/store';
 import type { EventBus } from '../events';
 import type { SliceRuntime } from '../docker/runtime';
-import type { RateBudget } from '../slice-budget';
-import type { SliceClient, SliceSubscription } from '../slice-client';
-import { KeyedLock } from './keyed-lock';
+import type { Accounts, Account } from './account';
 import { projectView, type ViewExtras } from './view';
 
 export interface SliceServiceDeps {
@@ -29,6 +25,8 @@ export interface SliceServiceDeps {
   homeId: string;
   /** Verifies the engine answers (and records its status); throws docker_unreachable. */
   requireDocker: () => Promise<void>;
+  /** The accounts' owners (account.ts), when the caller shares them (core/index.ts's outgoing queue asks them which slice is Ready); a set of its own otherwise. */
+  accounts?: Accounts;
   /** Test seam, absent in the product: see `StageHook`. */
   stageHook?: StageHook;
   /** The outgoing queue (outbox/): what the slice says about messages we sent, and how many wait. */
@@ -64,46 +62,19 @@ export interface StagePoint {
  */
 export type StageHook = (point: StagePoint) => Promise<void>;
 
-/** One in-flight connect for an account. */
-export interface Attempt {
-  sliceId: string;
-  controller: AbortController;
-  /** Set when Destroy/Log out/close superseded the attempt: it ends in `idle`, not `error`. */
-  cancelled: boolean;
-  done: Promise<ConnectResult>;
-}
-
-/** A slice the host is following: its client and event stream. */
-export interface LiveSlice {
-  sliceId: string;
-  client: SliceClient;
-  subscription: SliceSubscription;
-  seenMessageIds: Set<string>;
-  /** What the slice's events may make the host write (History rows, notes) a second: slice-budget.ts. */
-  writeBudget: RateBudget;
-}
-
-/** Ephemeral per-slice facts the slice replays on reconnect: a pairing code on offer, the loading percent. */
-export interface LinkInfo {
-  sliceId: string;
-  pairingCode?: { code: string; expiresAt: number };
-  loadingPercent?: number;
-  /** What the slice last said it waits for while starting or linking. */
-  waitingFor?: LinkWaitStep;
-}
-
-export class SliceState {
-  readonly attempts = new Map<string, Attempt>();
-  readonly live = new Map<string, LiveSlice>();
-  readonly linkInfo = new Map<string, LinkInfo>();
-  /** Connect, destroy, logout, timers, health checks and the reconciler: one at a time per account. */
-  readonly lock = new KeyedLock();
-  /** The one safety/QR timer per account, re-armed on every stage change (stage-clock.ts). */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+/**
+ * What every step of the flow shares that is not one account's: the service's deps,
+ * the owners of the accounts (account.ts: each account's state is reached only through
+ * its owner), views, and whether the service is closing.
+ */
+export class SliceContext {
   /** Set by close(): no new connect, and a lost stream is no longer news. */
   closed = false;
 
-  constructor(readonly deps: SliceServiceDeps) {}
+  constructor(
+    readonly deps: SliceServiceDeps,
+    private readonly accounts: Accounts,
+  ) {}
 
   get log(): Logger {
     return this.deps.logger;
@@ -111,6 +82,11 @@ export class SliceState {
 
   get store(): Store {
     return this.deps.store;
+  }
+
+  /** The owner of the account's state (made on first use). */
+  account(accountId: string): Account {
+    return this.accounts.of(accountId);
   }
 
   /** A handle on one slice of one account. */
@@ -138,8 +114,8 @@ export class SliceState {
 
   /** What the view shows beyond the row: a saved session being restored, a pairing code, WhatsApp's loading percent, the queue. */
   private extrasOf(accountId: string, row: SliceRow | undefined): ViewExtras {
-    const info = row?.sliceId ? this.linkInfo.get(accountId) : undefined;
-    const mine = info && info.sliceId === row?.sliceId ? info : undefined;
+    const sliceId = row?.sliceId;
+    const mine = sliceId ? this.account(accountId).step((held) => held.linkOf(sliceId)) : undefined;
     return {
       sessionSaved: this.deps.store.sessionSaved(accountId),
       ...(mine?.pairingCode ? { pairingCode: mine.pairingCode } : {}),
@@ -147,41 +123,6 @@ export class SliceState {
       ...(mine?.waitingFor ? { waitingFor: mine.waitingFor } : {}),
       queued: this.deps.outgoing?.queued(accountId) ?? 0,
     };
-  }
-
-  // ── the followed slice ────────────────────────────────────────────────────
-
-  isFollowing(accountId: string, sliceId: string): boolean {
-    return this.live.get(accountId)?.sliceId === sliceId;
-  }
-
-  /** Stops following the account's slice (only that one, when `sliceId` is given) and closes its client. */
-  unfollow(accountId: string, sliceId?: string): void {
-    const live = this.live.get(accountId);
-    if (!live || (sliceId && live.sliceId !== sliceId)) return;
-    live.client.close();
-    this.live.delete(accountId);
-  }
-
-  // ── the one timer per account ─────────────────────────────────────────────
-
-  setTimer(accountId: string, ms: number, fire: () => void): void {
-    const timer = setTimeout(() => {
-      if (this.timers.get(accountId) === timer) this.timers.delete(accountId);
-      fire();
-    }, ms);
-    this.timers.set(accountId, timer);
-  }
-
-  clearTimer(accountId: string): void {
-    const timer = this.timers.get(accountId);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(accountId);
-  }
-
-  clearAllTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
   }
 }
 
@@ -191,7 +132,7 @@ export class SliceState {
  */
 export class SliceHandle {
   constructor(
-    private readonly state: SliceState,
+    private readonly state: SliceContext,
     readonly accountId: string,
     readonly sliceId: string,
   ) {}

@@ -8,7 +8,9 @@
 import { SlicedeckError } from '@shared/errors';
 import { isProvisioningStage, type Stage } from '@shared/stages';
 import type { QrInfo } from '@shared/types';
-import type { SliceHandle, SliceState } from './slice-state';
+import type { Account, Held } from './account';
+import type { SliceContext, SliceHandle } from './slice-state';
+import type { Teardown } from './teardown';
 import { linkStalledWords } from './words';
 
 /**
@@ -28,44 +30,36 @@ export const CODES_OVER_WORDS = {
   backstop: 'The slice said nothing by the host’s QR deadline; slice removed by the backstop',
 } as const;
 
-/** What the clock does when it runs out: the teardown step's work (teardown.ts). */
-export interface ClockActions {
-  /** A stage took too long: fail the slice with these words. */
-  failSlice(slice: SliceHandle, error: SlicedeckError): void;
-  /** Clears the slice away into `finalStage`; called under the account lock. */
-  teardown(slice: SliceHandle, finalStage: Stage, error: string | null): Promise<void>;
-}
-
 export class StageClock {
   constructor(
-    private readonly state: SliceState,
-    private readonly actions: ClockActions,
+    private readonly state: SliceContext,
+    /** What the clock does when it runs out: fail the slice, or clear it away. */
+    private readonly actions: Teardown,
   ) {}
 
   /** Persists (and audits) the stage, emits the view, re-arms the stage's safety timer. */
-  enterStage(slice: SliceHandle, stage: Stage, error: string | null = null, arm = true): void {
+  enterStage(held: Held, slice: SliceHandle, stage: Stage, error: string | null = null, arm = true): void {
     const row = this.state.store.setStage(slice.accountId, slice.sliceId, stage, error);
     if (!row) throw new SlicedeckError('conflict', 'This connect attempt was replaced by a newer one.');
     slice.publish(row);
-    if (arm) this.afterStageChange(slice, stage);
+    if (arm) this.afterStageChange(held, slice, stage);
   }
 
   /** Arms the stage's safety timeout (provisioning stages and `linking`); other stages have none. */
-  afterStageChange(slice: SliceHandle, stage: Stage): void {
+  afterStageChange(held: Held, slice: SliceHandle, stage: Stage): void {
     const { config } = this.state.deps;
-    this.state.clearTimer(slice.accountId);
+    held.clearTimer();
     const timeout = isProvisioningStage(stage) ? config.stageTimeoutsMs[stage] : stage === 'linking' ? config.linkingTimeoutMs : 0;
     if (!timeout) return;
-    this.state.setTimer(slice.accountId, timeout, () => {
+    held.setTimer(timeout, (fired) => {
       if (slice.current()?.stage !== stage) return;
       // A start or link that stalled names what the slice was waiting for, with what to do about that.
-      const info = this.state.linkInfo.get(slice.accountId);
-      const waitingFor = (stage === 'initializing' || stage === 'linking') && info?.sliceId === slice.sliceId ? info.waitingFor : undefined;
+      const waitingFor = stage === 'initializing' || stage === 'linking' ? fired.linkOf(slice.sliceId)?.waitingFor : undefined;
       const words = waitingFor
         ? linkStalledWords(waitingFor, timeout)
         : `The slice took longer than ${Math.round(timeout / 1000)} s at “${stage.replace(/_/g, ' ')}” and was stopped. Check that Docker has enough memory and CPU free, then click Connect to retry.`;
       this.state.log.warn({ ...slice.ids, stage, timeout, waitingFor }, 'stage safety timeout');
-      this.actions.failSlice(slice, new SlicedeckError('timeout', words));
+      this.actions.failSlice(fired, slice, new SlicedeckError('timeout', words));
     });
   }
 
@@ -90,10 +84,8 @@ export class StageClock {
    * is destroyed. The slice normally says so first (codesOver, acted on at once);
    * this is the backstop for a slice that says nothing.
    */
-  armQr(slice: SliceHandle, fireAt: number): void {
-    const { state } = this;
-    state.clearTimer(slice.accountId);
-    state.setTimer(slice.accountId, Math.max(0, fireAt - Date.now()), () => void this.endCodes(slice, 'backstop'));
+  armQr(held: Held, slice: SliceHandle, fireAt: number): void {
+    held.setTimer(Math.max(0, fireAt - Date.now()), (fired) => void this.endCodes(fired.account, slice, 'backstop'));
   }
 
   /**
@@ -101,28 +93,28 @@ export class StageClock {
    * logging in (or the one that scanned ran out of its grace). The slice has judged; the
    * host ends the attempt now instead of waiting for its backstop.
    */
-  codesOver(slice: SliceHandle): Promise<void> {
-    return this.endCodes(slice, 'slice');
+  codesOver(account: Account, slice: SliceHandle): Promise<void> {
+    return this.endCodes(account, slice, 'slice');
   }
 
-  /** The attempt ends in `qr_timeout` (under the account lock); History says who decided. */
-  private endCodes(slice: SliceHandle, decidedBy: 'slice' | 'backstop'): Promise<void> {
+  /** The attempt ends in `qr_timeout` (a run of the account); History says who decided. */
+  private endCodes(account: Account, slice: SliceHandle, decidedBy: 'slice' | 'backstop'): Promise<void> {
     const { state } = this;
-    return state.lock
-      .run(slice.accountId, async () => {
+    return account
+      .run(async (owned) => {
         const row = slice.current();
         if (row?.stage !== 'qr') return;
         const pairing = row.pairingUntil !== null;
         state.log.info({ ...slice.ids, pairing, decidedBy }, pairing ? 'the phone that scanned did not finish logging in; destroying the slice' : 'the last QR code expired unscanned; destroying the slice');
         slice.record('qr.expired', 'qr', CODES_OVER_WORDS[decidedBy]);
-        await this.actions.teardown(slice, 'qr_timeout', pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null);
+        await this.actions.teardown(owned, slice, 'qr_timeout', pairing ? 'The phone scanned the code but did not finish logging in in time. Keep the phone online with WhatsApp open, then click Try again.' : null);
       })
       .catch((err: unknown) => state.log.error({ accountId: slice.accountId, err }, 'QR expiry teardown failed'));
   }
 
   /** Re-arms the account's timer from the persisted row (a slice adopted at start-up or resumed). */
-  rearm(slice: SliceHandle, row: { stage: Stage; qr: QrInfo | null; pairingUntil: number | null }): void {
-    if (row.stage === 'qr' && row.qr) this.armQr(slice, this.qrDeadline(row.qr, row.pairingUntil));
-    else this.afterStageChange(slice, row.stage);
+  rearm(held: Held, slice: SliceHandle, row: { stage: Stage; qr: QrInfo | null; pairingUntil: number | null }): void {
+    if (row.stage === 'qr' && row.qr) this.armQr(held, slice, this.qrDeadline(row.qr, row.pairingUntil));
+    else this.afterStageChange(held, slice, row.stage);
   }
 }

@@ -10,8 +10,9 @@ import { isProvisioningStage, isTerminalStage } from '@shared/stages';
 import type { SliceRow } from '../db/store';
 import { HEALTH_PROBE_TIMEOUT_MS, SliceClient } from '../slice-client';
 import { hostOf, pinnedNodeFailure, placeSlice } from './placement';
+import type { Account, Owned } from './account';
 import type { SliceFollower } from './slice-follower';
-import type { SliceHandle, SliceState } from './slice-state';
+import type { SliceContext, SliceHandle } from './slice-state';
 import type { Teardown } from './teardown';
 
 /** After a failed health probe, how often and how far apart the container is looked at again. */
@@ -22,16 +23,17 @@ const FLOOD_PROBES = 5;
 const FLOOD_PROBE_GAP_MS = 100;
 
 export class Supervisor {
-  /** Slices that broke the protocol since their last health check: sick, however well /health answers. */
-  private readonly misbehaved = new Map<string, { sliceId: string; why: string }>();
-  /** When each account's slice was last restarted, within the window (the budget). */
-  private readonly restartTimes = new Map<string, number[]>();
-
   constructor(
-    private readonly state: SliceState,
+    private readonly state: SliceContext,
     private readonly follower: SliceFollower,
     private readonly teardown: Teardown,
-  ) {}
+  ) {
+    // What the follower says about a running slice's stream: lost (is it alive?) or sick.
+    follower.onTrouble((account, slice, trouble) => {
+      const checking = trouble.kind === 'lost' ? this.check(account, slice) : this.reportSick(account, slice, trouble.why);
+      checking.catch((err: unknown) => state.log.warn({ accountId: account.id, err }, trouble.kind === 'lost' ? 'checking a lost slice failed' : 'checking a misbehaving slice failed'));
+    });
+  }
 
   /** Running in the engine and answering /health (bounded by HEALTH_PROBE_TIMEOUT_MS). */
   async isHealthy(row: SliceRow): Promise<boolean> {
@@ -77,14 +79,14 @@ export class Supervisor {
       this.state.store
         .listSlices()
         .filter((row) => row.sliceId && !isTerminalStage(row.stage) && !isProvisioningStage(row.stage))
-        .map((row) => this.check(this.state.slice(row.accountId, row.sliceId!)).catch((err: unknown) => this.state.log.warn({ accountId: row.accountId, err }, 'health check failed'))),
+        .map((row) => this.check(this.state.account(row.accountId), this.state.slice(row.accountId, row.sliceId!)).catch((err: unknown) => this.state.log.warn({ accountId: row.accountId, err }, 'health check failed'))),
     );
   }
 
   /** The slice broke the protocol: its next check treats it as sick whatever /health says. */
-  reportSick(slice: SliceHandle, why: string): Promise<void> {
-    this.misbehaved.set(slice.accountId, { sliceId: slice.sliceId, why });
-    return this.check(slice);
+  reportSick(account: Account, slice: SliceHandle, why: string): Promise<void> {
+    account.step((held) => held.markSick(slice.sliceId, why));
+    return this.check(account, slice);
   }
 
   /**
@@ -92,24 +94,22 @@ export class Supervisor {
    * healthy → make sure we follow it; dead or silent → reported at once, then
    * restarted within the budget, else `error`.
    */
-  check(slice: SliceHandle): Promise<void> {
+  check(account: Account, slice: SliceHandle): Promise<void> {
     const { state } = this;
-    const { accountId, sliceId } = slice;
-    return state.lock.run(accountId, async () => {
-      if (state.closed || state.attempts.has(accountId)) return;
+    const { sliceId } = slice;
+    return account.run(async (owned) => {
+      if (state.closed || owned.attempt) return;
       const row = slice.current();
       if (!row || isTerminalStage(row.stage) || isProvisioningStage(row.stage)) return;
       const { runtime, config } = state.deps;
       let engine = row.sliceRef ? await runtime.inspect(row.sliceRef) : null;
-      const breach = this.misbehaved.get(accountId);
-      this.misbehaved.delete(accountId);
-      const broke = breach?.sliceId === sliceId ? breach.why : null;
+      const broke = owned.takeSick(sliceId);
       // The engine was just asked: only the probe is left to make (one inspect per check, not two).
       if (!broke && engine?.running && (await this.answersHealth(row, engine.status !== 'paused'))) {
-        if (!state.isFollowing(accountId, sliceId)) this.follower.follow(slice, row.port!, row.token!, hostOf(row));
+        if (!owned.isFollowing(sliceId)) this.follower.follow(owned, slice, row.port!, row.token!, hostOf(row));
         return;
       }
-      state.unfollow(accountId, sliceId);
+      owned.unfollow(sliceId);
       // A probe fails first when the slice is exiting right now: look again (briefly, bounded),
       // so the words name the exit code rather than a missed health check.
       for (let look = 0; !broke && look < SETTLE_LOOKS && engine?.running && engine.status !== 'paused' && row.sliceRef; look++) {
@@ -125,27 +125,17 @@ export class Supervisor {
             : engine.status === 'paused'
               ? `it is paused in Docker and did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`
               : `it did not answer its health check within ${HEALTH_PROBE_TIMEOUT_MS / 1000} s`;
-      if (!engine || !this.takeRestartBudget(accountId)) {
+      if (!engine || !owned.takeRestart(config.maxSliceRestarts, config.restartWindowMs)) {
         const words = !engine
           ? `The slice is gone (${why}). Click Connect to start it again.`
           : `The slice kept failing (${why}; ${config.maxSliceRestarts} restart${config.maxSliceRestarts === 1 ? '' : 's'} already tried). Click Connect to start a fresh one.`;
         slice.record('slice.dead', row.stage, why);
-        await this.teardown.teardown(slice, 'error', words);
+        await this.teardown.teardown(owned, slice, 'error', words);
         return;
       }
       // A paused slice cannot close anything: its grace would only be waited out.
-      await this.restart(slice, row, why, engine.status === 'paused' ? 0 : config.stopGraceMs);
+      await this.restart(owned, slice, row, why, engine.status === 'paused' ? 0 : config.stopGraceMs);
     });
-  }
-
-  private takeRestartBudget(accountId: string): boolean {
-    const { maxSliceRestarts, restartWindowMs } = this.state.deps.config;
-    const now = Date.now();
-    const recent = (this.restartTimes.get(accountId) ?? []).filter((at) => now - at < restartWindowMs);
-    if (recent.length >= maxSliceRestarts) return false;
-    recent.push(now);
-    this.restartTimes.set(accountId, recent);
-    return true;
   }
 
   /**
@@ -154,7 +144,7 @@ export class Supervisor {
    * `graceMs` to close its client and browser, then SIGKILL): it may hold a session that
    * its browser has not written yet.
    */
-  private async restart(slice: SliceHandle, row: SliceRow, why: string, graceMs: number): Promise<void> {
+  private async restart(owned: Owned, slice: SliceHandle, row: SliceRow, why: string, graceMs: number): Promise<void> {
     const { store, deps, log } = this.state;
     const { runtime, config } = deps;
     const restarts = row.restarts + 1;
@@ -177,7 +167,7 @@ export class Supervisor {
       } finally {
         probe.close();
       }
-      const live = this.follower.follow(slice, row.port!, row.token!, host);
+      const live = this.follower.follow(owned, slice, row.port!, row.token!, host);
       await live.subscription.opened;
       await live.client.initialize();
       slice.note(null);
@@ -185,10 +175,10 @@ export class Supervisor {
       // A pinned slice (its session on a node that now takes no tasks) is not moved away from its volume: say so.
       const pinned = pinnedNodeFailure(session, error);
       if (pinned) {
-        await this.teardown.teardown(slice, 'error', `The slice stopped and could not be restarted. ${pinned}`);
+        await this.teardown.teardown(owned, slice, 'error', `The slice stopped and could not be restarted. ${pinned}`);
         return;
       }
-      await this.teardown.teardown(slice, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
+      await this.teardown.teardown(owned, slice, 'error', `The slice could not be restarted (${(error as Error).message}). Click Connect to retry.`);
     }
   }
 }

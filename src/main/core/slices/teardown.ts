@@ -2,7 +2,7 @@
  * The last step of the connect flow, and the operator's ways out: a slice is torn
  * down (container removed, port, token and timer freed, the final stage recorded),
  * a failing one is failed, and Destroy / Log out / Remove cancel a connect in flight
- * and end under the account lock. Teardown always frees what was taken; the
+ * and end in a run of the account's owner. Teardown always frees what was taken; the
  * session volume stays unless the session itself is being thrown away.
  */
 import { SlicedeckError } from '@shared/errors';
@@ -11,11 +11,12 @@ import { authVolumeName } from '../docker/labels';
 import { SliceClient } from '../slice-client';
 import { endContainer, mayHoldSession } from './graceful-stop';
 import { hostOf } from './placement';
-import type { SliceHandle, SliceState } from './slice-state';
+import type { Account, Held, Owned } from './account';
+import type { SliceContext, SliceHandle } from './slice-state';
 import { asSlicedeckError } from './words';
 
 export class Teardown {
-  constructor(private readonly state: SliceState) {}
+  constructor(private readonly state: SliceContext) {}
 
   /**
    * Removes the slice's container and clears the row: port, token and container
@@ -28,12 +29,12 @@ export class Teardown {
    * the engine is still stopping as if it were live (it would be adopted as running).
    * Idempotent and guarded by the slice id, so a late timer never clears a newer slice.
    */
-  async teardown(slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
+  async teardown(owned: Owned, slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
     const { store, deps } = this.state;
-    this.state.unfollow(slice.accountId, slice.sliceId);
+    owned.unfollow(slice.sliceId);
     const row = slice.current();
     if (!row) return;
-    this.state.clearTimer(slice.accountId);
+    owned.clearTimer();
     const graceful = opts.graceful ?? (finalStage !== 'qr_timeout' && mayHoldSession(row.stage, store.sessionSaved(slice.accountId)));
     if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, error);
     try {
@@ -52,40 +53,41 @@ export class Teardown {
   }
 
   /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
-  failSlice(slice: SliceHandle, error: SlicedeckError): void {
-    const attempt = this.state.attempts.get(slice.accountId);
+  failSlice(held: Held, slice: SliceHandle, error: SlicedeckError): void {
+    const attempt = held.attempt;
     if (attempt?.sliceId === slice.sliceId && !attempt.controller.signal.aborted) {
       attempt.controller.abort(error);
       return;
     }
-    void this.state.lock
-      .run(slice.accountId, () => this.teardown(slice, 'error', error.message))
+    void held.account
+      .run((owned) => this.teardown(owned, slice, 'error', error.message))
       .catch((err: unknown) => this.state.log.error({ accountId: slice.accountId, err }, 'teardown after a failure failed'));
   }
 
   /** Removes the container and frees the port; the session volume stays. Back to `setup`. */
-  async destroy(accountId: string): Promise<void> {
-    this.state.requireAccount(accountId);
-    this.cancelAttempt(accountId, 'Connect was cancelled because the slice was destroyed.');
-    await this.state.lock.run(accountId, () => this.destroyLocked(accountId));
+  async destroy(account: Account): Promise<void> {
+    this.state.requireAccount(account.id);
+    account.step((held) => this.cancelAttempt(held, 'Connect was cancelled because the slice was destroyed.'));
+    await account.run((owned) => this.destroyLocked(owned));
   }
 
   /**
    * Asks WhatsApp to unlink, destroys the slice, and deletes the session volume —
-   * all under the account lock, so a Connect clicked meanwhile waits and then
+   * all in one run of the account, so a Connect clicked meanwhile waits and then
    * starts clean instead of racing the volume's removal.
    */
-  async logout(accountId: string): Promise<void> {
+  async logout(account: Account): Promise<void> {
     const { store, log } = this.state;
+    const accountId = account.id;
     this.state.requireAccount(accountId);
-    this.cancelAttempt(accountId, 'Connect was cancelled because the account was logged out.');
-    await this.state.lock.run(accountId, async () => {
-      const live = this.state.live.get(accountId);
+    account.step((held) => this.cancelAttempt(held, 'Connect was cancelled because the account was logged out.'));
+    await account.run(async (owned) => {
+      const live = owned.live;
       if (live) {
         // Stop following first: the slice answers our logout with `needs_qr`, which is
         // ours to act on here, not the phone logging out (the follower's followState).
         const row = store.getSlice(accountId);
-        this.state.unfollow(accountId, live.sliceId);
+        owned.unfollow(live.sliceId);
         const client = row?.sliceId === live.sliceId && row.port !== null && row.token ? new SliceClient({ host: hostOf(row), port: row.port, token: row.token }) : null;
         try {
           await client?.logout();
@@ -97,7 +99,7 @@ export class Teardown {
         }
       }
       // The session is deleted next: nothing to save, so the slice goes at once.
-      await this.destroyLocked(accountId, { graceful: false });
+      await this.destroyLocked(owned, { graceful: false });
       await this.removeSessionVolume(accountId);
       store.setSessionSaved(accountId, false);
       store.record({ accountId, sliceId: null, type: 'logout', message: 'Logged out; session data deleted' });
@@ -105,25 +107,27 @@ export class Teardown {
   }
 
   /**
-   * accounts.remove: the slice, its session volume, then the account itself, under
-   * the account lock. A Connect in flight is cancelled first; one clicked after
-   * waits for the lock and then finds no account.
+   * accounts.remove: the slice, its session volume, then the account itself, in one
+   * run of the account. A Connect in flight is cancelled first; one clicked after
+   * waits for its run and then finds no account.
    */
-  async removeAccount(accountId: string): Promise<void> {
+  async removeAccount(account: Account): Promise<void> {
+    const accountId = account.id;
     this.state.requireAccount(accountId);
-    this.cancelAttempt(accountId, 'Connect was cancelled because the account was removed.');
-    await this.state.lock.run(accountId, async () => {
-      await this.destroyLocked(accountId);
+    account.step((held) => this.cancelAttempt(held, 'Connect was cancelled because the account was removed.'));
+    await account.run(async (owned) => {
+      await this.destroyLocked(owned);
       await this.removeSessionVolume(accountId);
       this.state.store.removeAccount(accountId);
     });
   }
 
-  /** Under the account lock: whatever slice the account has goes, and it is back at `idle`. */
-  async destroyLocked(accountId: string, opts: { graceful?: boolean } = {}): Promise<void> {
+  /** Whatever slice the account has goes, and it is back at `idle`. */
+  async destroyLocked(owned: Owned, opts: { graceful?: boolean } = {}): Promise<void> {
+    const accountId = owned.id;
     const row = this.state.store.getSlice(accountId);
     if (!row) return;
-    if (row.sliceId) await this.teardown(this.state.slice(accountId, row.sliceId), 'idle', null, opts);
+    if (row.sliceId) await this.teardown(owned, this.state.slice(accountId, row.sliceId), 'idle', null, opts);
     else if (row.stage !== 'idle') this.state.publish(accountId, this.state.store.clearSlice(accountId, 'idle', null));
   }
 
@@ -139,8 +143,8 @@ export class Teardown {
   }
 
   /** Aborts the account's connect in flight; it ends in `idle` (not `error`), its teardown sweeping what it made. */
-  cancelAttempt(accountId: string, words: string): void {
-    const attempt = this.state.attempts.get(accountId);
+  cancelAttempt(held: Held, words: string): void {
+    const attempt = held.attempt;
     if (!attempt || attempt.controller.signal.aborted) return;
     attempt.cancelled = true;
     attempt.controller.abort(new SlicedeckError('conflict', words));
