@@ -10,6 +10,7 @@ import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
 import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
 import { LABELS, homeFilter, sliceNetworkName } from './labels';
+import { readEngineLogs, type LogRequest, type RawLogLine } from './container-logs';
 import {
   LOCAL_LOCATION,
   PortTakenError,
@@ -318,6 +319,10 @@ export class DockerodeRuntime implements SliceRuntime {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  logs(containerId: string, opts: LogRequest): Promise<RawLogLine[] | null> {
+    return readEngineLogs(this.engine(), `/containers/${encodeURIComponent(containerId)}/logs?`, opts, "read the slice's log");
   }
 
   async listManaged(homeId: string): Promise<ManagedContainer[]> {

@@ -5,6 +5,7 @@
  */
 import { SlicedeckError } from '@shared/errors';
 import type { SliceUser } from './slice-user';
+import type { LogRequest, RawLogLine } from './container-logs';
 
 export interface SliceSpec {
   homeId: string;
@@ -168,6 +169,8 @@ export interface SliceRuntime {
    * node this host cannot reach), while the engine itself answers.
    */
   stats(containerId: string, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
+  /** The slice's last log lines, both streams, bounded (container-logs.ts); null when it does not exist. */
+  logs(containerId: string, opts: LogRequest): Promise<RawLogLine[] | null>;
   listManaged(homeId: string): Promise<ManagedContainer[]>;
   /**
    * Makes the named volume exist. `node` (swarm): create it on that node; without it

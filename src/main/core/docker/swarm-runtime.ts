@@ -27,6 +27,7 @@ import { SLICE_HOME, SLICE_LOG_CONFIG, SLICE_TMPFS, containerCreateOptions } fro
 import { LEGACY_SLICE_USER, engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { engineGetter, engineMessage, graceSeconds, isConnectionFailure, statusOf, translateEngineError, withinPingTimeout } from './dockerode-runtime';
 import { LABELS, homeFilter, sliceNetworkConfigName, sliceNetworkName, tokenSecretName, volumeLabels } from './labels';
+import { readEngineLogs, type LogRequest, type RawLogLine } from './container-logs';
 import { DEFAULT_STOP_GRACE_MS } from '../config';
 import { NoSuitableNodeError, PortTakenError, StatsUnavailableError, type ContainerState, type ManagedContainer, type ManagedVolume, type RawContainerStats, type SliceNetwork, type SliceRuntime, type SliceSpec, type StopOutcome } from './runtime';
 
@@ -599,6 +600,11 @@ export class SwarmRuntime implements SliceRuntime {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The service's log: the manager gathers it from the task's node, so no node engine is needed. */
+  logs(serviceId: string, opts: LogRequest): Promise<RawLogLine[] | null> {
+    return readEngineLogs(this.engine(), `/services/${encodeURIComponent(serviceId)}/logs?`, opts, "read the slice's log");
   }
 
   /**
