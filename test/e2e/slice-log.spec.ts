@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { accountName, expect, test } from './fixtures';
 import { rpc } from './panel-server';
+import { snapshot } from './pages';
 
 /** The collapsible Slice log of an account (Connect and Chat pages). */
 class SliceLogSection {
@@ -50,6 +51,7 @@ test('the operator opens an account’s slice log, sees its lines, searches them
   expect(transitions).toBeGreaterThan(0);
   for (const text of await log.lines(name).allTextContents()) expect(text).toContain('"transition"');
   await expect(page.getByTestId('slice-log-omitted')).toContainText('hidden by the search');
+  await snapshot(page, 'slice-log-searched');
 
   // Following: the link drops and comes back; its transitions appear without touching the page.
   const fault = await rpc(server, 'sim.fault', { accountId, kind: 'drop_link' });
