@@ -1,7 +1,7 @@
 /**
  * `npm run serve`: the headless web mode. The same core and the same built
  * renderer as the desktop app, served on loopback behind a token.
- * Prints exactly one line with the address (tests and operators parse it).
+ * Prints exactly one line with the address (tests and operators parse it), then one for /metrics.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, rmSync, writeSync } from 'node:fs';
