@@ -11,8 +11,6 @@ export const SLICE_LOG_SCAN_LINES = 2_000;
 export const SLICE_LOG_LINES_MAX = 500;
 /** One line is cut to this many bytes of UTF-8. */
 export const SLICE_LOG_LINE_MAX_BYTES = 2_048;
-/** What the host reads of the engine's answer at most; the rest is not read. */
-export const SLICE_LOG_READ_MAX_BYTES = 1024 * 1024;
 export const SLICE_LOG_QUERY_MAX_CHARS = 200;
 
 export interface SliceLogLine {
