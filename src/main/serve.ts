@@ -1,7 +1,7 @@
 /**
  * `npm run serve`: the headless web mode. The same core and the same built
  * renderer as the desktop app, served on loopback behind a token.
- * Prints exactly one line with the address (tests and operators parse it).
+ * Prints exactly one line with the address (tests and operators parse it), then one for /metrics.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, rmSync, writeSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createPrivateFile } from './core/secrets/data-dir';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { startWebServer, type WebServer } from './transport/web';
 import { weakTokenWords } from '../http-kit';
+import { announceMetricsToken, metricsToken } from './metrics-token';
 
 const DEFAULT_PORT = 7420;
 
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   const weak = given ? weakTokenWords(given, 'SLICEDECK_TOKEN') : null;
   if (weak) fail(`slicedeck will not start with a weak panel token: ${weak}`);
   const token = given || randomBytes(32).toString('base64url');
+  const metrics = metricsToken(process.env.SLICEDECK_METRICS_TOKEN, token);
+  if ('refused' in metrics) fail(metrics.refused);
   // out/main/serve.js → out/renderer
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
   // out/main/serve.js → the repository root (scripts/slice-image.mjs builds the slice image)
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
 
   let server: WebServer;
   try {
-    server = await startWebServer({ core, port, token, rendererDir, logger });
+    server = await startWebServer({ core, port, token, metricsToken: metrics.token, rendererDir, logger });
   } catch (error) {
     await core.close().catch(() => undefined);
     log.close();
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
   }
 
   announceAddress(`http://127.0.0.1:${server.port}/`, token, config.dataDir, logger);
+  announceMetricsToken(`http://127.0.0.1:${server.port}/metrics`, metrics.token, config.dataDir, { isTTY: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) }, logger);
 
   let stopping = false;
   const stop = async () => {

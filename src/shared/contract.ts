@@ -23,6 +23,7 @@ import type {
   SystemStatus,
 } from './types';
 import type { SimFaultKind } from './slice-protocol';
+import { SLICE_LOG_LINES_MAX, SLICE_LOG_QUERY_MAX_CHARS, type SliceLogPage } from './slice-logs';
 
 // ── input vocabulary ────────────────────────────────────────────────────────
 
@@ -149,6 +150,15 @@ export const COMMANDS = {
   'slices.history': command<SliceEventRecord[]>()(byAccount, 'The audit trail of an account’s slices'),
   /** Also keeps live `stats` events coming for ~30 s: call it again to stay subscribed. */
   'slices.stats': command<SliceStats[]>()(noInput, 'Docker stats (CPU, memory, uptime) of every running slice'),
+  /** The slice container's last lines (@shared/slice-logs: bounded, cleaned, token masked); `query` keeps the lines containing it (any case). Call again to follow. */
+  'slices.logs': command<SliceLogPage>()(
+    z.strictObject({
+      accountId: accountIdSchema,
+      query: z.string({ error: 'query must be text.' }).max(SLICE_LOG_QUERY_MAX_CHARS, { error: `Search the log with at most ${SLICE_LOG_QUERY_MAX_CHARS} characters.` }).superRefine(honestText('The search', 'name')).optional(),
+      limit: pageLimitSchema(SLICE_LOG_LINES_MAX).optional(),
+    }),
+    'The last lines of an account’s slice log (searchable)',
+  ),
 
   /**
    * One page of chats, newest activity first (@shared/paging): no cursor = the first page;

@@ -141,6 +141,25 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.stats(id, { timeoutMs: 5_000 })).toBeNull();
     }, SLICE_TEST_MS);
 
+    it("reads a slice's last log lines with their times (the panel's Slice log), bounded; none once it is gone", async () => {
+      const { id, spec } = await startSlice(home, 7, subject.ports[0]);
+      await healthOf((await runtime.inspect(id))!.location!.address, spec.port);
+      // A swarm gathers a service's lines from its node: they may come a moment after the slice answers.
+      let lines: Awaited<ReturnType<SliceRuntime['logs']>> = [];
+      for (let i = 0; i < 40 && !lines?.some((line) => line.text.includes('"event":"listening"')); i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+        lines = await runtime.logs(id, { tail: 50, lineMaxBytes: 1_000, timeoutMs: 10_000 });
+      }
+      const listening = lines!.find((line) => line.text.includes('"event":"listening"'));
+      expect(listening).toMatchObject({ stream: 'stdout' });
+      expect(listening!.at).toBeGreaterThan(Date.now() - 10 * 60_000);
+      expect(JSON.parse(listening!.text)).toMatchObject({ event: 'listening', driver: 'simulated' });
+      expect((await runtime.logs(id, { tail: 1, lineMaxBytes: 20, timeoutMs: 10_000 }))!.every((line) => Buffer.byteLength(line.text) <= 20)).toBe(true);
+      expect(await runtime.logs(id, { tail: 1, lineMaxBytes: 1_000, timeoutMs: 10_000 })).toHaveLength(1);
+      await runtime.remove(id);
+      expect(await runtime.logs(id, { tail: 10, lineMaxBytes: 1_000, timeoutMs: 10_000 })).toBeNull();
+    });
+
     it('keeps the token out of every environment the engine shows; the slice answers with its token and refuses without or with another', async () => {
       const { id, spec } = await startSlice(home, 4, subject.ports[1]);
       const address = (await runtime.inspect(id))!.location!.address;

@@ -28,6 +28,8 @@ import { SystemMonitor } from './system-status';
 import { ImageBuild, type ImageBuilder } from './image-build';
 import { Outbox } from './outbox/outbox';
 import { OutboxStore } from './outbox/outbox-store';
+import { CoreMetrics } from './metrics/core-metrics';
+import { SliceLogs } from './logs/slice-logs';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
@@ -40,6 +42,8 @@ export interface Core {
   events: AppEventSource;
   config: CoreConfig;
   homeId: string;
+  /** `GET /metrics`' text (metrics/core-metrics.ts); the web mode serves it behind its own token. */
+  metrics: { render(): Promise<string> };
   close(opts?: { destroySlices?: boolean }): Promise<void>;
 }
 
@@ -165,6 +169,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     historySize: config.statsHistory,
   });
   stats.start();
+  const metrics = new CoreMetrics({ store, outbox: new OutboxStore(store.handle()), stats: () => stats.request() });
+  const sliceLogs = new SliceLogs({ store, runtime });
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
@@ -200,6 +206,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'slices.list': async () => slices.list(),
     'slices.history': async ({ accountId }) => slices.history(accountId),
     'slices.stats': () => stats.request(),
+    'slices.logs': ({ accountId, query, limit }) => sliceLogs.read(accountId, { query, limit }),
     'chats.list': ({ accountId, ...page }) => slices.chats(accountId, page),
     'chats.messages': async ({ accountId, chatId, ...page }) => queue.decorate(accountId, chatId, await slices.messages(accountId, chatId, page), page),
     'messages.send': async ({ accountId, chatId, text, idempotencyKey }) => {
@@ -230,6 +237,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     events: bus,
     config,
     homeId,
+    metrics,
     close(opts) {
       closing ??= (async () => {
         await stats.stop();

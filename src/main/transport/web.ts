@@ -12,11 +12,13 @@ import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame, trustC
 import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
+import { METRICS_PATH, serveMetrics, type MetricsSource } from './web-metrics';
 
 /** What the web server needs of the core (a structural subset of `Core`). */
 export interface WebCore {
   handlers: CommandHandlers;
   events: AppEventSource;
+  metrics?: MetricsSource;
 }
 
 /** pino-compatible, so the core's logger can be passed straight in. */
@@ -31,6 +33,8 @@ export interface WebServerOptions {
   /** 0 picks a free port. */
   port: number;
   token: string;
+  /** The token of `GET /metrics` (web-metrics.ts), never the panel's; absent: no metrics. */
+  metricsToken?: string;
   rendererDir: string;
   logger?: WebLogger;
   /** Comment lines keep idle proxies and browsers from dropping the stream. */
@@ -65,6 +69,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxBufferedBytes = options.maxBufferedBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES;
   if (!token) throw new Error('startWebServer needs a token.');
+  if (options.metricsToken !== undefined && tokensMatch(options.metricsToken, token)) throw new Error('The metrics token must differ from the panel token.');
 
   // Filled in once listening: the Host/Origin checks need the real port.
   let hosts = new Set<string>();
@@ -90,6 +95,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!originIsAllowed(req, hosts)) {
       return sendError(res, new SlicedeckError('forbidden', 'Requests from other web pages are refused. Use the slicedeck panel itself.'));
     }
+    if (url.pathname === METRICS_PATH) return serveMetrics(req, res, { metrics: core.metrics, token: options.metricsToken, logger });
     if (!isApi) {
       // The first load carries ?token= (the page drops it from the address bar): the event stream's cookie is set here.
       const fromQuery = url.searchParams.get('token');

@@ -13,6 +13,7 @@ import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, 
 import { LABELS, homeFilter } from './labels';
 import { DOCKER_UNREACHABLE_WORDS, engineGetter, engineMessage, graceSeconds, isConnectionFailure, readContainerStats, statusOf, translateEngineError, withinPingTimeout } from './engine';
 import { ensureBridgeNetwork, inspectBridgeNetwork, isAmbiguous, removeBridgeNetworkIfUnused, removeDuplicateNetworks } from './bridge-network';
+import { readEngineLogs, type LogRequest, type RawLogLine } from './container-logs';
 import {
   LOCAL_LOCATION,
   PortTakenError,
@@ -232,6 +233,10 @@ export class DockerodeRuntime implements SliceRuntime {
     } catch (error) {
       throw translateEngineError(error, 'read the slice container stats');
     }
+  }
+
+  logs(ref: SliceRef, opts: LogRequest): Promise<RawLogLine[] | null> {
+    return readEngineLogs(this.engine(), `/containers/${encodeURIComponent(ref)}/logs?`, opts, "read the slice's log");
   }
 
   async listManaged(homeId: string): Promise<ManagedSlice[]> {

@@ -8,6 +8,7 @@
  */
 import { SlicedeckError } from '@shared/errors';
 import type { SliceUser } from './slice-user';
+import type { LogRequest, RawLogLine } from './container-logs';
 
 export interface SliceSpec {
   homeId: string;
@@ -192,6 +193,8 @@ export interface SliceRuntime {
    */
   stats(ref: SliceRef, opts: { timeoutMs: number }): Promise<RawContainerStats | null>;
   /** This home's slices, found by their labels: only slices, nothing else the runtime made. */
+  /** The slice's last log lines, both streams, bounded (container-logs.ts); null when it does not exist. */
+  logs(ref: SliceRef, opts: LogRequest): Promise<RawLogLine[] | null>;
   listManaged(homeId: string): Promise<ManagedSlice[]>;
   /**
    * Removes what this runtime made for `homeId` beside the slices themselves and that

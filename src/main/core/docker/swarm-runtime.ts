@@ -22,6 +22,7 @@ import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { engineGetter, engineMessage, statusOf, translateEngineError, withinPingTimeout } from './engine';
 import { LABELS, homeFilter } from './labels';
+import { readEngineLogs, type LogRequest, type RawLogLine } from './container-logs';
 import { DEFAULT_STOP_GRACE_MS } from '../config';
 import type { ManagedSlice, ManagedVolume, RawContainerStats, SliceNetwork, SliceRef, SliceRunState, SliceRuntime, SliceSpec, StopOutcome, SweepReport } from './runtime';
 import { SwarmNodes, type NodeInfo } from './swarm/nodes';
@@ -268,6 +269,11 @@ export class SwarmRuntime implements SliceRuntime {
 
   stats(ref: SliceRef, opts: { timeoutMs: number }): Promise<RawContainerStats | null> {
     return swarmSliceStats(this.swarmNodes, this.tasks, ref, opts.timeoutMs);
+  }
+
+  /** The service's log (the manager collects it from the task's node: no node engine needed). */
+  logs(ref: SliceRef, opts: LogRequest): Promise<RawLogLine[] | null> {
+    return readEngineLogs(this.engine(), `/services/${encodeURIComponent(ref)}/logs?`, opts, "read the slice's log");
   }
 
   /** This home's slice services, each with its current task's state. */

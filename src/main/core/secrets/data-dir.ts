@@ -109,7 +109,7 @@ function ownDir(path: string): void {
  * left alone — never followed, never chmod-ed — while one of another user's is refused.
  * Everything in `logs/` is ours and may not be a link.
  */
-const OWN_FILE = /^(slicedeck\.db(-wal|-shm|-journal)?|slice-key\.json(\.\d+\.tmp)?|panel-url|window-state\.json)$/;
+const OWN_FILE = /^(slicedeck\.db(-wal|-shm|-journal)?|slice-key\.json(\.\d+\.tmp)?|panel-url|metrics-token|window-state\.json)$/;
 
 /**
  * Creates the data dir (and `logs/`) private, or checks an existing one is ours with

@@ -6,6 +6,7 @@ import { CHATS_PAGE_DEFAULT } from '@shared/paging';
 import type { Chat, OutgoingStatus } from '@shared/types';
 import { SliceText } from '../components/SliceText';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { SliceLogPanel } from '../components/SliceLogPanel';
 import { MediaBubble } from '../components/MediaBubble';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { SimFaults } from '../components/SimFaults';
@@ -251,6 +252,7 @@ export function ChatPage({ accountId }: { accountId: string }) {
         </div>
       )}
       <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
+      <SliceLogPanel key={`log-${accountId}`} accountId={accountId} accountName={account?.name} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { QRCodeSVG } from 'qrcode.react';
 import { STAGE_INFO } from '@shared/stages';
 import type { QrInfo, SliceView } from '@shared/types';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { SliceLogPanel } from '../components/SliceLogPanel';
 import { SliceNote } from '../components/SliceNote';
 import { ProgressBar } from '../components/ProgressBar';
 import { formatElapsed } from '../format';
@@ -97,6 +98,7 @@ export function ConnectPage({ accountId }: { accountId: string }) {
         )}
       </div>
       <HistoryPanel key={accountId} accountId={accountId} accountName={account?.name} />
+      <SliceLogPanel key={`log-${accountId}`} accountId={accountId} accountName={account?.name} />
     </section>
   );
 }
