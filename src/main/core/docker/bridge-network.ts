@@ -63,31 +63,41 @@ export async function removeDuplicateNetworks(engine: Docker, homeId: string): P
   }
 }
 
+/**
+ * How many times ensureBridgeNetwork makes the network again when it is gone right after it
+ * was made: the reconciler's sweep removes the home's network whenever no slice of the home
+ * exists, and a Connect's network is made before its container, so a pass can land between
+ * the two (seen in core-reconciler-timer under the full suite's load).
+ */
+const ENSURE_ATTEMPTS = 3;
+
 /** Creates the network when missing and returns it; an existing one is reused. */
 export async function ensureBridgeNetwork(engine: Docker, homeId: string): Promise<SliceNetwork> {
-  const existing = await inspectBridgeNetwork(engine, homeId);
-  if (existing) return existing;
   const name = sliceNetworkName(homeId);
-  try {
-    await engine.createNetwork({
-      Name: name,
-      Driver: 'bridge',
-      CheckDuplicate: true,
-      Labels: { [LABELS.managed]: 'true', [LABELS.home]: homeId },
-      Options: { [ICC_OPTION]: 'false' },
-    });
-  } catch (error) {
-    // 409: a concurrent ensure (another core over the same data dir) made it first.
-    if (statusOf(error) !== 409) {
-      const words = /non-overlapping|address pool/i.test(engineMessage(error))
-        ? `${engineMessage(error)} — Docker has no free address range for another network; remove networks you no longer need (docker network prune) and try again`
-        : engineMessage(error);
-      throw new SlicedeckError('slice_failed', `Docker could not create the slice network ${name}: ${words}`);
+  for (let attempt = 0; attempt < ENSURE_ATTEMPTS; attempt++) {
+    const existing = await inspectBridgeNetwork(engine, homeId);
+    if (existing) return existing;
+    try {
+      await engine.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABELS.managed]: 'true', [LABELS.home]: homeId },
+        Options: { [ICC_OPTION]: 'false' },
+      });
+    } catch (error) {
+      // 409: a concurrent ensure (another core over the same data dir) made it first.
+      if (statusOf(error) !== 409) {
+        const words = /non-overlapping|address pool/i.test(engineMessage(error))
+          ? `${engineMessage(error)} — Docker has no free address range for another network; remove networks you no longer need (docker network prune) and try again`
+          : engineMessage(error);
+        throw new SlicedeckError('slice_failed', `Docker could not create the slice network ${name}: ${words}`);
+      }
     }
+    const made = await inspectBridgeNetwork(engine, homeId);
+    if (made) return made;
   }
-  const made = await inspectBridgeNetwork(engine, homeId);
-  if (!made) throw new SlicedeckError('slice_failed', `Docker created the slice network ${name} but cannot find it. Try again.`);
-  return made;
+  throw new SlicedeckError('slice_failed', `Docker created the slice network ${name} but it was gone each time it was looked up (${ENSURE_ATTEMPTS} times). Try again.`);
 }
 
 /** Removes the network when no container uses it; true when it is gone afterwards. */
