@@ -167,6 +167,33 @@ test('runs the window sandboxed, isolated and without Node', async () => {
   expect(preferences).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
 });
 
+test('keeps the window on app:// with its CSP: unknown paths 404, permissions denied, navigation elsewhere blocked', async () => {
+  expect(window.url()).toMatch(/^app:\/\/slicedeck\//);
+  const page = await window.evaluate(async () => {
+    const index = await fetch('/index.html');
+    const missing = await fetch('/no-such-file.js');
+    const { permissions } = (globalThis as unknown as { navigator: { permissions: { query(q: { name: string }): Promise<{ state: string }> } } }).navigator;
+    const notifications = await permissions.query({ name: 'notifications' });
+    return { index: index.status, csp: index.headers.get('content-security-policy'), missing: missing.status, missingCsp: !!missing.headers.get('content-security-policy'), notifications: notifications.state };
+  });
+  expect(page).toMatchObject({ index: 200, missing: 404, missingCsp: true, notifications: 'denied' });
+  expect(page.csp).toContain("default-src 'self'");
+
+  // The shell's will-navigate guard runs first; a listener added after it reads its verdict.
+  // The target is loopback's discard port: were the guard missing, nothing would leave the machine.
+  const verdict = app.evaluate(
+    ({ BrowserWindow }) =>
+      new Promise<{ url: string; prevented: boolean }>((resolve) => {
+        BrowserWindow.getAllWindows()[0]!.webContents.once('will-navigate', (event) => setImmediate(() => resolve({ url: event.url, prevented: event.defaultPrevented })));
+      }),
+  );
+  await window.evaluate(() => {
+    (globalThis as unknown as { location: { href: string } }).location.href = 'http://127.0.0.1:9/';
+  });
+  expect(await verdict).toEqual({ url: 'http://127.0.0.1:9/', prevented: true });
+  expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.getURL())).toMatch(/^app:\/\/slicedeck\//);
+});
+
 test('closing the window hides it, keeps the app running and remembers the size', async () => {
   await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
   const state = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((win) => ({ visible: win.isVisible(), destroyed: win.isDestroyed() })));
