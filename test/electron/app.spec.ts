@@ -179,18 +179,20 @@ test('keeps the window on app:// with its CSP: unknown paths 404, permissions de
   expect(page).toMatchObject({ index: 200, missing: 404, missingCsp: true, notifications: 'denied' });
   expect(page.csp).toContain("default-src 'self'");
 
-  // The shell's will-navigate guard runs first; a listener added after it reads its verdict.
-  // The target is loopback's discard port: were the guard missing, nothing would leave the machine.
-  const verdict = app.evaluate(
-    ({ BrowserWindow }) =>
-      new Promise<{ url: string; prevented: boolean }>((resolve) => {
-        BrowserWindow.getAllWindows()[0]!.webContents.once('will-navigate', (event) => setImmediate(() => resolve({ url: event.url, prevented: event.defaultPrevented })));
-      }),
-  );
+  // The shell's will-navigate guard runs first; a listener added after it (and in place before
+  // the page navigates) reads its verdict. The target is loopback's discard port: were the guard
+  // missing, nothing would leave the machine.
+  await app.evaluate(({ BrowserWindow }) => {
+    BrowserWindow.getAllWindows()[0]!.webContents.once('will-navigate', (event) =>
+      setImmediate(() => ((globalThis as Record<string, unknown>).slicedeckNavigationVerdict = { url: event.url, prevented: event.defaultPrevented })),
+    );
+  });
   await window.evaluate(() => {
     (globalThis as unknown as { location: { href: string } }).location.href = 'http://127.0.0.1:9/';
   });
-  expect(await verdict).toEqual({ url: 'http://127.0.0.1:9/', prevented: true });
+  await expect
+    .poll(() => app.evaluate(() => (globalThis as Record<string, unknown>).slicedeckNavigationVerdict ?? null), { timeout: 30_000 })
+    .toEqual({ url: 'http://127.0.0.1:9/', prevented: true });
   expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.getURL())).toMatch(/^app:\/\/slicedeck\//);
 });
 
