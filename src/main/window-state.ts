@@ -1,9 +1,12 @@
 /**
  * The window's remembered size and position: a small JSON file in the data dir.
  * Plain Node (no Electron) so the shell only passes bounds in and out.
+ * Private like everything else in the data dir (core/secrets/data-dir.ts): a file
+ * made 0644 here would be "tightened" — and logged — at every start.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './core/secrets/data-dir';
 
 export interface WindowBounds {
   width: number;
@@ -34,8 +37,10 @@ export function loadWindowBounds(file: string): WindowBounds {
 
 export function saveWindowBounds(file: string, bounds: WindowBounds): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(bounds));
+    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    writeFileSync(file, JSON.stringify(bounds), { mode: PRIVATE_FILE_MODE });
+    // `mode` applies only when the file is created: one left 0644 by an older version is fixed here too.
+    if (process.platform !== 'win32') chmodSync(file, PRIVATE_FILE_MODE);
   } catch {
     // Losing the window size is harmless; failing to quit over it is not.
   }

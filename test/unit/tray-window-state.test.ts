@@ -1,5 +1,5 @@
 /** The desktop window's remembered size (src/main/window-state.ts), next to the tray it lives with. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,21 @@ describe('the remembered window size', () => {
     const file = windowStateFile(dataDir);
     writeFileSync(file, '{"width": 12');
     expect(loadWindowBounds(file)).toEqual(DEFAULT_BOUNDS);
+  });
+
+  // The data dir is private (core/secrets/data-dir.ts); a readable file here was tightened and logged at every start.
+  it.skipIf(process.platform === 'win32')('is written readable by its owner only (0600), even over a file an older version left 0644', () => {
+    const file = windowStateFile(dataDir);
+    const umask = process.umask(0o022); // the usual umask, under which a plain write makes 0644
+    try {
+      saveWindowBounds(file, DEFAULT_BOUNDS);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      chmodSync(file, 0o644);
+      saveWindowBounds(file, { width: 1300, height: 800 });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('does not throw when the data dir cannot be written', () => {
