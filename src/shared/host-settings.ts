@@ -10,13 +10,12 @@
  */
 import { MESSAGE_TEXT_RULE } from './input-rules';
 import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES } from './slice-protocol';
-import type { ChoiceSetting, DecimalSetting, DefaultedChoiceSetting, IntSetting, Setting, TextSetting } from './settings';
+import { intSetting, textSetting, type ChoiceSetting, type DecimalSetting, type DefaultedChoiceSetting, type Setting, type TextSetting } from './settings';
 
-const int = (env: string, value: number, min: number, max: number, about: string, defaultNote?: string): IntSetting => ({ kind: 'int', env, default: value, min, max, about, ...(defaultNote ? { defaultNote } : {}) });
+const int = intSetting;
 const choice = <T extends string>(env: string, choices: readonly T[], value: T, about: string): DefaultedChoiceSetting<T> => ({ kind: 'choice', env, choices, default: value, about });
 const optionalChoice = <T extends string>(env: string, choices: readonly T[], about: string): ChoiceSetting<T> => ({ kind: 'choice', env, choices, default: null, about });
-/** `shown` is the README's words for a default worked out at start; a fixed default is given as `value`. */
-const text = <D extends string | null>(env: string, value: D, shown: string | null, accepts: string, about: string, readBy?: string): TextSetting<D> => ({ kind: 'text', env, default: value, ...(shown ? { defaultText: shown } : {}), accepts, about, ...(readBy ? { readBy } : {}) });
+const text = <D extends string | null>(env: string, value: D, shown: string | null, accepts: string, about: string, readBy?: string): TextSetting<D> => ({ ...textSetting(env, value, shown, accepts, about), ...(readBy ? { readBy } : {}) });
 
 const HOUR_MS = 3_600_000;
 

@@ -66,6 +66,16 @@ export interface TextSetting<D extends string | null = string | null> extends Se
 
 export type Setting = IntSetting | DecimalSetting | ChoiceSetting | TextSetting;
 
+/** Declaring a whole-number setting. */
+export function intSetting(env: string, value: number, min: number, max: number, about: string, defaultNote?: string): IntSetting {
+  return { kind: 'int', env, default: value, min, max, about, ...(defaultNote ? { defaultNote } : {}) };
+}
+
+/** Declaring a text setting: `value` when the default is one fixed text, `shown` when it is worked out at start (or unset). */
+export function textSetting<D extends string | null>(env: string, value: D, shown: string | null, accepts: string, about: string): TextSetting<D> {
+  return { kind: 'text', env, default: value, ...(shown ? { defaultText: shown } : {}), accepts, about };
+}
+
 /** The words of a refusal before the reader's closing advice: they name the variable, the value and what it accepts. */
 export function badSettingWords(variable: string, raw: string, allowed: string): string {
   return `${variable}=${JSON.stringify(raw)} is not valid: ${allowed}.`;

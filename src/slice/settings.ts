@@ -7,10 +7,9 @@
  * Those the host passes (its SLICEDECK_<X> → the slice's <X>) take the host's default and
  * bounds (@shared/host-settings): a slice run by hand behaves as one the host starts.
  */
-import { HOST_SETTINGS, MIN_TOKEN_LENGTH } from '@shared/host-settings';
-import type { ChoiceSetting, DefaultedChoiceSetting, IntSetting, Setting, TextSetting } from '@shared/settings';
+import { DRIVERS, HOST_SETTINGS, MIN_TOKEN_LENGTH } from '@shared/host-settings';
+import { intSetting, textSetting, type ChoiceSetting, type DefaultedChoiceSetting, type IntSetting, type Setting } from '@shared/settings';
 import { RESTORE_SYNC_MODES, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
-import { DRIVERS } from '@shared/host-settings';
 
 /** Not in SLICE_ENV because the host never sets it: how long the simulated WhatsApp Web boots. */
 export const SIM_BOOT_DELAY_ENV = 'SIM_BOOT_DELAY_MS';
@@ -26,8 +25,8 @@ export const LISTEN_HOST_ENV = 'SLICE_LISTEN_HOST';
 /** Below Docker's default 10 s stop grace; the host passes its own (sliceShutdownMs of SLICEDECK_STOP_GRACE_MS). */
 export const DEFAULT_SHUTDOWN_MS = 8_000;
 
-const int = (env: string, value: number, min: number, max: number, about: string): IntSetting => ({ kind: 'int', env, default: value, min, max, about });
-const text = <D extends string | null>(env: string, value: D, accepts: string, about: string, shown?: string): TextSetting<D> => ({ kind: 'text', env, default: value, accepts, about, ...(shown ? { defaultText: shown } : {}) });
+const int = intSetting;
+const text = <D extends string | null>(env: string, value: D, accepts: string, about: string, shown?: string) => textSetting(env, value, shown ?? null, accepts, about);
 
 /** A setting the host passes: the host's default and bounds under the slice's name; `min` lower where the slice's own tests need it. */
 function fromHost<S extends IntSetting | ChoiceSetting>(host: S, env: string, change: Partial<Pick<IntSetting, 'min'>> = {}): S {

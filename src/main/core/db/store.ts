@@ -68,7 +68,7 @@ const ENDED_BY_WORDS: ReadonlySet<Stage> = new Set(['error', 'qr_timeout']);
  * The words given with a stage, in their column: an error for a stage that ended the attempt
  * with them, else a note beside the stage (a logout's words with `idle`). The other is cleared.
  */
-function wordsOf(stage: Stage, words: string | null): { error: string | null; note: string | null } {
+function wordsByColumn(stage: Stage, words: string | null): { error: string | null; note: string | null } {
   return ENDED_BY_WORDS.has(stage) ? { error: words, note: null } : { error: null, note: words };
 }
 
@@ -271,7 +271,7 @@ export class Store {
     return this.db.transaction(() => {
       const changed = this.db
         .prepare(`UPDATE slices SET stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId AND slice_id = @sliceId`)
-        .run({ stage, at, ...wordsOf(stage, words), accountId, sliceId }).changes;
+        .run({ stage, at, ...wordsByColumn(stage, words), accountId, sliceId }).changes;
       if (!changed) return undefined;
       this.insertEvent({ accountId, sliceId, type: 'stage', stage, message: words, at });
       return this.getSlice(accountId);
@@ -364,7 +364,7 @@ export class Store {
     const at = this.now();
     this.db
       .prepare(`UPDATE slices SET stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId AND slice_id = @sliceId`)
-      .run({ stage, at, ...wordsOf(stage, words), accountId, sliceId });
+      .run({ stage, at, ...wordsByColumn(stage, words), accountId, sliceId });
   }
 
   clearSlice(accountId: string, stage: Stage, words: string | null, sliceId?: string | null): SliceRow | undefined {
@@ -378,7 +378,7 @@ export class Store {
           `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL, address = NULL, node = NULL, node_name = NULL,
              stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId`,
         )
-        .run({ stage, at, ...wordsOf(stage, words), accountId });
+        .run({ stage, at, ...wordsByColumn(stage, words), accountId });
       this.insertEvent({ accountId, sliceId: current.sliceId, type: 'stage', stage, message: words, at });
       return this.getSlice(accountId);
     })();
