@@ -3,24 +3,14 @@
 // from their declarations (scripts/settings-docs.ts says which and where). Bundled with
 // esbuild like the bench, then run under plain Node. `--check`: change nothing, exit 1 when a
 // table differs (the readme-settings test checks the same in the suite).
-import { build } from 'esbuild';
+import { bundleTs } from './lib/bundle-ts.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = resolve(root, 'out/scripts/settings-docs.mjs');
-await build({
-  entryPoints: [resolve(root, 'scripts/settings-docs.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  alias: { '@shared': resolve(root, 'src/shared') },
-  logLevel: 'warning',
-});
+await bundleTs(root, 'scripts/settings-docs.ts', outfile);
 const { SETTINGS_DOCS, withTable } = await import(pathToFileURL(outfile).href);
 
 const check = process.argv.includes('--check');
