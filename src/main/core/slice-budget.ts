@@ -82,7 +82,7 @@ export class SliceBudget {
 
   received(byteCount: number): string | null {
     if (this.bytes.spend(byteCount)) return null;
-    return `more than ${formatBytes(this.limits.bytesPerSecond)} a second for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_BYTES_PER_SECOND)`;
+    return `more than ${exactSize(this.limits.bytesPerSecond)} a second for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_BYTES_PER_SECOND)`;
   }
 }
 
@@ -90,7 +90,8 @@ export function historyOverspentWords(perSecond: number): string {
   return `more than ${perSecond} events a second that write History (drops, states, codes, errors) for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_HISTORY_PER_SECOND)`;
 }
 
-function formatBytes(n: number): string {
+/** A configured limit said exactly (`2 MiB`, `1536 KiB`), never rounded as @shared/file-size's formatBytes does a file's size. */
+function exactSize(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;
