@@ -81,7 +81,7 @@ export class SliceService {
   readySlice(accountId: string): { sliceId: string; client: SliceClient } | null {
     const live = this.state.live.get(accountId);
     const row = this.state.store.getSlice(accountId);
-    if (!live || !row || row.sliceId !== live.sliceId || row.stage !== 'ready' || row.error) return null;
+    if (!live || !row || row.sliceId !== live.sliceId || row.stage !== 'ready' || row.note) return null;
     return { sliceId: live.sliceId, client: live.client };
   }
 
