@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { settingsTable, type IntSetting } from '../../src/shared/settings';
 import { SETTINGS_DOCS, tableIn, withTable } from '../../scripts/settings-docs';
-import { HOST_SETTINGS, HOST_SETTING_LIST } from '../../src/shared/host-settings';
+import { HOST_SETTINGS, HOST_SETTING_LIST, MIN_TOKEN_LENGTH } from '../../src/shared/host-settings';
 import { loadConfig } from '../../src/main/core/config';
-import { SLICE_SETTINGS } from '../../src/slice/settings';
+import { SLICE_SETTINGS, SLICE_SETTING_LIST } from '../../src/slice/settings';
+import { loadSliceConfig } from '../../src/slice/config';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -68,6 +69,15 @@ describe('the declaration is what the readers read', () => {
     expect(() => loadConfig({ HOME: '/home/op', [env]: String(setting.max + 1) })).toThrow(`${env}="${setting.max + 1}" is not valid: use a whole number from ${setting.min} to ${setting.max} (unset: ${setting.default}). Fix or unset ${env} and start slicedeck again.`);
     if (setting.min > 0) expect(() => loadConfig({ HOME: '/home/op', [env]: String(setting.min - 1) })).toThrow(env);
     expect(() => loadConfig({ HOME: '/home/op', [env]: String(setting.default) })).not.toThrow();
+  });
+
+  // Likewise every whole-number setting of the slice; a refusal names what the host sets it from.
+  const sliceInts = SLICE_SETTING_LIST.filter((setting): setting is IntSetting => setting.kind === 'int');
+  const token = { SLICE_TOKEN: 'x'.repeat(MIN_TOKEN_LENGTH) };
+  it.each(sliceInts.map((setting) => [setting.env, setting] as const))('loadSliceConfig reads %s within its declared bounds', (env, setting) => {
+    const host = setting.from ? `The host sets it from ${setting.from}` : 'The host sets it';
+    expect(() => loadSliceConfig({ ...token, [env]: String(setting.max + 1) })).toThrow(`${env}="${setting.max + 1}" is not valid: use a whole number from ${setting.min} to ${setting.max} (unset: ${setting.default}). ${host} when it starts a slice`);
+    expect(() => loadSliceConfig({ ...token, [env]: String(setting.default) })).not.toThrow();
   });
 
   it('the slice takes the default and bounds of what the host passes it', () => {
