@@ -68,11 +68,11 @@ export class SliceConfigError extends Error {
   }
 }
 
-/** The shared words of a bad value (name, value, what it accepts), and that the host sets it. */
+/** The shared words of a bad value (name, value, what it accepts), and where to fix it: the host's setting when it passes this one. */
 function refuse(words: string, variable: string): SliceConfigError {
   const from = SLICE_SETTING_LIST.find((setting) => setting.env === variable)?.from;
-  const host = from ? `The host sets it from ${from} when it starts a slice` : 'The host sets it when it starts a slice';
-  return new SliceConfigError(`${words} ${host}; when running one by hand, fix or unset ${variable}.`);
+  const fix = from ? `The host sets it from ${from} when it starts a slice; when running one by hand, fix or unset ${variable}.` : `Fix or unset ${variable} and start the slice again.`;
+  return new SliceConfigError(`${words} ${fix}`);
 }
 
 /**

@@ -75,8 +75,8 @@ describe('the declaration is what the readers read', () => {
   const sliceInts = SLICE_SETTING_LIST.filter((setting): setting is IntSetting => setting.kind === 'int');
   const token = { SLICE_TOKEN: 'x'.repeat(MIN_TOKEN_LENGTH) };
   it.each(sliceInts.map((setting) => [setting.env, setting] as const))('loadSliceConfig reads %s within its declared bounds', (env, setting) => {
-    const host = setting.from ? `The host sets it from ${setting.from}` : 'The host sets it';
-    expect(() => loadSliceConfig({ ...token, [env]: String(setting.max + 1) })).toThrow(`${env}="${setting.max + 1}" is not valid: use a whole number from ${setting.min} to ${setting.max} (unset: ${setting.default}). ${host} when it starts a slice`);
+    const fix = setting.from ? `The host sets it from ${setting.from} when it starts a slice` : `Fix or unset ${env} and start the slice again.`;
+    expect(() => loadSliceConfig({ ...token, [env]: String(setting.max + 1) })).toThrow(`${env}="${setting.max + 1}" is not valid: use a whole number from ${setting.min} to ${setting.max} (unset: ${setting.default}). ${fix}`);
     expect(() => loadSliceConfig({ ...token, [env]: String(setting.default) })).not.toThrow();
   });
 
