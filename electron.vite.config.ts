@@ -11,9 +11,10 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        // Two entries, one core: the Electron shell and the headless web server.
+        // Two entries, one core: the Electron shell and the headless web server. A file that
+        // may import electron says so in its name (*.electron.ts; eslint.config.js).
         input: {
-          index: resolve(__dirname, 'src/main/index.ts'),
+          index: resolve(__dirname, 'src/main/index.electron.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
         },
       },
@@ -23,7 +24,7 @@ export default defineConfig({
     resolve: { alias },
     build: {
       // A sandboxed preload cannot be an ES module.
-      rollupOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+      rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.electron.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles bench/bench.ts (which drives the real core against the real engine)
 // with esbuild, dependencies left external, then runs it under plain Node.
-import { build } from 'esbuild';
+import { bundleTs } from './lib/bundle-ts.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, resolve } from 'node:path';
@@ -11,17 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = process.argv[2] ?? 'bench/bench.ts';
 const outfile = resolve(root, 'out/bench', basename(entry).replace(/\.ts$/, '.mjs'));
 
-await build({
-  entryPoints: [resolve(root, entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  alias: { '@shared': resolve(root, 'src/shared') },
-  logLevel: 'warning',
-});
+await bundleTs(root, entry, outfile);
 
 const run = spawnSync(process.execPath, [outfile], { cwd: root, stdio: 'inherit', env: process.env });
 process.exit(run.status ?? 1);

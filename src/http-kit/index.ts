@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { MIN_TOKEN_LENGTH } from '../shared/host-settings';
 
 /** A refusal with its HTTP status and words; each server wraps it in its own answer format. */
 export class HttpRefusal extends Error {
@@ -297,8 +298,8 @@ function pushOutOldest(book: UntrustedSockets): void {
   victim.destroy();
 }
 
-/** Shortest SLICEDECK_TOKEN (and slice token) accepted: a guessable token is no lock. */
-export const MIN_TOKEN_LENGTH = 24;
+/** Shortest bearer token accepted (SLICEDECK_TOKEN, a slice's token): declared with the settings. */
+export { MIN_TOKEN_LENGTH };
 
 /** null when acceptable, else words saying what is wrong. */
 export function weakTokenWords(token: string, name: string, min = MIN_TOKEN_LENGTH): string | null {

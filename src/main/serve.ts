@@ -8,14 +8,16 @@ import { closeSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, loadConfig, type Core } from './core';
+import { hostSettingsReader } from './core/config';
 import { createFileLogger } from './core/logger';
+import { HOST_SETTINGS } from '@shared/host-settings';
+import { rawSetting } from '@shared/settings';
 import { createPrivateFile } from './core/secrets/data-dir';
 import { createSliceImageBuilder } from './slice-image-builder';
 import { startWebServer, type WebServer } from './transport/web';
 import { weakTokenWords } from '../http-kit';
 import { announceMetricsToken, metricsToken } from './metrics-token';
 
-const DEFAULT_PORT = 7420;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -48,23 +50,18 @@ function announceAddress(address: string, token: string, dataDir: string, logger
   logger.info({ file }, 'the panel address with its token is in a private file (stdout is not a terminal)');
 }
 
-function readPort(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
-  const value = raw.trim();
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) {
-    fail(`SLICEDECK_PORT=${JSON.stringify(raw)} is not valid: use a port from 1 to 65535, or 0 to pick a free one.`);
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
-  const port = readPort(process.env.SLICEDECK_PORT);
-  const given = process.env.SLICEDECK_TOKEN?.trim();
-  const weak = given ? weakTokenWords(given, 'SLICEDECK_TOKEN') : null;
+  let port: number;
+  try {
+    port = hostSettingsReader(process.env).int(HOST_SETTINGS.port);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const given = rawSetting(process.env, HOST_SETTINGS.token)?.trim();
+  const weak = given ? weakTokenWords(given, HOST_SETTINGS.token.env) : null;
   if (weak) fail(`slicedeck will not start with a weak panel token: ${weak}`);
   const token = given || randomBytes(32).toString('base64url');
-  const metrics = metricsToken(process.env.SLICEDECK_METRICS_TOKEN, token);
+  const metrics = metricsToken(rawSetting(process.env, HOST_SETTINGS.metricsToken)?.trim(), token);
   if ('refused' in metrics) fail(metrics.refused);
   // out/main/serve.js → out/renderer
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));

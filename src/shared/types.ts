@@ -49,7 +49,7 @@ export interface SliceView {
   /**
    * What ended the attempt: what failed in the `error` phase, or in `expired` why it
    * expired when the host knows more than "no code was scanned" (a phone scanned but
-   * did not finish logging in). Never beside a live phase.
+   * did not finish logging in). Never beside a live phase. Its own column (slices.error), apart from `note`.
    */
   error?: string;
   /**

@@ -1,30 +1,21 @@
 /**
- * The slice's settings, read once from its environment (names in
- * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
- * the slice with words that name the variable and say what it accepts.
+ * The slice's settings, read once from its environment. What each is — variable, default,
+ * bounds, a sentence — is declared in settings.ts; this file turns the values into a
+ * SliceConfig. Every value is checked; a bad one stops the slice with words that name the
+ * variable and say what it accepts.
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { MESSAGE_TEXT_RULE } from '@shared/input-rules';
-import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_WAIT_MS, type RestoreSync } from '@shared/slice-protocol';
+import { MIN_TOKEN_LENGTH } from '@shared/host-settings';
+import { rawSetting, settingsReader, type Env } from '@shared/settings';
+import { SLICE_ENV, SLICE_TOKEN_WAIT_MS } from '@shared/slice-protocol';
 import type { DriverName } from '@shared/types';
+import { CHROME_PATH_ENV, DEFAULT_SHUTDOWN_MS, LISTEN_HOST_ENV, PAIRING_PHONE_ENV, SIM_BOOT_DELAY_ENV, SLICE_SETTING_LIST, SLICE_SETTINGS, WWEBJS_START_TIMEOUT_ENV } from './settings';
 import type { SimulatedTimings } from './drivers/simulated';
 import type { InstanceManagerConfig } from './instance-manager';
 
-/** Not in SLICE_ENV because the host never sets it: how long the simulated WhatsApp Web boots. */
-export const SIM_BOOT_DELAY_ENV = 'SIM_BOOT_DELAY_MS';
-/** Real driver only: where Chromium lives inside the image. */
-export const CHROME_PATH_ENV = 'CHROME_PATH';
-/** Real driver only: bound on reaching WhatsApp Web before giving up with `error`. */
-export const WWEBJS_START_TIMEOUT_ENV = 'WWEBJS_START_TIMEOUT_MS';
-/** Real driver only: link by pairing code to this phone number instead of a QR code. */
-export const PAIRING_PHONE_ENV = 'PAIRING_PHONE_NUMBER';
-/** The address the server binds; by default the container's own address (never 0.0.0.0). */
-export const LISTEN_HOST_ENV = 'SLICE_LISTEN_HOST';
-
-/** A token shorter than this is refused (the host's are 43 characters). */
-export const MIN_TOKEN_LENGTH = 16;
+export { CHROME_PATH_ENV, DEFAULT_SHUTDOWN_MS, LISTEN_HOST_ENV, PAIRING_PHONE_ENV, SIM_BOOT_DELAY_ENV, WWEBJS_START_TIMEOUT_ENV };
 
 export interface SliceConfig {
   token: string;
@@ -49,9 +40,6 @@ export interface SliceConfig {
   /** On SIGTERM: the longest the slice spends closing its client and browser before it exits anyway (SHUTDOWN_MS). */
   shutdownMs: number;
 }
-
-/** Below Docker's default 10 s stop grace; the host passes its own (sliceShutdownMs of SLICEDECK_STOP_GRACE_MS). */
-export const DEFAULT_SHUTDOWN_MS = 8_000;
 
 /**
  * How codes are counted and how long each lives. WhatsApp's first code lives ~60 s,
@@ -80,15 +68,11 @@ export class SliceConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new SliceConfigError(`${name}=${JSON.stringify(raw)} is not a whole number; use a value from ${min} to ${max}, or leave it unset for ${fallback}.`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new SliceConfigError(`${name}=${raw} is out of range; use a value from ${min} to ${max}, or leave it unset for ${fallback}.`);
-  return value;
+/** The shared words of a bad value (name, value, what it accepts), and where to fix it: the host's setting when it passes this one. */
+function refuse(words: string, variable: string): SliceConfigError {
+  const from = SLICE_SETTING_LIST.find((setting) => setting.env === variable)?.from;
+  const fix = from ? `The host sets it from ${from} when it starts a slice; when running one by hand, fix or unset ${variable}.` : `Fix or unset ${variable} and start the slice again.`;
+  return new SliceConfigError(`${words} ${fix}`);
 }
 
 /**
@@ -96,14 +80,6 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
  * file, so it is not in `docker inspect` or in every child process's environment),
  * or from `SLICE_TOKEN` when a slice is run by hand.
  */
-function readRestoreSync(env: Env): RestoreSync {
-  const raw = env[SLICE_ENV.simRestoreSync]?.trim() || 'after_listener';
-  if (!(RESTORE_SYNC_MODES as readonly string[]).includes(raw)) {
-    throw new SliceConfigError(`${SLICE_ENV.simRestoreSync}=${JSON.stringify(raw)} is not a restore mode; use one of ${RESTORE_SYNC_MODES.join(', ')}.`);
-  }
-  return raw as RestoreSync;
-}
-
 function readToken(env: Env, readFile: (path: string) => string): { token: string; source: string } {
   const file = env[SLICE_ENV.tokenFile]?.trim();
   if (file) {
@@ -159,66 +135,62 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
     throw new SliceConfigError(`Neither ${SLICE_ENV.tokenFile} nor ${SLICE_ENV.token} gives a token. A slice refuses to start without its bearer token: the host generates one per slice and writes it to the file ${SLICE_ENV.tokenFile} names.`);
   }
   if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-    throw new SliceConfigError(`The token from ${source} must be at least ${MIN_TOKEN_LENGTH} characters with no spaces (the host generates a random one).`);
+    throw new SliceConfigError(`The token from ${source} must be at least ${MIN_TOKEN_LENGTH} characters with no spaces (the host derives a random one of 43).`);
   }
-  const listenHost = env[LISTEN_HOST_ENV]?.trim() || (io.address ?? containerAddress)() || '127.0.0.1';
-  const driverRaw = env[SLICE_ENV.driver]?.trim() || 'whatsapp-web.js';
-  if (driverRaw !== 'simulated' && driverRaw !== 'whatsapp-web.js') {
-    throw new SliceConfigError(`${SLICE_ENV.driver}=${JSON.stringify(driverRaw)} is not a driver; use "whatsapp-web.js" or "simulated".`);
-  }
-  const instanceId = env[SLICE_ENV.instanceId]?.trim() || 'default';
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(instanceId)) {
-    throw new SliceConfigError(`${SLICE_ENV.instanceId} may only hold letters, digits, ".", "_" and "-" (1–128 characters).`);
-  }
-  const pairing = env[PAIRING_PHONE_ENV]?.replace(/[\s+()-]/g, '') || null;
-  if (pairing !== null && !/^\d{7,15}$/.test(pairing)) {
-    throw new SliceConfigError(`${PAIRING_PHONE_ENV} must be a phone number in international format (7–15 digits, country code first).`);
-  }
-  const chromiumArgs = parseChromiumArgs(env[SLICE_ENV.chromiumExtraArgs]);
-  if (!chromiumArgs.ok) {
-    throw new SliceConfigError(`${SLICE_ENV.chromiumExtraArgs} is not valid: ${chromiumArgs.reason}. The host sets it from SLICEDECK_CHROMIUM_ARGS.`);
-  }
+  const read = settingsReader(env, refuse);
+  const S = SLICE_SETTINGS;
+  const listenHost = rawSetting(env, S.listenHost)?.trim() || (io.address ?? containerAddress)() || '127.0.0.1';
+  const driver = read.choice(S.driver);
+  const instanceId = read.text(S.instanceId, (raw) => (/^[A-Za-z0-9_.-]{1,128}$/.test(raw.trim()) ? { ok: true, value: raw.trim() } : { ok: false, allowed: `use ${S.instanceId.accepts}` }), S.instanceId.default);
+  const pairingPhoneNumber = read.text<string | null>(S.pairingPhone, (raw) => {
+    const digits = raw.replace(/[\s+()-]/g, '');
+    return /^\d{7,15}$/.test(digits) ? { ok: true, value: digits } : { ok: false, allowed: `use ${S.pairingPhone.accepts}, country code first` };
+  }, null);
+  const chromiumExtraArgs = read.text(S.chromiumExtraArgs, (raw) => {
+    const parsed = parseChromiumArgs(raw);
+    return parsed.ok ? { ok: true, value: parsed.args } : { ok: false, allowed: parsed.reason };
+  }, []);
   return {
     token,
-    port: readInt(env, SLICE_ENV.port, SLICE_INTERNAL_PORT, 1, 65535),
+    port: read.int(S.port),
     listenHost,
-    driver: driverRaw,
+    driver,
     instanceId,
     manager: {
-      readyTimeoutMs: readInt(env, SLICE_ENV.readyTimeoutMs, 180_000, 10, 3_600_000),
-      restartBackoffMs: readInt(env, SLICE_ENV.restartBackoffMs, 2_000, 0, 600_000),
-      maxRestartsPerWindow: readInt(env, SLICE_ENV.maxRestartsPerWindow, 5, 1, 1_000),
-      windowMs: readInt(env, SLICE_ENV.windowMinutes, 10, 1, 24 * 60) * 60_000,
-      livenessProbeMs: readInt(env, SLICE_ENV.livenessProbeMs, 30_000, 0, 3_600_000),
+      readyTimeoutMs: read.int(S.readyTimeoutMs),
+      restartBackoffMs: read.int(S.restartBackoffMs),
+      maxRestartsPerWindow: read.int(S.maxRestartsPerWindow),
+      windowMs: read.int(S.windowMinutes) * 60_000,
+      livenessProbeMs: read.int(S.livenessProbeMs),
     },
     qr: {
-      codes: readInt(env, SLICE_ENV.qrCodes, 3, 1, 20),
-      firstTtlMs: readInt(env, SLICE_ENV.qrFirstTtlMs, 60_000, 10, 600_000),
-      ttlMs: readInt(env, SLICE_ENV.qrTtlMs, 20_000, 10, 600_000),
-      scanGraceMs: readInt(env, SLICE_ENV.qrScanGraceMs, 60_000, 0, 600_000),
+      codes: read.int(S.qrCodes),
+      firstTtlMs: read.int(S.qrFirstTtlMs),
+      ttlMs: read.int(S.qrTtlMs),
+      scanGraceMs: read.int(S.qrScanGraceMs),
     },
     simulated: {
-      contacts: readInt(env, SLICE_ENV.simContacts, 25, 0, 100_000),
-      contactIntervalMs: readInt(env, SLICE_ENV.simContactIntervalMs, 150, 0, 60_000),
-      linkDelayMs: readInt(env, SLICE_ENV.simLinkDelayMs, 300, 0, 60_000),
-      replyDelayMs: readInt(env, SLICE_ENV.simReplyDelayMs, 1_500, 0, 600_000),
-      bootDelayMs: readInt(env, SIM_BOOT_DELAY_ENV, 50, 0, 60_000),
-      ackDelayMs: readInt(env, SLICE_ENV.simAckDelayMs, 1_000, 0, 600_000),
-      restoreSync: readRestoreSync(env),
+      contacts: read.int(S.simContacts),
+      contactIntervalMs: read.int(S.simContactIntervalMs),
+      linkDelayMs: read.int(S.simLinkDelayMs),
+      replyDelayMs: read.int(S.simReplyDelayMs),
+      bootDelayMs: read.int(S.simBootDelayMs),
+      ackDelayMs: read.int(S.simAckDelayMs),
+      restoreSync: read.choice(S.simRestoreSync),
       size: {
-        chats: readInt(env, SLICE_ENV.simChats, 0, 0, 100_000),
-        lastMessageChars: readInt(env, SLICE_ENV.simLastMessageChars, 0, 0, MESSAGE_TEXT_RULE.maxLength),
-        historyMessages: readInt(env, SLICE_ENV.simHistoryMessages, 0, 0, 10_000),
+        chats: read.int(S.simChats),
+        lastMessageChars: read.int(S.simLastMessageChars),
+        historyMessages: read.int(S.simHistoryMessages),
       },
-      closeMs: readInt(env, SLICE_ENV.simCloseMs, 0, 0, 600_000),
+      closeMs: read.int(S.simCloseMs),
     },
-    shutdownMs: readInt(env, SLICE_ENV.shutdownMs, DEFAULT_SHUTDOWN_MS, 100, 600_000),
-    authBaseDir: env[SLICE_ENV.authBaseDir]?.trim() || '/data/auth',
-    chromePath: env[CHROME_PATH_ENV]?.trim() || '/usr/bin/chromium',
-    startTimeoutMs: readInt(env, WWEBJS_START_TIMEOUT_ENV, 60_000, 1_000, 600_000),
-    pairingPhoneNumber: pairing,
-    chromiumExtraArgs: chromiumArgs.args,
-    pairingCodeTtlMs: readInt(env, SLICE_ENV.pairingCodeTtlMs, 180_000, 1_000, 600_000),
-    mediaMaxBytes: readInt(env, SLICE_ENV.mediaMaxBytes, DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),
+    shutdownMs: read.int(S.shutdownMs),
+    authBaseDir: rawSetting(env, S.authBaseDir)?.trim() || S.authBaseDir.default,
+    chromePath: rawSetting(env, S.chromePath)?.trim() || S.chromePath.default,
+    startTimeoutMs: read.int(S.startTimeoutMs),
+    pairingPhoneNumber,
+    chromiumExtraArgs,
+    pairingCodeTtlMs: read.int(S.pairingCodeTtlMs),
+    mediaMaxBytes: read.int(S.mediaMaxBytes),
   };
 }

@@ -1,17 +1,18 @@
 /**
- * Every setting of the host core, read from the environment once and validated.
- * A bad value stops start-up with words that name the variable and what it accepts,
- * instead of surfacing later as a confusing Docker or network failure.
+ * Every setting of the host core, read from the environment once and validated. What each
+ * setting is — variable, default, bounds, a sentence — is declared in @shared/host-settings;
+ * this file turns the declared values into a CoreConfig. A bad value stops start-up with
+ * words that name the variable and what it accepts, instead of surfacing later as a
+ * confusing Docker or network failure.
  */
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import type { DriverName } from '@shared/types';
 import type { ProvisioningStage } from '@shared/stages';
 import { parseChromiumArgs } from '@shared/chromium-args';
-import { DEFAULT_MEDIA_MAX_BYTES, MEDIA_MAX_BYTES_CEILING, RESTORE_SYNC_MODES, type RestoreSync } from '@shared/slice-protocol';
-import { DEFAULT_SLICE_BYTES_PER_SECOND, DEFAULT_SLICE_EVENTS_PER_SECOND, DEFAULT_SLICE_HISTORY_PER_SECOND } from './slice-budget';
-import { DEFAULT_HISTORY_CAP, DEFAULT_HISTORY_COALESCE_MS } from './db/history-limits';
+import type { RestoreSync } from '@shared/slice-protocol';
+import { badSettingWords, rawSetting, settingsReader } from '@shared/settings';
+import { DEFAULT_PORT_RANGE, HOST_SETTINGS, IMAGE_VARIANTS, LOG_LEVELS, RUNTIMES } from '@shared/host-settings';
 
 export interface PortRange {
   from: number;
@@ -114,7 +115,7 @@ export interface CoreConfig {
   historyCap: number;
   /** The same History row (kind and words) again within this long is counted on the last one, not added (ms; 0 = never). */
   historyCoalesceMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: (typeof LOG_LEVELS)[number];
 }
 
 /** The node-only image runs the simulated driver; the real driver needs the one with Chromium. */
@@ -123,11 +124,9 @@ export const DEFAULT_CHROMIUM_IMAGE = 'slicedeck-slice:chromium';
 export function defaultImageFor(driver: DriverName): string {
   return driver === 'whatsapp-web.js' ? DEFAULT_CHROMIUM_IMAGE : DEFAULT_IMAGE;
 }
-export const IMAGE_VARIANTS = ['node', 'chromium'] as const;
-export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
-export const DEFAULT_PORT_RANGE = '47100-47299';
+export { DEFAULT_PORT_RANGE };
 /** Docker's own default for `docker stop`; a slice closing Chromium needs ~0.2–2 s of it. */
-export const DEFAULT_STOP_GRACE_MS = 10_000;
+export const DEFAULT_STOP_GRACE_MS = HOST_SETTINGS.stopGraceMs.default;
 
 /**
  * One slice's CPU limit unless SLICEDECK_SLICE_CPUS says otherwise: a quarter of the
@@ -146,100 +145,70 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'slicedeck');
 }
 
+/** A bad setting stops start-up: the shared words (name, value, what it accepts) and what to do. */
 class ConfigError extends Error {
-  constructor(variable: string, value: string, allowed: string) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: ${allowed}. Fix or unset ${variable} and start slicedeck again.`);
+  constructor(words: string, variable: string) {
+    super(`${words} Fix or unset ${variable} and start slicedeck again.`);
     this.name = 'ConfigError';
   }
 }
 
-function readInt(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || !parsed.success) {
-    throw new ConfigError(variable, raw, `use a whole number from ${min} to ${max}`);
-  }
-  return parsed.data;
-}
+const PORT_RANGE_ALLOWED = 'use FROM-TO (or one port) with 1024 ≤ FROM ≤ TO ≤ 65535, for example 47100-47299';
 
-function readCpus(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.trim());
-  if (!/^\d+(\.\d{1,2})?$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigError(variable, raw, `use a number of CPU cores from ${min} to ${max} (for example 1 or 0.5)`);
-  }
-  return value;
-}
-
-export function parsePortRange(raw: string, variable = 'SLICEDECK_PORT_RANGE'): PortRange {
-  const allowed = 'use FROM-TO (or one port) with 1024 ≤ FROM ≤ TO ≤ 65535, for example 47100-47299';
+export function parsePortRange(raw: string, variable = HOST_SETTINGS.portRange.env): PortRange {
   const match = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(raw);
-  if (!match) throw new ConfigError(variable, raw, allowed);
-  const from = Number(match[1]);
-  const to = Number(match[2] ?? match[1]);
-  if (!(from >= 1024 && to <= 65535 && from <= to)) throw new ConfigError(variable, raw, allowed);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2] ?? match?.[1]);
+  if (!match || !(from >= 1024 && to <= 65535 && from <= to)) throw new ConfigError(badSettingWords(variable, raw, PORT_RANGE_ALLOWED), variable);
   return { from, to };
 }
 
-function readChromiumArgs(env: NodeJS.ProcessEnv): string[] {
-  const raw = env.SLICEDECK_CHROMIUM_ARGS;
-  const parsed = parseChromiumArgs(raw);
-  if (!parsed.ok) throw new ConfigError('SLICEDECK_CHROMIUM_ARGS', raw ?? '', parsed.reason);
-  return parsed.args;
-}
-
-function readEnum<T extends string>(env: NodeJS.ProcessEnv, variable: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[variable];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = raw.trim() as T;
-  if (!allowed.includes(value)) throw new ConfigError(variable, raw, `use one of ${allowed.join(', ')}`);
-  return value;
-}
-
-const DRIVERS = ['simulated', 'whatsapp-web.js'] as const;
-export const RUNTIMES = ['docker', 'swarm'] as const;
+export { RUNTIMES, IMAGE_VARIANTS };
 export type RuntimeName = (typeof RUNTIMES)[number];
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 /** Docker image references: [registry/]name[:tag]; refuse anything that could smuggle options. */
 const IMAGE_REF = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Partial<CoreConfig>): CoreConfig {
-  const rawDataDir = env.SLICEDECK_DATA_DIR?.trim();
-  const driver = readEnum(env, 'SLICEDECK_DRIVER', DRIVERS, 'whatsapp-web.js');
-  const image = env.SLICEDECK_IMAGE?.trim() || defaultImageFor(driver);
-  if (!IMAGE_REF.test(image)) throw new ConfigError('SLICEDECK_IMAGE', image, 'use a Docker image name such as slicedeck-slice:latest');
+/** The readers of the host's settings, refusing a bad value with words that end in what to do (web mode reads its own two with it). */
+export function hostSettingsReader(env: NodeJS.ProcessEnv) {
+  return settingsReader(env, (words, variable) => new ConfigError(words, variable));
+}
 
-  const stageMs = readInt(env, 'SLICEDECK_STAGE_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
-  const initializeMs = readInt(env, 'SLICEDECK_INITIALIZE_TIMEOUT_MS', 180_000, 1_000, 3_600_000);
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Partial<CoreConfig>): CoreConfig {
+  const read = hostSettingsReader(env);
+  const S = HOST_SETTINGS;
+  const driver = read.choice(S.driver);
+  const image = read.text(S.image, (raw) => (IMAGE_REF.test(raw.trim()) ? { ok: true, value: raw.trim() } : { ok: false, allowed: 'use a Docker image name such as slicedeck-slice:latest' }), defaultImageFor(driver));
+  const stageMs = read.int(S.stageTimeoutMs);
+  const initializeMs = read.int(S.initializeTimeoutMs);
+  const MiB = 1024 * 1024;
 
   const config: CoreConfig = {
-    dataDir: resolve(rawDataDir || defaultDataDir(env)),
-    runtime: readEnum(env, 'SLICEDECK_RUNTIME', RUNTIMES, 'docker'),
+    dataDir: resolve(rawSetting(env, S.dataDir)?.trim() || defaultDataDir(env)),
+    runtime: read.choice(S.runtime),
     driver,
-    qrCodes: readInt(env, 'SLICEDECK_QR_CODES', 3, 1, 20),
-    qrTtlMs: readInt(env, 'SLICEDECK_QR_TTL_MS', 20_000, 100, 600_000),
-    qrFirstTtlMs: readInt(env, 'SLICEDECK_QR_FIRST_TTL_MS', 60_000, 100, 600_000),
-    qrScanGraceMs: readInt(env, 'SLICEDECK_QR_SCAN_GRACE_MS', 60_000, 0, 600_000),
-    simContacts: readInt(env, 'SLICEDECK_SIM_CONTACTS', 25, 0, 100_000),
-    simChats: readInt(env, 'SLICEDECK_SIM_CHATS', 0, 0, 100_000),
-    simLastMessageChars: readInt(env, 'SLICEDECK_SIM_LAST_MESSAGE_CHARS', 0, 0, 4_096),
-    simHistoryMessages: readInt(env, 'SLICEDECK_SIM_HISTORY_MESSAGES', 0, 0, 10_000),
-    simContactIntervalMs: readInt(env, 'SLICEDECK_SIM_CONTACT_INTERVAL_MS', 80, 0, 60_000),
-    simLinkDelayMs: readInt(env, 'SLICEDECK_SIM_LINK_DELAY_MS', 300, 0, 60_000),
-    simReplyDelayMs: readInt(env, 'SLICEDECK_SIM_REPLY_DELAY_MS', 1_500, 0, 600_000),
-    simAckDelayMs: readInt(env, 'SLICEDECK_SIM_ACK_DELAY_MS', 1_000, 0, 600_000),
-    simRestoreSync: readEnum(env, 'SLICEDECK_SIM_RESTORE_SYNC', RESTORE_SYNC_MODES, 'after_listener'),
-    simCloseMs: readInt(env, 'SLICEDECK_SIM_CLOSE_MS', 0, 0, 60_000),
-    livenessProbeMs: readInt(env, 'SLICEDECK_LIVENESS_PROBE_MS', 30_000, 0, 3_600_000),
-    pairingCodeTtlMs: readInt(env, 'SLICEDECK_PAIRING_CODE_TTL_MS', 180_000, 1_000, 600_000),
-    mediaMaxBytes: readInt(env, 'SLICEDECK_MEDIA_MAX_BYTES', DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_CEILING),
-    outboxCap: readInt(env, 'SLICEDECK_OUTBOX_CAP', 200, 1, 100_000),
-    outboxRetryMs: readInt(env, 'SLICEDECK_OUTBOX_RETRY_MS', 5_000, 0, 3_600_000),
-    portRange: env.SLICEDECK_PORT_RANGE?.trim() ? parsePortRange(env.SLICEDECK_PORT_RANGE) : parsePortRange(DEFAULT_PORT_RANGE),
+    qrCodes: read.int(S.qrCodes),
+    qrTtlMs: read.int(S.qrTtlMs),
+    qrFirstTtlMs: read.int(S.qrFirstTtlMs),
+    qrScanGraceMs: read.int(S.qrScanGraceMs),
+    simContacts: read.int(S.simContacts),
+    simChats: read.int(S.simChats),
+    simLastMessageChars: read.int(S.simLastMessageChars),
+    simHistoryMessages: read.int(S.simHistoryMessages),
+    simContactIntervalMs: read.int(S.simContactIntervalMs),
+    simLinkDelayMs: read.int(S.simLinkDelayMs),
+    simReplyDelayMs: read.int(S.simReplyDelayMs),
+    simAckDelayMs: read.int(S.simAckDelayMs),
+    simRestoreSync: read.choice(S.simRestoreSync),
+    simCloseMs: read.int(S.simCloseMs),
+    livenessProbeMs: read.int(S.livenessProbeMs),
+    pairingCodeTtlMs: read.int(S.pairingCodeTtlMs),
+    mediaMaxBytes: read.int(S.mediaMaxBytes),
+    outboxCap: read.int(S.outboxCap),
+    outboxRetryMs: read.int(S.outboxRetryMs),
+    portRange: parsePortRange(rawSetting(env, S.portRange) ?? DEFAULT_PORT_RANGE),
     image,
-    imageVariant: env.SLICEDECK_IMAGE_VARIANT?.trim() ? readEnum(env, 'SLICEDECK_IMAGE_VARIANT', IMAGE_VARIANTS, 'node') : null,
+    imageVariant: read.optionalChoice(S.imageVariant),
     stageTimeoutsMs: {
       pending: stageMs,
       allocating_port: stageMs,
@@ -248,28 +217,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
       waiting_for_health: stageMs,
       initializing: initializeMs,
     },
-    linkingTimeoutMs: readInt(env, 'SLICEDECK_LINKING_TIMEOUT_MS', 600_000, 1_000, 24 * 3_600_000),
-    sliceMemoryBytes: readInt(env, 'SLICEDECK_SLICE_MEMORY_MB', 1024, 64, 65_536) * 1024 * 1024,
-    slicePidsLimit: readInt(env, 'SLICEDECK_SLICE_PIDS_LIMIT', 512, 16, 65_536),
-    chromiumExtraArgs: readChromiumArgs(env),
-    sliceCpus: readCpus(env, 'SLICEDECK_SLICE_CPUS', defaultSliceCpus(), 0.1, 64),
-    reconcileIntervalMs: readInt(env, 'SLICEDECK_RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
-    healthIntervalMs: readInt(env, 'SLICEDECK_HEALTH_INTERVAL_MS', 5_000, 0, 3_600_000),
-    volumeMaxBytes: readInt(env, 'SLICEDECK_VOLUME_MAX_MB', 1024, 16, 1_048_576) * 1024 * 1024,
-    volumeCheckIntervalMs: readInt(env, 'SLICEDECK_VOLUME_CHECK_MS', 30_000, 0, 3_600_000),
-    volumeNoexec: readInt(env, 'SLICEDECK_VOLUME_NOEXEC', 1, 0, 1) === 1,
-    stopGraceMs: readInt(env, 'SLICEDECK_STOP_GRACE_MS', DEFAULT_STOP_GRACE_MS, 1_000, 120_000),
-    maxSliceRestarts: readInt(env, 'SLICEDECK_MAX_SLICE_RESTARTS', 3, 0, 100),
-    restartWindowMs: readInt(env, 'SLICEDECK_RESTART_WINDOW_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
-    statsIntervalMs: readInt(env, 'SLICEDECK_STATS_INTERVAL_MS', 2_000, 250, 3_600_000),
-    statsInterestMs: readInt(env, 'SLICEDECK_STATS_INTEREST_MS', 30_000, 1_000, 3_600_000),
-    statsHistory: readInt(env, 'SLICEDECK_STATS_HISTORY', 60, 2, 10_000),
-    sliceEventsPerSecond: readInt(env, 'SLICEDECK_SLICE_EVENTS_PER_SECOND', DEFAULT_SLICE_EVENTS_PER_SECOND, 1, 1_000_000),
-    sliceBytesPerSecond: readInt(env, 'SLICEDECK_SLICE_BYTES_PER_SECOND', DEFAULT_SLICE_BYTES_PER_SECOND, 1024, 1024 * 1024 * 1024),
-    sliceHistoryPerSecond: readInt(env, 'SLICEDECK_SLICE_HISTORY_PER_SECOND', DEFAULT_SLICE_HISTORY_PER_SECOND, 1, 1_000_000),
-    historyCap: readInt(env, 'SLICEDECK_HISTORY_CAP', DEFAULT_HISTORY_CAP, 10, 1_000_000),
-    historyCoalesceMs: readInt(env, 'SLICEDECK_HISTORY_COALESCE_MS', DEFAULT_HISTORY_COALESCE_MS, 0, 24 * 3_600_000),
-    logLevel: readEnum(env, 'SLICEDECK_LOG_LEVEL', LOG_LEVELS, 'info'),
+    linkingTimeoutMs: read.int(S.linkingTimeoutMs),
+    sliceMemoryBytes: read.int(S.sliceMemoryMb) * MiB,
+    slicePidsLimit: read.int(S.slicePidsLimit),
+    chromiumExtraArgs: read.text(S.chromiumArgs, (raw) => {
+      const parsed = parseChromiumArgs(raw);
+      return parsed.ok ? { ok: true, value: parsed.args } : { ok: false, allowed: parsed.reason };
+    }, []),
+    sliceCpus: read.decimal(S.sliceCpus, defaultSliceCpus()),
+    reconcileIntervalMs: read.int(S.reconcileIntervalMs),
+    healthIntervalMs: read.int(S.healthIntervalMs),
+    volumeMaxBytes: read.int(S.volumeMaxMb) * MiB,
+    volumeCheckIntervalMs: read.int(S.volumeCheckMs),
+    volumeNoexec: read.int(S.volumeNoexec) === 1,
+    stopGraceMs: read.int(S.stopGraceMs),
+    maxSliceRestarts: read.int(S.maxSliceRestarts),
+    restartWindowMs: read.int(S.restartWindowMs),
+    statsIntervalMs: read.int(S.statsIntervalMs),
+    statsInterestMs: read.int(S.statsInterestMs),
+    statsHistory: read.int(S.statsHistory),
+    sliceEventsPerSecond: read.int(S.sliceEventsPerSecond),
+    sliceBytesPerSecond: read.int(S.sliceBytesPerSecond),
+    sliceHistoryPerSecond: read.int(S.sliceHistoryPerSecond),
+    historyCap: read.int(S.historyCap),
+    historyCoalesceMs: read.int(S.historyCoalesceMs),
+    logLevel: read.choice(S.logLevel),
   };
   return { ...config, ...overrides };
 }

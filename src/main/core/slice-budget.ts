@@ -8,11 +8,12 @@
  * The defaults sit far above a real account: WhatsApp Web delivers a busy account's
  * messages and acks at tens a second at most, each event well under 4 KB.
  */
+import { HOST_SETTINGS } from '@shared/host-settings';
 
 /** Events a second a slice may send, sustained (SLICEDECK_SLICE_EVENTS_PER_SECOND). */
-export const DEFAULT_SLICE_EVENTS_PER_SECOND = 500;
+export const DEFAULT_SLICE_EVENTS_PER_SECOND = HOST_SETTINGS.sliceEventsPerSecond.default;
 /** Bytes a second a slice may send on its event stream, sustained (SLICEDECK_SLICE_BYTES_PER_SECOND). */
-export const DEFAULT_SLICE_BYTES_PER_SECOND = 2 * 1024 * 1024;
+export const DEFAULT_SLICE_BYTES_PER_SECOND = HOST_SETTINGS.sliceBytesPerSecond.default;
 /**
  * Events a second that make the host write (History rows, notes: `disconnected`, `state`,
  * codes, errors), sustained (SLICEDECK_SLICE_HISTORY_PER_SECOND). Far fewer than events in
@@ -20,7 +21,7 @@ export const DEFAULT_SLICE_BYTES_PER_SECOND = 2 * 1024 * 1024;
  * and then), and each write costs the host a disk sync, so a flood of them would be slowed by
  * the host itself below any events budget and go on for ever (issue 19).
  */
-export const DEFAULT_SLICE_HISTORY_PER_SECOND = 5;
+export const DEFAULT_SLICE_HISTORY_PER_SECOND = HOST_SETTINGS.sliceHistoryPerSecond.default;
 /** How many seconds of any budget a slice may spend at once before the rate counts. */
 export const BUDGET_BURST_SECONDS = 10;
 
@@ -81,7 +82,7 @@ export class SliceBudget {
 
   received(byteCount: number): string | null {
     if (this.bytes.spend(byteCount)) return null;
-    return `more than ${formatBytes(this.limits.bytesPerSecond)} a second for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_BYTES_PER_SECOND)`;
+    return `more than ${exactSize(this.limits.bytesPerSecond)} a second for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_BYTES_PER_SECOND)`;
   }
 }
 
@@ -89,7 +90,8 @@ export function historyOverspentWords(perSecond: number): string {
   return `more than ${perSecond} events a second that write History (drops, states, codes, errors) for ${BUDGET_BURST_SECONDS} s, over its budget (SLICEDECK_SLICE_HISTORY_PER_SECOND)`;
 }
 
-function formatBytes(n: number): string {
+/** A configured limit said exactly (`2 MiB`, `1536 KiB`), never rounded as @shared/file-size's formatBytes does a file's size. */
+function exactSize(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;

@@ -290,7 +290,7 @@ export class SliceClient {
       const problem = this.violation(`its answer to ${route} does not follow the protocol (${describeIssue('answer', checked.error.issues)})`);
       throw new SlicedeckError('slice_failed', `The slice sent a malformed answer to ${route}; it was refused (${problem.message}). Click Connect to start a fresh slice.`);
     }
-    const words = sliceErrorWords(parsed, answer);
+    const words = refusalWords(parsed, answer);
     const code = CALLER_ERROR_OF[answer.status];
     // The slice judged the request itself (bad input, no such chat, not linked yet): the
     // caller's mistake or the account's state, in the slice's own words — never a 5xx.
@@ -513,8 +513,8 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** What the slice said in a refusal: capped at 4 KB, cleaned and attributed (text-safety.ts). */
-function sliceErrorWords(parsed: unknown, answer: RawAnswer): string {
+/** What the slice said in a refusal (a non-2xx answer): capped at 4 KB, cleaned and attributed (text-safety.ts). */
+function refusalWords(parsed: unknown, answer: RawAnswer): string {
   if (parsed && typeof parsed === 'object') {
     const error = (parsed as { error?: unknown; message?: unknown }).error ?? (parsed as { message?: unknown }).message;
     if (typeof error === 'string') return sliceSaid(error);

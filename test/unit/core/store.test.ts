@@ -50,6 +50,54 @@ describe('Store (a real SQLite file)', () => {
     expect(store.history('acc_aaaa').map((e) => e.stage)).toEqual(['pending', 'allocating_port']);
   });
 
+  it('keeps what ended an attempt (error) and words beside a stage (note) in their own columns (issue 20)', () => {
+    store.addAccount('acc_aaaa', 'Alice');
+    store.beginAttempt('acc_aaaa', 'slc_1');
+    store.setStage('acc_aaaa', 'slc_1', 'qr');
+    expect(store.setNote('acc_aaaa', 'slc_1', 'WhatsApp is reconnecting…')).toMatchObject({ note: 'WhatsApp is reconnecting…', error: null });
+    // The attempt ends with words while its slice is still being stopped; a late note from that
+    // slice never overwrites the words the expired screen shows, nor sits beside them.
+    const ended = 'The phone scanned the code but did not finish logging in in time.';
+    store.markEnding('acc_aaaa', 'slc_1', 'qr_timeout', ended);
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ stage: 'qr_timeout', error: ended, note: null });
+    expect(store.setNote('acc_aaaa', 'slc_1', 'Code scanned — the phone is logging in…')).toBeUndefined();
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ error: ended, note: null });
+    expect(store.clearSlice('acc_aaaa', 'qr_timeout', ended, 'slc_1')).toMatchObject({ error: ended, note: null });
+    // Words with a stage that is not an ending (a logout's, back to idle) are a note.
+    store.beginAttempt('acc_aaaa', 'slc_2');
+    expect(store.getSlice('acc_aaaa')).toMatchObject({ error: null, note: null });
+    expect(store.clearSlice('acc_aaaa', 'idle', 'WhatsApp logged this account out.', 'slc_2')).toMatchObject({ error: null, note: 'WhatsApp logged this account out.' });
+    // Any stage change clears the note: it was beside the stage before.
+    store.beginAttempt('acc_aaaa', 'slc_3');
+    store.setNote('acc_aaaa', 'slc_3', 'restarting…');
+    expect(store.setStage('acc_aaaa', 'slc_3', 'error', 'It broke.')).toMatchObject({ error: 'It broke.', note: null });
+  });
+
+  it('moves the notes older versions kept in the error column into the note column', () => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'slicedeck-store-'));
+    const raw = new Database(join(dir, 'slicedeck.db'));
+    const noteMigration = MIGRATIONS.findIndex((sql) => sql.includes('ADD COLUMN note'));
+    expect(noteMigration).toBeGreaterThan(0);
+    for (const sql of MIGRATIONS.slice(0, noteMigration)) raw.exec(sql);
+    raw.pragma(`user_version = ${noteMigration}`);
+    const insert = (id: string, stage: string, error: string | null) => {
+      raw.prepare(`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (?, ?, 1, 1)`).run(id, id);
+      raw.prepare(`INSERT INTO slices (account_id, stage, error, created_at, updated_at) VALUES (?, ?, ?, 1, 1)`).run(id, stage, error);
+    };
+    insert('acc_ready', 'ready', 'reconnecting…');
+    insert('acc_idle', 'idle', 'WhatsApp logged this account out.');
+    insert('acc_failed', 'error', 'It broke.');
+    insert('acc_expired', 'qr_timeout', 'The phone scanned the code but did not finish logging in in time.');
+    raw.close();
+    store = new Store(dir);
+    expect(store.getSlice('acc_ready')).toMatchObject({ error: null, note: 'reconnecting…' });
+    expect(store.getSlice('acc_idle')).toMatchObject({ error: null, note: 'WhatsApp logged this account out.' });
+    expect(store.getSlice('acc_failed')).toMatchObject({ error: 'It broke.', note: null });
+    expect(store.getSlice('acc_expired')).toMatchObject({ error: 'The phone scanned the code but did not finish logging in in time.', note: null });
+  });
+
   it('never lets a stale attempt overwrite the current slice', () => {
     store.addAccount('acc_aaaa', 'Alice');
     store.beginAttempt('acc_aaaa', 'slc_new');

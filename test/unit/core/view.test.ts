@@ -12,6 +12,7 @@ const base: SliceRow = {
   stageStartedAt: 1_000,
   startedAt: 900,
   error: null,
+  note: null,
   qr: null,
   pairingUntil: null,
   contacts: null,
@@ -66,14 +67,19 @@ describe('projectView', () => {
     expect(projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'qr_timeout' }).error).toBeUndefined();
   });
 
-  it('shows words beside a non-error stage as a note, never as an error', () => {
-    const reconnecting = projectView('acc_test1', { ...base, stage: 'ready', error: 'reconnecting…' });
+  it('shows the note column as the note and the error column as the error, whatever the stage (issue 20)', () => {
+    const reconnecting = projectView('acc_test1', { ...base, stage: 'ready', note: 'reconnecting…' });
     expect(reconnecting).toMatchObject({ phase: 'ready', note: 'reconnecting…' });
     expect(reconnecting.error).toBeUndefined();
-    const loggedOut = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'idle', error: 'WhatsApp logged this account out' });
+    const loggedOut = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'idle', note: 'WhatsApp logged this account out' });
     expect(loggedOut).toMatchObject({ phase: 'setup', note: 'WhatsApp logged this account out' });
     expect(loggedOut.error).toBeUndefined();
     expect(projectView('acc_test1', { ...base, stage: 'error', error: 'It broke' }).note).toBeUndefined();
+    // An expired attempt with its words and a late note: each where it means it (the view no
+    // longer guesses which the one column held from the stage).
+    const words = 'The phone scanned the code but did not finish logging in in time.';
+    const both = projectView('acc_test1', { ...base, sliceId: null, port: null, stage: 'qr_timeout', error: words, note: 'Code scanned — the phone is logging in…' });
+    expect(both).toMatchObject({ phase: 'expired', error: words, note: 'Code scanned — the phone is logging in…' });
   });
 
   it('names the node of a slice on a swarm, and none on one engine', () => {

@@ -35,7 +35,7 @@ describe('the options given to whatsapp-web.js', () => {
     const options = clientOptions(loadSliceConfig({ ...FAST_ENV, CHROMIUM_EXTRA_ARGS: JSON.stringify(extra) }));
     expect(options.puppeteer.args).toEqual([...CONTAINER_CHROMIUM_ARGS, ...extra]);
     expect(options.puppeteer.executablePath).toBe('/usr/bin/chromium');
-    expect(() => loadSliceConfig({ ...FAST_ENV, CHROMIUM_EXTRA_ARGS: '--no-sandbox' })).toThrow(/CHROMIUM_EXTRA_ARGS is not valid: it is not JSON/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, CHROMIUM_EXTRA_ARGS: '--no-sandbox' })).toThrow(/CHROMIUM_EXTRA_ARGS="--no-sandbox" is not valid: it is not JSON/);
     expect(() => loadSliceConfig({ ...FAST_ENV, CHROMIUM_EXTRA_ARGS: '["proxy"]' })).toThrow(/does not start with "--"/);
   });
 });

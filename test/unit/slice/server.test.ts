@@ -82,7 +82,7 @@ describe('authentication', () => {
     const { SLICE_TOKEN: _dropped, ...withoutToken } = FAST_ENV;
     expect(() => loadSliceConfig(withoutToken)).toThrow(SliceConfigError);
     expect(() => loadSliceConfig(withoutToken)).toThrow(/Neither SLICE_TOKEN_FILE nor SLICE_TOKEN gives a token/);
-    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN: 'short' })).toThrow(/at least 16/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_TOKEN: 'short' })).toThrow(/at least 24/);
   });
 
   it('reads its token from the file SLICE_TOKEN_FILE names (what the host passes), before SLICE_TOKEN', () => {
@@ -129,9 +129,9 @@ describe('authentication', () => {
   });
 
   it('refuses bad settings with the variable name and what it accepts', () => {
-    expect(() => loadSliceConfig({ ...FAST_ENV, QR_TTL_MS: 'soon' })).toThrow(/QR_TTL_MS="soon" is not a whole number/);
-    expect(() => loadSliceConfig({ ...FAST_ENV, QR_CODES: '0' })).toThrow(/QR_CODES=0 is out of range/);
-    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_DRIVER: 'puppeteer' })).toThrow(/not a driver/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, QR_TTL_MS: 'soon' })).toThrow(/QR_TTL_MS="soon" is not valid: use a whole number from 10 to 600000 \(unset: 20000\)/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, QR_CODES: '0' })).toThrow(/QR_CODES="0" is not valid: use a whole number from 1 to 20/);
+    expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_DRIVER: 'puppeteer' })).toThrow(/SLICE_DRIVER="puppeteer" is not valid: use one of simulated, whatsapp-web.js. The host sets it from SLICEDECK_DRIVER/);
     expect(() => loadSliceConfig({ ...FAST_ENV, SLICE_INSTANCE_ID: '../etc' })).toThrow(/SLICE_INSTANCE_ID/);
   });
 });

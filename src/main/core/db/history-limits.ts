@@ -4,11 +4,12 @@
  * `historyCap` rows per account and one row saying how many older ones went; the same row
  * again (kind, stage, words, slice) within `historyCoalesceMs` is counted on the last one.
  */
+import { HOST_SETTINGS } from '@shared/host-settings';
 
 /** Rows kept per account (SLICEDECK_HISTORY_CAP): a busy account's months of connects and drops. */
-export const DEFAULT_HISTORY_CAP = 1_000;
+export const DEFAULT_HISTORY_CAP = HOST_SETTINGS.historyCap.default;
 /** A repeat within this long is counted, not added (SLICEDECK_HISTORY_COALESCE_MS). */
-export const DEFAULT_HISTORY_COALESCE_MS = 60_000;
+export const DEFAULT_HISTORY_COALESCE_MS = HOST_SETTINGS.historyCoalesceMs.default;
 /** The row that says older rows were dropped; always the account's oldest. */
 export const HISTORY_TRIMMED_TYPE = 'history.trimmed';
 

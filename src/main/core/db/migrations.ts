@@ -98,6 +98,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox DROP COLUMN slice_queue_id;
   `,
+  // 8: a note (words beside a live stage: "reconnecting…", "logged out") gets its own column;
+  // `error` keeps only what ended an attempt in `error` or `qr_timeout`. Notes older versions
+  // kept in `error` move over (issue 20: the view told them apart by the stage, and got it wrong).
+  `
+  ALTER TABLE slices ADD COLUMN note TEXT;
+  UPDATE slices SET note = error, error = NULL WHERE error IS NOT NULL AND stage NOT IN ('error', 'qr_timeout');
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -25,7 +25,10 @@ export interface SliceRow {
   stage: Stage;
   stageStartedAt: EpochMs | null;
   startedAt: EpochMs | null;
+  /** What ended the attempt; only with the stage `error` or `qr_timeout`. */
   error: string | null;
+  /** Words beside the current stage ("reconnecting…", "logged out"); a stage change clears it. */
+  note: string | null;
   qr: QrInfo | null;
   /** A phone scanned and is logging in: the slice stays until then (kept in qr_json, next to the code). */
   pairingUntil: EpochMs | null;
@@ -51,12 +54,24 @@ interface SliceRecord {
   stage_started_at: number | null;
   started_at: number | null;
   error: string | null;
+  note: string | null;
   qr_json: string | null;
   contacts: number | null;
   restarts: number;
   address: string | null;
   node: string | null;
   node_name: string | null;
+}
+
+/** The stages whose words say what ended the attempt (`error`); words with any other stage are a note. */
+const ENDED_BY_WORDS: ReadonlySet<Stage> = new Set(['error', 'qr_timeout']);
+
+/**
+ * The words given with a stage, in their column: an error for a stage that ended the attempt
+ * with them, else a note beside the stage (a logout's words with `idle`). The other is cleared.
+ */
+function wordsByColumn(stage: Stage, words: string | null): { error: string | null; note: string | null } {
+  return ENDED_BY_WORDS.has(stage) ? { error: words, note: null } : { error: null, note: words };
 }
 
 /** The code and, once a phone scanned it, `pairingUntil` (stored in the same JSON, no schema change). */
@@ -77,6 +92,7 @@ function toSliceRow(record: SliceRecord, tokenFor: ((sliceId: string) => string)
     stageStartedAt: record.stage_started_at,
     startedAt: record.started_at,
     error: record.error,
+    note: record.note,
     ...qrOf(record.qr_json),
     contacts: record.contacts,
     restarts: record.restarts,
@@ -239,7 +255,7 @@ export class Store {
           `INSERT INTO slices (account_id, slice_id, port, container_id, token, stage, stage_started_at, started_at, error, qr_json, contacts, restarts, created_at, updated_at)
            VALUES (@accountId, @sliceId, NULL, NULL, NULL, 'pending', @at, @at, NULL, NULL, NULL, 0, @at, @at)
            ON CONFLICT(account_id) DO UPDATE SET slice_id = @sliceId, port = NULL, container_id = NULL, token = NULL, address = NULL, node = NULL, node_name = NULL,
-             stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, qr_json = NULL, contacts = NULL,
+             stage = 'pending', stage_started_at = @at, started_at = @at, error = NULL, note = NULL, qr_json = NULL, contacts = NULL,
              restarts = 0, updated_at = @at`,
         )
         .run({ accountId, sliceId, at });
@@ -252,14 +268,14 @@ export class Store {
    * Moves the account's current slice to `stage` (only if `sliceId` is still the
    * current one, so a stale attempt can never overwrite a newer one).
    */
-  setStage(accountId: string, sliceId: string, stage: Stage, error: string | null = null): SliceRow | undefined {
+  setStage(accountId: string, sliceId: string, stage: Stage, words: string | null = null): SliceRow | undefined {
     const at = this.now();
     return this.db.transaction(() => {
       const changed = this.db
-        .prepare(`UPDATE slices SET stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
-        .run(stage, at, error, at, accountId, sliceId).changes;
+        .prepare(`UPDATE slices SET stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId AND slice_id = @sliceId`)
+        .run({ stage, at, ...wordsByColumn(stage, words), accountId, sliceId }).changes;
       if (!changed) return undefined;
-      this.insertEvent({ accountId, sliceId, type: 'stage', stage, message: error, at });
+      this.insertEvent({ accountId, sliceId, type: 'stage', stage, message: words, at });
       return this.getSlice(accountId);
     })();
   }
@@ -323,10 +339,14 @@ export class Store {
     return changed ? this.getSlice(accountId) : undefined;
   }
 
-  /** Words shown alongside the current stage (e.g. "restarting…") without changing it. */
+  /**
+   * Words shown alongside the current stage (e.g. "restarting…") without changing it. An
+   * attempt that ended (error, qr_timeout: its slice may still be stopping) takes no note: a
+   * late event of that slice must not put words beside the ending's own.
+   */
   setNote(accountId: string, sliceId: string, note: string | null): SliceRow | undefined {
     const changed = this.db
-      .prepare(`UPDATE slices SET error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`)
+      .prepare(`UPDATE slices SET note = ?, updated_at = ? WHERE account_id = ? AND slice_id = ? AND stage NOT IN (${[...ENDED_BY_WORDS].map((stage) => `'${stage}'`).join(', ')})`)
       .run(note, this.now(), accountId, sliceId).changes;
     return changed ? this.getSlice(accountId) : undefined;
   }
@@ -342,12 +362,14 @@ export class Store {
    * the stage in History. A host that dies in between leaves a terminal row naming a container:
    * the reconciler finishes the teardown instead of adopting a slice that is being stopped.
    */
-  markEnding(accountId: string, sliceId: string, stage: Stage, error: string | null): void {
+  markEnding(accountId: string, sliceId: string, stage: Stage, words: string | null): void {
     const at = this.now();
-    this.db.prepare(`UPDATE slices SET stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ? AND slice_id = ?`).run(stage, at, error, at, accountId, sliceId);
+    this.db
+      .prepare(`UPDATE slices SET stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId AND slice_id = @sliceId`)
+      .run({ stage, at, ...wordsByColumn(stage, words), accountId, sliceId });
   }
 
-  clearSlice(accountId: string, stage: Stage, error: string | null, sliceId?: string | null): SliceRow | undefined {
+  clearSlice(accountId: string, stage: Stage, words: string | null, sliceId?: string | null): SliceRow | undefined {
     const at = this.now();
     return this.db.transaction(() => {
       const current = this.getSlice(accountId);
@@ -356,10 +378,10 @@ export class Store {
       this.db
         .prepare(
           `UPDATE slices SET slice_id = NULL, port = NULL, container_id = NULL, token = NULL, qr_json = NULL, address = NULL, node = NULL, node_name = NULL,
-             stage = ?, stage_started_at = ?, error = ?, updated_at = ? WHERE account_id = ?`,
+             stage = @stage, stage_started_at = @at, error = @error, note = @note, updated_at = @at WHERE account_id = @accountId`,
         )
-        .run(stage, at, error, at, accountId);
-      this.insertEvent({ accountId, sliceId: current.sliceId, type: 'stage', stage, message: error, at });
+        .run({ stage, at, ...wordsByColumn(stage, words), accountId });
+      this.insertEvent({ accountId, sliceId: current.sliceId, type: 'stage', stage, message: words, at });
       return this.getSlice(accountId);
     })();
   }

@@ -97,7 +97,7 @@ export class Reconciler {
         if (isTerminalStage(row.stage)) {
           // A teardown a dead host left half-way (see Teardown.teardown); a slice still running
           // may be closing its browser right now: stopped gracefully, not killed under it.
-          await slices.teardown(owned, row.sliceId, row.stage, row.error, { graceful: container?.running === true });
+          await slices.teardown(owned, row.sliceId, row.stage, row.error ?? row.note, { graceful: container?.running === true });
           report.rowsCleared++;
           return;
         }

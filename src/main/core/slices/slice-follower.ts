@@ -251,7 +251,7 @@ export class SliceFollower {
     if (row.stage !== 'ready' && row.stage !== 'linking') return;
     switch (state) {
       case 'ready':
-        if (row.stage === 'ready' && row.error) {
+        if (row.stage === 'ready' && row.note) {
           slice.record('reconnected', row.stage, 'WhatsApp is linked again');
           slice.note(null);
         }
@@ -265,8 +265,8 @@ export class SliceFollower {
         if (!dropped && row.stage !== 'ready') return;
         const note = dropped
           ? `WhatsApp lost the link to the phone (the slice said: ${reason}) and is reconnecting by itself. Messages sent now are queued.`
-          : (row.error ?? 'WhatsApp is reconnecting by itself. Messages sent now are queued.');
-        if (row.error === note) return;
+          : (row.note ?? 'WhatsApp is reconnecting by itself. Messages sent now are queued.');
+        if (row.note === note) return;
         slice.note(note);
         return;
       }

@@ -41,12 +41,10 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
     if (row.pairingUntil !== null) view.pairingUntil = row.pairingUntil;
   }
   if (row.contacts !== null && (row.stage === 'linking' || row.stage === 'ready')) view.contacts = row.contacts;
-  // One column holds the words: what ended the attempt in `error` (the error stage, and the
-  // expired one: "the phone scanned but did not finish logging in"), a note beside any other stage.
-  if (row.error) {
-    if (row.stage === 'error' || row.stage === 'qr_timeout') view.error = row.error;
-    else view.note = row.error;
-  }
+  // What ended the attempt (the error stage, and the expired one: "the phone scanned but did not
+  // finish logging in"), and words beside the current stage: two columns, each shown as itself.
+  if (row.error) view.error = row.error;
+  if (row.note) view.note = row.note;
   if (row.restarts > 0) view.restarts = row.restarts;
   // Starting with a saved session: no code is expected, the panel says it is restoring.
   if (extras.sessionSaved && (isProvisioningStage(row.stage) || row.stage === 'linking')) view.restoring = true;

@@ -19,6 +19,8 @@ import { denyAllPermissions, rendererUrl } from './window-guards';
 import { TrayService, type TrayAction } from './tray';
 import { closeAction, probeStatusNotifierWatcher, trayHostVerdict, type TrayHostVerdict } from './tray-host';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
+import { HOST_SETTINGS } from '@shared/host-settings';
+import { rawSetting } from '@shared/settings';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(outDir, 'renderer');
@@ -32,7 +34,8 @@ const sliceImageRoot = app.isPackaged ? join(process.resourcesPath, 'slice-image
 
 app.setName('slicedeck');
 // The data dir is the Electron profile too, so the single-instance lock is per data dir.
-if (process.env.SLICEDECK_DATA_DIR) app.setPath('userData', process.env.SLICEDECK_DATA_DIR);
+const givenDataDir = rawSetting(process.env, HOST_SETTINGS.dataDir)?.trim();
+if (givenDataDir) app.setPath('userData', givenDataDir);
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 let core: Core | null = null;
@@ -60,7 +63,7 @@ else {
 
 async function start(): Promise<void> {
   try {
-    const config = loadConfig(process.env, process.env.SLICEDECK_DATA_DIR ? {} : { dataDir: app.getPath('userData') });
+    const config = loadConfig(process.env, givenDataDir ? {} : { dataDir: app.getPath('userData') });
     // better-sqlite3's Electron build, kept apart from the Node one (src/main/sqlite-binding.ts).
     const sqliteBinding = sqliteBindingFor({
       isPackaged: app.isPackaged,
