@@ -15,6 +15,7 @@ import { SlicedeckError } from '@shared/errors';
 import type { SliceView } from '@shared/types';
 import { createCore, type Core, type ImageBuilder } from '../../src/main/core';
 import { loadConfig, type CoreConfig } from '../../src/main/core/config';
+import type { SliceRuntime } from '../../src/main/core/docker/runtime';
 import { EventRecorder } from './events';
 import { removeHome } from './docker';
 import { PORT_BLOCK, PORT_BLOCKS_FROM, PORT_BLOCK_BASE_ENV } from './port-block';
@@ -76,6 +77,8 @@ interface OpenOptions {
   docker?: Docker.DockerOptions;
   /** The core's builder for `system.buildImage` (none: the command refuses). */
   imageBuilder?: ImageBuilder;
+  /** An engine of the test's own (the in-memory runtime: memory-core.ts); its slices are the test's to end, not Docker's. */
+  runtime?: SliceRuntime;
 }
 
 async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }, opts: OpenOptions): Promise<TestCore> {
@@ -86,6 +89,7 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
     logger,
     ...(opts.docker ? { docker: opts.docker } : {}),
     ...(opts.imageBuilder ? { imageBuilder: opts.imageBuilder } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
   });
   const events = new EventRecorder(core.events);
   const handle: TestCore = {
@@ -110,7 +114,7 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
   owned.cleanups.push(async () => {
     events.stop();
     await core.close({ destroySlices: true });
-    await removeHome(core.homeId);
+    if (!opts.runtime) await removeHome(core.homeId);
   });
   return handle;
 }

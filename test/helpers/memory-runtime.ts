@@ -47,6 +47,7 @@ import type { LogEntry } from '../../src/slice/instance-manager';
 /** Exit codes as Docker reports them: SIGKILL (a kill, or the end of a stop's grace) and a slice that could not start. */
 export const KILLED_EXIT = 137;
 const CONFIG_ERROR_EXIT = 1;
+const SIGTERM_EXIT = 143;
 /** Docker's restart default: the slice gets this long to close before the SIGKILL. */
 const DEFAULT_RESTART_GRACE_MS = 1_000;
 
@@ -84,11 +85,14 @@ export class MemoryRuntime implements SliceRuntime {
   private readonly volumes = new Map<string, Volume>();
   private readonly networks = new Map<string, SliceNetwork>();
   private readonly images: Set<string>;
+  /** Images whose process runs and never listens (core-stage-timeout's mute image): started, running, silent. */
+  private readonly muteImages: Set<string>;
   /** While false the engine "does not answer": every call throws docker_unreachable. */
   answering = true;
 
-  constructor(opts: { images: string[] }) {
-    this.images = new Set(opts.images);
+  constructor(opts: { images: string[]; muteImages?: string[] }) {
+    this.muteImages = new Set(opts.muteImages ?? []);
+    this.images = new Set([...opts.images, ...this.muteImages]);
   }
 
   // ── the engine ────────────────────────────────────────────────────────────────
@@ -134,6 +138,10 @@ export class MemoryRuntime implements SliceRuntime {
     slice.logs = [];
     slice.startedAt = Date.now();
     slice.exitCode = null;
+    if (this.muteImages.has(spec.image)) {
+      slice.status = 'running';
+      return;
+    }
     let app: SliceApp;
     try {
       app = await createSliceApp(loadSliceConfig(slice.env), { log: (entry) => slice.logs.push(entry) });
@@ -355,7 +363,12 @@ export class MemoryRuntime implements SliceRuntime {
    */
   private stop(slice: Slice, graceMs: number): Promise<number | null> {
     if (slice.stopping) return slice.stopping;
-    if (slice.status !== 'running' || !slice.app) return Promise.resolve(null);
+    if (slice.status !== 'running') return Promise.resolve(null);
+    if (!slice.app) {
+      // A mute image's process has no SIGTERM handler: it dies of the signal (128 + 15).
+      this.halt(slice, SIGTERM_EXIT);
+      return Promise.resolve(SIGTERM_EXIT);
+    }
     const app = slice.app;
     const shutdownMs = Number(slice.env[SLICE_ENV.shutdownMs] || DEFAULT_SHUTDOWN_MS);
     const timers: NodeJS.Timeout[] = [];
