@@ -10,6 +10,7 @@ import { MemoryRuntime } from './memory-runtime';
 
 export interface MemoryCore extends TestCore {
   runtime: MemoryRuntime;
+  reopen(overrides?: Partial<CoreConfig>): Promise<MemoryCore>;
 }
 
 export async function makeMemoryCore(overrides: Partial<CoreConfig> = {}): Promise<MemoryCore> {

@@ -85,7 +85,7 @@ export class MemoryRuntime implements SliceRuntime {
   private readonly volumes = new Map<string, Volume>();
   private readonly networks = new Map<string, SliceNetwork>();
   private readonly images: Set<string>;
-  /** Images whose process runs and never listens (core-stage-timeout's mute image): started, running, silent. */
+  /** Images whose process runs and never listens (a process that never listens: a slice stuck before its health check): started, running, silent. */
   private readonly muteImages: Set<string>;
   /** While false the engine "does not answer": every call throws docker_unreachable. */
   answering = true;
