@@ -37,14 +37,14 @@ describe('Docker going away mid-flow', () => {
     await t.events.waitForStage(alice.id, 'qr');
 
     await proxy.cut();
-    const down = await t.events.waitFor('system', (s) => s.docker === 'unreachable', 10_000, 'docker to be reported unreachable');
+    const down = await t.events.waitFor('system', (s) => s.docker === 'unreachable', 30_000, 'docker to be reported unreachable');
     expect(down.dockerError).toMatch(/Docker is not answering/);
     await expect(t.call('slices.connect', { accountId: bob.id })).rejects.toMatchObject({ code: 'docker_unreachable', message: expect.stringMatching(/Start Docker/) });
     // A blip of the engine is no reason to tear down a slice that still answers.
     expect(await t.call('slices.view', { accountId: alice.id })).toMatchObject({ stage: 'qr', sliceId });
 
     await proxy.restore();
-    await t.events.waitFor('system', (s) => s.docker === 'ok', 10_000, 'docker to be reported back');
+    await t.events.waitFor('system', (s) => s.docker === 'ok', 30_000, 'docker to be reported back');
     expect((await t.call('slices.connect', { accountId: bob.id })).status).toBe('provisioned');
     expect(await containersOfHome(t.homeId)).toHaveLength(2);
   });

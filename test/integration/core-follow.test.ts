@@ -34,7 +34,7 @@ describe('after Ready, the panel follows the phone', () => {
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'drop_link' });
 
-    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 15_000, 'a note about the dropped link');
+    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 45_000, 'a note about the dropped link');
     expect(noted).toMatchObject({ phase: 'ready', stage: 'ready' });
     expect(noted.note).toMatch(/lost the link.*reconnecting by itself/);
     expect(noted.error).toBeUndefined();
@@ -56,7 +56,7 @@ describe('after Ready, the panel follows the phone', () => {
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'phone_logout' });
 
-    const out = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.phase !== 'ready', 15_000, 'the account to leave Ready');
+    const out = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.phase !== 'ready', 45_000, 'the account to leave Ready');
     expect(out).toMatchObject({ phase: 'setup', stage: 'idle', note: LOGGED_OUT_WORDS });
     expect(out.note).toMatch(/logged this account out.*Click Connect WhatsApp/);
     expect(out.port).toBeUndefined();
@@ -90,7 +90,7 @@ describe('after Ready, the panel follows the phone', () => {
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'fail_initialize', count: 50 });
     await t.call('sim.fault', { accountId, kind: 'drop_link' });
-    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 15_000, 'the reconnecting note');
+    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 45_000, 'the reconnecting note');
     expect(noted.phase).toBe('ready');
     const failed = await t.events.waitForStage(accountId, 'error', 60_000);
     expect(failed.error).toMatch(/WhatsApp kept disconnecting: 5 restarts within 10 minutes did not bring it back\. Click Connect to start it again\.$/);

@@ -33,11 +33,11 @@ describe('health monitor', () => {
     const killedAt = Date.now();
     await docker.getContainer(containerId).kill();
 
-    const reported = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.restarts === 1, 15_000, 'the restart to be reported');
+    const reported = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.restarts === 1, 45_000, 'the restart to be reported');
     // A note beside the phase, not an error: the host is handling it.
     expect(reported.note).toMatch(/stopped unexpectedly/);
     expect(reported.error).toBeUndefined();
-    const back = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > killedAt && !v.note, 15_000, 'a fresh code after the restart');
+    const back = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > killedAt && !v.note, 45_000, 'a fresh code after the restart');
     expect(back).toMatchObject({ sliceId, stage: 'qr', restarts: 1 });
     const info = await docker.getContainer(containerId).inspect();
     expect(info.State.Running).toBe(true);
