@@ -13,8 +13,9 @@ export interface MemoryCore extends TestCore {
   reopen(overrides?: Partial<CoreConfig>): Promise<MemoryCore>;
 }
 
-export async function makeMemoryCore(overrides: Partial<CoreConfig> = {}): Promise<MemoryCore> {
-  const runtime = new MemoryRuntime({ images: [testConfig('/tmp', overrides).image] });
+/** `sliceEnv`: set on every slice as if baked into its image (e.g. the slice's own restart backoff, which the host never sets). */
+export async function makeMemoryCore(overrides: Partial<CoreConfig> = {}, opts: { sliceEnv?: Record<string, string> } = {}): Promise<MemoryCore> {
+  const runtime = new MemoryRuntime({ images: [testConfig('/tmp', overrides).image], sliceEnv: opts.sliceEnv });
   const t = await makeTestCore(overrides, { runtime });
   return withRuntime(t, runtime);
 }

@@ -90,7 +90,11 @@ export class MemoryRuntime implements SliceRuntime {
   /** While false the engine "does not answer": every call throws docker_unreachable. */
   answering = true;
 
-  constructor(opts: { images: string[]; muteImages?: string[] }) {
+  /** Set on every slice as if its image had it (the image's own defaults, which the host's spec never names). */
+  private readonly imageEnv: Record<string, string>;
+
+  constructor(opts: { images: string[]; muteImages?: string[]; sliceEnv?: Record<string, string> }) {
+    this.imageEnv = { ...opts.sliceEnv };
     this.muteImages = new Set(opts.muteImages ?? []);
     this.images = new Set([...opts.images, ...this.muteImages]);
   }
@@ -350,7 +354,7 @@ export class MemoryRuntime implements SliceRuntime {
     rmSync(tokenFile, { force: true });
     writeFileSync(tokenFile, `${spec.token}\n`, { mode: 0o400 });
     chmodSync(tokenFile, 0o400);
-    const env: Record<string, string> = { ...spec.env };
+    const env: Record<string, string> = { ...this.imageEnv, ...spec.env };
     delete env[SLICE_ENV.token];
     if (env[SLICE_ENV.authBaseDir]) env[SLICE_ENV.authBaseDir] = inVolume(env[SLICE_ENV.authBaseDir]);
     else env[SLICE_ENV.authBaseDir] = join(volumeDir, 'auth');
