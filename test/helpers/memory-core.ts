@@ -4,6 +4,7 @@
  * unit tests of its timers and steps. The runtime is the test's engine: it outlives a
  * `reopen()` (a restarted host finds its slices), and `cleanup()` ends it.
  */
+import type { StageHook } from '../../src/main/core';
 import type { CoreConfig } from '../../src/main/core/config';
 import { makeTestCore, testConfig, type TestCore } from './core';
 import { MemoryRuntime } from './memory-runtime';
@@ -14,9 +15,9 @@ export interface MemoryCore extends TestCore {
 }
 
 /** `sliceEnv`: set on every slice as if baked into its image (e.g. the slice's own restart backoff, which the host never sets). */
-export async function makeMemoryCore(overrides: Partial<CoreConfig> = {}, opts: { sliceEnv?: Record<string, string> } = {}): Promise<MemoryCore> {
+export async function makeMemoryCore(overrides: Partial<CoreConfig> = {}, opts: { sliceEnv?: Record<string, string>; stageHook?: StageHook } = {}): Promise<MemoryCore> {
   const runtime = new MemoryRuntime({ images: [testConfig('/tmp', overrides).image], sliceEnv: opts.sliceEnv });
-  const t = await makeTestCore(overrides, { runtime });
+  const t = await makeTestCore(overrides, { runtime, ...(opts.stageHook ? { stageHook: opts.stageHook } : {}) });
   return withRuntime(t, runtime);
 }
 
