@@ -57,5 +57,5 @@ test('removing an account that has a slice removes the slice too', async ({ page
   await page.getByRole('link', { name: '← Accounts' }).click();
   await expect(page.getByTestId(`account-phase-${accountId}`)).toHaveText(/code \d of 3/);
   await accounts.remove(name);
-  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
+  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 45_000 }).toBe(0);
 });

@@ -42,13 +42,13 @@ test('a linked account lists its chats, filters them, and sends a message that s
   await expect(row).toHaveCount(1);
   // Sent, then WhatsApp's acks move it on (delivered, read: SLICEDECK_SIM_ACK_DELAY_MS).
   await expect(row.getByTestId('message-status')).toHaveText(/^(sent|delivered|read)$/);
-  await expect(row.getByTestId('message-status')).toHaveText('read', { timeout: 15_000 });
+  await expect(row.getByTestId('message-status')).toHaveText('read', { timeout: 30_000 });
   await expect(thread.getByRole('textbox', { name: 'Message' })).toHaveValue('');
 
   // The contact answers (the simulated phone replies after SLICEDECK_SIM_REPLY_DELAY_MS):
   // the incoming message appears live in the open thread, without a reload.
   const reply = thread.getByRole('listitem').filter({ hasText: `Got it, thanks! (re: “${text}”)` });
-  await expect(reply).toHaveCount(1, { timeout: 15_000 });
+  await expect(reply).toHaveCount(1, { timeout: 30_000 });
   await expect(reply.getByTestId('message-status')).toHaveCount(0);
   await snapshot(page, 'chat');
 

@@ -77,7 +77,7 @@ test.describe('when no code is scanned', () => {
     expect(await seenTexts(page, 'qr-counter')).toEqual(['Code 1 of 3', 'Code 2 of 3', 'Code 3 of 3']);
 
     // The host removed the container when the last code expired.
-    await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 45_000 }).toBe(0);
 
     await connect.tryAgainButton.click();
     await expect(connect.codeOf(1)).toBeVisible();

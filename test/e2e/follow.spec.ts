@@ -36,7 +36,7 @@ test('a dropped link shows as a note and clears; a phone logout takes the accoun
   // The fault itself was played without a hitch: no error notice about the slice going away.
   await expect(page.getByTestId('notice')).toHaveCount(0);
   await snapshot(page, 'chat-logged-out');
-  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 10_000 }).toBe(0);
+  await expect.poll(async () => (await containersOfAccount(server, accountId)).length, { timeout: 45_000 }).toBe(0);
 
   const history = new HistorySection(page);
   await history.toggle.click();

@@ -24,11 +24,12 @@ test.describe('a code scanned in its last moments', () => {
     expect(Number(await countdown.getAttribute('aria-valuenow'))).toBeGreaterThan(40);
 
     const view = (await rpc(server, 'slices.view', { accountId })).result as { qr: { expiresAt: number } };
-    await page.waitForTimeout(Math.max(0, view.qr.expiresAt - Date.now() - 500));
+    // 1.5 s before the end leaves the scan call room on a loaded machine; the phone (5 s) still outlasts the code.
+    await page.waitForTimeout(Math.max(0, view.qr.expiresAt - Date.now() - 1_500));
     const scanned = await rpc(server, 'sim.scan', { accountId, syncMs: 5_000 });
     expect(scanned.ok, JSON.stringify(scanned.error)).toBe(true);
 
-    await expect(page.getByText('Code scanned — the phone is logging in…')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText('Code scanned — the phone is logging in…')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('qr-countdown')).toHaveCount(0);
     await expect(page).toHaveURL(/chat/, { timeout: 30_000 });
     await expect(page.getByRole('heading', { name: 'The code expired before it was scanned' })).toHaveCount(0);

@@ -32,7 +32,7 @@ test.describe('link with phone number', () => {
     await page.screenshot({ path: 'test-results/pairing-code.png', fullPage: true });
 
     const first = await code.textContent();
-    await expect(code).not.toHaveText(first!, { timeout: 15_000 });
+    await expect(code).not.toHaveText(first!, { timeout: 30_000 });
 
     const typed = await rpc(server, 'sim.scan', { accountId });
     expect(typed.ok, JSON.stringify(typed.error)).toBe(true);

@@ -55,7 +55,7 @@ test.describe('on the private swarm', () => {
       await row.getByRole('button', { name: `Destroy the slice of ${name}` }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Destroy slice' }).click();
       await expect(row).toHaveCount(0);
-      await expect.poll(async () => (await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })).length, { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => (await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })).length, { timeout: 45_000 }).toBe(0);
     } finally {
       // Whatever the outcome, no service of this run stays on the swarm.
       for (const s of await manager.listServices({ filters: { label: [`${LABELS.home}=${server.homeId}`] } })) await manager.getService(s.ID).remove().catch(() => undefined);

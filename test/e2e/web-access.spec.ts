@@ -47,7 +47,7 @@ test('the page opens its event stream with an HttpOnly cookie, never with the to
   });
   await page.goto(server.url);
   await expect(page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
-  await expect.poll(() => eventUrls.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  await expect.poll(() => eventUrls.length, { timeout: 30_000 }).toBeGreaterThan(0);
   for (const url of eventUrls) expect(url).not.toContain('token');
   const cookie = (await context.cookies(`${server.origin}/api/events`)).find((c) => c.name === 'slicedeck_events');
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
@@ -56,7 +56,7 @@ test('the page opens its event stream with an HttpOnly cookie, never with the to
   const name = accountName('Cookie');
   const added = await page.request.post(`${server.origin}/api/rpc/accounts.add`, { data: { name }, headers: { Authorization: `Bearer ${server.token}` } });
   expect(added.status()).toBe(200);
-  await expect(page.getByText(name, { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByText(name, { exact: true }).first()).toBeVisible({ timeout: 30_000 });
 });
 
 test('opening the panel without the token says how to open it', async ({ page, server }) => {

@@ -13,8 +13,9 @@ import { dispatch } from '@shared/dispatch';
 import type { CommandArgs, CommandName, CommandResult } from '@shared/contract';
 import { SlicedeckError } from '@shared/errors';
 import type { SliceView } from '@shared/types';
-import { createCore, type Core, type ImageBuilder } from '../../src/main/core';
+import { createCore, type Core, type ImageBuilder, type StageHook } from '../../src/main/core';
 import { loadConfig, type CoreConfig } from '../../src/main/core/config';
+import type { SliceRuntime } from '../../src/main/core/docker/runtime';
 import { EventRecorder } from './events';
 import { removeHome } from './docker';
 import { PORT_BLOCK, PORT_BLOCKS_FROM, PORT_BLOCK_BASE_ENV } from './port-block';
@@ -76,6 +77,10 @@ interface OpenOptions {
   docker?: Docker.DockerOptions;
   /** The core's builder for `system.buildImage` (none: the command refuses). */
   imageBuilder?: ImageBuilder;
+  /** An engine of the test's own (the in-memory runtime: memory-core.ts); its slices are the test's to end, not Docker's. */
+  runtime?: SliceRuntime;
+  /** Awaited at a fixed point inside each provisioning stage (createCore's stageHook). */
+  stageHook?: StageHook;
 }
 
 async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cleanups: (() => Promise<void>)[] }, opts: OpenOptions): Promise<TestCore> {
@@ -86,6 +91,8 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
     logger,
     ...(opts.docker ? { docker: opts.docker } : {}),
     ...(opts.imageBuilder ? { imageBuilder: opts.imageBuilder } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
+    ...(opts.stageHook ? { stageHook: opts.stageHook } : {}),
   });
   const events = new EventRecorder(core.events);
   const handle: TestCore = {
@@ -110,7 +117,7 @@ async function open(dataDir: string, overrides: Partial<CoreConfig>, owned: { cl
   owned.cleanups.push(async () => {
     events.stop();
     await core.close({ destroySlices: true });
-    await removeHome(core.homeId);
+    if (!opts.runtime) await removeHome(core.homeId);
   });
   return handle;
 }

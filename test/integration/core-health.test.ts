@@ -1,12 +1,13 @@
 /**
- * A slice that dies under the host: detected, reported at once, restarted within
- * the budget, then `error` with words and everything freed (issue 4).
+ * A slice container that dies under the host (a real `docker kill`): detected, reported
+ * at once, and restarted in the engine (issue 4). The rest of the ladder — the budget
+ * spent, a slice removed behind the host's back, the window — is unit-tested on the
+ * in-memory runtime (test/unit/core/flow-restart-budget.test.ts).
  * And the reconciler: orphans of this home removed, another home never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCore, type TestCore } from '../helpers/core';
 import { containersOfHome, docker, removeHome } from '../helpers/docker';
-import { isPortBindable } from '../../src/main/core/slices/ports';
 import { coreInternals } from '../../src/main/core';
 import { buildSliceSpec } from '../../src/main/core/slices/slice-spec';
 
@@ -32,36 +33,15 @@ describe('health monitor', () => {
     const killedAt = Date.now();
     await docker.getContainer(containerId).kill();
 
-    const reported = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.restarts === 1, 15_000, 'the restart to be reported');
+    const reported = await t.events.waitFor('slice', (v) => v.accountId === account.id && v.restarts === 1, 45_000, 'the restart to be reported');
     // A note beside the phase, not an error: the host is handling it.
     expect(reported.note).toMatch(/stopped unexpectedly/);
     expect(reported.error).toBeUndefined();
-    const back = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > killedAt && !v.note, 15_000, 'a fresh code after the restart');
+    const back = await t.events.waitFor('slice', (v) => v.accountId === account.id && !!v.qr && v.qr.issuedAt > killedAt && !v.note, 45_000, 'a fresh code after the restart');
     expect(back).toMatchObject({ sliceId, stage: 'qr', restarts: 1 });
     const info = await docker.getContainer(containerId).inspect();
     expect(info.State.Running).toBe(true);
     expect((await t.call('slices.history', { accountId: account.id })).some((h) => h.type === 'restart')).toBe(true);
-  });
-
-  it('ends in error with words once the restart budget is spent, freeing container and port', async () => {
-    const account = (await t.call('accounts.list'))[0]!;
-    const { port } = await t.call('slices.view', { accountId: account.id });
-    await docker.getContainer(await sliceContainerId(account.id)).kill();
-    const failed = await t.events.waitForStage(account.id, 'error', 15_000);
-    expect(failed.error).toMatch(/kept failing.*Click Connect/);
-    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
-    expect(await isPortBindable(port!)).toBe(true);
-  });
-
-  it('reports a slice removed behind its back as gone, freeing its port', async () => {
-    const account = await t.call('accounts.add', { name: 'Hal' });
-    const { port } = await t.call('slices.connect', { accountId: account.id });
-    await t.events.waitForStage(account.id, 'qr');
-    await docker.getContainer(await sliceContainerId(account.id)).remove({ force: true });
-    const failed = await t.events.waitForStage(account.id, 'error', 15_000);
-    expect(failed.error).toMatch(/Click Connect/);
-    expect((await t.call('slices.view', { accountId: account.id })).port).toBeUndefined();
-    expect(await isPortBindable(port)).toBe(true);
   });
 });
 

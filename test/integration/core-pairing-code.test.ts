@@ -33,10 +33,10 @@ describe('link with phone number', () => {
     const first = await t.call('slices.pairingCode', { accountId, phoneNumber: '+1 (555) 123-4567' });
     expect(first.code).toMatch(/^[A-Z0-9]{8}$/);
     expect(first.expiresAt).toBeGreaterThan(Date.now());
-    const shown = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.pairingCode?.code === first.code, 10_000, 'the code in the view');
+    const shown = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.pairingCode?.code === first.code, 30_000, 'the code in the view');
     expect(shown.stage).toBe('qr');
     // It expires: WhatsApp issues the next one, and the view follows.
-    const next = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.pairingCode && v.pairingCode.code !== first.code, 10_000, 'a re-issued code');
+    const next = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.pairingCode && v.pairingCode.code !== first.code, 30_000, 'a re-issued code');
     expect(next.pairingCode!.expiresAt).toBeGreaterThan(first.expiresAt);
 
     await t.call('sim.scan', { accountId });

@@ -66,7 +66,7 @@ describe('slice stats, sampled while the Dashboard asks', () => {
     expect(entry!.memoryHistory).toEqual([{ at: entry!.sampledAt, bytes: entry!.memoryBytes }]);
     // The answer came from a round, and that round was announced too.
     expect(coreInternals(t.core).stats.counters.rounds).toBeGreaterThanOrEqual(1);
-    await t.events.waitFor('stats', (list) => entryOf(list, alice) !== undefined, 10_000, 'a stats event with Alice');
+    await t.events.waitFor('stats', (list) => entryOf(list, alice) !== undefined, 30_000, 'a stats event with Alice');
   });
 
   it('keeps sampling while interest lasts; the memory history grows, then stays bounded', async () => {

@@ -134,7 +134,7 @@ describe('the real whatsapp-web.js against a stand-in WhatsApp Web', () => {
 
     const incoming = `A reply from ${chat.name}`;
     standin.incoming(session, chat.id, incoming);
-    const arrived = await t.events.waitFor('chat.message', (e) => e.accountId === accountId && e.message.body === incoming, 15_000, 'the incoming message in the panel');
+    const arrived = await t.events.waitFor('chat.message', (e) => e.accountId === accountId && e.message.body === incoming, 45_000, 'the incoming message in the panel');
     expect(arrived.message).toMatchObject({ chatId: chat.id, fromMe: false });
     // The library's handlers ran without throwing inside the page (they report here, not to Node).
     expect(standin.of('page_error').map((report) => String(report.data).split('\n')[0])).toEqual([]);

@@ -98,15 +98,15 @@ describe('the slice image', () => {
     try {
       const started = await request<SliceStatus>(port, 'POST', '/api/status/initialize', { token, body: {} });
       expect(started.status).toBe(202);
-      const qr = await events.waitFor('qr', () => true, { timeoutMs: 10_000 });
+      const qr = await events.waitFor('qr', () => true, { timeoutMs: 30_000 });
       expect(qr).toMatchObject({ index: 1, total: 3 });
       expect(qr.payload).toMatch(/^2@/);
       const scanned = await request(port, 'POST', '/api/sim/scan', { token, body: {} });
       expect(scanned.status).toBe(200);
-      await events.waitFor('authenticated', () => true, { timeoutMs: 10_000 });
-      const last = await events.waitFor('contacts', (c) => c.done, { timeoutMs: 10_000 });
+      await events.waitFor('authenticated', () => true, { timeoutMs: 30_000 });
+      const last = await events.waitFor('contacts', (c) => c.done, { timeoutMs: 30_000 });
       expect(last.count).toBe(12);
-      await events.waitFor('ready', () => true, { timeoutMs: 10_000 });
+      await events.waitFor('ready', () => true, { timeoutMs: 30_000 });
       const status = await request<SliceStatus>(port, 'GET', '/api/status', { token });
       expect(status.body).toMatchObject({ state: 'ready', contacts: 12, authenticated: true });
     } finally {
@@ -129,7 +129,7 @@ describe('the slice image', () => {
       const events = await EventTap.open(mapped, realToken);
       try {
         await request(mapped, 'POST', '/api/status/initialize', { token: realToken, body: {} });
-        const error = await events.waitFor('error', () => true, { timeoutMs: 10_000 });
+        const error = await events.waitFor('error', () => true, { timeoutMs: 30_000 });
         expect(error.message).toMatch(/slicedeck-slice:chromium/);
       } finally {
         events.close();

@@ -250,7 +250,7 @@ describe('the event stream', () => {
     const bus = tc.core.events as unknown as { listenerCount: number };
     const before = bus.listenerCount;
     controller.abort();
-    await expect.poll(() => bus.listenerCount, { timeout: 5_000 }).toBe(before - 1);
+    await expect.poll(() => bus.listenerCount, { timeout: 15_000 }).toBe(before - 1);
   });
 });
 

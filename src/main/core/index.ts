@@ -64,6 +64,12 @@ export interface CreateCoreOptions {
    * test can hold the host there and kill it. Absent, nothing is awaited.
    */
   stageHook?: StageHook;
+  /**
+   * Test-only seam, never passed by the shells: the engine to run slices on instead of
+   * the one `config.runtime` names (the tests' in-memory runtime, test/helpers/memory-runtime.ts).
+   * It outlives the core, as an engine does: a reopened core over the same data finds its slices.
+   */
+  runtime?: SliceRuntime;
   /** better-sqlite3's compiled addon for this runtime (the desktop shell's Electron build); the package's own by default. */
   sqliteBinding?: string;
   /**
@@ -107,7 +113,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const homeId = store.homeId();
   const bus = new EventBus(logger);
   const runtime: SliceRuntime =
-    config.runtime === 'swarm' ? new SwarmRuntime(options.docker, { stopGraceMs: config.stopGraceMs }) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec });
+    options.runtime ??
+    (config.runtime === 'swarm' ? new SwarmRuntime(options.docker, { stopGraceMs: config.stopGraceMs }) : new DockerodeRuntime(options.docker, { noexecVolumes: config.volumeNoexec }));
   const system = new SystemMonitor({ config, store, runtime, bus, homeId, logger });
   // The accounts' owners come first: the outgoing queue asks them which slice is Ready, and the
   // slice service (built after the queue) tells the queue what slices say — no cycle, nothing nullable.

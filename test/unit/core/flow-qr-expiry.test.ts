@@ -1,17 +1,17 @@
 /**
- * Host-side QR expiry (PRODUCT §1): after the last code expires unscanned the host
- * removes the container, frees the port and shows `expired` — no window needed; a
- * host restarted while the last code is shown keeps that deadline (the adopted
- * slice's QR clock is re-armed from the row).
+ * Host-side QR expiry (PRODUCT §1), on the in-memory runtime (no Docker; the slice
+ * and the host are the product's own code): after the last code expires unscanned the
+ * host removes the slice, frees the port and shows `expired` — no window needed; a host
+ * restarted while the last code is shown keeps that deadline (the adopted slice's QR
+ * clock is re-armed from the row). Moved down from test/integration/core-qr-timeout.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome } from '../helpers/docker';
-import { isPortBindable } from '../../src/main/core/slices/ports';
+import { makeMemoryCore, type MemoryCore } from '../../helpers/memory-core';
+import { isPortBindable } from '../../../src/main/core/slices/ports';
 
-let t: TestCore;
+let t: MemoryCore;
 beforeAll(async () => {
-  t = await makeTestCore({ qrCodes: 3, qrTtlMs: 400 });
+  t = await makeMemoryCore({ qrCodes: 3, qrTtlMs: 400 });
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -21,12 +21,13 @@ describe('QR expiry', () => {
   it('destroys the slice after code 3 of 3 expires unscanned', async () => {
     const account = await t.call('accounts.add', { name: 'Erin' });
     const { port, sliceId } = await t.call('slices.connect', { accountId: account.id });
+    expect(t.runtime.containersOf(t.homeId, account.id)).toHaveLength(1);
     const expired = await t.events.waitForStage(account.id, 'qr_timeout', 20_000);
     expect(expired.phase).toBe('expired');
 
     const codes = t.events.of('slice').filter((v) => v.accountId === account.id && v.qr).map((v) => `${v.qr!.index}/${v.qr!.total}`);
     expect([...new Set(codes)]).toEqual(['1/3', '2/3', '3/3']);
-    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect(t.runtime.containersOf(t.homeId, account.id)).toHaveLength(0);
     expect(await isPortBindable(port)).toBe(true);
     expect((await t.call('system.status')).portsInUse).toBe(0);
 
@@ -44,15 +45,15 @@ describe('QR expiry', () => {
     expect(again.status).toBe('provisioned');
     await t.events.waitForStage(account.id, 'qr');
     await t.call('slices.destroy', { accountId: account.id });
-    expect(await containersOfHome(t.homeId, { accountId: account.id })).toHaveLength(0);
+    expect(t.runtime.containersOf(t.homeId, account.id)).toHaveLength(0);
   });
 });
 
 describe('QR expiry across a host restart', () => {
   it('re-arms the deadline of a slice adopted while its last code is shown, and expires it', async () => {
-    // Two codes of 5 s: the restart happens while code 2 of 2 is shown, so no later code re-arms the
+    // Two codes of 2 s: the restart happens while code 2 of 2 is shown, so no later code re-arms the
     // clock; only the deadline rebuilt from the row at adoption (stage-clock.ts rearm) can end it.
-    let host = await makeTestCore({ qrCodes: 2, qrTtlMs: 5_000 });
+    let host = await makeMemoryCore({ qrCodes: 2, qrTtlMs: 2_000 });
     try {
       const account = await host.call('accounts.add', { name: 'Restarted' });
       const { sliceId } = await host.call('slices.connect', { accountId: account.id });
@@ -63,7 +64,7 @@ describe('QR expiry across a host restart', () => {
       // No new code comes (the last one is shown): the re-armed host clock ends it.
       const expired = await host.events.waitForStage(account.id, 'qr_timeout', 20_000);
       expect(expired.phase).toBe('expired');
-      expect(await containersOfHome(host.homeId, { accountId: account.id })).toHaveLength(0);
+      expect(host.runtime.containersOf(host.homeId, account.id)).toHaveLength(0);
     } finally {
       await host.cleanup();
     }

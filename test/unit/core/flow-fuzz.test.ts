@@ -1,6 +1,7 @@
 /**
  * Hostile input through the web transport (the server of `npm run serve`) over a
- * real core (real SQLite, a real simulated slice linked and Ready): for every
+ * real core (real SQLite, a real simulated slice linked and Ready — the slice app in this
+ * process on the in-memory runtime, so its own failures count as this process's): for every
  * command of the contract, well-formed requests for a REAL account and chat with
  * ONE hostile field at a time, plus hostile bodies. Requests are generated from
  * the COMMANDS table, so a command added later is fuzzed without touching this
@@ -10,6 +11,7 @@
  * 500 or code `internal`; every refusal has words; the process and the server
  * stay up; nothing is polluted; SQLite's integrity_check is ok; and the limits of
  * src/shared/input-rules.ts and the contract, each at its edge.
+ * Moved down from test/integration/core-fuzz.test.ts: nothing here needs an engine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,15 +22,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, COMMAND_NAMES, type CommandHandlers, type CommandName } from '@shared/contract';
 import { ERROR_CODES } from '@shared/errors';
 import { CHAT_ID_RULE, MESSAGE_TEXT_RULE } from '@shared/input-rules';
-import { startWebServer, type WebServer } from '../../src/main/transport/web';
-import { MAX_BODY_BYTES } from '../../src/main/transport/web-body';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import { startWebServer, type WebServer } from '../../../src/main/transport/web';
+import { MAX_BODY_BYTES } from '../../../src/main/transport/web-body';
+import { makeMemoryCore, type MemoryCore } from '../../helpers/memory-core';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 /** The whole fuzz must end well within this (2 cores shared with other runs). */
 const RUN_BUDGET_MS = 150_000;
 
-let tc: TestCore;
+let tc: MemoryCore;
 let server: WebServer;
 let rendererDir: string;
 /** Handler calls per command, counted behind dispatch (so only inputs that passed validation). */
@@ -37,7 +39,7 @@ const unexpected: unknown[] = [];
 const onUnexpected = (error: unknown) => unexpected.push(error);
 
 beforeAll(async () => {
-  tc = await makeTestCore();
+  tc = await makeMemoryCore();
   const counted = Object.fromEntries(
     COMMAND_NAMES.map((name) => [
       name,

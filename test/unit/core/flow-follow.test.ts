@@ -1,24 +1,30 @@
 /**
- * After Ready the panel follows the phone (PRODUCT §1 step 6), on real slices with
- * the simulated WhatsApp's faults played through `sim.fault`:
+ * After Ready the panel follows the phone (PRODUCT §1 step 6), on real slices (the slice
+ * app in this process, on the in-memory runtime: no Docker) with the simulated
+ * WhatsApp's faults played through `sim.fault`:
  * - a dropped link that WhatsApp brings back is a note beside Ready, then gone;
  * - a logout on the phone takes the account out of Ready with words and History rows,
  *   and frees the slice (container, port, session volume);
  * - the slice's restart ladder giving up ends in `error` with the slice's words.
  * And a slice's 404 (no such chat) is the host's 404, not a 502.
+ * Moved down from test/integration/core-follow.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_STATUS_OF } from '@shared/errors';
+import { SLICE_ENV } from '@shared/slice-protocol';
 import type { SliceView } from '@shared/types';
-import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
-import { containersOfHome, volumesOfHome } from '../helpers/docker';
-import { isPortBindable } from '../../src/main/core/slices/ports';
-import { LOGGED_OUT_WORDS } from '../../src/main/core/slices/slice-service';
+import { linkNewAccount, makeTestCore } from '../../helpers/core';
+import { makeMemoryCore, type MemoryCore } from '../../helpers/memory-core';
+import { isPortBindable } from '../../../src/main/core/slices/ports';
+import { LOGGED_OUT_WORDS } from '../../../src/main/core/slices/slice-service';
 
-let t: TestCore;
+let t: MemoryCore;
 beforeAll(async () => {
-  t = await makeTestCore({ qrTtlMs: 20_000, simContacts: 5 });
+  // The slice's own restart ladder backs off 100 ms × attempt instead of its default 2 s × attempt.
+  t = await makeMemoryCore({ qrTtlMs: 20_000, simContacts: 5 }, { sliceEnv: { [SLICE_ENV.restartBackoffMs]: '100' } });
 });
+const volumesOfHome = async (homeId: string) => (await t.runtime.listVolumes(homeId)).map((v) => v.name);
+const containersOfHome = async (homeId: string, { accountId }: { accountId: string }) => t.runtime.containersOf(homeId, accountId);
 afterAll(async () => {
   await t?.cleanup();
 });
@@ -34,7 +40,7 @@ describe('after Ready, the panel follows the phone', () => {
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'drop_link' });
 
-    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 15_000, 'a note about the dropped link');
+    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 45_000, 'a note about the dropped link');
     expect(noted).toMatchObject({ phase: 'ready', stage: 'ready' });
     expect(noted.note).toMatch(/lost the link.*reconnecting by itself/);
     expect(noted.error).toBeUndefined();
@@ -56,7 +62,7 @@ describe('after Ready, the panel follows the phone', () => {
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'phone_logout' });
 
-    const out = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.phase !== 'ready', 15_000, 'the account to leave Ready');
+    const out = await t.events.waitFor('slice', (v) => v.accountId === accountId && v.phase !== 'ready', 45_000, 'the account to leave Ready');
     expect(out).toMatchObject({ phase: 'setup', stage: 'idle', note: LOGGED_OUT_WORDS });
     expect(out.note).toMatch(/logged this account out.*Click Connect WhatsApp/);
     expect(out.port).toBeUndefined();
@@ -86,11 +92,11 @@ describe('after Ready, the panel follows the phone', () => {
   it('ends in error with the slice’s words when its restart ladder gives up', async () => {
     const { accountId } = await linkNewAccount(t, 'Lou');
     // Every restart of the client fails, then the link drops: the ladder climbs and gives up
-    // (the slice's defaults: 5 restarts, backoff 2 s × attempt — about 30 s).
+    // (the slice's default 5 restarts, backoff here 100 ms × attempt).
     t.events.clear();
     await t.call('sim.fault', { accountId, kind: 'fail_initialize', count: 50 });
     await t.call('sim.fault', { accountId, kind: 'drop_link' });
-    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 15_000, 'the reconnecting note');
+    const noted = await t.events.waitFor('slice', (v) => v.accountId === accountId && !!v.note, 45_000, 'the reconnecting note');
     expect(noted.phase).toBe('ready');
     const failed = await t.events.waitForStage(accountId, 'error', 60_000);
     expect(failed.error).toMatch(/WhatsApp kept disconnecting: 5 restarts within 10 minutes did not bring it back\. Click Connect to start it again\.$/);
@@ -115,6 +121,7 @@ describe('sim.fault', () => {
   it('is refused outside simulation mode, and for an account without a slice', async () => {
     const idle = await t.call('accounts.add', { name: 'Ned' });
     await expect(t.call('sim.fault', { accountId: idle.id, kind: 'drop_link' })).rejects.toMatchObject({ code: 'slice_unavailable', message: expect.stringMatching(/Connect this account first/) });
+    // Refused before any engine is asked: the Docker runtime is never reached.
     const real = await makeTestCore({ driver: 'whatsapp-web.js' });
     try {
       const account = await real.call('accounts.add', { name: 'Olga' });

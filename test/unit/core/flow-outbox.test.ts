@@ -1,16 +1,20 @@
 /**
- * The durable outgoing queue (issue 9, part 2), on real slices and a real SQLite file:
- * idempotency keys, acks (delivered, read), a Disconnect with the cap and cancel, and
- * the uncertain case (handed over, no answer) resolved by looking before resending.
+ * The durable outgoing queue (issue 9, part 2), on real slices (the slice app in this
+ * process, on the in-memory runtime: no Docker) and a real SQLite file: idempotency keys,
+ * acks (delivered, read), a Disconnect with the cap and cancel, the drain in the order
+ * the messages were queued, and the uncertain case (handed over, no answer) resolved by
+ * looking before resending. Moved down from test/integration/core-outbox.test.ts; the
+ * crash tests (core-outbox-crash) keep a real host process killed mid-send.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkNewAccount, makeTestCore, type TestCore } from '../helpers/core';
+import { linkNewAccount } from '../../helpers/core';
+import { makeMemoryCore, type MemoryCore } from '../../helpers/memory-core';
 
-let t: TestCore;
+let t: MemoryCore;
 beforeAll(async () => {
-  t = await makeTestCore({ qrTtlMs: 20_000, simContacts: 5, simAckDelayMs: 150, simReplyDelayMs: 0, outboxCap: 3 });
+  t = await makeMemoryCore({ qrTtlMs: 20_000, simContacts: 5, simAckDelayMs: 150, simReplyDelayMs: 0, outboxCap: 3 });
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -51,7 +55,7 @@ describe('the outgoing queue', () => {
     expect(row).toMatchObject({ id: sent.messageId, status: 'read', queueId: sent.queueId });
   });
 
-  it('after Disconnect messages wait (cap with words, cancel) and go out after the next link, once each', async () => {
+  it('after Disconnect messages wait (cap with words, cancel) and go out after the next link, once each, in the order they were queued', async () => {
     await t.call('slices.destroy', { accountId });
     const first = await t.call('messages.send', { accountId, chatId: CHAT, text: 'wait 1' });
     const second = await t.call('messages.send', { accountId, chatId: CHAT, text: 'wait 2' });
@@ -74,6 +78,11 @@ describe('the outgoing queue', () => {
     // The cancelled one never went out (and is not listed in the chat).
     const thread = await t.call('chats.messages', { accountId, chatId: CHAT });
     expect(thread.filter((m) => m.body === 'wait 2')).toEqual([]);
+    // Drained oldest first: handed over, and so in the chat, in the order they were queued.
+    const sentOrder = t.events.of('message.status').filter((s) => s.status === 'sent' && (s.queueId === first.queueId || s.queueId === third.queueId)).map((s) => s.queueId);
+    expect(sentOrder).toEqual([first.queueId, third.queueId]);
+    const bodies = thread.filter((m) => m.fromMe && /^wait \d$/.test(m.body ?? '')).map((m) => m.body);
+    expect(bodies).toEqual(['wait 1', 'wait 3']);
     expect((await t.call('slices.view', { accountId })).queued).toBeUndefined();
   });
 
