@@ -215,7 +215,8 @@ export interface MemorySample {
 export interface SliceStats {
   accountId: string;
   sliceId: string;
-  containerId?: string;
+  /** The runtime's handle on the slice (a container id on one engine, a service id on a swarm). */
+  sliceRef?: string;
   /** When the container last started (Docker's State.StartedAt); lets the page tick uptime between samples. */
   startedAt: EpochMs | null;
   uptimeMs: number | null;

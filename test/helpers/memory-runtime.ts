@@ -134,10 +134,10 @@ export class MemoryRuntime implements SliceRuntime {
     return id;
   }
 
-  async start(containerId: string): Promise<void> {
+  async start(ref: string): Promise<void> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
-    if (!slice) throw new SlicedeckError('slice_failed', `No such container: ${containerId}`);
+    const slice = this.slices.get(ref);
+    if (!slice) throw new SlicedeckError('slice_failed', `No such slice: ${ref}`);
     if (slice.status === 'running') return;
     const { spec } = slice;
     // Docker makes a mounted volume that does not exist (without labels).
@@ -176,34 +176,34 @@ export class MemoryRuntime implements SliceRuntime {
     this.log(slice, { event: 'listening', host: LOCAL_LOCATION.address, port: spec.port, driver: config.driver, instanceId: config.instanceId });
   }
 
-  async restart(containerId: string, opts: { graceMs?: number } = {}): Promise<void> {
+  async restart(ref: string, opts: { graceMs?: number } = {}): Promise<void> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
-    if (!slice) throw new SlicedeckError('slice_failed', `No such container: ${containerId}`);
+    const slice = this.slices.get(ref);
+    if (!slice) throw new SlicedeckError('slice_failed', `No such slice: ${ref}`);
     await this.stop(slice, opts.graceMs ?? DEFAULT_RESTART_GRACE_MS);
-    await this.start(containerId);
+    await this.start(ref);
   }
 
-  async remove(containerId: string): Promise<void> {
+  async remove(ref: string): Promise<void> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
+    const slice = this.slices.get(ref);
     if (!slice) return;
-    this.slices.delete(containerId);
+    this.slices.delete(ref);
     if (slice.status === 'running') this.halt(slice, KILLED_EXIT);
   }
 
-  async stopAndRemove(containerId: string, opts: { graceMs: number }): Promise<StopOutcome> {
+  async stopAndRemove(ref: string, opts: { graceMs: number }): Promise<StopOutcome> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
+    const slice = this.slices.get(ref);
     if (!slice) return { exitCode: null };
     const exitCode = slice.status === 'running' || slice.stopping ? await this.stop(slice, opts.graceMs) : null;
-    this.slices.delete(containerId);
+    this.slices.delete(ref);
     return { exitCode };
   }
 
-  async inspect(containerId: string): Promise<SliceRunState | null> {
+  async inspect(ref: string): Promise<SliceRunState | null> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
+    const slice = this.slices.get(ref);
     if (!slice) return null;
     return {
       ref: slice.id,
@@ -218,9 +218,9 @@ export class MemoryRuntime implements SliceRuntime {
   }
 
   /** Real readings of the whole test process, labelled (WHOLE_PROCESS_STATS_LABEL), never of the slice alone. */
-  async stats(containerId: string): Promise<RawContainerStats | null> {
+  async stats(ref: string): Promise<RawContainerStats | null> {
     this.requireAnswering();
-    const slice = this.slices.get(containerId);
+    const slice = this.slices.get(ref);
     if (!slice) return null;
     if (slice.status !== 'running') return { read: new Date().toISOString() };
     const cpu = process.cpuUsage();
@@ -318,8 +318,8 @@ export class MemoryRuntime implements SliceRuntime {
   // ── what a test does to the engine behind the host's back ─────────────────────
 
   /** `docker kill`: the slice's process dies at once (SIGKILL, or another signal's exit code). */
-  kill(containerId: string, exitCode = KILLED_EXIT): void {
-    const slice = this.slices.get(containerId);
+  kill(ref: string, exitCode = KILLED_EXIT): void {
+    const slice = this.slices.get(ref);
     if (slice?.status === 'running') this.halt(slice, exitCode);
   }
 
@@ -329,13 +329,13 @@ export class MemoryRuntime implements SliceRuntime {
   }
 
   /** What the slice logged since its last start (its container's log). */
-  logsOf(containerId: string): LogEntry[] {
-    return this.slices.get(containerId)?.logs ?? [];
+  logsOf(ref: string): LogEntry[] {
+    return this.slices.get(ref)?.logs ?? [];
   }
 
   /** The environment the slice runs with, as `docker inspect` would show it (the contract's envOf). */
-  envOf(containerId: string): string[] {
-    return Object.entries(this.slices.get(containerId)?.env ?? {}).map(([key, value]) => `${key}=${value}`);
+  envOf(ref: string): string[] {
+    return Object.entries(this.slices.get(ref)?.env ?? {}).map(([key, value]) => `${key}=${value}`);
   }
 
   /** Ends every slice at once and forgets everything (a test's teardown). */

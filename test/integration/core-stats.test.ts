@@ -56,7 +56,7 @@ describe('slice stats, sampled while the Dashboard asks', () => {
     const entries = await t.call('slices.stats');
     const entry = entryOf(entries, alice);
     expect(entry).toBeDefined();
-    expect(entry).toMatchObject({ sliceId: view.sliceId, containerId: container!.Id, restarts: 0, memoryLimitBytes: SLICE_MEMORY });
+    expect(entry).toMatchObject({ sliceId: view.sliceId, sliceRef: container!.Id, restarts: 0, memoryLimitBytes: SLICE_MEMORY });
     expect(entry!.memoryBytes).toBeGreaterThan(0);
     expect(entry!.memoryBytes).toBeLessThan(SLICE_MEMORY);
     expect(typeof entry!.cpuPercent).toBe('number');

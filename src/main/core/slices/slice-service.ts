@@ -144,8 +144,8 @@ export class SliceService {
   }
 
   /** Removes the slice's container and clears its row into `finalStage` (see Teardown.teardown). */
-  teardown(owned: Owned, sliceId: string, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
-    return this.ending.teardown(owned, this.state.slice(owned.id, sliceId), finalStage, error, opts);
+  teardown(owned: Owned, sliceId: string, finalStage: Stage, words: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
+    return this.ending.teardown(owned, this.state.slice(owned.id, sliceId), finalStage, words, opts);
   }
 
   /** Re-follows a slice found running at start-up, and re-arms its timers from the persisted truth. */

@@ -209,7 +209,7 @@ export class StatsSampler {
     return {
       accountId: row.accountId,
       sliceId: row.sliceId,
-      containerId: row.sliceRef,
+      sliceRef: row.sliceRef,
       startedAt,
       uptimeMs: startedAt !== null ? Math.max(0, sampledAt - startedAt) : null,
       cpuPercent: raw ? cpuPercent(raw) : null,

@@ -27,16 +27,18 @@ export class Teardown {
    * shown yet, no History row): a host killed meanwhile leaves a row the next start's
    * reconciler finishes (a terminal stage naming a container), never one naming a slice
    * the engine is still stopping as if it were live (it would be adopted as running).
+   * `words` go where the final stage means them (the store decides: an error or qr_timeout's
+   * words are its error, a logout's are a note).
    * Idempotent and guarded by the slice id, so a late timer never clears a newer slice.
    */
-  async teardown(owned: Owned, slice: SliceHandle, finalStage: Stage, error: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
+  async teardown(owned: Owned, slice: SliceHandle, finalStage: Stage, words: string | null, opts: { sweepLabels?: boolean; graceful?: boolean } = {}): Promise<void> {
     const { store, deps } = this.state;
     owned.unfollow(slice.sliceId);
     const row = slice.current();
     if (!row) return;
     owned.clearTimer();
     const graceful = opts.graceful ?? (finalStage !== 'qr_timeout' && mayHoldSession(row.stage, store.sessionSaved(slice.accountId)));
-    if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, error);
+    if (graceful) store.markEnding(slice.accountId, slice.sliceId, finalStage, words);
     try {
       if (row.sliceRef) await endContainer(this.state, slice.ids, row.sliceRef, graceful);
       if (opts.sweepLabels) {
@@ -49,7 +51,7 @@ export class Teardown {
       // The reconciler removes it later (its slice id no longer matches any row); the port is re-checked before reuse.
       this.state.log.warn({ ...slice.ids, err }, 'could not remove the slice container now; the reconciler will');
     }
-    slice.publish(store.clearSlice(slice.accountId, finalStage, error, slice.sliceId));
+    slice.publish(store.clearSlice(slice.accountId, finalStage, words, slice.sliceId));
   }
 
   /** A slice failed: abort its provisioning if one is running, else tear it down into `error`. */
