@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from '../../src/main/transport/web-security';
+import { allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, tokensMatch } from '../../src/main/transport/web-security';
+import { presentedToken } from '../../src/http-kit';
 import { contentTypeOf, resolveInside } from '../../src/main/transport/web-static';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -15,7 +16,7 @@ describe('tokensMatch', () => {
   });
 });
 
-describe('presentedToken', () => {
+describe('presentedToken, as the web transport asks it (no query allowed)', () => {
   it('reads the Bearer header, and nothing else', () => {
     expect(presentedToken(req({ authorization: 'Bearer h' }))).toBe('h');
     expect(presentedToken(req({}))).toBeNull();

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CONTENT_SECURITY_POLICY } from '../csp';
-import { presentedToken as kitPresentedToken, tokensMatch } from '../../http-kit';
+import { tokensMatch } from '../../http-kit';
 
 /** Every response of the web mode carries these; the CSP is the desktop app's too (one policy, src/main/csp.ts). */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -18,11 +18,6 @@ export const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export { tokensMatch } from '../../http-kit';
-
-/** The token a request presents: the Bearer header only (never a query string: URLs end up in logs and histories). */
-export function presentedToken(req: IncomingMessage): string | null {
-  return kitPresentedToken(req);
-}
 
 /**
  * The event stream's cookie (issue 19): EventSource cannot send a header, and a token in

@@ -10,7 +10,8 @@ import { dispatch } from '@shared/dispatch';
 import { HTTP_STATUS_OF, SlicedeckError, toWireError, type ErrorCode } from '@shared/errors';
 import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame, trustConnection } from '../../http-kit';
 import { BodyRefusedError, readJsonBody } from './web-body';
-import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
+import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, tokensMatch } from './web-security';
+import { presentedToken } from '../../http-kit';
 import { serveStatic } from './web-static';
 import { METRICS_PATH, serveMetrics, type MetricsSource } from './web-metrics';
 
@@ -106,6 +107,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
 
     const isEvents = url.pathname === EVENTS_PATH;
+    // The Bearer header only (no queryFrom): a token in a URL ends up in logs and histories.
     const given = presentedToken(req);
     // Programs send the Bearer header everywhere; the page's EventSource sends the cookie, which opens the event stream only.
     const authorized = (given !== null && tokensMatch(given, token)) || (isEvents && hasEventsCookie(req, token));

@@ -27,8 +27,9 @@ const KIND_OF_TYPE: Readonly<Record<string, MediaKind>> = {
 /** Kinds whose `_data.body` is WhatsApp's JPEG thumbnail (a document's is its first page, when it has one). */
 const THUMBNAIL_KINDS = new Set<MediaKind>(['image', 'video', 'location', 'document']);
 const MAX_DURATION_SECONDS = 7 * 24 * 3600;
+/** C0 controls and DEL, taken out of a file name or caption WhatsApp gave (text-safety's CONTROL is another set, for the panel's text). */
 // eslint-disable-next-line no-control-regex -- control characters are what is removed
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+const FILE_TEXT_CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /** The kind of a media message, or undefined for text (and every other type). */
 export function mediaKindOf(message: WaMessage): MediaKind | undefined {
@@ -91,7 +92,7 @@ function cleanDuration(raw: unknown): number | undefined {
 /** The last path segment, without control characters, at most 255 characters; undefined when nothing is left. */
 export function cleanFileName(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  const name = (raw.split(/[/\\]/).pop() ?? '').replace(CONTROL, '').trim().slice(0, 255);
+  const name = (raw.split(/[/\\]/).pop() ?? '').replace(FILE_TEXT_CONTROL, '').trim().slice(0, 255);
   return name && name !== '.' && name !== '..' ? name : undefined;
 }
 
@@ -101,7 +102,7 @@ function locationOf(message: WaMessage): MessageMedia['location'] | undefined {
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
   const named = [message.location?.name, message.location?.address].filter((part): part is string => typeof part === 'string' && part.trim() !== '');
   const words = named.length > 0 ? named.join(', ') : message._data?.loc;
-  const description = typeof words === 'string' ? words.replace(CONTROL, ' ').trim().slice(0, 1_024) : '';
+  const description = typeof words === 'string' ? words.replace(FILE_TEXT_CONTROL, ' ').trim().slice(0, 1_024) : '';
   return description ? { latitude, longitude, description } : { latitude, longitude };
 }
 
