@@ -4,6 +4,7 @@
  * and by tests, which run the very same slice in-process.
  */
 import { join } from 'node:path';
+import { proxyAddress } from '@shared/proxy';
 import type { SliceConfig } from './config';
 import { createSimulatedBackend, SimulatedSessionDir, type SimulatorControls } from './drivers/simulated';
 import { createWwebjsFactory, sanitizeClientId } from './drivers/wwebjs';
@@ -29,6 +30,15 @@ export async function createSliceApp(config: SliceConfig, options: { log?: Logge
     factory = createWwebjsFactory(config, options.log, backend.createClient);
   } else {
     factory = createWwebjsFactory(config, options.log);
+  }
+  // The address only, never the login. The simulated phone makes no browser traffic, so no
+  // byte of it goes through the proxy: said once, plainly, rather than pretended.
+  if (config.proxy) {
+    options.log?.(
+      config.driver === 'simulated'
+        ? { event: 'proxy_not_used', proxy: proxyAddress(config.proxy), reason: 'the simulated driver makes no network traffic; the real driver sends Chromium through this proxy' }
+        : { event: 'proxy', proxy: proxyAddress(config.proxy), login: config.proxy.username !== undefined },
+    );
   }
   const manager = new InstanceManager({ driverName: config.driver, factory, config: config.manager, ...(options.log ? { log: options.log } : {}) });
   const server = createSliceServer({

@@ -3,6 +3,8 @@
  * `SLICE_ENV`, @shared/slice-protocol). Every value is checked; a bad one stops
  * the slice with words that name the variable and say what it accepts.
  */
+import type { ProxySettings } from '@shared/proxy';
+import { readSliceProxy } from './proxy';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
@@ -42,6 +44,8 @@ export interface SliceConfig {
   pairingPhoneNumber: string | null;
   /** Real driver: appended to the container's Chromium flags (CHROMIUM_EXTRA_ARGS, a JSON array). */
   chromiumExtraArgs: string[];
+  /** The account's proxy (src/slice/proxy.ts: the file beside the token file); absent or null: direct. */
+  proxy?: ProxySettings | null;
   /** How long each pairing code lives before the next is issued (PAIRING_CODE_TTL_MS; WhatsApp: 3 min). */
   pairingCodeTtlMs: number;
   /** The largest media file downloaded and answered (MEDIA_MAX_BYTES; the host's SLICEDECK_MEDIA_MAX_BYTES). */
@@ -178,8 +182,16 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
   if (!chromiumArgs.ok) {
     throw new SliceConfigError(`${SLICE_ENV.chromiumExtraArgs} is not valid: ${chromiumArgs.reason}. The host sets it from SLICEDECK_CHROMIUM_ARGS.`);
   }
+  const tokenFile = env[SLICE_ENV.tokenFile]?.trim();
+  let proxy: ProxySettings | null = null;
+  try {
+    proxy = tokenFile ? readSliceProxy(tokenFile, io.readFile) : null;
+  } catch (error) {
+    throw new SliceConfigError((error as Error).message);
+  }
   return {
     token,
+    proxy,
     port: readInt(env, SLICE_ENV.port, SLICE_INTERNAL_PORT, 1, 65535),
     listenHost,
     driver: driverRaw,

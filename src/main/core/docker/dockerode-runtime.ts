@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import type { ProxySettings } from '@shared/proxy';
 import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
 import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
@@ -166,7 +167,7 @@ export class DockerodeRuntime implements SliceRuntime {
       }
       throw translateEngineError(error, 'create the slice container');
     }
-    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid });
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid, proxy: spec.proxy });
     return id;
   }
 
@@ -178,13 +179,13 @@ export class DockerodeRuntime implements SliceRuntime {
   /** Session volumes given to the image's slice uid (volume-owner.ts). */
   private readonly volumeOwners = new VolumeOwners(() => this.engine());
 
-  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number; proxy?: ProxySettings }>();
 
   private async handOverToken(containerId: string): Promise<void> {
     const pending = this.pendingTokens.get(containerId);
     if (!pending) return;
     try {
-      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
+      await this.engine().getContainer(containerId).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid, new Date(), pending.proxy), { path: DATA_MOUNT });
       this.pendingTokens.delete(containerId);
     } catch (error) {
       throw translateEngineError(error, 'give the slice its token file');

@@ -84,6 +84,10 @@ function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
   return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
 
+/** An account with a proxy on a swarm (SLICEDECK_RUNTIME=swarm): not carried there yet. */
+export const SWARM_PROXY_WORDS =
+  'This account has a proxy, and slices on a swarm (SLICEDECK_RUNTIME=swarm) cannot use one yet. Remove the proxy from the account, or run slicedeck on one Docker engine.';
+
 export class SwarmRuntime implements SliceRuntime {
   readonly kind = 'swarm' as const;
   private readonly engine: () => Docker;
@@ -199,6 +203,8 @@ export class SwarmRuntime implements SliceRuntime {
   }
 
   async create(spec: SliceSpec): Promise<string> {
+    // Not carried on a swarm yet: refuse rather than let the account's traffic go direct.
+    if (spec.proxy) throw new SlicedeckError('invalid_input', SWARM_PROXY_WORDS);
     try {
       await this.ensureNetwork(spec.homeId);
       const secretId = await this.createTokenSecret(spec);
