@@ -17,6 +17,7 @@ import type { ProxySettings } from '@shared/proxy';
 import type { SliceView } from '@shared/types';
 import { ConnectProxy, refusingPort } from '../helpers/connect-proxy';
 import { containersOfHome, docker } from '../helpers/docker';
+import { bridgeGatewayAddress, SLICE_NETWORK } from '../standin-whatsapp/gateway';
 import { startRealLibraryRig, stopRealLibraryRig, type RealLibraryRig } from '../helpers/real-library';
 
 const WHATSAPP = 'web.whatsapp.com:443';
@@ -27,7 +28,9 @@ let open: ConnectProxy;
 let guarded: ConnectProxy;
 
 beforeAll(async () => {
-  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 1_500, nextCodeMs: 20_000, syncMs: 500, contacts: 3 });
+  // The proxies listen on the gateway, beside the stand-in: Chromium may reach that address (as a proxy).
+  const gateway = await bridgeGatewayAddress(SLICE_NETWORK);
+  rig = await startRealLibraryRig({ codes: 3, firstCodeMs: 1_500, nextCodeMs: 20_000, syncMs: 500, contacts: 3 }, {}, { alsoReachable: [gateway] });
   const { standin } = rig;
   const route = (target: string) => (target === WHATSAPP ? { host: standin.host, port: standin.port } : null);
   open = await ConnectProxy.start({ host: standin.host, route });
