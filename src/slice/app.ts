@@ -31,14 +31,16 @@ export async function createSliceApp(config: SliceConfig, options: { log?: Logge
   } else {
     factory = createWwebjsFactory(config, options.log);
   }
-  // The address only, never the login. The simulated phone makes no browser traffic, so no
-  // byte of it goes through the proxy: said once, plainly, rather than pretended.
+  // The address only, never the login. The simulated phone makes no browser traffic: nothing
+  // of it goes through the proxy — each start only probes that the proxy would open a tunnel
+  // to WhatsApp Web (proxy-probe.ts). Said once, plainly, rather than pretended.
   if (config.proxy) {
-    options.log?.(
-      config.driver === 'simulated'
-        ? { event: 'proxy_not_used', proxy: proxyAddress(config.proxy), reason: 'the simulated driver makes no network traffic; the real driver sends Chromium through this proxy' }
-        : { event: 'proxy', proxy: proxyAddress(config.proxy), login: config.proxy.username !== undefined },
-    );
+    options.log?.({
+      event: 'proxy',
+      proxy: proxyAddress(config.proxy),
+      login: config.proxy.username !== undefined,
+      carries: config.driver === 'simulated' ? 'a probe only (the simulated driver makes no browser traffic)' : "Chromium's traffic",
+    });
   }
   const manager = new InstanceManager({ driverName: config.driver, factory, config: config.manager, ...(options.log ? { log: options.log } : {}) });
   const server = createSliceServer({

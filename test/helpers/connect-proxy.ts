@@ -17,6 +17,8 @@ export interface ConnectRecord {
   /** The Basic login it carried, decoded (`user:password`), or null. */
   login: string | null;
   at: number;
+  /** Bytes the client sent through an open tunnel (a TLS handshake and more for a browser; 0 for a bare probe). */
+  bytesUp: number;
 }
 
 export interface ConnectProxyOptions {
@@ -51,13 +53,17 @@ export class ConnectProxy {
     if (!address || typeof address === 'string') throw new Error('the proxy did not get a port');
     const proxy = new ConnectProxy(server, sockets, options.host, address.port);
     server.on('request', (req: IncomingMessage, res) => {
-      proxy.records.push({ target: req.url ?? '', outcome: 'plain', login: loginOf(req), at: Date.now() });
+      proxy.records.push({ target: req.url ?? '', outcome: 'plain', login: loginOf(req), at: Date.now(), bytesUp: 0 });
       res.writeHead(403, { connection: 'close' }).end();
     });
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       const target = req.url ?? '';
       const login = loginOf(req);
-      const record = (outcome: ConnectRecord['outcome']) => proxy.records.push({ target, outcome, login, at: Date.now() });
+      const record = (outcome: ConnectRecord['outcome']): ConnectRecord => {
+        const entry: ConnectRecord = { target, outcome, login, at: Date.now(), bytesUp: 0 };
+        proxy.records.push(entry);
+        return entry;
+      };
       client.on('error', () => undefined);
       const expected = options.credentials ? `${options.credentials.username}:${options.credentials.password}` : null;
       if (expected !== null && login !== expected) {
@@ -71,7 +77,9 @@ export class ConnectProxy {
         client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
         return;
       }
-      record('tunnel');
+      const tunnel = record('tunnel');
+      tunnel.bytesUp += head.length;
+      client.on('data', (chunk: Buffer) => (tunnel.bytesUp += chunk.length));
       const upstream = connect(to.port, to.host, () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);

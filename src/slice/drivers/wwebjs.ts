@@ -38,6 +38,7 @@ import { MEDIA_THUMBNAIL_MAX_CHARS } from '@shared/slice-protocol';
 import { DriverNotReadyError, UnknownCursorError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './driver';
 import { MediaRefusal, downloadMediaFile, mediaOf, textOf } from './media';
 import { proxyAddress, type ProxySettings } from '@shared/proxy';
+import { ProxyRefusedError, probeProxy } from '../proxy-probe';
 import { chromiumArgsWithProxy, explainProxyFailure, proxyAuthentication } from '../proxy';
 import { chatsPageInPage, messagesPageInPage, type ChatsPageArgs, type MessagesPageArgs, type PageChatRow, type PageMessageRow } from './page-queries';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
@@ -258,6 +259,15 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.running = true;
     this.waitingFor = null;
     this.reportWaiting('whatsapp_web');
+    // The proxy asked first (proxy-probe.ts): its refusal in words, not a start timeout.
+    if (this.config.proxy) {
+      const refused = await probeProxy(this.config.proxy);
+      this.log({ event: 'proxy_probe', proxy: proxyAddress(this.config.proxy), ok: refused === null });
+      if (refused) {
+        this.running = false;
+        throw new ProxyRefusedError(refused);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
