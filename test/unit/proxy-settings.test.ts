@@ -11,6 +11,8 @@ import { tokenArchive } from '../../src/main/core/docker/container-spec';
 import { chromiumArgsWithProxy, proxyAuthentication, readSliceProxy } from '../../src/slice/proxy';
 import { clientOptions, explainStartFailure } from '../../src/slice/drivers/wwebjs';
 import { removeStaleTokenFiles } from '../../src/slice/stale-tokens';
+import { SWARM_PROXY_WORDS, SwarmRuntime } from '../../src/main/core/docker/swarm-runtime';
+import type { SliceSpec } from '../../src/main/core/docker/runtime';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,5 +123,15 @@ describe('the proxy in the slice', () => {
     for (const name of ['slc_aaaaaaaa.token', 'slc_aaaaaaaa.proxy', 'slc_bbbbbbbb.token', 'slc_bbbbbbbb.proxy', 'other.proxy']) writeFileSync(join(dir, name), 'x');
     removeStaleTokenFiles(join(dir, 'slc_bbbbbbbb.token'));
     expect(readdirSync(dir).sort()).toEqual(['other.proxy', 'slc_bbbbbbbb.proxy', 'slc_bbbbbbbb.token']);
+  });
+});
+
+describe('on a swarm', () => {
+  it('refuses a slice with a proxy in words before asking the engine, rather than send it direct', async () => {
+    // No engine behind this socket: an engine call would fail with the engine's words instead.
+    const runtime = new SwarmRuntime({ socketPath: '/nonexistent/slicedeck-test.sock' });
+    const spec = { homeId: 'h', accountId: 'acc_x', sliceId: 'slc_00000000', image: 'i', port: 1, env: {}, token: 't', memoryBytes: 1, pidsLimit: 1, cpus: 1, volume: 'v', network: 'n' } satisfies SliceSpec;
+    await expect(runtime.create({ ...spec, proxy: { scheme: 'http', host: 'p.example.com', port: 3128 } })).rejects.toThrow(SWARM_PROXY_WORDS);
+    await expect(runtime.create(spec)).rejects.not.toThrow(SWARM_PROXY_WORDS);
   });
 });
