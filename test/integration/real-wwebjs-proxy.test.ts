@@ -26,6 +26,8 @@ const PASSWORD = 'pr0xy-s3cret-Zq9';
 let rig: RealLibraryRig | undefined;
 let open: ConnectProxy;
 let guarded: ConnectProxy;
+/** Printed, never asserted (the machine is shared): Connect → first code through the proxy and direct. */
+const figures: Record<string, number> = {};
 
 beforeAll(async () => {
   // The proxies listen on the gateway, beside the stand-in: Chromium may reach that address (as a proxy).
@@ -41,6 +43,7 @@ afterAll(async () => {
   await stopRealLibraryRig(rig);
   await open?.close();
   await guarded?.close();
+  if (Object.keys(figures).length > 0) process.stderr.write(`[real-wwebjs-proxy] ${JSON.stringify(figures)}\n`);
 }, 120_000);
 
 async function addWithProxy(name: string, proxy: ProxySettings | null): Promise<string> {
@@ -66,6 +69,7 @@ describe('an account with a proxy (real whatsapp-web.js, real CONNECT proxies)',
     const proxied = await addWithProxy('Through the proxy', { scheme: 'http', host: open.host, port: open.port });
     const since = Date.now();
     const view = await firstOutcome(proxied);
+    figures.proxiedConnectToFirstCodeMs = Date.now() - since;
     expect(view.error ?? null).toBeNull();
     expect(view.stage).toBe('qr');
     // Chromium's TLS to WhatsApp Web went through a tunnel (the slice's own probe sends no byte through its).
@@ -77,7 +81,9 @@ describe('an account with a proxy (real whatsapp-web.js, real CONNECT proxies)',
 
     const direct = await addWithProxy('Direct', null);
     const before = open.records.length;
+    const directSince = Date.now();
     const directView = await firstOutcome(direct);
+    figures.directConnectToFirstCodeMs = Date.now() - directSince;
     expect(directView.stage).toBe('qr');
     expect(open.records.length).toBe(before);
     await destroy(direct);
@@ -87,6 +93,7 @@ describe('an account with a proxy (real whatsapp-web.js, real CONNECT proxies)',
     const accountId = await addWithProxy('With a login', { scheme: 'http', host: guarded.host, port: guarded.port, username: 'agency', password: PASSWORD });
     const since = Date.now();
     const view = await firstOutcome(accountId);
+    figures.loginProxyConnectToFirstCodeMs = Date.now() - since;
     expect(view.error ?? null).toBeNull();
     expect(view.stage).toBe('qr');
     const seen = guarded.seen(WHATSAPP, since);
@@ -129,7 +136,9 @@ describe('an account with a proxy (real whatsapp-web.js, real CONNECT proxies)',
   it('a proxy that refuses the connection ends in error with words', async () => {
     const port = await refusingPort(open.host);
     const accountId = await addWithProxy('Refusing proxy', { scheme: 'http', host: open.host, port });
+    const since = Date.now();
     const view = await firstOutcome(accountId);
+    figures.refusingProxyConnectToErrorMs = Date.now() - since;
     expect(view.phase).toBe('error');
     expect(view.error).toMatch(new RegExp(`proxy http://${open.host.replace(/\./g, '\\.')}:${port} refused the connection or could not be reached \\((ECONNREFUSED|net::ERR_PROXY_CONNECTION_FAILED)\\)`));
     expect(view.error).toMatch(/Check the proxy's address and port/);

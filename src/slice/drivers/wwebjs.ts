@@ -261,8 +261,9 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.reportWaiting('whatsapp_web');
     // The proxy asked first (proxy-probe.ts): its refusal in words, not a start timeout.
     if (this.config.proxy) {
+      const probeStarted = Date.now();
       const refused = await probeProxy(this.config.proxy);
-      this.log({ event: 'proxy_probe', proxy: proxyAddress(this.config.proxy), ok: refused === null });
+      this.log({ event: 'proxy_probe', proxy: proxyAddress(this.config.proxy), ok: refused === null, ms: Date.now() - probeStarted });
       if (refused) {
         this.running = false;
         throw new ProxyRefusedError(refused);
