@@ -4,6 +4,7 @@
  * wire and after a reload — changed, and removed.
  */
 import { accountName, expect, test } from './fixtures';
+import { snapshot } from './pages';
 
 const PASSWORD = 'S3cret-proxy-pw';
 
@@ -35,12 +36,14 @@ test('a proxy is set on an account, shown without its password, refused with wor
   await form.getByRole('button', { name: 'Save proxy' }).click();
   await expect(form.getByRole('alert')).toContainText('Chromium cannot log in to a SOCKS5 proxy');
   await expect(summary).toHaveCount(0);
+  await snapshot(page, 'account-proxy-form');
 
   await form.getByLabel('Scheme').selectOption('http');
   await form.getByRole('button', { name: 'Save proxy' }).click();
   await expect(form).toHaveCount(0);
   await expect(summary).toHaveText('Proxy: http://10.0.0.5:3128 · login agency, password set');
   expect(await page.content()).not.toContain(PASSWORD);
+  await snapshot(page, 'account-proxy-shown');
 
   // Over the wire: the account carries the proxy's view, never the password.
   const listed = await fetch(`${server.origin}/api/rpc/accounts.list`, {
