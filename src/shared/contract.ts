@@ -10,6 +10,7 @@ import { CHAT_ID_RULE, MESSAGE_ID_RULE, MESSAGE_TEXT_RULE, hasVisibleText } from
 import { SIM_SYNC_MAX_MS, cleanPhoneNumber } from './slice-protocol';
 import { CHATS_PAGE_MAX, CHAT_CURSOR_MAX_CHARS, CHAT_QUERY_MAX_CHARS, MESSAGES_PAGE_MAX, decodeChatCursor } from './paging';
 import { operatorTextProblem } from './text-safety';
+import { PROXY_SCHEMES, proxyProblem } from './proxy';
 import type {
   Account,
   Chat,
@@ -115,6 +116,26 @@ export const beforeMessageIdSchema = z
   .max(512, { error: 'before is too long to be a message id.' })
   .regex(/^[\x21-\x7e]+$/, { error: 'before must be the id of a message of this chat.' });
 
+/**
+ * An account's proxy: each field typed with its own words, then every rule of @shared/proxy
+ * (the same words the slice uses on its proxy file).
+ */
+export const proxySettingsSchema = z
+  .strictObject(
+    {
+      scheme: z.enum(PROXY_SCHEMES, { error: `The proxy scheme must be one of ${PROXY_SCHEMES.join(', ')}.` }),
+      host: z.string({ error: 'The proxy host must be text.' }).trim(),
+      port: z.number({ error: 'The proxy port must be a number.' }),
+      username: z.string({ error: 'The proxy username must be text.' }).optional(),
+      password: z.string({ error: 'The proxy password must be text.' }).optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `The proxy has no field ${issue.keys.join(', ')}: give scheme, host, port and optionally username and password.` : 'The proxy must be an object: { scheme, host, port, username?, password? }.') },
+  )
+  .superRefine((value, ctx) => {
+    const problem = proxyProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const noInput = z.strictObject({}).optional();
 const byAccount = z.strictObject({ accountId: accountIdSchema });
 
@@ -141,6 +162,15 @@ export const COMMANDS = {
     'Rename an account',
   ),
   'accounts.remove': command<void>()(byAccount, 'Remove an account, its slice and its session data'),
+  /**
+   * The account's proxy (@shared/proxy): its slice's Chromium goes through it from the next
+   * Connect on. The password is kept by the host and given to the slice as a file, never shown.
+   */
+  'accounts.setProxy': command<Account>()(
+    z.strictObject({ accountId: accountIdSchema, proxy: proxySettingsSchema }),
+    'Set the proxy an account’s slice goes through',
+  ),
+  'accounts.clearProxy': command<Account>()(byAccount, 'Remove an account’s proxy (its slice goes direct from the next Connect)'),
 
   'slices.connect': command<ConnectResult>()(byAccount, 'Connect WhatsApp for an account'),
   'slices.destroy': command<void>()(byAccount, 'Destroy the account’s slice (keeps its session)'),

@@ -1,4 +1,5 @@
 import type { Phase, Stage } from './stages';
+import type { ProxyView } from './proxy';
 
 /** Epoch milliseconds. Every timestamp crossing a boundary is one of these. */
 export type EpochMs = number;
@@ -7,6 +8,8 @@ export interface Account {
   id: string;
   name: string;
   createdAt: EpochMs;
+  /** The account's proxy (@shared/proxy), without its password; null when it goes direct. */
+  proxy?: ProxyView | null;
 }
 
 /** One QR code as shown to the account holder ("Code index of total"). */

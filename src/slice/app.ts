@@ -4,6 +4,7 @@
  * and by tests, which run the very same slice in-process.
  */
 import { join } from 'node:path';
+import { proxyAddress } from '@shared/proxy';
 import type { SliceConfig } from './config';
 import { createSimulatedBackend, SimulatedSessionDir, type SimulatorControls } from './drivers/simulated';
 import { createWwebjsFactory, sanitizeClientId } from './drivers/wwebjs';
@@ -29,6 +30,17 @@ export async function createSliceApp(config: SliceConfig, options: { log?: Logge
     factory = createWwebjsFactory(config, options.log, backend.createClient);
   } else {
     factory = createWwebjsFactory(config, options.log);
+  }
+  // The address only, never the login. The simulated phone makes no browser traffic: nothing
+  // of it goes through the proxy — each start only probes that the proxy would open a tunnel
+  // to WhatsApp Web (proxy-probe.ts). Said once, plainly, rather than pretended.
+  if (config.proxy) {
+    options.log?.({
+      event: 'proxy',
+      proxy: proxyAddress(config.proxy),
+      login: config.proxy.username !== undefined,
+      carries: config.driver === 'simulated' ? 'a probe only (the simulated driver makes no browser traffic)' : "Chromium's traffic",
+    });
   }
   const manager = new InstanceManager({ driverName: config.driver, factory, config: config.manager, ...(options.log ? { log: options.log } : {}) });
   const server = createSliceServer({

@@ -4,6 +4,8 @@
  * SliceConfig. Every value is checked; a bad one stops the slice with words that name the
  * variable and say what it accepts.
  */
+import type { ProxySettings } from '@shared/proxy';
+import { readSliceProxy } from './proxy';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseChromiumArgs } from '@shared/chromium-args';
@@ -33,6 +35,8 @@ export interface SliceConfig {
   pairingPhoneNumber: string | null;
   /** Real driver: appended to the container's Chromium flags (CHROMIUM_EXTRA_ARGS, a JSON array). */
   chromiumExtraArgs: string[];
+  /** The account's proxy (src/slice/proxy.ts: the file beside the token file); absent or null: direct. */
+  proxy?: ProxySettings | null;
   /** How long each pairing code lives before the next is issued (PAIRING_CODE_TTL_MS; WhatsApp: 3 min). */
   pairingCodeTtlMs: number;
   /** The largest media file downloaded and answered (MEDIA_MAX_BYTES; the host's SLICEDECK_MEDIA_MAX_BYTES). */
@@ -150,8 +154,16 @@ export function loadSliceConfig(env: Env, io: { readFile?: (path: string) => str
     const parsed = parseChromiumArgs(raw);
     return parsed.ok ? { ok: true, value: parsed.args } : { ok: false, allowed: parsed.reason };
   }, []);
+  const tokenFile = env[SLICE_ENV.tokenFile]?.trim();
+  let proxy: ProxySettings | null = null;
+  try {
+    proxy = tokenFile ? readSliceProxy(tokenFile, io.readFile) : null;
+  } catch (error) {
+    throw new SliceConfigError((error as Error).message);
+  }
   return {
     token,
+    proxy,
     port: read.int(S.port),
     listenHost,
     driver,

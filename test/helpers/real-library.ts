@@ -18,10 +18,11 @@ export interface RealLibraryRig {
   homeId: string;
 }
 
-export async function startRealLibraryRig(standinOptions: Omit<StandinOptions, 'host'>, core: Partial<CoreConfig> = {}): Promise<RealLibraryRig> {
+/** `rig.alsoReachable`: addresses the slices' Chromium may reach besides the stand-in (an account's proxy on the gateway). */
+export async function startRealLibraryRig(standinOptions: Omit<StandinOptions, 'host'>, core: Partial<CoreConfig> = {}, rig: { alsoReachable?: string[] } = {}): Promise<RealLibraryRig> {
   const image = await ensureChromiumImage();
   const standin = await StandinWhatsApp.start({ host: await bridgeGatewayAddress(SLICE_NETWORK), ...standinOptions });
-  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs()) });
+  const { chromiumExtraArgs } = loadConfig({ HOME: '/nowhere', SLICEDECK_CHROMIUM_ARGS: JSON.stringify(standin.chromiumArgs(rig.alsoReachable)) });
   // The stand-in holds its last code; the host's clock must not end the attempt first. Chromium wants room.
   const t = await makeTestCore({ driver: 'whatsapp-web.js', image, chromiumExtraArgs, qrTtlMs: 30_000, sliceMemoryBytes: 1024 * 1024 * 1024, ...core });
   return { standin, t, homeId: t.homeId };

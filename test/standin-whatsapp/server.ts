@@ -213,8 +213,13 @@ export class StandinWhatsApp {
   }
 
   /** The flags that send the slice's Chromium here for web.whatsapp.com, and nowhere else. */
-  chromiumArgs(): string[] {
-    return [`--host-resolver-rules=MAP web.whatsapp.com ${this.host}:${this.port}, MAP * ~NOTFOUND`, '--ignore-certificate-errors'];
+  /**
+   * `alsoReachable`: addresses left out of `MAP * ~NOTFOUND` (Chromium's rules map IP literals
+   * too), e.g. an account's proxy on the gateway — the proxy, not Chromium, then reaches the stand-in.
+   */
+  chromiumArgs(alsoReachable: readonly string[] = []): string[] {
+    const excluded = alsoReachable.map((address) => `EXCLUDE ${address}, `).join('');
+    return [`--host-resolver-rules=MAP web.whatsapp.com ${this.host}:${this.port}, ${excluded}MAP * ~NOTFOUND`, '--ignore-certificate-errors'];
   }
 
   /**

@@ -4,6 +4,7 @@
  * Nothing here is a module-level singleton; two cores over two data dirs can
  * live in one process (the tests do exactly that).
  */
+import { normalizeProxy, proxyAddress } from '@shared/proxy';
 import type { Logger } from 'pino';
 import type Docker from 'dockerode';
 import type { AppEventSource, CommandHandlers } from '@shared/contract';
@@ -197,6 +198,21 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'accounts.rename': async ({ accountId, name }) => {
       requireAccount(accountId);
       const account = store.renameAccount(accountId, name)!;
+      emitAccounts();
+      return account;
+    },
+    'accounts.setProxy': async ({ accountId, proxy }) => {
+      requireAccount(accountId);
+      const account = store.setAccountProxy(accountId, normalizeProxy(proxy))!;
+      // The address only: the password never reaches a log.
+      logger.info({ accountId, proxy: proxyAddress(proxy), login: proxy.username !== undefined }, 'account proxy set');
+      emitAccounts();
+      return account;
+    },
+    'accounts.clearProxy': async ({ accountId }) => {
+      requireAccount(accountId);
+      const account = store.setAccountProxy(accountId, null)!;
+      logger.info({ accountId }, 'account proxy removed');
       emitAccounts();
       return account;
     },

@@ -151,6 +151,8 @@ export interface WaClientOptions {
   authTimeoutMs: number;
   qrMaxRetries: number;
   pairWithPhoneNumber?: { phoneNumber: string; showNotification: boolean; intervalMs?: number };
+  /** The account's proxy login: whatsapp-web.js calls puppeteer's `page.authenticate` with it (src/slice/proxy.ts). */
+  proxyAuthentication?: { username: string; password: string };
 }
 
 /** Builds one client from the options; the real one loads whatsapp-web.js, the stand-in does not. */

@@ -37,6 +37,9 @@ import { CHAT_NAME_MAX_CHARS, CHAT_PREVIEW_MAX_CHARS, MESSAGE_BODY_MAX_CHARS, en
 import { MEDIA_THUMBNAIL_MAX_CHARS } from '@shared/slice-protocol';
 import { DriverNotReadyError, UnknownCursorError, type ChatsQuery, type DriverEventSink, type DriverFactory, type MessagesQuery, type WhatsAppDriver } from './driver';
 import { MediaRefusal, downloadMediaFile, mediaOf, textOf } from './media';
+import { proxyAddress, type ProxySettings } from '@shared/proxy';
+import { ProxyRefusedError, probeProxy } from '../proxy-probe';
+import { chromiumArgsWithProxy, explainProxyFailure, proxyAuthentication } from '../proxy';
 import { chatsPageInPage, messagesPageInPage, type ChatsPageArgs, type MessagesPageArgs, type PageChatRow, type PageMessageRow } from './page-queries';
 import type { WaClient, WaClientFactory, WaClientOptions, WaMessage, WaPageGlobals, WaState } from './wa-client';
 
@@ -113,11 +116,12 @@ export function sanitizeClientId(instanceId: string): string {
  * slice can close it — and a killed Chromium never writes what it commits lazily (localStorage,
  * a just-linked session). The slice's own SIGTERM path closes the browser (main.ts).
  */
-export function puppeteerOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs'>): WaClientOptions['puppeteer'] {
+export function puppeteerOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs' | 'proxy'>): WaClientOptions['puppeteer'] {
   return {
     headless: true,
     executablePath: config.chromePath,
-    args: [...CONTAINER_CHROMIUM_ARGS, ...config.chromiumExtraArgs],
+    // The account's proxy last (its address only; the login goes through page.authenticate).
+    args: [...CONTAINER_CHROMIUM_ARGS, ...chromiumArgsWithProxy(config.chromiumExtraArgs, config.proxy)],
     protocolTimeout: config.startTimeoutMs,
     handleSIGTERM: false,
     handleSIGINT: false,
@@ -126,8 +130,10 @@ export function puppeteerOptions(config: Pick<SliceConfig, 'chromePath' | 'start
 }
 
 /** Every option the Client is built with (the auth strategy is added by whoever has the library). */
-export function clientOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs' | 'pairingPhoneNumber'>): WaClientOptions {
+export function clientOptions(config: Pick<SliceConfig, 'chromePath' | 'startTimeoutMs' | 'chromiumExtraArgs' | 'pairingPhoneNumber' | 'proxy'>): WaClientOptions {
+  const auth = proxyAuthentication(config.proxy);
   return {
+    ...(auth ? { proxyAuthentication: auth } : {}),
     puppeteer: puppeteerOptions(config),
     // Never the local cache: it writes ./.wwebjs_cache in /app (root's) and `ready` never fires.
     webVersionCache: { type: 'none' },
@@ -149,7 +155,7 @@ function loadWwebjs(): Promise<WwebjsModule> {
 export function realClientFactory(config: SliceConfig): WaClientFactory {
   return async (options) => {
     const { Client, LocalAuth } = await loadWwebjs().catch((error: unknown) => {
-      throw new Error(explainStartFailure(error, config.startTimeoutMs));
+      throw new Error(explainStartFailure(error, config.startTimeoutMs, config.proxy));
     });
     const clientId = sanitizeClientId(config.instanceId);
     const authStrategy = new LocalAuth({ clientId, dataPath: join(config.authBaseDir, clientId) });
@@ -159,7 +165,7 @@ export function realClientFactory(config: SliceConfig): WaClientFactory {
 }
 
 /** Turns what puppeteer/whatsapp-web.js throw into words an operator can act on. */
-export function explainStartFailure(error: unknown, startTimeoutMs: number): string {
+export function explainStartFailure(error: unknown, startTimeoutMs: number, proxy?: ProxySettings | null): string {
   const raw = error instanceof Error ? error.message : String(error);
   const seconds = Math.round(startTimeoutMs / 1000);
   if (/start_timeout/.test(raw)) {
@@ -167,6 +173,9 @@ export function explainStartFailure(error: unknown, startTimeoutMs: number): str
   }
   if (/net::ERR_|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|Navigation timeout/i.test(raw)) {
     const code = /net::ERR_[A-Z_]+/.exec(raw)?.[0] ?? raw.split('\n')[0];
+    const viaProxy = explainProxyFailure(code ?? '', proxy);
+    if (viaProxy) return viaProxy;
+    if (proxy) return `WhatsApp Web could not be reached through the account's proxy ${proxyAddress(proxy)} (${code}). Check that the proxy can reach web.whatsapp.com, or remove the proxy from the account; then click Connect again.`;
     return `WhatsApp Web could not be reached (${code}). Check that this computer can reach web.whatsapp.com (internet connection, proxy, firewall), then click Connect to try again.`;
   }
   if (/Failed to launch|spawn|ENOENT|Browser was not found|executable/i.test(raw)) {
@@ -250,6 +259,16 @@ export class WwebjsDriver implements WhatsAppDriver {
     this.running = true;
     this.waitingFor = null;
     this.reportWaiting('whatsapp_web');
+    // The proxy asked first (proxy-probe.ts): its refusal in words, not a start timeout.
+    if (this.config.proxy) {
+      const probeStarted = Date.now();
+      const refused = await probeProxy(this.config.proxy);
+      this.log({ event: 'proxy_probe', proxy: proxyAddress(this.config.proxy), ok: refused === null, ms: Date.now() - probeStarted });
+      if (refused) {
+        this.running = false;
+        throw new ProxyRefusedError(refused);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('start_timeout')), this.config.startTimeoutMs);
@@ -264,7 +283,7 @@ export class WwebjsDriver implements WhatsAppDriver {
       this.log({ event: 'wwebjs_start_failed', error: error instanceof Error ? error.message : String(error) });
       // Still launching (the bound passed)? stopBrowser hands it to abandon().
       await this.stopBrowser();
-      throw new Error(explainStartFailure(error, this.config.startTimeoutMs));
+      throw new Error(explainStartFailure(error, this.config.startTimeoutMs, this.config.proxy));
     } finally {
       clearTimeout(timer);
       if (this.starting === starting) this.starting = null;

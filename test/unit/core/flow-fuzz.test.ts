@@ -173,6 +173,8 @@ function candidates(field: string, schema: Schema, fixture: Fixture): unknown[] 
     idempotencyKey: ['fuzz-key-1'],
     // Well-formed, but no such message in the chat: the handler answers not_found.
     messageId: [`false_${fixture.chatId}_FUZZ0000`],
+    // Loopback's discard port: well-formed, and nothing would ever be sent anywhere else.
+    proxy: [{ scheme: 'http', host: '127.0.0.1', port: 9 }],
   };
   const out: unknown[] = [...(known[field] ?? [])];
   let def = schema._zod.def;

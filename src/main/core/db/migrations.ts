@@ -105,6 +105,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE slices ADD COLUMN note TEXT;
   UPDATE slices SET note = error, error = NULL WHERE error IS NOT NULL AND stage NOT IN ('error', 'qr_timeout');
   `,
+  // 9: an account's proxy (@shared/proxy; accounts/proxy-store.ts). The password is a secret:
+  // in this 0600 file only (secure_delete overwrites a changed or removed one), never shown.
+  `
+  CREATE TABLE account_proxies (
+    account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    scheme     TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    port       INTEGER NOT NULL,
+    username   TEXT,
+    password   TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Account, EpochMs, QrInfo, SliceEventRecord } from '@shared/types';
+import type { ProxySettings } from '@shared/proxy';
+import { accountsWithProxy, deleteProxy, readProxy, writeProxy } from '../accounts/proxy-store';
 import type { Stage } from '@shared/stages';
 import { migrate } from './migrations';
 import { choosePort } from '../slices/ports';
@@ -201,17 +203,29 @@ export class Store {
   // ── accounts ──────────────────────────────────────────────────────────────
 
   listAccounts(): Account[] {
-    return (this.db.prepare(`SELECT id, name, created_at AS createdAt FROM accounts ORDER BY created_at, id`).all() as Account[]);
+    return accountsWithProxy(this.db);
   }
 
   getAccount(id: string): Account | undefined {
-    return this.db.prepare(`SELECT id, name, created_at AS createdAt FROM accounts WHERE id = ?`).get(id) as Account | undefined;
+    return accountsWithProxy(this.db, id)[0];
   }
 
   addAccount(id: string, name: string): Account {
     const at = this.now();
     this.db.prepare(`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(id, name, at, at);
-    return { id, name, createdAt: at };
+    return { id, name, createdAt: at, proxy: null };
+  }
+
+  /** The account's proxy with its password (accounts/proxy-store.ts): for the slice's proxy file only. */
+  accountProxy(id: string): ProxySettings | null {
+    return readProxy(this.db, id);
+  }
+
+  /** Sets (null: removes) the account's proxy. */
+  setAccountProxy(id: string, proxy: ProxySettings | null): Account | undefined {
+    if (proxy) writeProxy(this.db, id, proxy, this.now());
+    else deleteProxy(this.db, id);
+    return this.getAccount(id);
   }
 
   renameAccount(id: string, name: string): Account | undefined {

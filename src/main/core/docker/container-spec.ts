@@ -8,6 +8,7 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { SLICE_ENV, SLICE_INTERNAL_PORT, SLICE_TOKEN_DIR, sliceTokenFile } from '@shared/slice-protocol';
 import { LABELS, containerName } from './labels';
+import { proxyFileBeside, proxyFileText, type ProxySettings } from '@shared/proxy';
 import type { SliceSpec } from './runtime';
 import { LEGACY_SLICE_USER, type SliceUser } from './slice-user';
 /** Where the account's volume is mounted; the token file lives in it (the root filesystem is read-only). */
@@ -76,21 +77,26 @@ export function containerCreateOptions(spec: SliceSpec, user: SliceUser = LEGACY
 }
 
 /**
- * The tar that `putArchive` extracts at DATA_MOUNT: `.slicedeck/` (0700) and
- * `.slicedeck/<slice id>.token` (0400), both owned by the slice user. Written into
+ * The tar that `putArchive` extracts at DATA_MOUNT: `.slicedeck/` (0700),
+ * `.slicedeck/<slice id>.proxy` (0400, only with a proxy) and
+ * `.slicedeck/<slice id>.token` (0400), all owned by the slice user. Written into
  * the volume because Docker refuses archives on a read-only root.
  */
-export function tokenArchive(sliceId: string, token: string, uid: number = LEGACY_SLICE_USER.uid, at = new Date()): Buffer {
+export function tokenArchive(sliceId: string, token: string, uid: number = LEGACY_SLICE_USER.uid, at = new Date(), proxy?: ProxySettings): Buffer {
   const dir = SLICE_TOKEN_DIR.slice(DATA_MOUNT.length + 1);
   const file = sliceTokenFile(sliceId).slice(DATA_MOUNT.length + 1);
-  // The newline tells the slice the file is complete (it waits for it: src/slice/config.ts).
-  const body = Buffer.from(`${token}\n`, 'utf8');
-  const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
-  body.copy(padded);
+  const entry = (name: string, text: string) => {
+    const body = Buffer.from(text, 'utf8');
+    const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
+    body.copy(padded);
+    return [tarHeader(name, body.length, 0o400, '0', uid, at), padded];
+  };
   return Buffer.concat([
     tarHeader(`${dir}/`, 0, 0o700, '5', uid, at),
-    tarHeader(file, body.length, 0o400, '0', uid, at),
-    padded,
+    // The proxy file first: extraction is in order, so once the token file is there, so is this.
+    ...(proxy ? entry(proxyFileBeside(file), proxyFileText(proxy)) : []),
+    // The newline tells the slice the file is complete (it waits for it: src/slice/config.ts).
+    ...entry(file, `${token}\n`),
     // Two empty blocks end the archive.
     Buffer.alloc(1024),
   ]);

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { SlicedeckError } from '@shared/errors';
 import { SLICE_INTERNAL_PORT } from '@shared/slice-protocol';
 import { DATA_MOUNT, containerCreateOptions, tokenArchive } from './container-spec';
+import type { ProxySettings } from '@shared/proxy';
 import { engineRemapsUsers, readSliceUser, type SliceUser } from './slice-user';
 import { VolumeOwners } from './volume-owner';
 import { VOLUME_PARTS, VOLUME_PART_LABEL, noexecVolumeOptions, sessionVolumeOf, volumePartName, type VolumePart } from './noexec-volume';
@@ -91,7 +92,7 @@ export class DockerodeRuntime implements SliceRuntime {
       }
       throw translateEngineError(error, 'create the slice container');
     }
-    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid });
+    this.pendingTokens.set(id, { sliceId: spec.sliceId, token: spec.token, uid, proxy: spec.proxy });
     return id;
   }
 
@@ -103,13 +104,13 @@ export class DockerodeRuntime implements SliceRuntime {
    * container's filesystem (~20–100 ms); after start it overlaps the slice's own
    * boot, which waits for the file, instead of delaying the start.
    */
-  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number }>();
+  private readonly pendingTokens = new Map<string, { sliceId: string; token: string; uid: number; proxy?: ProxySettings }>();
 
   private async handOverToken(ref: SliceRef): Promise<void> {
     const pending = this.pendingTokens.get(ref);
     if (!pending) return;
     try {
-      await this.engine().getContainer(ref).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid), { path: DATA_MOUNT });
+      await this.engine().getContainer(ref).putArchive(tokenArchive(pending.sliceId, pending.token, pending.uid, new Date(), pending.proxy), { path: DATA_MOUNT });
       this.pendingTokens.delete(ref);
     } catch (error) {
       throw translateEngineError(error, 'give the slice its token file');

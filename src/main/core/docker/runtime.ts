@@ -9,6 +9,7 @@
 import { SlicedeckError } from '@shared/errors';
 import type { SliceUser } from './slice-user';
 import type { LogRequest, RawLogLine } from './container-logs';
+import type { ProxySettings } from '@shared/proxy';
 
 export interface SliceSpec {
   homeId: string;
@@ -25,6 +26,12 @@ export interface SliceSpec {
    * On a swarm: a Swarm secret of the slice, mounted as that file.
    */
   token: string;
+  /**
+   * The account's proxy (@shared/proxy), password included: a secret like the token, so it
+   * goes in the same way — a 0400 file beside the token file (`sliceProxyFile`), written
+   * before it in the same archive — never in the environment. Absent: the slice goes direct.
+   */
+  proxy?: ProxySettings;
   memoryBytes: number;
   pidsLimit: number;
   /** CPU limit in cores (Docker's NanoCpus / 1e9). */

@@ -37,6 +37,10 @@ import { swarmSliceStats } from './swarm/stats';
 /** How much longer than the grace a graceful stop waits for the node to report the container stopped. */
 export const STOP_WAIT_MARGIN_MS = 5_000;
 
+/** An account with a proxy on a swarm (SLICEDECK_RUNTIME=swarm): not carried there yet. */
+export const SWARM_PROXY_WORDS =
+  'This account has a proxy, and slices on a swarm (SLICEDECK_RUNTIME=swarm) cannot use one yet. Remove the proxy from the account, or run slicedeck on one Docker engine.';
+
 export class SwarmRuntime implements SliceRuntime {
   readonly kind = 'swarm' as const;
   private readonly engine: () => Docker;
@@ -109,6 +113,8 @@ export class SwarmRuntime implements SliceRuntime {
 
   /** The home's network, the slice's token secret, then its service (with no replica yet). */
   async create(spec: SliceSpec): Promise<SliceRef> {
+    // Not carried on a swarm yet: refuse rather than let the account's traffic go direct.
+    if (spec.proxy) throw new SlicedeckError('invalid_input', SWARM_PROXY_WORDS);
     try {
       await this.networks.ensure(spec.homeId);
       const secretId = await this.secrets.create(spec);

@@ -133,6 +133,9 @@ export class Provisioner {
           return reserved;
         });
         const spec = buildSliceSpec(config, { homeId, accountId, sliceId, port, token });
+        // The account's proxy, password included, goes in as a file beside the token (never the environment).
+        const proxy = store.accountProxy(accountId);
+        if (proxy) spec.proxy = proxy;
         // A linked account relinks where its session volume is; others go where the engine puts them.
         if (pinned) spec.node = pinned.node;
         sliceRef = await stage('creating_container', async () => {

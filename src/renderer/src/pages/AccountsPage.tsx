@@ -6,6 +6,7 @@ import { PhaseBadge } from '../components/PhaseBadge';
 import { hrefOf } from '../router';
 import { useActions, useApi, useApp } from '../state/context';
 import { SliceText } from '../components/SliceText';
+import { ProxyForm, ProxySummary } from '../components/ProxyPanel';
 
 export function AccountsPage() {
   const accounts = useApp((s) => s.accounts);
@@ -19,6 +20,7 @@ export function AccountsPage() {
   const [query, setQuery] = useState('');
   const [removing, setRemoving] = useState<Account | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
+  const [proxyOf, setProxyOf] = useState<string | null>(null);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -117,6 +119,8 @@ export function AccountsPage() {
                       </div>
                     )}
                     <PhaseBadge view={view} testId={`account-phase-${account.id}`} />
+                    <ProxySummary account={account} />
+                    {proxyOf === account.id && <ProxyForm account={account} onDone={() => setProxyOf(null)} />}
                   </div>
                   <a
                     className="button primary"
@@ -130,6 +134,9 @@ export function AccountsPage() {
                       Rename
                     </button>
                   )}
+                  <button type="button" className="ghost" onClick={() => setProxyOf(proxyOf === account.id ? null : account.id)} aria-label={`Proxy of ${account.name}`}>
+                    Proxy
+                  </button>
                   <button type="button" className="danger ghost" onClick={() => setRemoving(account)} aria-label={`Remove ${account.name}`}>
                     Remove
                   </button>
