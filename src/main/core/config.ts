@@ -115,6 +115,11 @@ export interface CoreConfig {
   /** The same History row (kind and words) again within this long is counted on the last one, not added (ms; 0 = never). */
   historyCoalesceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Webhooks (webhooks/backoff.ts): the wait after the first failed attempt, its cap, attempts before giving up, one attempt's timeout (ms). */
+  webhookBackoffBaseMs: number;
+  webhookBackoffMaxMs: number;
+  webhookAttempts: number;
+  webhookTimeoutMs: number;
 }
 
 /** The node-only image runs the simulated driver; the real driver needs the one with Chromium. */
@@ -270,6 +275,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     historyCap: readInt(env, 'SLICEDECK_HISTORY_CAP', DEFAULT_HISTORY_CAP, 10, 1_000_000),
     historyCoalesceMs: readInt(env, 'SLICEDECK_HISTORY_COALESCE_MS', DEFAULT_HISTORY_COALESCE_MS, 0, 24 * 3_600_000),
     logLevel: readEnum(env, 'SLICEDECK_LOG_LEVEL', LOG_LEVELS, 'info'),
+    webhookBackoffBaseMs: readInt(env, 'SLICEDECK_WEBHOOK_BACKOFF_BASE_MS', 5_000, 10, 600_000),
+    webhookBackoffMaxMs: readInt(env, 'SLICEDECK_WEBHOOK_BACKOFF_MAX_MS', 300_000, 10, 3_600_000),
+    webhookAttempts: readInt(env, 'SLICEDECK_WEBHOOK_ATTEMPTS', 10, 1, 50),
+    webhookTimeoutMs: readInt(env, 'SLICEDECK_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
   };
   return { ...config, ...overrides };
 }

@@ -27,6 +27,8 @@ import { SystemMonitor } from './system-status';
 import { ImageBuild, type ImageBuilder } from './image-build';
 import { Outbox } from './outbox/outbox';
 import { OutboxStore } from './outbox/outbox-store';
+import { createGateway, type Gateway } from './gateway';
+import type { ApiTokenInfo } from '@shared/gateway';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
@@ -39,6 +41,8 @@ export interface Core {
   events: AppEventSource;
   config: CoreConfig;
   homeId: string;
+  /** The API token's row when `presented` is a live API token (the web mode's API route); null otherwise. */
+  verifyApiToken(presented: string): ApiTokenInfo | null;
   close(opts?: { destroySlices?: boolean }): Promise<void>;
 }
 
@@ -77,6 +81,7 @@ export interface CoreInternals {
   store: Store;
   stats: StatsSampler;
   diskBudget: DiskBudget;
+  gateway: Gateway;
 }
 const internalsOf = new WeakMap<Core, CoreInternals>();
 export function coreInternals(core: Core): CoreInternals {
@@ -166,6 +171,15 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   });
   stats.start();
 
+  const gateway = createGateway({
+    db: store.handle(),
+    events: bus,
+    logger,
+    backoff: { baseMs: config.webhookBackoffBaseMs, maxMs: config.webhookBackoffMaxMs, attempts: config.webhookAttempts },
+    timeoutMs: config.webhookTimeoutMs,
+    accountExists: (accountId) => store.getAccount(accountId) !== undefined,
+  });
+
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
     const account = store.getAccount(accountId);
@@ -222,6 +236,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'system.status': () => system.status(),
     'system.buildImage': () => imageBuild.build(),
     'sim.scan': ({ accountId, syncMs }) => slices.simScan(accountId, syncMs),
+    ...gateway.handlers,
   };
 
   let closing: Promise<void> | null = null;
@@ -230,8 +245,10 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     events: bus,
     config,
     homeId,
+    verifyApiToken: (presented) => gateway.verifyToken(presented),
     close(opts) {
       closing ??= (async () => {
+        await gateway.close();
         await stats.stop();
         await queue.close();
         await reconciler.stop();
@@ -250,7 +267,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       return closing;
     },
   };
-  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats, diskBudget });
+  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats, diskBudget, gateway });
   logger.info(
     { homeId, dataDir: config.dataDir, driver: config.driver, sliceKey: tokens.protection === 'os' ? `sealed by ${options.secretProtector!.name}` : 'private file (no OS keychain)' },
     'core started',

@@ -12,11 +12,14 @@ import { createLimitedServer, openSse, sendJson as kitSendJson, sseFrame, trustC
 import { BodyRefusedError, readJsonBody } from './web-body';
 import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, hostIsAllowed, originIsAllowed, presentedToken, tokensMatch } from './web-security';
 import { serveStatic } from './web-static';
+import { handleApiRequest, isApiPath, type ApiCore } from './web-api';
 
 /** What the web server needs of the core (a structural subset of `Core`). */
 export interface WebCore {
   handlers: CommandHandlers;
   events: AppEventSource;
+  /** The API for other programs (web-api.ts); without it every API token is refused. */
+  verifyApiToken?: ApiCore['verifyApiToken'];
 }
 
 /** pino-compatible, so the core's logger can be passed straight in. */
@@ -97,6 +100,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       // Only the token holder's connections stay open: every other answer closes its own (http-kit).
       if (tokened) trustConnection(req, res);
       return serveStatic(rendererDir, url.pathname, req, res, tokened ? { ...SECURITY_HEADERS, 'Set-Cookie': eventsCookieHeader(token) } : SECURITY_HEADERS);
+    }
+
+    // Other programs: their own tokens, never the panel's (web-api.ts).
+    if (isApiPath(url.pathname)) {
+      return handleApiRequest(req, res, url.pathname, core, (error, command) => logger?.warn({ err: error, command }, 'API command failed unexpectedly'));
     }
 
     const isEvents = url.pathname === EVENTS_PATH;
