@@ -56,7 +56,7 @@ export function buildOpenApi(): Record<string, unknown> {
           '401': errorResponse('No API token, or one that is not valid (revoked, mistyped).'),
           '403': errorResponse('The token lacks the scope or the account, or the command is the operator’s own.'),
           '404': errorResponse('No such account, chat or message.'),
-          '503': errorResponse('The account’s slice is not running or not ready.'),
+          '502': errorResponse('The account’s slice is not running or not ready.'),
         },
       },
     };
