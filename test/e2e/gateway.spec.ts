@@ -70,11 +70,19 @@ test('a token lists chats and sends through the API; a webhook gets the reply si
   const text = `Hello through the API ${Date.now()}`;
   const sent = await api('messages.send', { accountId, chatId: person.id, text });
   expect(sent.body.ok, JSON.stringify(sent.body)).toBe(true);
-  await expect.poll(() => receiver.accepted().filter((e) => e.type === 'message.incoming').length, { timeout: 30_000 }).toBeGreaterThan(0);
-  const hook = receiver.received.find((r) => (JSON.parse(r.body) as { type: string }).type === 'message.incoming')!;
-  const reply = JSON.parse(hook.body) as { accountId: string; data: { message: { body: string; chatId: string } } };
+  type Incoming = { type: string; accountId: string; data: { message: { body: string; chatId: string; fromMe: boolean } } };
+  const isReply = (body: string) => {
+    const event = JSON.parse(body) as Incoming;
+    return event.type === 'message.incoming' && event.data.message.body === `Got it, thanks! (re: “${text}”)`;
+  };
+  await expect.poll(() => receiver.received.filter((r) => r.accepted && isReply(r.body)).length, { timeout: 30_000 }).toBe(1);
+  const hook = receiver.received.find((r) => isReply(r.body))!;
+  const reply = JSON.parse(hook.body) as Incoming;
   expect(reply.accountId).toBe(accountId);
-  expect(reply.data.message.body).toContain(text);
+  expect(reply.data.message.fromMe).toBe(false);
+  expect(reply.data.message.chatId).toBe(person.id);
+  // Our own message is not an incoming one.
+  expect(receiver.received.filter((r) => (JSON.parse(r.body) as Incoming).type === 'message.incoming' && (JSON.parse(r.body) as Incoming).data.message.fromMe)).toHaveLength(0);
   expect(webhookSignatureValid(secret, hook.headers[WEBHOOK_HEADERS.timestamp.toLowerCase()] as string, hook.body, hook.headers[WEBHOOK_HEADERS.signature.toLowerCase()] as string)).toBe(true);
 
   // The delivery log shows it.
