@@ -10,6 +10,8 @@ export interface ReceivedHook {
   body: string;
   accepted: boolean;
   at: number;
+  /** performance.now() on arrival (the bench's clock). */
+  t: number;
 }
 
 export interface WebhookReceiver {
@@ -29,7 +31,7 @@ export async function startWebhookReceiver(opts: { accepting?: boolean } = {}): 
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const accepted = state.accepting;
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), accepted, at: Date.now() });
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), accepted, at: Date.now(), t: performance.now() });
       res.writeHead(accepted ? 204 : 503).end();
     });
   });
