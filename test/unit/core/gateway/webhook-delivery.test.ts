@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '@shared/types';
+import type { ChatMessage, SliceView } from '@shared/types';
 import { WEBHOOK_HEADERS } from '@shared/gateway';
 import { Store } from '../../../../src/main/core/db/store';
 import { EventBus } from '../../../../src/main/core/events';
@@ -113,6 +113,27 @@ describe('webhook delivery', () => {
     expect(receiver.received.filter((r) => !r.accepted)).toHaveLength(BACKOFF.attempts);
     const log = await host.gateway.handlers['webhooks.deliveries']({ webhookId: info.id });
     expect(log.find((entry) => entry.outcome === 'gave_up')?.error).toMatch(/Gave up after 10 attempts/);
+  });
+
+  it('sends an account.state event when the phase changes, not for every view', async () => {
+    const host = startHost();
+    const a = host.store.addAccount('acc_hooks_d', 'D');
+    receiver.accepting = true;
+    await host.gateway.handlers['webhooks.add']({ url: receiver.url, accountId: a.id, events: ['account.state'] });
+    const view = (phase: 'qr' | 'linking' | 'ready', contacts: number) =>
+      ({ accountId: a.id, phase, stage: phase, stageStartedAt: null, startedAt: null, contacts }) satisfies SliceView;
+    host.bus.emit('slice', view('qr', 0));
+    host.bus.emit('slice', view('qr', 0));
+    host.bus.emit('slice', view('linking', 1));
+    host.bus.emit('slice', view('linking', 2));
+    host.bus.emit('slice', view('ready', 2));
+    // The lane is in order: once 'ready' is in, everything before it is too.
+    await waitUntil(() => receiver.accepted().some((e) => (e.data as { phase: string }).phase === 'ready'), 30_000, 'the ready state event');
+    expect(receiver.accepted().map((e) => e.data as { phase: string; previousPhase: string | null })).toEqual([
+      expect.objectContaining({ phase: 'qr', previousPhase: null }),
+      expect.objectContaining({ phase: 'linking', previousPhase: 'qr' }),
+      expect.objectContaining({ phase: 'ready', previousPhase: 'linking' }),
+    ]);
   });
 
   it('backs off exponentially from the base to the cap, with jitter within ±20 %', () => {
