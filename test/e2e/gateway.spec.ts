@@ -28,6 +28,14 @@ test('a token lists chats and sends through the API; a webhook gets the reply si
   // The token: made in the panel, shown once.
   await page.getByRole('link', { name: 'API & webhooks' }).click();
   const tokenForm = page.getByRole('form', { name: 'Make an API token' });
+  // Failures are said in words: a token for no account, a webhook address that is not one.
+  await tokenForm.getByLabel('Name').fill('no accounts');
+  await tokenForm.getByRole('button', { name: 'Make token' }).click();
+  await expect(page.getByTestId('gateway-error')).toHaveText(/Choose at least one account the token may use/);
+  const badHook = page.getByRole('form', { name: 'Add a webhook' });
+  await badHook.getByLabel('Address').fill('ftp://127.0.0.1/hooks');
+  await badHook.getByRole('button', { name: 'Add webhook' }).click();
+  await expect(page.getByTestId('gateway-error')).toHaveText(/must start with http:\/\/ or https:\/\//);
   await tokenForm.getByLabel('Name').fill('e2e program');
   await tokenForm.getByLabel('Scope').selectOption('send');
   await tokenForm.getByRole('checkbox', { name }).check();
