@@ -95,13 +95,14 @@ export class WebhookDelivery {
     this.armTimer();
   }
 
-  /** Wakes up when the next waiting lane falls due (a retry's backoff). */
+  /** Wakes up when the next waiting lane falls due (a retry's backoff); lanes due now are kicked by finished attempts. */
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const at = this.options.store.nextDueAt();
+    const now = this.now();
+    const at = this.options.store.nextDueAfter(now);
     if (at === null) return;
-    this.timer = setTimeout(() => this.kick(), Math.max(0, at - this.now()));
+    this.timer = setTimeout(() => this.kick(), at - now);
     this.timer.unref();
   }
 

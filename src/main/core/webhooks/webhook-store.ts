@@ -118,9 +118,14 @@ export class WebhookStore {
     return rows.map(toQueued);
   }
 
-  /** When the next lane head falls due (null: nothing waits). */
-  nextDueAt(): number | null {
-    const row = this.db.prepare('SELECT MIN(q.next_at) AS at FROM webhook_queue q JOIN (SELECT MIN(seq) AS seq FROM webhook_queue GROUP BY webhook_id, account_id) h ON h.seq = q.seq').get() as { at: number | null };
+  /**
+   * When the next lane head falls due after `now` (null: none waits). Heads due already are
+   * either in flight or waiting for a free slot: a finished attempt looks again for those.
+   */
+  nextDueAfter(now: number): number | null {
+    const row = this.db
+      .prepare('SELECT MIN(q.next_at) AS at FROM webhook_queue q JOIN (SELECT MIN(seq) AS seq FROM webhook_queue GROUP BY webhook_id, account_id) h ON h.seq = q.seq WHERE q.next_at > ?')
+      .get(now) as { at: number | null };
     return row.at;
   }
 
