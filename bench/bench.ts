@@ -39,13 +39,14 @@ import { floodFigures } from './floods';
 import { gracefulFigures, type GracefulFigures } from './graceful';
 import { MANAGER_SOCKET, leaseBenchSwarm, releaseBenchSwarm, swarmAbsentReason, swarmCrowd, swarmPairs } from './swarm-figures';
 import { realSlicesAtOnce } from './real-slices';
+import { webhookFigures } from './webhooks';
 
 const REPS = Number(process.env.BENCH_REPS ?? 12);
 /** The crowd: N at once (8 fits a 2-core machine), over this many rounds after a warm-up round. */
 const CROWD_N = Number(process.env.BENCH_CROWD ?? 8);
 const CROWD_ROUNDS = Number(process.env.BENCH_CROWD_ROUNDS ?? 3);
 const SWARM_REPS = Number(process.env.BENCH_SWARM_REPS ?? 8);
-/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, real, bigaccount, floods, swarm); all by default. */
+/** BENCH_ONLY=crowd,swarm runs only those sections (pairs, expiry, concurrent, crowd, latency, memory, media, real, bigaccount, floods, webhooks, swarm); all by default. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const runs = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 /**
@@ -499,6 +500,7 @@ async function main() {
   }
   if (runs('bigaccount')) results.bigAccount = await bigAccountFigures({ makeCore: (overrides) => makeCore(overrides), row, docker });
   if (runs('floods')) results.floods = floodFigures(row);
+  if (runs('webhooks')) results.webhooks = await webhookFigures(row);
   if (runs('swarm')) {
     // A swarm that cannot be brought up costs its rows, not the one-engine figures above.
     const swarm = await swarmFigures().catch((error: unknown) => {

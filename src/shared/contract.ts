@@ -25,6 +25,8 @@ import type {
 } from './types';
 import type { SimFaultKind } from './slice-protocol';
 import { SLICE_LOG_LINES_MAX, SLICE_LOG_QUERY_MAX_CHARS, type SliceLogPage } from './slice-logs';
+import { API_SCOPES, WEBHOOK_EVENTS, type ApiTokenInfo, type CreatedApiToken, type CreatedWebhook, type WebhookAttempt, type WebhookInfo } from './gateway';
+import { apiTokenNameSchema, webhookUrlSchema } from './gateway-rules';
 
 // ── input vocabulary ────────────────────────────────────────────────────────
 
@@ -268,7 +270,43 @@ export const COMMANDS = {
     }),
     'Simulation mode: play the phone scanning the code on screen (optionally taking syncMs to log in)',
   ),
+
+  // The gateway (@shared/gateway): the operator's own commands, never reachable with an API token.
+  'apiTokens.list': command<ApiTokenInfo[]>()(noInput, 'API tokens (never their secrets)'),
+  /** The answer carries the token itself, this once: only its hash is kept. */
+  'apiTokens.create': command<CreatedApiToken>()(
+    z.strictObject({
+      name: apiTokenNameSchema,
+      scope: z.enum(API_SCOPES, { error: `scope must be one of ${API_SCOPES.join(', ')}.` }),
+      accountIds: z
+        .array(accountIdSchema, { error: 'accountIds must be a list of account ids.' })
+        .min(1, { error: 'Choose at least one account the token may use.' })
+        .max(200, { error: 'A token may name at most 200 accounts.' }),
+    }),
+    'Make an API token for other programs',
+  ),
+  'apiTokens.revoke': command<void>()(z.strictObject({ tokenId: z.string({ error: 'tokenId must be text.' }).regex(/^tok_[0-9a-f]{16}$/, { error: 'tokenId is not an API token id (tok_…).' }) }), 'Revoke an API token'),
+  'webhooks.list': command<WebhookInfo[]>()(noInput, 'Webhooks (never their secrets) and their backlog'),
+  /** The answer carries the signing secret, this once. */
+  'webhooks.add': command<CreatedWebhook>()(
+    z.strictObject({
+      url: webhookUrlSchema,
+      /** Leave out for every account. */
+      accountId: accountIdSchema.optional(),
+      events: z
+        .array(z.enum(WEBHOOK_EVENTS, { error: `events may hold ${WEBHOOK_EVENTS.join(', ')}.` }), { error: 'events must be a list.' })
+        .min(1, { error: 'Choose at least one event to send.' })
+        .max(WEBHOOK_EVENTS.length, { error: 'Name each event once.' }),
+    }),
+    'Add a webhook (one account or all)',
+  ),
+  'webhooks.remove': command<void>()(z.strictObject({ webhookId: webhookIdSchema() }), 'Remove a webhook and what waits for it'),
+  'webhooks.deliveries': command<WebhookAttempt[]>()(z.strictObject({ webhookId: webhookIdSchema() }), 'The last delivery attempts of a webhook, newest first'),
 } as const;
+
+function webhookIdSchema() {
+  return z.string({ error: 'webhookId must be text.' }).regex(/^whk_[0-9a-f]{16}$/, { error: 'webhookId is not a webhook id (whk_…).' });
+}
 
 export interface ConnectResult {
   status: 'provisioned' | 'initialized' | 'in_progress';

@@ -81,6 +81,21 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(NAME);
   });
 
+  it('counts the webhook events still waiting in the durable queue', async () => {
+    const backlog = async () => sample(parseExposition(await (await scrape()).text()).get('slicedeck_webhook_backlog'), {})?.value;
+    expect(await backlog()).toBe(0);
+    // A webhook on loopback's discard port, whose event waits in the queue (enqueued as the feed does).
+    const { webhookStore } = coreInternals(t.core).gateway;
+    const { info } = webhookStore.add('http://127.0.0.1:9/metrics-test', accountId, ['message.incoming'], Date.now());
+    try {
+      webhookStore.enqueue([info.id], 'evt_metrics_test', accountId, 'message.incoming', '{}', Date.now() + 3_600_000);
+      expect(await backlog()).toBe(1);
+    } finally {
+      webhookStore.remove(info.id);
+    }
+    expect(await backlog()).toBe(0);
+  });
+
   it('opens for its own token only, by header, and keeps the web server’s Host and Origin rules', async () => {
     expect((await scrape({})).status).toBe(401);
     expect((await scrape({ Authorization: `Bearer ${PANEL_TOKEN}` })).status).toBe(401);

@@ -116,6 +116,11 @@ export interface CoreConfig {
   /** The same History row (kind and words) again within this long is counted on the last one, not added (ms; 0 = never). */
   historyCoalesceMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Webhooks (webhooks/backoff.ts): the wait after the first failed attempt, its cap, attempts before giving up, one attempt's timeout (ms). */
+  webhookBackoffBaseMs: number;
+  webhookBackoffMaxMs: number;
+  webhookAttempts: number;
+  webhookTimeoutMs: number;
 }
 
 /** The node-only image runs the simulated driver; the real driver needs the one with Chromium. */
@@ -242,6 +247,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: Par
     historyCap: read.int(S.historyCap),
     historyCoalesceMs: read.int(S.historyCoalesceMs),
     logLevel: read.choice(S.logLevel),
+    webhookBackoffBaseMs: read.int(S.webhookBackoffBaseMs),
+    webhookBackoffMaxMs: read.int(S.webhookBackoffMaxMs),
+    webhookAttempts: read.int(S.webhookAttempts),
+    webhookTimeoutMs: read.int(S.webhookTimeoutMs),
   };
   return { ...config, ...overrides };
 }

@@ -31,6 +31,8 @@ import { Outbox } from './outbox/outbox';
 import { OutboxStore } from './outbox/outbox-store';
 import { CoreMetrics } from './metrics/core-metrics';
 import { SliceLogs } from './logs/slice-logs';
+import { createGateway, type Gateway } from './gateway';
+import type { ApiTokenInfo } from '@shared/gateway';
 
 export type { CoreConfig } from './config';
 export type { ImageBuilder } from './image-build';
@@ -45,6 +47,8 @@ export interface Core {
   homeId: string;
   /** `GET /metrics`' text (metrics/core-metrics.ts); the web mode serves it behind its own token. */
   metrics: { render(): Promise<string> };
+  /** The API token's row when `presented` is a live API token (the web mode's API route); null otherwise. */
+  verifyApiToken(presented: string): ApiTokenInfo | null;
   close(opts?: { destroySlices?: boolean }): Promise<void>;
 }
 
@@ -89,6 +93,7 @@ export interface CoreInternals {
   store: Store;
   stats: StatsSampler;
   diskBudget: DiskBudget;
+  gateway: Gateway;
 }
 const internalsOf = new WeakMap<Core, CoreInternals>();
 export function coreInternals(core: Core): CoreInternals {
@@ -177,8 +182,18 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     historySize: config.statsHistory,
   });
   stats.start();
-  const metrics = new CoreMetrics({ store, outbox: new OutboxStore(store.handle()), stats: () => stats.request() });
   const sliceLogs = new SliceLogs({ store, runtime });
+
+  const gateway = createGateway({
+    db: store.handle(),
+    events: bus,
+    logger,
+    backoff: { baseMs: config.webhookBackoffBaseMs, maxMs: config.webhookBackoffMaxMs, attempts: config.webhookAttempts },
+    timeoutMs: config.webhookTimeoutMs,
+    accountExists: (accountId) => store.getAccount(accountId) !== undefined,
+  });
+
+  const metrics = new CoreMetrics({ store, outbox: new OutboxStore(store.handle()), stats: () => stats.request(), webhookBacklog: () => gateway.backlog() });
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
@@ -252,6 +267,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'system.status': () => system.status(),
     'system.buildImage': () => imageBuild.build(),
     'sim.scan': ({ accountId, syncMs }) => slices.simScan(accountId, syncMs),
+    ...gateway.handlers,
   };
 
   let closing: Promise<void> | null = null;
@@ -261,8 +277,10 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     config,
     homeId,
     metrics,
+    verifyApiToken: (presented) => gateway.verifyToken(presented),
     close(opts) {
       closing ??= (async () => {
+        await gateway.close();
         await stats.stop();
         await queue.close();
         await reconciler.stop();
@@ -281,7 +299,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
       return closing;
     },
   };
-  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats, diskBudget });
+  internalsOf.set(core, { runtime, reconciler, health, slices, store, stats, diskBudget, gateway });
   logger.info(
     { homeId, dataDir: config.dataDir, driver: config.driver, sliceKey: tokens.protection === 'os' ? `sealed by ${options.secretProtector!.name}` : 'private file (no OS keychain)' },
     'core started',

@@ -14,12 +14,15 @@ import { SECURITY_HEADERS, allowedHosts, eventsCookieHeader, hasEventsCookie, ho
 import { presentedToken } from '../../http-kit';
 import { serveStatic } from './web-static';
 import { METRICS_PATH, serveMetrics, type MetricsSource } from './web-metrics';
+import { handleApiRequest, isApiPath, type ApiCore } from './web-api';
 
 /** What the web server needs of the core (a structural subset of `Core`). */
 export interface WebCore {
   handlers: CommandHandlers;
   events: AppEventSource;
   metrics?: MetricsSource;
+  /** The API for other programs (web-api.ts); without it every API token is refused. */
+  verifyApiToken?: ApiCore['verifyApiToken'];
 }
 
 /** pino-compatible, so the core's logger can be passed straight in. */
@@ -104,6 +107,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       // Only the token holder's connections stay open: every other answer closes its own (http-kit).
       if (tokened) trustConnection(req, res);
       return serveStatic(rendererDir, url.pathname, req, res, tokened ? { ...SECURITY_HEADERS, 'Set-Cookie': eventsCookieHeader(token) } : SECURITY_HEADERS);
+    }
+
+    // Other programs: their own tokens, never the panel's (web-api.ts).
+    if (isApiPath(url.pathname)) {
+      return handleApiRequest(req, res, url.pathname, core, (error, command) => logger?.warn({ err: error, command }, 'API command failed unexpectedly'));
     }
 
     const isEvents = url.pathname === EVENTS_PATH;

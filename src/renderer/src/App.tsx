@@ -5,6 +5,7 @@ import { AccountsPage } from './pages/AccountsPage';
 import { ChatPage } from './pages/ChatPage';
 import { ConnectPage } from './pages/ConnectPage';
 import { DashboardPage } from './pages/DashboardPage';
+import { GatewayPage } from './pages/GatewayPage';
 import { hrefOf, useRoute, type Route } from './router';
 import { useApp } from './state/context';
 
@@ -24,6 +25,9 @@ export function App() {
           </a>
           <a href={hrefOf({ page: 'dashboard' })} aria-current={route.page === 'dashboard' ? 'page' : undefined}>
             Dashboard
+          </a>
+          <a href={hrefOf({ page: 'gateway' })} aria-current={route.page === 'gateway' ? 'page' : undefined}>
+            API &amp; webhooks
           </a>
         </nav>
         {simulation && (
@@ -51,6 +55,8 @@ function Page({ route }: { route: Route }) {
       return <ChatPage key={route.accountId} accountId={route.accountId} />;
     case 'dashboard':
       return <DashboardPage />;
+    case 'gateway':
+      return <GatewayPage />;
     default:
       return <AccountsPage />;
   }

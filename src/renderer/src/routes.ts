@@ -2,6 +2,7 @@
 export type Route =
   | { page: 'accounts' }
   | { page: 'dashboard' }
+  | { page: 'gateway' }
   | { page: 'connect'; accountId: string }
   | { page: 'chat'; accountId: string };
 
@@ -9,7 +10,7 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
   const [page, accountId] = parts;
   if ((page === 'connect' || page === 'chat') && accountId) return { page, accountId };
-  if (page === 'dashboard') return { page };
+  if (page === 'dashboard' || page === 'gateway') return { page };
   return { page: 'accounts' };
 }
 
@@ -17,6 +18,7 @@ export function hrefOf(route: Route): string {
   switch (route.page) {
     case 'accounts':
     case 'dashboard':
+    case 'gateway':
       return `#/${route.page}`;
     default:
       return `#/${route.page}/${encodeURIComponent(route.accountId)}`;

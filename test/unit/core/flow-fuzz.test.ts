@@ -175,6 +175,13 @@ function candidates(field: string, schema: Schema, fixture: Fixture): unknown[] 
     messageId: [`false_${fixture.chatId}_FUZZ0000`],
     // Loopback's discard port: well-formed, and nothing would ever be sent anywhere else.
     proxy: [{ scheme: 'http', host: '127.0.0.1', port: 9 }],
+    accountIds: [[fixture.accountId]],
+    // A webhook on loopback's discard port: its deliveries are refused there, never sent elsewhere.
+    url: ['http://127.0.0.1:9/fuzz-hook'],
+    events: [['message.incoming']],
+    // Well-formed, but no such token or webhook: the handler answers not_found.
+    tokenId: ['tok_0000000000000000'],
+    webhookId: ['whk_0000000000000000'],
   };
   const out: unknown[] = [...(known[field] ?? [])];
   let def = schema._zod.def;

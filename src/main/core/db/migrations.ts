@@ -118,6 +118,52 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 10: the gateway (issue 21): API tokens (their SHA-256 only), webhooks, the durable webhook
+  // queue (a row leaves only once delivered or given up) and each webhook's delivery log.
+  `
+  CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    scope        TEXT NOT NULL,
+    account_ids  TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  CREATE TABLE webhooks (
+    id         TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+    events     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE webhook_queue (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id   TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_queue_by_lane ON webhook_queue(webhook_id, account_id, seq);
+  CREATE TABLE webhook_attempts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id   TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id     TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    account_id   TEXT NOT NULL,
+    attempt      INTEGER NOT NULL,
+    http_status  INTEGER,
+    outcome      TEXT NOT NULL,
+    error        TEXT,
+    at           INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_attempts_by_hook ON webhook_attempts(webhook_id, id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -1,7 +1,7 @@
 /**
  * What `GET /metrics` exposes (web mode), gathered from what the host already keeps:
  * the slice rows (phases), History (connects, restarts, stage durations: history-tally.ts),
- * the outbox (messages waiting), the stats sampler (per-slice CPU and memory — asking it
+ * the outbox (messages waiting), the webhook queue (events not yet delivered), the stats sampler (per-slice CPU and memory — asking it
  * marks interest, as the Dashboard does, so a scraper keeps it sampling). Slices are
  * labelled by account id only: never a phone number or an account's name.
  */
@@ -17,6 +17,8 @@ export interface CoreMetricsOptions {
   outbox: OutboxStore;
   /** The stats sampler's reading (`slices.stats`). */
   stats: () => Promise<SliceStats[]>;
+  /** Webhook events waiting in the durable queue (gateway.backlog). */
+  webhookBacklog: () => number;
 }
 
 export class CoreMetrics {
@@ -61,6 +63,7 @@ export class CoreMetrics {
       { name: 'slicedeck_connect_stage_duration_seconds', help: 'How long each connect stage took, from its History row to the next stage of the same slice.', type: 'histogram', samples: this.tally.stageDurations.samples() },
       { name: 'slicedeck_slice_restarts_total', help: 'Restarts of dead or misbehaving slices by the health ladder (from History).', type: 'counter', samples: [{ value: this.tally.restarts }] },
       { name: 'slicedeck_outbox_depth', help: 'Outgoing messages waiting in the durable queue (queued or being handed over).', type: 'gauge', samples: [{ value: waiting }] },
+      { name: 'slicedeck_webhook_backlog', help: 'Webhook events waiting in the durable queue (not yet delivered, nor given up).', type: 'gauge', samples: [{ value: this.opts.webhookBacklog() }] },
       { name: 'slicedeck_slice_cpu_percent', help: 'CPU of a running slice container, percent of one core.', type: 'gauge', samples: perSlice((entry) => entry.cpuPercent) },
       { name: 'slicedeck_slice_memory_bytes', help: 'Memory in use by a running slice container.', type: 'gauge', samples: perSlice((entry) => entry.memoryBytes) },
       { name: 'slicedeck_slice_memory_limit_bytes', help: 'Memory limit of a running slice container.', type: 'gauge', samples: perSlice((entry) => entry.memoryLimitBytes) },

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run docs:openapi`: writes docs/openapi.json from the contract (src/shared/openapi.ts),
+// bundled with esbuild as bench.mjs does. `--check` only says whether the committed file is current.
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outfile = resolve(root, 'out/scripts/openapi.mjs');
+await build({
+  entryPoints: [resolve(root, 'src/shared/openapi.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  alias: { '@shared': resolve(root, 'src/shared') },
+  logLevel: 'warning',
+});
+const { openApiText } = await import(pathToFileURL(outfile).href);
+const target = resolve(root, 'docs/openapi.json');
+const text = openApiText();
+if (process.argv.includes('--check')) {
+  let current = '';
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    // missing counts as stale
+  }
+  if (current !== text) {
+    process.stderr.write('docs/openapi.json is not what the contract gives: run `npm run docs:openapi` and commit it.\n');
+    process.exit(1);
+  }
+  process.stdout.write('docs/openapi.json is current.\n');
+} else {
+  writeFileSync(target, text);
+  process.stdout.write(`wrote ${target}\n`);
+}
