@@ -7,9 +7,14 @@ import { containersOfHome } from '../helpers/docker';
 import { AccountsPage } from './pages';
 import { startPanelServer, type PanelServer } from './panel-server';
 
-/** Slow enough to click, fast enough to watch contacts climb. */
+/**
+ * Slow enough to click, fast enough to watch contacts climb. The first code lives as long as
+ * WhatsApp's (60 s): with 20 s, a full parallel run on 2 cores once delivered code 1 to the
+ * panel only after it had expired, and a spec waiting for "Code 1 of 3" saw "Code 2 of 3"
+ * (media.spec.ts, CI at b1a81d0). Specs about expiry set their own lifetimes.
+ */
 const DEFAULT_ENV: Record<string, string> = {
-  SLICEDECK_QR_FIRST_TTL_MS: '20000',
+  SLICEDECK_QR_FIRST_TTL_MS: '60000',
   SLICEDECK_QR_TTL_MS: '20000',
   SLICEDECK_SIM_CONTACTS: '30',
   SLICEDECK_SIM_CONTACT_INTERVAL_MS: '100',
