@@ -1,24 +1,13 @@
 #!/usr/bin/env node
 // `npm run docs:openapi`: writes docs/openapi.json from the contract (src/shared/openapi.ts),
-// bundled with esbuild as bench.mjs does. `--check` only says whether the committed file is current.
-import { build } from 'esbuild';
+// bundled by scripts/lib/bundle-ts.mjs as the bench and docs:settings are. `--check` only says whether the committed file is current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleTs } from './lib/bundle-ts.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = resolve(root, 'out/scripts/openapi.mjs');
-await build({
-  entryPoints: [resolve(root, 'src/shared/openapi.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  alias: { '@shared': resolve(root, 'src/shared') },
-  logLevel: 'warning',
-});
+const outfile = await bundleTs(root, 'src/shared/openapi.ts', resolve(root, 'out/scripts/openapi.mjs'));
 const { openApiText } = await import(pathToFileURL(outfile).href);
 const target = resolve(root, 'docs/openapi.json');
 const text = openApiText();

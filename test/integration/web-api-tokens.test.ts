@@ -5,32 +5,28 @@
  * API token; the OpenAPI document served is the committed one, and both are what the
  * contract gives.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_PATH } from '@shared/gateway';
 import { openApiText } from '@shared/openapi';
-import { startWebServer, type WebServer } from '../../src/main/transport/web';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import type { WebServer } from '../../src/main/transport/web';
+import type { TestCore } from '../helpers/core';
+import { startWebRig, type WebRig } from '../helpers/web-rig';
 
 const PANEL_TOKEN = 'panel-token-for-the-api-test-0123456789';
 let tc: TestCore;
 let server: WebServer;
-let rendererDir: string;
+let rig: WebRig;
 
 beforeAll(async () => {
-  tc = await makeTestCore();
-  rendererDir = mkdtempSync(join(tmpdir(), 'slicedeck-renderer-'));
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>slicedeck</title>');
-  server = await startWebServer({ core: tc.core, port: 0, token: PANEL_TOKEN, rendererDir });
+  rig = await startWebRig(PANEL_TOKEN);
+  ({ tc, server } = rig);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await tc?.cleanup();
-  rmSync(rendererDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function api(token: string, command: string, input: unknown = {}, headers: Record<string, string> = {}) {

@@ -3,29 +3,21 @@
  * with bidi overrides, C1 controls or lone surrogates are refused with words (400),
  * and nothing of them is stored (`\ud800` used to be stored as invalid UTF-8).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startWebServer, type WebServer } from '../../src/main/transport/web';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import type { WebServer } from '../../src/main/transport/web';
+import { startWebRig, type WebRig } from '../helpers/web-rig';
 
 const TOKEN = 'honest-text-token-0123456789';
-let tc: TestCore;
 let server: WebServer;
-let rendererDir: string;
+let rig: WebRig;
 
 beforeAll(async () => {
-  tc = await makeTestCore();
-  rendererDir = mkdtempSync(join(tmpdir(), 'slicedeck-renderer-'));
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>slicedeck</title>');
-  server = await startWebServer({ core: tc.core, port: 0, token: TOKEN, rendererDir });
+  rig = await startWebRig(TOKEN);
+  ({ server } = rig);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await tc?.cleanup();
-  rmSync(rendererDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function rpc(name: string, body: unknown): Promise<{ status: number; answer: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {

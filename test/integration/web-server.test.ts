@@ -3,35 +3,26 @@
  * WhatsApp): the token, Origin and Host rules, the RPC envelope and its HTTP
  * statuses, the event stream, and the static renderer files.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '@shared/contract';
 import type { SliceView } from '@shared/types';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/csp';
-import { startWebServer, type WebServer } from '../../src/main/transport/web';
-import { makeTestCore, type TestCore } from '../helpers/core';
+import type { WebServer } from '../../src/main/transport/web';
+import type { TestCore } from '../helpers/core';
+import { startWebRig, type WebRig } from '../helpers/web-rig';
 
 const TOKEN = 'integration-token-0123456789';
 let tc: TestCore;
 let server: WebServer;
-let rendererDir: string;
+let rig: WebRig;
 
 beforeAll(async () => {
-  tc = await makeTestCore();
-  rendererDir = mkdtempSync(join(tmpdir(), 'slicedeck-renderer-'));
-  mkdirSync(join(rendererDir, 'assets'));
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>slicedeck</title>');
-  writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  writeFileSync(join(rendererDir, 'assets', 'app.css'), 'body{}');
-  server = await startWebServer({ core: tc.core, port: 0, token: TOKEN, rendererDir, heartbeatMs: 200 });
+  rig = await startWebRig(TOKEN, { files: { 'assets/app.js': 'console.log(1)', 'assets/app.css': 'body{}' }, server: { heartbeatMs: 200 } });
+  ({ tc, server } = rig);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await tc?.cleanup();
-  rmSync(rendererDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 /** The envelope as the tests read it. */
