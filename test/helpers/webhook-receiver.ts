@@ -56,10 +56,10 @@ export async function startWebhookReceiver(opts: { accepting?: boolean } = {}): 
 }
 
 /** Polls `check` every 50 ms until it holds, at most `timeoutMs` (bounded: a test never waits forever). */
-export async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(check: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${typeof what === 'string' ? what : what()} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
