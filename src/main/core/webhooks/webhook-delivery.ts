@@ -78,10 +78,14 @@ export class WebhookDelivery {
 
   private pump(): void {
     if (this.closed) return;
+    // One instant for the whole pass: a head that falls due between reading what is due and
+    // arming the timer must be one or the other (read at two instants, a loaded machine left
+    // such a lane unsent until the next event — the delivery test hung in CI).
+    const now = this.now();
     const free = this.concurrency - this.inFlight.size;
     if (free > 0) {
       // More than `free`: some heads belong to lanes already in flight.
-      for (const item of this.options.store.dueHeads(this.now(), free + this.inFlight.size)) {
+      for (const item of this.options.store.dueHeads(now, free + this.inFlight.size)) {
         if (this.inFlight.size >= this.concurrency) break;
         const lane = laneOf(item);
         if (this.inFlight.has(lane)) continue;
@@ -92,17 +96,19 @@ export class WebhookDelivery {
         this.inFlight.set(lane, attempt);
       }
     }
-    this.armTimer();
+    this.armTimer(now);
   }
 
-  /** Wakes up when the next waiting lane falls due (a retry's backoff); lanes due now are kicked by finished attempts. */
-  private armTimer(): void {
+  /**
+   * Wakes up when the next lane not due at `now` (the pass's instant) falls due (a retry's
+   * backoff); lanes due at `now` were started, or wait for a finished attempt's kick.
+   */
+  private armTimer(now: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const now = this.now();
     const at = this.options.store.nextDueAfter(now);
     if (at === null) return;
-    this.timer = setTimeout(() => this.kick(), at - now);
+    this.timer = setTimeout(() => this.kick(), Math.max(0, at - this.now()));
     this.timer.unref();
   }
 

@@ -15,6 +15,8 @@ import { EventBus } from '../../../../src/main/core/events';
 import { createGateway, type Gateway } from '../../../../src/main/core/gateway';
 import { backoffDelayMs, DEFAULT_WEBHOOK_BACKOFF } from '../../../../src/main/core/webhooks/backoff';
 import { webhookSignatureValid } from '../../../../src/main/core/webhooks/signature';
+import { WebhookDelivery } from '../../../../src/main/core/webhooks/webhook-delivery';
+import { WebhookStore } from '../../../../src/main/core/webhooks/webhook-store';
 import { startWebhookReceiver, waitUntil, type WebhookReceiver } from '../../../helpers/webhook-receiver';
 
 /** Evolution's schedule divided by 200: the same 10 attempts, ~20 s of retries → ~6 s. */
@@ -117,6 +119,29 @@ describe('webhook delivery', () => {
     const log = await host.gateway.handlers['webhooks.deliveries']({ webhookId: info.id });
     expect(log.find((entry) => entry.outcome === 'gave_up')?.error).toMatch(/Gave up after 10 attempts/);
   }, 120_000);
+
+  it('sends a lane that falls due while a pass is under way: its timer is armed from the pass’s own instant', async () => {
+    // A clock that jumps 1 s at every reading: a pass reads what is due at one instant, and a
+    // slow machine is already past the next head's due time when the timer is armed. Read at a
+    // second instant, that head was neither due nor "after now": never sent until the next event.
+    const store = new Store(dir);
+    open.push({ store, gateway: { close: async () => undefined } as unknown as Gateway });
+    store.addAccount('acc_hooks_t', 'T');
+    const webhooks = new WebhookStore(store.handle());
+    const { info } = webhooks.add(receiver.url, null, ['message.incoming'], Date.now());
+    let clock = Date.now();
+    const now = () => (clock += 1_000);
+    webhooks.enqueue([info.id], 'evt_due_mid_pass', 'acc_hooks_t', 'message.incoming', '{"id":"evt_due_mid_pass"}', clock + 1_500);
+    receiver.accepting = true;
+    const delivery = new WebhookDelivery({ store: webhooks, backoff: BACKOFF, timeoutMs: 5_000, now });
+    try {
+      delivery.kick();
+      await waitUntil(() => receiver.accepted().length === 1, 30_000, 'the lane that fell due during the pass to be sent');
+      expect(webhooks.backlog()).toBe(0);
+    } finally {
+      await delivery.close();
+    }
+  });
 
   it('sends an account.state event when the phase changes, not for every view', async () => {
     const host = startHost();
