@@ -18,8 +18,8 @@ function recordNotifications() {
     }
     close() {}
   }
-  Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true });
-  Object.defineProperty(window, 'recordedNotifications', { value: shown });
+  Object.defineProperty(globalThis, 'Notification', { value: Recorded, configurable: true });
+  Object.defineProperty(globalThis, 'recordedNotifications', { value: shown });
 }
 
 type Recorded = { title: string; body: string; tag: string };
@@ -32,7 +32,7 @@ test('an incoming message counts as unread and notifies while its chats are clos
   await context.grantPermissions(['notifications']);
   await page.addInitScript(recordNotifications);
   await page.reload();
-  const notifications = () => page.evaluate(() => (window as unknown as { recordedNotifications: Recorded[] }).recordedNotifications.map(({ title, body, tag }) => ({ title, body, tag })));
+  const notifications = () => page.evaluate(() => (globalThis as unknown as { recordedNotifications: Recorded[] }).recordedNotifications.map(({ title, body, tag }) => ({ title, body, tag })));
 
   const name = accountName('Ursula');
   const accountId = await accounts.add(name);
@@ -74,7 +74,7 @@ test('an incoming message counts as unread and notifies while its chats are clos
   expect(shown!.body).toMatch(REPLY);
 
   // Clicking it opens that chat, which reads it: the account's count drops by the one answer.
-  await page.evaluate(() => (window as unknown as { recordedNotifications: { instance: { onclick: () => void } }[] }).recordedNotifications[0]!.instance.onclick());
+  await page.evaluate(() => (globalThis as unknown as { recordedNotifications: { instance: { onclick: () => void } }[] }).recordedNotifications[0]!.instance.onclick());
   await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}/`));
   await expect(thread.getByRole('heading', { name: personName })).toBeVisible();
   await expect(thread.getByRole('listitem').filter({ hasText: REPLY })).toHaveCount(1);

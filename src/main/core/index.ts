@@ -32,6 +32,7 @@ import { OutboxStore } from './outbox/outbox-store';
 import { CoreMetrics } from './metrics/core-metrics';
 import { SliceLogs } from './logs/slice-logs';
 import { createGateway, type Gateway } from './gateway';
+import { CHATS_PAGE_MAX } from '@shared/paging';
 import { UnreadBook } from './unread/unread-book';
 import { NotificationSettingsStore } from './notify/notification-settings-store';
 import type { ApiTokenInfo } from '@shared/gateway';
@@ -163,7 +164,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   const seedUnread = (accountId: string, sliceId: string) => {
     seededSlices.add(sliceId);
     void slices
-      .chats(accountId, {})
+      .chats(accountId, { limit: CHATS_PAGE_MAX })
       .then((page) => unread.seed(accountId, page) && slices.publishView(accountId))
       .catch((err: unknown) => {
         seededSlices.delete(sliceId); // the next view of this Ready slice tries again

@@ -1,7 +1,7 @@
 /**
  * Unread messages per account (issue 21 part 2), kept by the host from what the slices
- * already say: WhatsApp's own per-chat `unreadCount` in every chats page (the first page
- * is read once when a slice becomes Ready, and again whenever the panel lists chats),
+ * already say: WhatsApp's own per-chat `unreadCount` in every chats page (the first 200 chats
+ * are read once when a slice becomes Ready, and every page the panel lists counts too),
  * plus one for each incoming message after that. The total of an account is the sum over
  * its chats. No new slice route or event: both drivers (whatsapp-web.js and the simulated
  * one under it) already report the counts, so nothing in the slice image changes.
@@ -9,7 +9,7 @@
  * Reading a chat in the panel (`chats.markRead`) sets its count to 0 here and from then
  * on the host counts that chat itself (WhatsApp still holds it unread: slicedeck sends no
  * read receipt, so a contact never sees blue ticks because the operator looked). Chats past
- * the first page count from their first incoming message (say so in the README).
+ * the first 200 count from their first incoming message (say so in the README).
  *
  * Pure bookkeeping (no I/O, no clock): core/index.ts feeds it and publishes the views.
  */
