@@ -6,7 +6,7 @@
  */
 import type { SlicedeckApi } from '@shared/client';
 import { notificationFor, type NotificationSettings, type Viewing } from '@shared/notifications';
-import { parseRoute } from './routes';
+import { hrefOf, parseRoute } from './routes';
 import type { AppStore } from './state/store';
 
 /** What the browser offers: absent in a browser without notifications (then nothing is shown). */
@@ -37,13 +37,9 @@ export function startWebNotifications(api: SlicedeckApi, store: AppStore, win: W
     const notification = new Notify(shown.title, { body: shown.body, tag: shown.tag });
     notification.onclick = () => {
       win.focus();
-      win.location.hash = chatHash(shown.accountId, shown.chatId);
+      win.location.hash = hrefOf({ page: 'chat', accountId: shown.accountId, chatId: shown.chatId });
       notification.close();
     };
   });
 }
 
-/** The chat page of an account with one chat open. */
-export function chatHash(accountId: string, chatId: string): string {
-  return `#/chat/${encodeURIComponent(accountId)}/${encodeURIComponent(chatId)}`;
-}
