@@ -193,6 +193,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
   }
   await system.status().catch(() => undefined);
+  // Slices found Ready at start-up (adopted): their counts are read as a new Ready's are.
+  for (const view of slices.list()) if (view.stage === 'ready' && view.sliceId && !seededSlices.has(view.sliceId)) seedUnread(view.accountId, view.sliceId);
   reconciler.start(config.reconcileIntervalMs);
   queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
