@@ -2,7 +2,7 @@
  * The Electron shell, and nothing else: one window, the tray, the IPC adapter and
  * the app's lifecycle. All host logic lives in ./core (plain Node, tested there).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,8 @@ import { missingSqliteBindingWords, sqliteBindingFor } from './sqlite-binding';
 import { safeStorageProtector } from './secret-protector';
 import { denyAllPermissions, rendererUrl } from './window-guards';
 import { TrayService, type TrayAction } from './tray';
+import { startDesktopNotifier, viewingOf } from './desktop-notifier';
+import type { NotificationText } from '@shared/notifications';
 import { closeAction, probeStatusNotifierWatcher, trayHostVerdict, type TrayHostVerdict } from './tray-host';
 import { loadWindowBounds, saveWindowBounds, windowStateFile } from './window-state';
 import { HOST_SETTINGS } from '@shared/host-settings';
@@ -96,7 +98,29 @@ async function start(): Promise<void> {
     onUnexpected: (error, command) => console.error(`slicedeck: ${command} failed unexpectedly`, error),
   });
   startTray(core);
+  startNotifications(core);
   showWindow();
+}
+
+/** What the spec reads of the notifications shown (SLICEDECK_EXPOSE_TRAY_FOR_TESTS only). */
+const shownNotifications: { text: NotificationText; click: () => void }[] = [];
+
+function startNotifications(core: Core): void {
+  startDesktopNotifier({
+    events: core.events,
+    settings: () => core.handlers['notifications.get'](undefined),
+    accountName: async (accountId) => (await core.handlers['accounts.list'](undefined)).find((account) => account.id === accountId)?.name,
+    viewing: () => (window && !window.isDestroyed() ? viewingOf(window.webContents.getURL(), window.isVisible() && window.isFocused()) : { accountId: null }),
+    show: (text, onClick) => {
+      if (process.env.SLICEDECK_EXPOSE_TRAY_FOR_TESTS === '1') shownNotifications.push({ text, click: onClick });
+      if (!Notification.isSupported()) return;
+      const notification = new Notification({ title: text.title, body: text.body, silent: false });
+      notification.on('click', onClick);
+      notification.show();
+    },
+    open: (hash) => showWindow(hash),
+    onError: (error) => console.error('slicedeck: a notification could not be shown', error),
+  });
 }
 
 let saveBounds = (): void => undefined;
@@ -146,11 +170,12 @@ function createWindow(dataDir: string): BrowserWindow {
   return win;
 }
 
-function showWindow(accountId?: string): void {
+/** Shows the window, on a hash route when given (`#/connect/<account>`, `#/chat/<account>/<chat>`). */
+function showWindow(hash?: string): void {
   if (!core) return;
   window ??= createWindow(core.config.dataDir);
   // The renderer routes by hash (src/renderer/src/router.ts): a same-document navigation, no reload.
-  if (accountId) void window.loadURL(`${appUrl.split('#')[0]}#/connect/${encodeURIComponent(accountId)}`);
+  if (hash) void window.loadURL(`${appUrl.split('#')[0]}${hash}`);
   if (window.isMinimized()) window.restore();
   window.show();
   window.focus();
@@ -167,6 +192,8 @@ function startTray(core: Core): void {
   });
   const icon = nativeImage.createFromPath(join(resources, 'tray.png'));
   tray = new TrayService<Menu>({
+    // The dock's or launcher's count where the desktop has one (macOS, Unity); elsewhere it does nothing.
+    setBadge: (count) => void app.setBadgeCount(count),
     createTray: () => {
       const t = new Tray(icon);
       t.on('click', () => showWindow());
@@ -186,12 +213,18 @@ function startTray(core: Core): void {
   setInterval(() => tray?.render(), 30_000).unref(); // "ready 12m" keeps counting
   // The e2e spec reads what the tray shows; only when it asks, never in normal use.
   if (process.env.SLICEDECK_EXPOSE_TRAY_FOR_TESTS === '1') {
-    (globalThis as Record<string, unknown>).slicedeckTray = { current: () => tray?.current ?? null, act: (action: TrayAction) => onTrayAction(action) };
+    (globalThis as Record<string, unknown>).slicedeckTray = {
+      current: () => tray?.current ?? null,
+      act: (action: TrayAction) => onTrayAction(action),
+      badge: () => tray?.badge ?? 0,
+      notifications: () => shownNotifications.map(({ text }) => text),
+      clickNotification: (index: number) => shownNotifications[index]?.click(),
+    };
   }
 }
 
 async function onTrayAction(action: TrayAction): Promise<void> {
-  if (action.kind === 'open') return showWindow(action.accountId);
+  if (action.kind === 'open') return showWindow(action.accountId ? `#/connect/${encodeURIComponent(action.accountId)}` : undefined);
   if (action.kind === 'quit') return quit();
   const outcome = await dispatch(core!.handlers, 'slices.destroy', { accountId: action.accountId });
   if (!outcome.ok) dialog.showErrorBox('The slice could not be destroyed', outcome.error.message);

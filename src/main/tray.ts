@@ -33,7 +33,7 @@ export function buildTrayModel(accounts: Account[], views: SliceView[], now: num
     const name = isolateInPlainText(nameOf.get(view.accountId)!);
     const items: TrayItem[] = [{ type: 'action', label: 'Open in panel', action: { kind: 'open', accountId: view.accountId } }];
     if (hasContainer(view)) items.push({ type: 'action', label: 'Destroy slice', action: { kind: 'destroy', accountId: view.accountId } });
-    return { type: 'submenu', label: `${name} — ${describeView(view, now)}`, items };
+    return { type: 'submenu', label: `${name} — ${describeView(view, now)}${unreadWords(view.unread)}`, items };
   });
 
   return {
@@ -46,6 +46,15 @@ export function buildTrayModel(accounts: Account[], views: SliceView[], now: num
       { type: 'action', label: 'Quit slicedeck', action: { kind: 'quit' } },
     ],
   };
+}
+
+/** The app's badge (the dock, the launcher): every linked account's unread messages; 0 clears it. */
+export function badgeCount(views: readonly SliceView[]): number {
+  return views.reduce((sum, view) => sum + (view.unread ?? 0), 0);
+}
+
+function unreadWords(count: number | undefined): string {
+  return count ? ` · ${count} unread` : '';
 }
 
 /** Expired and failed attempts have no container left to destroy. */
@@ -82,7 +91,7 @@ function trayTooltip(shown: SliceView[]): string {
     count('linking') && `${count('linking')} linking`,
     count('provisioning') && `${count('provisioning')} starting`,
   ].filter(Boolean);
-  return `slicedeck — ${running.length} slice${running.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  return `slicedeck — ${running.length} slice${running.length === 1 ? '' : 's'}: ${parts.join(', ')}${unreadWords(badgeCount(running))}`;
 }
 
 /** "<1m", "12m", "2h 5m", "3d 4h": a tray line has room for one coarse age. */
@@ -132,6 +141,8 @@ export interface TrayServiceOptions<Menu> {
   buildMenu: (template: MenuTemplateItem[]) => Menu;
   onAction: (action: TrayAction) => void;
   now?: () => number;
+  /** The app's badge count (Electron's app.setBadgeCount where the desktop has one); called when it changes. */
+  setBadge?: (count: number) => void;
 }
 
 /** Keeps the tray's inputs and re-renders only when what it shows changed. */
@@ -141,6 +152,7 @@ export class TrayService<Menu> {
   private tray: TrayLike<Menu> | null;
   private shown = '';
   private shownModel: TrayModel | null = null;
+  private shownBadge = 0;
 
   constructor(private readonly options: TrayServiceOptions<Menu>) {
     this.tray = options.createTray();
@@ -161,7 +173,13 @@ export class TrayService<Menu> {
   /** Also called on a timer so that "ready 12m" keeps counting. */
   render(): void {
     if (!this.tray) return;
-    const model = buildTrayModel(this.accounts, [...this.views.values()], (this.options.now ?? Date.now)());
+    const views = [...this.views.values()];
+    const badge = badgeCount(views);
+    if (badge !== this.shownBadge) {
+      this.shownBadge = badge;
+      this.options.setBadge?.(badge);
+    }
+    const model = buildTrayModel(this.accounts, views, (this.options.now ?? Date.now)());
     const fingerprint = JSON.stringify(model);
     if (fingerprint === this.shown) return;
     this.shown = fingerprint;
@@ -173,6 +191,11 @@ export class TrayService<Menu> {
   /** What the tray shows right now (Electron's Tray cannot be read back). */
   get current(): TrayModel | null {
     return this.shownModel;
+  }
+
+  /** The badge count last given to setBadge. */
+  get badge(): number {
+    return this.shownBadge;
   }
 
   destroy(): void {

@@ -27,6 +27,7 @@ import type { SimFaultKind } from './slice-protocol';
 import { SLICE_LOG_LINES_MAX, SLICE_LOG_QUERY_MAX_CHARS, type SliceLogPage } from './slice-logs';
 import { API_SCOPES, WEBHOOK_EVENTS, type ApiTokenInfo, type CreatedApiToken, type CreatedWebhook, type WebhookAttempt, type WebhookInfo } from './gateway';
 import { apiTokenNameSchema, webhookUrlSchema } from './gateway-rules';
+import { NOTIFY_MODES, type NotificationSettings } from './notifications';
 
 // ── input vocabulary ────────────────────────────────────────────────────────
 
@@ -205,6 +206,19 @@ export const COMMANDS = {
   'chats.messages': command<ChatMessage[]>()(
     z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema, before: beforeMessageIdSchema.optional(), limit: pageLimitSchema(MESSAGES_PAGE_MAX).optional() }),
     'Messages of one chat (a page going back in time)',
+  ),
+  /**
+   * The operator read the chat in the panel: its unread count (SliceView.unread) drops to 0.
+   * No read receipt goes to WhatsApp (the phone still shows it unread).
+   */
+  'chats.markRead': command<void>()(z.strictObject({ accountId: accountIdSchema, chatId: chatIdSchema }), 'Mark a chat read in the panel'),
+  'notifications.get': command<NotificationSettings>()(noInput, 'The desktop-notification setting'),
+  'notifications.set': command<NotificationSettings>()(
+    z.strictObject({
+      mode: z.enum(NOTIFY_MODES, { error: `mode is one of ${NOTIFY_MODES.join(', ')}.` }),
+      accountIds: z.array(accountIdSchema, { error: 'accountIds must be a list.' }).max(1_000, { error: 'Name at most 1000 accounts.' }),
+    }),
+    'Choose which accounts notify of incoming messages (none, some, all)',
   ),
   /**
    * Stored in the host's queue before it is answered (`queued` with a queueId, or `sent`

@@ -48,6 +48,11 @@ export interface SliceView {
   waitingFor?: string;
   /** Messages accepted by the host and not yet taken by WhatsApp. */
   queued?: number;
+  /**
+   * Unread messages over the account's chats while it is linked: WhatsApp's own per-chat
+   * counts as the slice reports them, plus incoming messages since (core/unread/unread-book.ts).
+   */
+  unread?: number;
   contacts?: number;
   /**
    * What ended the attempt: what failed in the `error` phase, or in `expired` why it

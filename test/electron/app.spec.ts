@@ -259,3 +259,64 @@ test('the tray follows a connect: a line per slice, counts in the tooltip, and D
   await expect(window.getByRole('button', { name: 'Connect WhatsApp' })).toBeVisible({ timeout: 15_000 });
   await expect.poll(async () => (await trayShows())?.labels, { timeout: 10_000 }).toContain('No slices running');
 });
+
+/** What the main process showed of unread counts and notifications (SLICEDECK_EXPOSE_TRAY_FOR_TESTS). */
+interface CountsHandle extends TrayHandle {
+  badge(): number;
+  notifications(): { title: string; body: string; accountId: string; chatId: string }[];
+  clickNotification(index: number): void;
+}
+
+test('an incoming message: the tray line and the badge count it, one notification shows, and its click opens that chat', async () => {
+  const shell = () =>
+    app.evaluate(() => {
+      const tray = (globalThis as Record<string, unknown>).slicedeckTray as CountsHandle;
+      const model = tray.current();
+      return { tooltip: model?.tooltip ?? '', labels: model?.items.map((item) => item.label ?? '—') ?? [], badge: tray.badge(), notifications: tray.notifications() };
+    });
+  type Envelope<T> = { ok: true; result: T } | { ok: false; error: { message: string } };
+  const invoke = <T>(name: string, input?: unknown) =>
+    window.evaluate(
+      async ([command, args]) => {
+        const bridge = (globalThis as unknown as { slicedeck: { invoke(name: string, input?: unknown): Promise<Envelope<unknown>> } }).slicedeck;
+        const answer = await bridge.invoke(command as string, args);
+        if (!answer.ok) throw new Error(answer.error.message);
+        return answer.result;
+      },
+      [name, input] as const,
+    ) as Promise<T>;
+
+  await window.getByLabel('Account name').fill('Nora');
+  await window.getByRole('button', { name: 'Add account' }).click();
+  await invoke('notifications.set', { mode: 'all', accountIds: [] });
+  await window.getByRole('link', { name: 'Connect Nora', exact: true }).click();
+  await window.getByRole('button', { name: 'Connect WhatsApp' }).click();
+  await window.getByRole('button', { name: 'Simulate scan' }).click({ timeout: 30_000 });
+  await expect(window).toHaveURL(/#\/chat\/acc_/, { timeout: 60_000 });
+  const accountId = /#\/chat\/(acc_[^/]+)/.exec(window.url())![1]!;
+  // Leave the account's chats: a message for it now is one the operator does not see.
+  await window.getByRole('link', { name: '← Accounts' }).click();
+
+  // A person (groups never answer) is written to; the simulated contact answers: an incoming message.
+  const chats = await invoke<{ id: string; isGroup: boolean }[]>('chats.list', { accountId });
+  const person = chats.find((chat) => !chat.isGroup)!;
+  await invoke('messages.send', { accountId, chatId: person.id, text: `Ping ${Date.now()}` });
+  await expect.poll(async () => (await shell()).notifications.length, { timeout: 30_000 }).toBe(1);
+  const [shown] = (await shell()).notifications;
+  expect(shown).toMatchObject({ accountId, chatId: person.id, title: `${person.id.split('@')[0]} — Nora` });
+  expect(shown!.body).toMatch(/^Got it, thanks!/);
+
+  // The host's count (the view), the tray line, its tooltip and the badge all say the same, at least the answer.
+  await expect
+    .poll(async () => {
+      const view = await invoke<{ unread?: number }>('slices.view', { accountId });
+      const { labels, tooltip, badge } = await shell();
+      return { line: labels.find((label) => label.startsWith('Nora')), tooltip: tooltip.endsWith(`· ${view.unread} unread`), badge: badge === view.unread, some: (view.unread ?? 0) >= 1, unread: view.unread };
+    }, { timeout: 15_000 })
+    .toMatchObject({ line: expect.stringMatching(/^Nora — ready .* · \d+ unread$/), tooltip: true, badge: true, some: true });
+
+  // Clicking the notification shows the window on that chat.
+  await app.evaluate(() => ((globalThis as Record<string, unknown>).slicedeckTray as CountsHandle).clickNotification(0));
+  await expect(window).toHaveURL(new RegExp(`#/chat/${accountId}/${encodeURIComponent(person.id)}$`), { timeout: 15_000 });
+  await expect(window.getByRole('region', { name: /^Conversation with / }).getByRole('listitem').filter({ hasText: /^Got it, thanks!/ })).toHaveCount(1, { timeout: 30_000 });
+});

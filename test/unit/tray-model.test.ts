@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Account, SliceView } from '@shared/types';
-import { buildTrayModel, formatAge, toMenuTemplate, TrayService, type MenuTemplateItem, type TrayAction, type TrayItem } from '../../src/main/tray';
+import { badgeCount, buildTrayModel, formatAge, toMenuTemplate, TrayService, type MenuTemplateItem, type TrayAction, type TrayItem } from '../../src/main/tray';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const minutes = (n: number) => n * 60_000;
@@ -80,6 +80,16 @@ describe('the tray menu', () => {
     expect(labels(buildTrayModel([bob], [aliceQr, bobReady], NOW).items)[0]).toBe('Bob — ready 12m');
   });
 
+  it('shows each account\'s unread messages on its line and their sum in the tooltip (issue 21)', () => {
+    const bobUnread = { ...bobReady, unread: 4 };
+    const carolUnread = view(carol, { phase: 'ready', stage: 'ready', sliceId: 'slc_c', stageStartedAt: NOW - minutes(2), unread: 1 });
+    const model = buildTrayModel([alice, bob, carol], [aliceQr, bobUnread, carolUnread], NOW);
+    expect(labels(model.items).slice(0, 3)).toEqual(['Alice — QR 2/3', 'Bob — ready 12m · 4 unread', 'Carol — ready 2m · 1 unread']);
+    expect(model.tooltip).toBe('slicedeck — 3 slices: 2 ready, 1 waiting for a scan · 5 unread');
+    expect(badgeCount([aliceQr, bobUnread, carolUnread])).toBe(5);
+    expect(badgeCount([aliceQr, bobReady])).toBe(0);
+  });
+
   it('gives ages coarsely', () => {
     expect([formatAge(30_000), formatAge(minutes(12)), formatAge(minutes(125)), formatAge(minutes(60 * 27)), formatAge(-5)]).toEqual([
       '<1m',
@@ -151,6 +161,19 @@ describe('the tray service', () => {
     now += minutes(3);
     trayService.render();
     expect(tray.menus.map((menu) => menu[0]!.label)).toEqual(['No slices running', 'Bob — ready 12m', 'Bob — ready 15m']);
+  });
+
+  it('sets the app\'s badge to the unread sum when it changes, and clears it to 0 (issue 21)', () => {
+    const badges: number[] = [];
+    const trayService = new TrayService<MenuTemplateItem[]>({ createTray: () => new FakeTray(), buildMenu: (t) => t, onAction: () => undefined, now: () => NOW, setBadge: (n) => badges.push(n) });
+    trayService.setAccounts([alice, bob]);
+    trayService.setView({ ...bobReady, unread: 2 });
+    trayService.setView({ ...bobReady, unread: 2 });
+    trayService.setView(view(alice, { phase: 'ready', stage: 'ready', sliceId: 'slc_a', stageStartedAt: NOW, unread: 3 }));
+    trayService.setView(bobReady);
+    trayService.setAccounts([bob]);
+    expect(badges).toEqual([2, 5, 3, 0]);
+    expect(trayService.badge).toBe(0);
   });
 
   it('forgets views of removed accounts, and stops rendering once destroyed', () => {

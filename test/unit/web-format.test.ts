@@ -24,6 +24,8 @@ describe('parseRoute', () => {
   it('reads the hash routes and falls back to accounts', () => {
     expect(parseRoute('#/connect/acc_abcd')).toEqual({ page: 'connect', accountId: 'acc_abcd' });
     expect(parseRoute('#/chat/acc_abcd')).toEqual({ page: 'chat', accountId: 'acc_abcd' });
+    // A notification's click names the chat too.
+    expect(parseRoute('#/chat/acc_abcd/1555%40c.us')).toEqual({ page: 'chat', accountId: 'acc_abcd', chatId: '1555@c.us' });
     expect(parseRoute('#/dashboard')).toEqual({ page: 'dashboard' });
     expect(parseRoute('')).toEqual({ page: 'accounts' });
     expect(parseRoute('#/connect')).toEqual({ page: 'accounts' });

@@ -32,6 +32,9 @@ import { OutboxStore } from './outbox/outbox-store';
 import { CoreMetrics } from './metrics/core-metrics';
 import { SliceLogs } from './logs/slice-logs';
 import { createGateway, type Gateway } from './gateway';
+import { CHATS_PAGE_MAX } from '@shared/paging';
+import { UnreadBook } from './unread/unread-book';
+import { NotificationSettingsStore } from './notify/notification-settings-store';
 import type { ApiTokenInfo } from '@shared/gateway';
 
 export type { CoreConfig } from './config';
@@ -125,6 +128,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   // The accounts' owners come first: the outgoing queue asks them which slice is Ready, and the
   // slice service (built after the queue) tells the queue what slices say — no cycle, nothing nullable.
   const accounts = new Accounts();
+  const unread = new UnreadBook();
   const queue = new Outbox({
     store: new OutboxStore(store.handle()),
     bus,
@@ -143,6 +147,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     requireDocker: () => system.requireDocker(),
     accounts,
     stageHook: options.stageHook,
+    unread: (accountId) => unread.total(accountId),
     outgoing: {
       ack: (accountId, messageId, ack) => queue.onAck(accountId, messageId, ack),
       queued: (accountId) => queue.pendingCount(accountId),
@@ -153,6 +158,29 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     if (event.type === 'slice' && event.data.stage === 'ready' && !event.data.note && store.getAccount(event.data.accountId)) queue.kick(event.data.accountId);
     if (event.type === 'message.status') slices.publishView(event.data.accountId);
   });
+  // Unread counts (unread/unread-book.ts): WhatsApp's per-chat counts from the first chats page
+  // once a slice is Ready, then each message that comes in; a changed total re-publishes the view.
+  const seededSlices = new Set<string>();
+  const seedUnread = (accountId: string, sliceId: string) => {
+    seededSlices.add(sliceId);
+    void slices
+      .chats(accountId, { limit: CHATS_PAGE_MAX })
+      .then((page) => unread.seed(accountId, page) && slices.publishView(accountId))
+      .catch((err: unknown) => {
+        seededSlices.delete(sliceId); // the next view of this Ready slice tries again
+        logger.debug({ accountId, err }, 'could not read the chats for the unread count yet');
+      });
+  };
+  bus.subscribe((event) => {
+    if (event.type === 'chat.message' && unread.message(event.data.accountId, event.data.message)) slices.publishView(event.data.accountId);
+    if (event.type === 'slice') {
+      const { accountId, sliceId, stage } = event.data;
+      if (stage === 'ready' && sliceId && !seededSlices.has(sliceId)) seedUnread(accountId, sliceId);
+      // Logged out or removed: that device's chats are not the account's any more.
+      if (stage === 'idle' && !store.sessionSaved(accountId)) unread.forget(accountId);
+    }
+  });
+  const notificationSettings = new NotificationSettingsStore(store.handle(), (accountId) => store.getAccount(accountId) !== undefined);
   const imageBuild = new ImageBuild({ image: config.image, system, logger, builder: options.imageBuilder });
   const reconciler = new Reconciler({ store, runtime, slices, homeId, logger, stopGraceMs: config.stopGraceMs });
 
@@ -165,6 +193,8 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     logger.warn({ err: error }, 'start-up reconciliation skipped: Docker is not answering');
   }
   await system.status().catch(() => undefined);
+  // Slices found Ready at start-up (adopted): their counts are read as a new Ready's are.
+  for (const view of slices.list()) if (view.stage === 'ready' && view.sliceId && !seededSlices.has(view.sliceId)) seedUnread(view.accountId, view.sliceId);
   reconciler.start(config.reconcileIntervalMs);
   queue.start();
   const health = new HealthMonitor({ slices, logger, refreshSystem: () => system.status() });
@@ -234,6 +264,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'accounts.remove': async ({ accountId }) => {
       requireAccount(accountId);
       await slices.removeAccount(accountId);
+      unread.forget(accountId);
       logger.info({ accountId }, 'account removed');
       emitAccounts();
     },
@@ -245,7 +276,18 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     'slices.history': async ({ accountId }) => slices.history(accountId),
     'slices.stats': () => stats.request(),
     'slices.logs': ({ accountId, query, limit }) => sliceLogs.read(accountId, { query, limit }),
-    'chats.list': ({ accountId, ...page }) => slices.chats(accountId, page),
+    'chats.list': async ({ accountId, ...page }) => {
+      const chats = await slices.chats(accountId, page);
+      // Any page is WhatsApp's word on those chats' counts (a search's too: same chats, same counts).
+      if (unread.seed(accountId, chats)) slices.publishView(accountId);
+      return chats;
+    },
+    'chats.markRead': async ({ accountId, chatId }) => {
+      requireAccount(accountId);
+      if (unread.read(accountId, chatId)) slices.publishView(accountId);
+    },
+    'notifications.get': async () => notificationSettings.get(),
+    'notifications.set': async (settings) => notificationSettings.set(settings),
     'chats.messages': async ({ accountId, chatId, ...page }) => queue.decorate(accountId, chatId, await slices.messages(accountId, chatId, page), page),
     'messages.send': async ({ accountId, chatId, text, idempotencyKey }) => {
       requireAccount(accountId);

@@ -52,7 +52,7 @@ function Page({ route }: { route: Route }) {
     case 'connect':
       return <ConnectPage key={route.accountId} accountId={route.accountId} />;
     case 'chat':
-      return <ChatPage key={route.accountId} accountId={route.accountId} />;
+      return <ChatPage key={route.accountId} accountId={route.accountId} chatId={route.chatId} />;
     case 'dashboard':
       return <DashboardPage />;
     case 'gateway':

@@ -5,6 +5,7 @@ import { connect } from './api';
 import { App } from './App';
 import { AppProvider } from './state/context';
 import { createAppStore } from './state/store';
+import { startWebNotifications } from './web-notifications';
 import './styles.css';
 
 const connection = connect();
@@ -22,6 +23,8 @@ connection.onStreamState((state) => {
   }
 });
 if (connection.mode === 'desktop') setStream('open');
+// The desktop app notifies from its main process; a browser does it here, once allowed.
+else startWebNotifications(connection.api, store);
 void refresh();
 
 createRoot(document.getElementById('root')!).render(

@@ -164,6 +164,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX webhook_attempts_by_hook ON webhook_attempts(webhook_id, id);
   `,
+  // 11: the operator's desktop-notification setting (issue 21 part 2): one row, both shells read it.
+  `
+  CREATE TABLE notification_settings (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    mode        TEXT NOT NULL,
+    account_ids TEXT NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

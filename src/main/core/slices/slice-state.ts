@@ -31,6 +31,8 @@ export interface SliceServiceDeps {
   stageHook?: StageHook;
   /** The outgoing queue (outbox/): what the slice says about messages we sent, and how many wait. */
   outgoing?: OutgoingHooks;
+  /** Unread messages per account (unread/unread-book.ts); absent: the views carry no count. */
+  unread?: (accountId: string) => number;
 }
 
 /** How the slice service tells the outgoing queue (outbox/outbox.ts) what a slice said. */
@@ -122,6 +124,7 @@ export class SliceContext {
       ...(mine?.loadingPercent !== undefined ? { loadingPercent: mine.loadingPercent } : {}),
       ...(mine?.waitingFor ? { waitingFor: mine.waitingFor } : {}),
       queued: this.deps.outgoing?.queued(accountId) ?? 0,
+      unread: this.deps.unread?.(accountId) ?? 0,
     };
   }
 }

@@ -16,6 +16,7 @@ export interface ViewExtras {
   /** What the slice says it waits for while starting or linking. */
   waitingFor?: LinkWaitStep;
   queued?: number;
+  unread?: number;
 }
 
 export function projectView(accountId: string, row: SliceRow | undefined, extras: ViewExtras = {}): SliceView {
@@ -52,5 +53,7 @@ export function projectView(accountId: string, row: SliceRow | undefined, extras
   if (extras.loadingPercent !== undefined && (row.stage === 'linking' || row.stage === 'initializing')) view.loadingPercent = extras.loadingPercent;
   if (extras.waitingFor && (row.stage === 'linking' || row.stage === 'initializing')) view.waitingFor = WAITING_WORDS[extras.waitingFor];
   if (extras.queued) view.queued = extras.queued;
+  // Only while linked: a logged-out or destroyed account's old count would point at nothing to read.
+  if (extras.unread && (row.stage === 'ready' || row.stage === 'linking')) view.unread = extras.unread;
   return view;
 }

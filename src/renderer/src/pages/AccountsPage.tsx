@@ -7,6 +7,8 @@ import { hrefOf } from '../router';
 import { useActions, useApi, useApp } from '../state/context';
 import { SliceText } from '../components/SliceText';
 import { ProxyForm, ProxySummary } from '../components/ProxyPanel';
+import { UnreadBadge } from '../components/UnreadBadge';
+import { NotificationsPanel } from '../components/NotificationsPanel';
 
 export function AccountsPage() {
   const accounts = useApp((s) => s.accounts);
@@ -116,6 +118,7 @@ export function AccountsPage() {
                         <a className="account-name-link" href={hrefOf({ page: linked ? 'chat' : 'connect', accountId: account.id })} data-testid={`account-open-${account.id}`}>
                           <SliceText>{account.name}</SliceText>
                         </a>
+                        <UnreadBadge count={view?.unread} testId={`account-unread-${account.id}`} />
                       </div>
                     )}
                     <PhaseBadge view={view} testId={`account-phase-${account.id}`} />
@@ -145,6 +148,7 @@ export function AccountsPage() {
             })}
             {shown.length === 0 && <li className="list-row muted">No account matches “{query}”.</li>}
           </ul>
+          <NotificationsPanel />
         </>
       )}
 

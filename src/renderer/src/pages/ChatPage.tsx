@@ -86,7 +86,7 @@ const STATUS_MARK: Record<OutgoingStatus, { mark: string; words: string }> = {
   cancelled: { mark: '✕', words: 'Cancelled' },
 };
 
-export function ChatPage({ accountId }: { accountId: string }) {
+export function ChatPage({ accountId, chatId }: { accountId: string; chatId?: string }) {
   const account = useApp((s) => s.accounts.find((a) => a.id === accountId));
   const view = useApp((s) => s.slices[accountId]);
   const simulation = useApp((s) => s.system?.simulation ?? false);
@@ -95,7 +95,11 @@ export function ChatPage({ accountId }: { accountId: string }) {
   const { refreshSlice, loadChats, loadMoreChats, notify } = useActions();
   const api = useApi();
   const [disconnecting, setDisconnecting] = useState(false);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(chatId ?? null);
+  // A notification clicked while this account's page is open names another chat.
+  useEffect(() => {
+    if (chatId) setSelected(chatId);
+  }, [chatId]);
   const [query, setQuery] = useState('');
   const [loadError, setLoadError] = useState<string | null>(null);
   const ready = view?.phase === 'ready';
@@ -262,6 +266,11 @@ function Thread({ accountId, chatId, chat, ready }: { accountId: string; chatId:
   const atStart = useApp((s) => s.chat.threadStart[threadKey(accountId, chatId)] ?? false);
   const { loadThread, loadOlder, send } = useActions();
   const api = useApi();
+  // Open is read: the account's unread count drops (chats.markRead), again for each message that comes in while open.
+  const newestIncoming = messages.findLast((message) => !message.fromMe)?.id;
+  useEffect(() => {
+    api.invoke('chats.markRead', { accountId, chatId }).catch(() => undefined); // a count left standing is all a failure costs
+  }, [api, accountId, chatId, newestIncoming]);
   const [cancelling, setCancelling] = useState<string | null>(null);
   const cancel = async (queueId: string) => {
     setCancelling(queueId);

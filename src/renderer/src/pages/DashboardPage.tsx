@@ -111,6 +111,7 @@ export function DashboardPage() {
               <tr>
                 <th scope="col">Account</th>
                 <th scope="col">Phase</th>
+                <th scope="col">Unread</th>
                 <th scope="col">Uptime</th>
                 {showNode && <th scope="col">Node</th>}
                 <th scope="col">Port</th>
@@ -131,6 +132,9 @@ export function DashboardPage() {
                   </th>
                   <td>
                     <PhaseBadge view={view} compact />
+                  </td>
+                  <td className="num" data-testid={`dashboard-unread-${account.id}`}>
+                    {view.unread ?? 0}
                   </td>
                   <td className="num">{s?.startedAt ? formatDuration(now - s.startedAt) : '—'}</td>
                   {showNode && <td data-testid="slice-node">{view.node ?? '—'}</td>}

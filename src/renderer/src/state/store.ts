@@ -13,6 +13,7 @@ import type { Account, SliceStats, SliceView, SystemStatus } from '@shared/types
 import { CHATS_PAGE_DEFAULT, MESSAGES_PAGE_DEFAULT } from '@shared/paging';
 import { appendChats, applySendResult, emptyChatState, nextChatsCursor, oldestMessageId, prependOlder, reduceChatEvent, setChats, setThread, threadKey, type ChatState } from './chat-state';
 import type { SendResult } from '@shared/types';
+import { DEFAULT_NOTIFICATION_SETTINGS, type NotificationSettings } from '@shared/notifications';
 
 export type StreamState = 'connecting' | 'open' | 'lost';
 
@@ -32,6 +33,8 @@ export interface AppState {
   chat: ChatState;
   /** Docker stats per account, while the Dashboard asks (null until the first answer). */
   stats: Record<string, SliceStats> | null;
+  /** Which accounts notify of incoming messages (the host's, notifications.get). */
+  notifications: NotificationSettings;
 }
 
 export interface AppActions {
@@ -63,6 +66,8 @@ export interface AppActions {
   reloadChats(): Promise<void>;
   /** Sends and records the slice's answer (queued / sent / failed) on the new row. */
   send(accountId: string, chatId: string, text: string): Promise<SendResult>;
+  /** Stores the notification setting in the host and shows what it kept. */
+  setNotifications(settings: NotificationSettings): Promise<void>;
   notify(error: unknown): void;
   dismiss(id: number): void;
 }
@@ -90,6 +95,7 @@ export function createAppStore(api: SlicedeckApi): AppStore {
     notices: [],
     chat: emptyChatState(),
     stats: null,
+    notifications: DEFAULT_NOTIFICATION_SETTINGS,
 
     applyEvent(event) {
       switch (event.type) {
@@ -125,11 +131,13 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       const seenAccounts = accountEvents;
       const seenSystem = systemEvents;
       const seenSlices = new Map(sliceEvents);
-      const [accounts, slices, system] = await Promise.allSettled([
+      const [accounts, slices, system, notifications] = await Promise.allSettled([
         api.invoke('accounts.list'),
         api.invoke('slices.list'),
         api.invoke('system.status'),
+        api.invoke('notifications.get'),
       ]);
+      if (notifications.status === 'fulfilled') set({ notifications: notifications.value });
       if (accounts.status === 'fulfilled' && accountEvents === seenAccounts) set({ accounts: accounts.value, accountsLoaded: true });
       if (slices.status === 'fulfilled') {
         set((s) => {
@@ -141,7 +149,7 @@ export function createAppStore(api: SlicedeckApi): AppStore {
         });
       }
       if (system.status === 'fulfilled' && systemEvents === seenSystem) set({ system: system.value });
-      const failed = [accounts, slices, system].find((r) => r.status === 'rejected');
+      const failed = [accounts, slices, system, notifications].find((r) => r.status === 'rejected');
       if (failed && failed.status === 'rejected') get().notify(failed.reason);
     },
 
@@ -221,6 +229,10 @@ export function createAppStore(api: SlicedeckApi): AppStore {
       const system = await api.invoke('system.buildImage');
       // Events already carried the outcome (and perhaps something newer): the answer only fills a gap.
       if (systemEvents === seen) set({ system });
+    },
+
+    async setNotifications(settings) {
+      set({ notifications: await api.invoke('notifications.set', settings) });
     },
 
     setStream(stream) {
