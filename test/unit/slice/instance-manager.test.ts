@@ -209,7 +209,17 @@ describe('readiness', () => {
     const ready = manager.whenReady(5_000);
     let settled = false;
     void ready.then(() => (settled = true));
+    // Scanned only once a code is on screen (a fixed 30 ms wait was too short under a loaded suite: the scan came first and went nowhere).
+    const coded = new Promise<void>((resolve) => {
+      const stop = manager.subscribe((event) => {
+        if (event.type === 'qr') {
+          stop();
+          resolve();
+        }
+      });
+    });
     manager.initialize();
+    await coded;
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(settled).toBe(false); // a code is on screen, nobody scanned
     backend.controls.scan();
