@@ -22,12 +22,7 @@ const MAX_DRAWN_ROWS = 40;
 
 test('a 20,000-chat account: a windowed list read page by page, a search over every chat, older messages on scroll up', async ({ page, accounts }) => {
   const name = accountName('Shop');
-  const accountId = await accounts.add(name);
-  const connect = await accounts.openConnect(name);
-  await connect.connectButton.click();
-  await expect(connect.codeOf(1)).toBeVisible();
-  await connect.simulateScanButton.click();
-  await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
+  const accountId = await accounts.linkNew(name);
 
   const list = page.getByRole('complementary', { name: 'Chats' });
   const rows = page.getByTestId('chat-rows');

@@ -72,9 +72,7 @@ test.describe('while contacts are still loading', () => {
     const name = accountName('Hugo');
     await accounts.add(name);
     const connect = await accounts.openConnect(name);
-    await connect.connectButton.click();
-    await expect(connect.codeOf(1)).toBeVisible();
-    await connect.simulateScanButton.click();
+    await connect.connectAndScan();
     await expect(page.getByText('Linked!', { exact: true })).toBeVisible();
     await page.getByRole('link', { name: 'Write a message now' }).click();
     await expect(page.getByTestId('chat-linking')).toBeVisible();

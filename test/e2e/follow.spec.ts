@@ -5,16 +5,11 @@
  * and on Connect, and in History.
  */
 import { accountName, containersOfAccount, expect, test } from './fixtures';
-import { HistorySection, snapshot } from './pages';
+import { ConnectPage, HistorySection, snapshot } from './pages';
 
 test('a dropped link shows as a note and clears; a phone logout takes the account out of Ready with words', async ({ page, accounts, server }) => {
   const name = accountName('Sol');
-  const accountId = await accounts.add(name);
-  const connect = await accounts.openConnect(name);
-  await connect.connectButton.click();
-  await expect(connect.codeOf(1)).toBeVisible();
-  await connect.simulateScanButton.click();
-  await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
+  const accountId = await accounts.linkNew(name);
   await expect(page.getByTestId('chat-phase')).toHaveText('Connected');
 
   // The link drops and WhatsApp brings it back by itself: a note, never an error, then gone.
@@ -44,6 +39,8 @@ test('a dropped link shows as a note and clears; a phone logout takes the accoun
 
   // The Connect page says the same, above the way back.
   await page.getByRole('link', { name: 'Go to Connect' }).click();
+  const connect = new ConnectPage(page);
+  await expect(connect.heading(name)).toBeVisible();
   await expect(connect.card).toHaveAttribute('data-phase', 'setup');
   await expect(connect.card.getByTestId('slice-note')).toContainText('WhatsApp logged this account out');
   await expect(connect.connectButton).toBeVisible();

@@ -18,12 +18,7 @@ test.afterEach(async () => {
 
 test('a token lists chats and sends through the API; a webhook gets the reply signed; revoked, the token is refused', async ({ page, accounts, server }) => {
   const name = accountName('Gina');
-  const accountId = await accounts.add(name);
-  const connect = await accounts.openConnect(name);
-  await connect.connectButton.click();
-  await expect(connect.codeOf(1)).toBeVisible();
-  await connect.simulateScanButton.click();
-  await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
+  const accountId = await accounts.linkNew(name);
 
   // The token: made in the panel, shown once.
   await page.getByRole('link', { name: 'API & webhooks' }).click();

@@ -21,9 +21,7 @@ test('media messages show as what they are, and download on click', async ({ pag
   const name = accountName('Media');
   await accounts.add(name);
   const connect = await accounts.openConnect(name);
-  await connect.connectButton.click();
-  await expect(connect.codeOf(1)).toBeVisible();
-  await connect.simulateScanButton.click();
+  await connect.connectAndScan();
 
   const chatList = page.getByRole('complementary', { name: 'Chats' });
   await chatList.getByRole('searchbox', { name: 'Search chats' }).fill(MEDIA_CHAT);

@@ -29,6 +29,15 @@ export class AccountsPage {
     return connect;
   }
 
+  /** A new account linked as an operator does it: added, Connect, code 1 on screen, scanned (simulated), landed on its chat page. Its id. */
+  async linkNew(name: string): Promise<string> {
+    const accountId = await this.add(name);
+    const connect = await this.openConnect(name);
+    await connect.connectAndScan();
+    await expect(this.page).toHaveURL(new RegExp(`#/chat/${accountId}$`));
+    return accountId;
+  }
+
   async remove(name: string): Promise<void> {
     await this.page.getByRole('button', { name: `Remove ${name}` }).click();
     const dialog = this.page.getByRole('dialog', { name: `Remove ${name}?` });
@@ -50,6 +59,13 @@ export class ConnectPage {
   }
   get simulateScanButton(): Locator {
     return this.page.getByRole('button', { name: 'Simulate scan' });
+  }
+
+  /** Connect WhatsApp, wait for code 1, scan it with the simulated phone. */
+  async connectAndScan(): Promise<void> {
+    await this.connectButton.click();
+    await expect(this.codeOf(1)).toBeVisible();
+    await this.simulateScanButton.click();
   }
   get tryAgainButton(): Locator {
     return this.page.getByRole('button', { name: 'Try again' });

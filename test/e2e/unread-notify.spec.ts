@@ -42,9 +42,7 @@ test('an incoming message counts as unread and notifies while its chats are clos
   await expect(page.getByRole('radio', { name: 'For every account' })).toBeChecked();
 
   const connect = await accounts.openConnect(name);
-  await connect.connectButton.click();
-  await expect(connect.codeOf(1)).toBeVisible();
-  await connect.simulateScanButton.click();
+  await connect.connectAndScan();
   await expect(page).toHaveURL(new RegExp(`#/chat/${accountId}$`), { timeout: 60_000 });
 
   const chatList = page.getByRole('complementary', { name: 'Chats' });
