@@ -129,8 +129,10 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
   // slice service (built after the queue) tells the queue what slices say — no cycle, nothing nullable.
   const accounts = new Accounts();
   const unread = new UnreadBook();
+  // One statement cache over the outbox table: the queue writes it, /metrics reads its depth.
+  const outboxStore = new OutboxStore(store.handle());
   const queue = new Outbox({
-    store: new OutboxStore(store.handle()),
+    store: outboxStore,
     bus,
     logger,
     cap: config.outboxCap,
@@ -223,7 +225,7 @@ export async function createCore(options: CreateCoreOptions): Promise<Core> {
     accountExists: (accountId) => store.getAccount(accountId) !== undefined,
   });
 
-  const metrics = new CoreMetrics({ store, outbox: new OutboxStore(store.handle()), stats: () => stats.request(), webhookBacklog: () => gateway.backlog() });
+  const metrics = new CoreMetrics({ store, outbox: outboxStore, stats: () => stats.request(), webhookBacklog: () => gateway.backlog() });
 
   const emitAccounts = () => bus.emit('accounts', store.listAccounts());
   const requireAccount = (accountId: string) => {
